@@ -1,0 +1,285 @@
+"""``ScaleToZeroQueueService``: the L3 construct. It only composes the parts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Optional
+
+from aws_cdk import CfnOutput, Duration
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from sqs_scale_to_zero.queue import build_queues
+from sqs_scale_to_zero.scaling import BacklogMetrics, build_scaling
+from sqs_scale_to_zero.settings import DEFAULT_IDLE_CPU_THRESHOLD_PERCENT, resolve_settings
+from sqs_scale_to_zero.task import build_worker_task
+
+
+class ScaleToZeroQueueService(Construct):
+    """An SQS queue worker on ECS Fargate that scales to zero tasks while the queue is idle.
+
+    One message wakes the service within about two minutes; a step policy adds tasks for bigger
+    backlogs; and one alarm sets the service to exactly 0 tasks only after the queue has had no
+    message visible *or in flight* (and the tasks no CPU load) for ``idle_timeout``. Nothing
+    else removes tasks while work is in flight: there is no CPU target tracking, and the worker
+    runtime (``sqs_scale_to_zero.worker``) holds ECS task scale-in protection while it works.
+    Everything is created in one stack, so a single ``cdk deploy`` is enough.
+
+    Example:
+        ```python
+        service = ScaleToZeroQueueService(
+            self, "Thumbnails",
+            image=ecs.ContainerImage.from_asset("worker/"),
+            max_capacity=4,
+        )
+        service.queue.grant_send_messages(uploader_role)
+        ```
+
+    Raises:
+        ScaleToZeroValidationError: Before any child construct is created, for any invalid
+            prop; the message names the prop and the fix.
+    """
+
+    queue: sqs.IQueue
+    """The queue the service consumes: the one passed as ``queue``, or the one created."""
+
+    dead_letter_queue: Optional[sqs.IQueue]
+    """The dead-letter queue created with the queue; ``None`` when ``queue`` was passed."""
+
+    cluster: ecs.ICluster
+    """The cluster the service runs in: the one passed, or the one created."""
+
+    task_definition: ecs.FargateTaskDefinition
+    """The Fargate task definition; add containers, volumes or task-role grants here."""
+
+    container: ecs.ContainerDefinition
+    """The worker container."""
+
+    log_group: logs.LogGroup
+    """The CloudWatch Logs group of the worker container."""
+
+    service: ecs.FargateService
+    """The Fargate service; its desired count belongs to the scaling policies."""
+
+    scalable_target: appscaling.ScalableTarget
+    """The service's scalable target (min 0, max ``max_capacity``); add policies to it."""
+
+    scale_out_alarm: cloudwatch.Alarm
+    """Alarm on visible messages (Maximum, 1 minute, ``>= 1``) that drives the scale-out steps."""
+
+    scale_out_action: appscaling.StepScalingAction
+    """The ``ChangeInCapacity`` step policy the scale-out alarm invokes."""
+
+    scale_in_alarm: cloudwatch.Alarm
+    """The idle alarm that sets the service to 0 tasks."""
+
+    scale_in_action: appscaling.StepScalingAction
+    """The ``ExactCapacity`` 0 step policy the scale-in alarm invokes."""
+
+    gradual_scale_in_alarm: Optional[cloudwatch.Alarm]
+    """The N -> N-1 alarm, when ``gradual_scale_in=True``; else ``None``."""
+
+    backlog_metrics: BacklogMetrics
+    """The visible and in-flight metrics that both scaling alarms read."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        image: ecs.ContainerImage,
+        queue: Optional[sqs.IQueue] = None,
+        queue_name: Optional[str] = None,
+        fifo: Optional[bool] = None,
+        content_based_deduplication: Optional[bool] = None,
+        encryption_key: Optional[kms.IKey] = None,
+        visibility_timeout: Optional[Duration] = None,
+        retention_period: Optional[Duration] = None,
+        max_receive_count: Optional[int] = None,
+        command: Optional[Sequence[str]] = None,
+        environment: Optional[Mapping[str, str]] = None,
+        secrets: Optional[Mapping[str, ecs.Secret]] = None,
+        cpu: Optional[int] = None,
+        memory_limit_mib: Optional[int] = None,
+        cpu_architecture: Optional[ecs.CpuArchitecture] = None,
+        log_retention: Optional[logs.RetentionDays] = None,
+        stop_timeout: Optional[Duration] = None,
+        task_protection: Optional[bool] = None,
+        cluster: Optional[ecs.ICluster] = None,
+        vpc: Optional[ec2.IVpc] = None,
+        vpc_subnets: Optional[ec2.SubnetSelection] = None,
+        security_groups: Optional[Sequence[ec2.ISecurityGroup]] = None,
+        assign_public_ip: Optional[bool] = None,
+        capacity_provider_strategies: Optional[Sequence[ecs.CapacityProviderStrategy]] = None,
+        platform_version: Optional[ecs.FargatePlatformVersion] = None,
+        container_insights: Optional[bool] = None,
+        max_capacity: Optional[int] = None,
+        scale_out_steps: Optional[Sequence[appscaling.ScalingInterval]] = None,
+        scale_out_cooldown: Optional[Duration] = None,
+        idle_timeout: Optional[Duration] = None,
+        idle_cpu_threshold_percent: Optional[float] = DEFAULT_IDLE_CPU_THRESHOLD_PERCENT,
+        scale_in_on_cpu_only: Optional[bool] = None,
+        gradual_scale_in: Optional[bool] = None,
+        gradual_scale_in_cooldown: Optional[Duration] = None,
+    ) -> None:
+        """Compose the queue, the Fargate service and its scaling.
+
+        Args:
+            scope: The parent construct.
+            id: The construct id.
+            image: The worker's container image, e.g. ``ecs.ContainerImage.from_asset("worker/")``.
+                Required.
+            queue: A queue to consume instead of creating one. If set, ``queue_name``, ``fifo``,
+                ``content_based_deduplication``, ``encryption_key``, ``visibility_timeout``,
+                ``retention_period`` and ``max_receive_count`` must be omitted: configure the
+                queue where you create it. Default: a new queue with a dead-letter queue.
+            queue_name: Name of the new queue; must end in ``.fifo`` exactly when ``fifo`` is
+                true. The DLQ is named ``<name>-dlq``. Default: generated by CloudFormation.
+            fifo: Make the queue and its DLQ FIFO queues. Default: False.
+            content_based_deduplication: Deduplicate FIFO messages by a hash of their body
+                (FIFO only). Default: False.
+            encryption_key: A KMS key (CMK) to encrypt both queues with; the task role may
+                decrypt with it. Default: SQS-managed encryption (SSE-SQS).
+            visibility_timeout: How long a received message stays hidden; the worker runtime
+                extends it while a handler runs, so a few minutes suits long jobs too.
+                At most 12 hours. Default: 5 minutes.
+            retention_period: How long the queue keeps a message, 1 minute to 14 days. The DLQ
+                always keeps messages 14 days. Default: 4 days.
+            max_receive_count: Receives before a message moves to the DLQ, 1 to 1000.
+                Default: 3.
+            command: The container's command. Default: the image's.
+            environment: Extra environment variables. ``QUEUE_URL``, ``QUEUE_NAME`` and the
+                ``SCALE_TO_ZERO_*`` variables are set by the construct and can't be overridden.
+                Default: none.
+            secrets: Environment variables read from SSM parameters or Secrets Manager at task
+                start; the execution role may read (and decrypt) exactly these. Default: none.
+            cpu: Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. Default: 256.
+            memory_limit_mib: Task memory in MiB; must be a size Fargate offers for ``cpu``.
+                Default: 512.
+            cpu_architecture: ``ecs.CpuArchitecture.X86_64`` or ``ARM64`` (cheaper per hour;
+                the image must be built for it). Default: X86_64.
+            log_retention: Retention of the container's CloudWatch Logs group.
+                Default: one month.
+            stop_timeout: Time between SIGTERM and SIGKILL when ECS stops a task, at most 120 s
+                on Fargate. The worker lets handlers finish for this minus 10 s, then releases
+                unfinished messages. Default: 120 seconds.
+            task_protection: Let the task role set ECS task scale-in protection (the worker
+                runtime protects a task while it works on a message). Default: True.
+            cluster: An ECS cluster to run in, e.g. from ``Cluster.from_cluster_attributes``.
+                Default: a new cluster (in ``vpc``, or in a new VPC).
+            vpc: A VPC for the new cluster; can't be combined with ``cluster``.
+                Default: a new two-AZ VPC with public subnets only and no NAT gateway.
+            vpc_subnets: Subnets for the tasks. Default: private subnets of a given VPC, or the
+                public subnets of the VPC the construct creates.
+            security_groups: Security groups for the tasks. Default: a new group that admits
+                no inbound traffic.
+            assign_public_ip: Give tasks a public IP. Default: True in the VPC the construct
+                creates (no NAT), False otherwise.
+            capacity_provider_strategies: E.g. ``FARGATE_SPOT`` for lower cost; the cluster
+                must have Fargate capacity providers (a cluster the construct creates has).
+                Default: the FARGATE launch type.
+            platform_version: Fargate platform version. Default: LATEST.
+            container_insights: Enable Container Insights on the cluster the construct creates
+                (task counts, memory). Only with no ``cluster``. Default: True.
+            max_capacity: Most tasks the service scales out to, at least 1. Default: 4.
+            scale_out_steps: Tasks to add per visible-message backlog, as
+                ``ScalingInterval(lower=..., upper=..., change=...)`` in absolute message counts.
+                Steps must start at ``lower=1`` (one message wakes the service), touch without
+                gaps or overlaps, end unbounded, and add tasks (``change >= 1``).
+                Default: ``[1, 100) +1``, ``[100, 500) +2``, ``[500, inf) +4``.
+            scale_out_cooldown: Time after a scale-out before the same step adds tasks again;
+                cover a task's start-up so one message doesn't start two tasks.
+                Default: 2 minutes.
+            idle_timeout: How long the queue must have had nothing visible or in flight (and the
+                tasks idle CPU) before the service goes to 0 tasks. Whole minutes, 1 minute to
+                24 hours. Default: 5 minutes.
+            idle_cpu_threshold_percent: Average service CPU (%) at or below which a minute
+                counts as idle; ``None`` judges by the backlog alone. Default: 5.
+            scale_in_on_cpu_only: Seed-blog parity: scale in on average CPU over one
+                ``idle_timeout`` period at or below ``idle_cpu_threshold_percent`` alone,
+                ignoring the backlog. This stops I/O-bound jobs that idle at ~0 % CPU unless the
+                worker holds task protection; prefer the default. Default: False.
+            gradual_scale_in: Also remove one task per ``gradual_scale_in_cooldown`` while
+                nothing is visible but work is in flight. Requires ``task_protection``.
+                Default: False (tasks are only removed all at once, when idle).
+            gradual_scale_in_cooldown: Period of the gradual scale-in, at least 1 minute.
+                Default: 5 minutes.
+
+        Raises:
+            ScaleToZeroValidationError: For any invalid prop, before any child is created.
+        """
+        settings = resolve_settings(
+            image=image,
+            queue=queue,
+            queue_name=queue_name,
+            fifo=fifo,
+            content_based_deduplication=content_based_deduplication,
+            encryption_key=encryption_key,
+            visibility_timeout=visibility_timeout,
+            retention_period=retention_period,
+            max_receive_count=max_receive_count,
+            command=command,
+            environment=environment,
+            secrets=secrets,
+            cpu=cpu,
+            memory_limit_mib=memory_limit_mib,
+            cpu_architecture=cpu_architecture,
+            log_retention=log_retention,
+            stop_timeout=stop_timeout,
+            task_protection=task_protection,
+            cluster=cluster,
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=security_groups,
+            assign_public_ip=assign_public_ip,
+            capacity_provider_strategies=capacity_provider_strategies,
+            platform_version=platform_version,
+            container_insights=container_insights,
+            max_capacity=max_capacity,
+            scale_out_steps=scale_out_steps,
+            scale_out_cooldown=scale_out_cooldown,
+            idle_timeout=idle_timeout,
+            idle_cpu_threshold_percent=idle_cpu_threshold_percent,
+            scale_in_on_cpu_only=scale_in_on_cpu_only,
+            gradual_scale_in=gradual_scale_in,
+            gradual_scale_in_cooldown=gradual_scale_in_cooldown,
+        )
+        super().__init__(scope, id)
+
+        queues = build_queues(self, settings.queue)
+        self.queue = queues.queue
+        self.dead_letter_queue = queues.dead_letter_queue
+
+        worker = build_worker_task(
+            self,
+            settings.task,
+            self.queue,
+            visibility_timeout_seconds=(
+                None
+                if settings.queue.existing is not None
+                else int(settings.queue.visibility_timeout.to_seconds())
+            ),
+        )
+        self.cluster = worker.cluster
+        self.task_definition = worker.task_definition
+        self.container = worker.container
+        self.log_group = worker.log_group
+        self.service = worker.service
+
+        self.backlog_metrics = BacklogMetrics.of_queue(self.queue)
+        scaling = build_scaling(self, settings.scaling, self.service, self.backlog_metrics)
+        self.scalable_target = scaling.scalable_target
+        self.scale_out_alarm = scaling.scale_out_alarm
+        self.scale_out_action = scaling.scale_out_action
+        self.scale_in_alarm = scaling.scale_in_alarm
+        self.scale_in_action = scaling.scale_in_action
+        self.gradual_scale_in_alarm = scaling.gradual_scale_in_alarm
+
+        CfnOutput(self, "QueueUrl", value=self.queue.queue_url, description="URL of the work queue")
+        CfnOutput(self, "QueueArn", value=self.queue.queue_arn, description="ARN of the work queue")
