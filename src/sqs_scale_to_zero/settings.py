@@ -264,11 +264,12 @@ def resolve_settings(
 
 
 def _seconds(prop: str, value: Duration) -> float:
-    if Token.is_unresolved(value):
+    try:
+        return value.to_seconds()
+    except RuntimeError as error:  # jsii: a Duration built from a token can't be converted
         raise ScaleToZeroValidationError(
             prop, "must be a concrete Duration, not a token: pass e.g. Duration.minutes(5)"
-        )
-    return value.to_seconds()
+        ) from error
 
 
 def _resolve_queue(

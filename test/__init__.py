@@ -1,0 +1,1 @@
+"""Tests; the layout mirrors src/sqs_scale_to_zero."""

@@ -1,0 +1,160 @@
+"""Synthesized configurations of the construct, each built once per test session.
+
+Synthesis costs seconds per stack, so every configuration below is a session-scoped fixture and
+tests only read from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from aws_cdk.assertions import Template
+
+from sqs_scale_to_zero import ScaleToZeroQueueService
+
+TEST_ENV = cdk.Environment(account="123456789012", region="us-east-1")
+TEST_IMAGE = ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/python:3.12-slim")
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    """A stack with one construct, synthesized once."""
+
+    stack: cdk.Stack
+    construct: ScaleToZeroQueueService
+    template: Template
+
+    def logical_id(self, construct: Any) -> str:
+        """The logical ID of an L2's default child (or of an L1)."""
+        child = getattr(construct, "node").default_child or construct
+        return self.stack.get_logical_id(child)
+
+    def resources(self, resource_type: str) -> dict[str, Any]:
+        return dict(self.template.find_resources(resource_type))
+
+
+def synthesize(build: Callable[[cdk.Stack], ScaleToZeroQueueService]) -> Synthesized:
+    app = cdk.App()
+    stack = cdk.Stack(app, "TestStack", env=TEST_ENV)
+    construct = build(stack)
+    return Synthesized(stack=stack, construct=construct, template=Template.from_stack(stack))
+
+
+@pytest.fixture(scope="session")
+def default_service() -> Synthesized:
+    """Every prop at its default: new VPC, cluster, queue and DLQ."""
+    return synthesize(lambda stack: ScaleToZeroQueueService(stack, "Worker", image=TEST_IMAGE))
+
+
+@pytest.fixture(scope="session")
+def seed_like_service() -> Synthesized:
+    """The seed blog's shape: existing cluster, CMK, FIFO queue, SSM secrets, 4096/8192, max 1."""
+
+    def build(stack: cdk.Stack) -> ScaleToZeroQueueService:
+        vpc = ec2.Vpc.from_vpc_attributes(
+            stack,
+            "Vpc",
+            vpc_id="vpc-12345678",
+            availability_zones=["us-east-1a", "us-east-1b"],
+            private_subnet_ids=["subnet-11111111", "subnet-22222222"],
+        )
+        cluster = ecs.Cluster.from_cluster_attributes(
+            stack,
+            "Cluster",
+            cluster_name="existing-cluster",
+            vpc=vpc,
+            security_groups=[
+                ec2.SecurityGroup.from_security_group_id(stack, "ClusterSg", "sg-12345678")
+            ],
+        )
+        key = kms.Key.from_key_arn(stack, "Key", KEY_ARN)
+        database_name = ssm.StringParameter.from_secure_string_parameter_attributes(
+            stack, "DatabaseName", parameter_name="/app/database-name", version=1, encryption_key=key
+        )
+        return ScaleToZeroQueueService(
+            stack,
+            "Worker",
+            image=TEST_IMAGE,
+            cluster=cluster,
+            encryption_key=key,
+            fifo=True,
+            content_based_deduplication=True,
+            queue_name="sample-queue.fifo",
+            retention_period=cdk.Duration.days(4),
+            visibility_timeout=cdk.Duration.hours(12),
+            secrets={"DATABASE_NAME": ecs.Secret.from_ssm_parameter(database_name)},
+            environment={"ENV": "production"},
+            cpu=4096,
+            memory_limit_mib=8192,
+            max_capacity=1,
+        )
+
+    return synthesize(build)
+
+
+@pytest.fixture(scope="session")
+def brought_queue_service() -> Synthesized:
+    """A queue the user brings, plus tuned scaling and no task protection."""
+
+    def build(stack: cdk.Stack) -> ScaleToZeroQueueService:
+        queue = sqs.Queue(stack, "OwnQueue")
+        return ScaleToZeroQueueService(
+            stack,
+            "Worker",
+            image=TEST_IMAGE,
+            queue=queue,
+            idle_cpu_threshold_percent=None,
+            idle_timeout=cdk.Duration.minutes(15),
+            task_protection=False,
+            max_capacity=10,
+            scale_out_steps=[
+                appscaling.ScalingInterval(lower=1, upper=10, change=1),
+                appscaling.ScalingInterval(lower=10, change=3),
+            ],
+            cpu_architecture=ecs.CpuArchitecture.ARM64,
+            capacity_provider_strategies=[
+                ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)
+            ],
+        )
+
+    return synthesize(build)
+
+
+@pytest.fixture(scope="session")
+def cpu_only_service() -> Synthesized:
+    """Seed-blog parity: scale in on CPU alone, as the blog's alarm did."""
+    return synthesize(
+        lambda stack: ScaleToZeroQueueService(
+            stack,
+            "Worker",
+            image=TEST_IMAGE,
+            scale_in_on_cpu_only=True,
+            idle_cpu_threshold_percent=0.01,
+            idle_timeout=cdk.Duration.minutes(3),
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+def gradual_service() -> Synthesized:
+    """Opt-in gradual scale-in beside task protection."""
+    return synthesize(
+        lambda stack: ScaleToZeroQueueService(
+            stack,
+            "Worker",
+            image=TEST_IMAGE,
+            gradual_scale_in=True,
+            gradual_scale_in_cooldown=cdk.Duration.minutes(3),
+        )
+    )

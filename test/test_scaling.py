@@ -1,0 +1,251 @@
+"""The scaling part: wake on one message, scale out by steps, scale in to zero only when idle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk.assertions import Match
+
+from test.conftest import Synthesized
+
+
+def properties(synth: Synthesized, construct: Any) -> dict[str, Any]:
+    logical_id = synth.logical_id(construct)
+    return synth.template.to_json()["Resources"][logical_id]["Properties"]
+
+
+def metric_stats(alarm_properties: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {m["Id"]: m["MetricStat"] for m in alarm_properties["Metrics"] if "MetricStat" in m}
+
+
+def expression(alarm_properties: dict[str, Any]) -> str:
+    (expr,) = [m for m in alarm_properties["Metrics"] if "Expression" in m]
+    assert expr["ReturnData"] is True
+    return str(expr["Expression"])
+
+
+# Scalable target -----------------------------------------------------------------------------
+
+
+def test_scalable_target_spans_zero_to_max_capacity(default_service: Synthesized) -> None:
+    target = properties(default_service, default_service.construct.scalable_target)
+    assert target["MinCapacity"] == 0
+    assert target["MaxCapacity"] == 4
+    assert target["ScalableDimension"] == "ecs:service:DesiredCount"
+    assert target["ServiceNamespace"] == "ecs"
+
+
+def test_policies_reference_the_services_own_target_in_one_deploy(
+    default_service: Synthesized,
+) -> None:
+    target_id = default_service.logical_id(default_service.construct.scalable_target)
+    service_id = default_service.logical_id(default_service.construct.service)
+    policies = default_service.resources("AWS::ApplicationAutoScaling::ScalingPolicy")
+    assert len(policies) == 2
+    for policy in policies.values():
+        assert policy["Properties"]["ScalingTargetId"] == {"Ref": target_id}
+    resource_id = properties(default_service, default_service.construct.scalable_target)[
+        "ResourceId"
+    ]
+    assert {"Fn::GetAtt": [service_id, "Name"]} in resource_id["Fn::Join"][1]
+
+
+def test_no_cpu_target_tracking_policy_fights_the_queue_policy(
+    default_service: Synthesized,
+) -> None:
+    default_service.template.resource_properties_count_is(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {"PolicyType": "TargetTrackingScaling"},
+        0,
+    )
+
+
+# Scale-out ---------------------------------------------------------------------------------
+
+
+def test_one_visible_message_wakes_the_service(default_service: Synthesized) -> None:
+    alarm = properties(default_service, default_service.construct.scale_out_alarm)
+    queue_id = default_service.logical_id(default_service.construct.queue)
+    assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
+    ]
+    assert alarm["Statistic"] == "Maximum"
+    assert alarm["Period"] == 60
+    # >= 1, not Copilot's strict > 1 (or QPFS's 100), so a single message wakes the service.
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["Threshold"] == 1
+    assert alarm["EvaluationPeriods"] == 1
+    assert alarm["DatapointsToAlarm"] == 1
+
+
+def test_missing_queue_data_never_scales_out(default_service: Synthesized) -> None:
+    alarm = properties(default_service, default_service.construct.scale_out_alarm)
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_scale_out_alarm_drives_the_step_policy(default_service: Synthesized) -> None:
+    alarm = properties(default_service, default_service.construct.scale_out_alarm)
+    policy_id = default_service.logical_id(default_service.construct.scale_out_action)
+    assert alarm["AlarmActions"] == [{"Ref": policy_id}]
+
+
+def test_default_scale_out_steps_add_more_tasks_for_bigger_backlogs(
+    default_service: Synthesized,
+) -> None:
+    policy = properties(default_service, default_service.construct.scale_out_action)
+    config = policy["StepScalingPolicyConfiguration"]
+    assert config["AdjustmentType"] == "ChangeInCapacity"
+    assert config["MetricAggregationType"] == "Maximum"
+    assert config["Cooldown"] == 120
+    # Bounds are relative to the threshold of 1 visible message.
+    assert config["StepAdjustments"] == [
+        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 99, "ScalingAdjustment": 1},
+        {"MetricIntervalLowerBound": 99, "MetricIntervalUpperBound": 499, "ScalingAdjustment": 2},
+        {"MetricIntervalLowerBound": 499, "ScalingAdjustment": 4},
+    ]
+
+
+def test_custom_scale_out_steps_and_max_capacity(brought_queue_service: Synthesized) -> None:
+    synth = brought_queue_service
+    config = properties(synth, synth.construct.scale_out_action)["StepScalingPolicyConfiguration"]
+    assert config["StepAdjustments"] == [
+        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 9, "ScalingAdjustment": 1},
+        {"MetricIntervalLowerBound": 9, "ScalingAdjustment": 3},
+    ]
+    assert properties(synth, synth.construct.scalable_target)["MaxCapacity"] == 10
+
+
+# Scale-in to zero ------------------------------------------------------------------------------
+
+
+def test_scale_in_alarm_watches_visible_in_flight_and_cpu_every_minute(
+    default_service: Synthesized,
+) -> None:
+    alarm = properties(default_service, default_service.construct.scale_in_alarm)
+    stats = metric_stats(alarm)
+    assert set(stats) == {"visible", "in_flight", "cpu"}
+    assert stats["visible"]["Metric"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert stats["in_flight"]["Metric"]["MetricName"] == "ApproximateNumberOfMessagesNotVisible"
+    assert stats["cpu"]["Metric"]["Namespace"] == "AWS/ECS"
+    assert stats["cpu"]["Metric"]["MetricName"] == "CPUUtilization"
+    assert {d["Name"] for d in stats["cpu"]["Metric"]["Dimensions"]} == {
+        "ClusterName",
+        "ServiceName",
+    }
+    assert {s["Period"] for s in stats.values()} == {60}
+    assert stats["visible"]["Stat"] == stats["in_flight"]["Stat"] == "Maximum"
+    assert stats["cpu"]["Stat"] == "Average"
+
+
+def test_scale_in_expression_needs_an_empty_backlog_and_idle_cpu(
+    default_service: Synthesized,
+) -> None:
+    alarm = properties(default_service, default_service.construct.scale_in_alarm)
+    assert expression(alarm) == (
+        "IF(((FILL(visible, 0) + FILL(in_flight, 0)) == 0) AND (FILL(cpu, 0) <= 5), 1, 0)"
+    )
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["Threshold"] == 1
+
+
+def test_scale_in_alarm_needs_every_minute_of_idle_timeout_and_clears_on_the_first_busy_one(
+    default_service: Synthesized,
+) -> None:
+    alarm = properties(default_service, default_service.construct.scale_in_alarm)
+    # N out of N: a single busy minute in the window returns the alarm to OK, so its
+    # once-a-minute re-invocation can't set a freshly woken service back to zero.
+    assert alarm["EvaluationPeriods"] == 5
+    assert alarm["DatapointsToAlarm"] == 5
+
+
+def test_scale_in_alarm_counts_no_data_at_all_as_idle(default_service: Synthesized) -> None:
+    alarm = properties(default_service, default_service.construct.scale_in_alarm)
+    assert alarm["TreatMissingData"] == "breaching"
+
+
+def test_scale_in_policy_sets_exactly_zero_on_every_breach(default_service: Synthesized) -> None:
+    synth = default_service
+    alarm = properties(synth, synth.construct.scale_in_alarm)
+    assert alarm["AlarmActions"] == [{"Ref": synth.logical_id(synth.construct.scale_in_action)}]
+    config = properties(synth, synth.construct.scale_in_action)["StepScalingPolicyConfiguration"]
+    assert config["AdjustmentType"] == "ExactCapacity"
+    # One step from 0 to +inf above the threshold matches every breach; a breach that matches no
+    # step would scale nothing ("No step adjustment found").
+    assert config["StepAdjustments"] == [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 0}]
+
+
+def test_backlog_only_scale_in_when_cpu_threshold_is_none(
+    brought_queue_service: Synthesized,
+) -> None:
+    synth = brought_queue_service
+    alarm = properties(synth, synth.construct.scale_in_alarm)
+    assert set(metric_stats(alarm)) == {"visible", "in_flight"}
+    assert expression(alarm) == "IF((FILL(visible, 0) + FILL(in_flight, 0)) == 0, 1, 0)"
+    assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 15
+
+
+def test_seed_parity_scales_in_on_cpu_alone_like_the_blog(cpu_only_service: Synthesized) -> None:
+    synth = cpu_only_service
+    alarm = properties(synth, synth.construct.scale_in_alarm)
+    assert "Metrics" not in alarm
+    assert alarm["Namespace"] == "AWS/ECS"
+    assert alarm["MetricName"] == "CPUUtilization"
+    assert alarm["Statistic"] == "Average"
+    assert alarm["Period"] == 180
+    assert alarm["ComparisonOperator"] == "LessThanOrEqualToThreshold"
+    assert alarm["Threshold"] == 0.01
+    assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 1
+    assert "TreatMissingData" not in alarm
+    config = properties(synth, synth.construct.scale_in_action)["StepScalingPolicyConfiguration"]
+    assert config["AdjustmentType"] == "ExactCapacity"
+    assert config["StepAdjustments"] == [{"MetricIntervalUpperBound": 0, "ScalingAdjustment": 0}]
+
+
+# Nothing else reduces capacity ----------------------------------------------------------------
+
+
+def test_no_gradual_scale_in_unless_asked(default_service: Synthesized) -> None:
+    assert default_service.construct.gradual_scale_in_alarm is None
+    default_service.template.resource_count_is("AWS::CloudWatch::Alarm", 2)
+    policies = default_service.resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
+    for policy in policies:
+        for step in policy["Properties"]["StepScalingPolicyConfiguration"]["StepAdjustments"]:
+            assert step["ScalingAdjustment"] >= 0
+
+
+def test_gradual_scale_in_removes_one_task_while_drained_with_work_in_flight(
+    gradual_service: Synthesized,
+) -> None:
+    synth = gradual_service
+    alarm_construct = synth.construct.gradual_scale_in_alarm
+    assert alarm_construct is not None
+    alarm = properties(synth, alarm_construct)
+    assert expression(alarm) == "IF((FILL(visible, 0) == 0) AND (FILL(in_flight, 0) >= 1), 1, 0)"
+    assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 3
+    synth.template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {
+            "StepScalingPolicyConfiguration": {
+                "AdjustmentType": "ChangeInCapacity",
+                "Cooldown": 180,
+                "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": -1}],
+            }
+        },
+    )
+    # Gradual scale-in only exists beside task protection.
+    synth.template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Action": ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"]}
+                        )
+                    ]
+                )
+            }
+        },
+    )
