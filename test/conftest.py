@@ -16,11 +16,12 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from aws_cdk.assertions import Template
 
-from sqs_scale_to_zero import ScaleToZeroQueueService
+from sqs_scale_to_zero import MonitoringOptions, ScaleToZeroQueueService
 
 TEST_ENV = cdk.Environment(account="123456789012", region="us-east-1")
 TEST_IMAGE = ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/python:3.12-slim")
@@ -133,7 +134,7 @@ def brought_queue_service() -> Synthesized:
 
 @pytest.fixture(scope="session")
 def cpu_only_service() -> Synthesized:
-    """Seed-blog parity: scale in on CPU alone, as the blog's alarm did."""
+    """Seed-blog parity: scale in on CPU alone, as the blog's alarm did; monitoring off."""
     return synthesize(
         lambda stack: ScaleToZeroQueueService(
             stack,
@@ -142,6 +143,7 @@ def cpu_only_service() -> Synthesized:
             scale_in_on_cpu_only=True,
             idle_cpu_threshold_percent=0.01,
             idle_timeout=cdk.Duration.minutes(3),
+            monitoring=False,
         )
     )
 
@@ -158,3 +160,24 @@ def gradual_service() -> Synthesized:
             gradual_scale_in_cooldown=cdk.Duration.minutes(3),
         )
     )
+
+
+@pytest.fixture(scope="session")
+def alerting_service() -> Synthesized:
+    """Monitoring tuned: an SNS topic for alarm actions and a longer oldest-message threshold."""
+
+    def build(stack: cdk.Stack) -> ScaleToZeroQueueService:
+        topic = sns.Topic(stack, "OnCall")
+        return ScaleToZeroQueueService(
+            stack,
+            "Worker",
+            image=TEST_IMAGE,
+            idle_timeout=cdk.Duration.minutes(10),
+            monitoring=MonitoringOptions(
+                alarm_topic=topic,
+                oldest_message_age_threshold=cdk.Duration.hours(1),
+                dashboard_name="scale-to-zero-worker",
+            ),
+        )
+
+    return synthesize(build)

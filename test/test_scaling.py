@@ -207,10 +207,21 @@ def test_seed_parity_scales_in_on_cpu_alone_like_the_blog(cpu_only_service: Synt
 
 
 def test_no_gradual_scale_in_unless_asked(default_service: Synthesized) -> None:
-    assert default_service.construct.gradual_scale_in_alarm is None
-    default_service.template.resource_count_is("AWS::CloudWatch::Alarm", 2)
-    policies = default_service.resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
-    for policy in policies:
+    synth = default_service
+    assert synth.construct.gradual_scale_in_alarm is None
+    policies = synth.resources("AWS::ApplicationAutoScaling::ScalingPolicy")
+    assert len(policies) == 2
+    # Only the scale-out and scale-in alarms act on the scalable target.
+    acting = {
+        alarm_id
+        for alarm_id, alarm in synth.resources("AWS::CloudWatch::Alarm").items()
+        if any(action.get("Ref") in policies for action in alarm["Properties"].get("AlarmActions", []))
+    }
+    assert acting == {
+        synth.logical_id(synth.construct.scale_out_alarm),
+        synth.logical_id(synth.construct.scale_in_alarm),
+    }
+    for policy in policies.values():
         for step in policy["Properties"]["StepScalingPolicyConfiguration"]["StepAdjustments"]:
             assert step["ScalingAdjustment"] >= 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Optional
+from typing import Optional, Union
 
 from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -15,9 +15,14 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from sqs_scale_to_zero.monitoring import MonitoredService, build_monitoring
 from sqs_scale_to_zero.queue import build_queues
 from sqs_scale_to_zero.scaling import BacklogMetrics, build_scaling
-from sqs_scale_to_zero.settings import DEFAULT_IDLE_CPU_THRESHOLD_PERCENT, resolve_settings
+from sqs_scale_to_zero.settings import (
+    DEFAULT_IDLE_CPU_THRESHOLD_PERCENT,
+    MonitoringOptions,
+    resolve_settings,
+)
 from sqs_scale_to_zero.task import build_worker_task
 
 
@@ -88,6 +93,20 @@ class ScaleToZeroQueueService(Construct):
     backlog_metrics: BacklogMetrics
     """The visible and in-flight metrics that both scaling alarms read."""
 
+    dashboard: Optional[cloudwatch.Dashboard]
+    """The CloudWatch dashboard; ``None`` when ``monitoring=False``."""
+
+    dead_letter_queue_alarm: Optional[cloudwatch.Alarm]
+    """Alarm: the DLQ holds a message. ``None`` with monitoring off or a brought ``queue``."""
+
+    oldest_message_age_alarm: Optional[cloudwatch.Alarm]
+    """Alarm: the oldest message waited far longer than a wake takes. ``None`` with monitoring
+    off."""
+
+    tasks_on_empty_queue_alarm: Optional[cloudwatch.Alarm]
+    """Alarm: tasks ran on an empty queue for 3x ``idle_timeout``. ``None`` with monitoring off
+    or ``MonitoringOptions(tasks_on_empty_queue_alarm=False)``."""
+
     def __init__(
         self,
         scope: Construct,
@@ -127,6 +146,7 @@ class ScaleToZeroQueueService(Construct):
         scale_in_on_cpu_only: Optional[bool] = None,
         gradual_scale_in: Optional[bool] = None,
         gradual_scale_in_cooldown: Optional[Duration] = None,
+        monitoring: Union[bool, MonitoringOptions] = True,
     ) -> None:
         """Compose the queue, the Fargate service and its scaling.
 
@@ -210,6 +230,10 @@ class ScaleToZeroQueueService(Construct):
                 Default: False (tasks are only removed all at once, when idle).
             gradual_scale_in_cooldown: Period of the gradual scale-in, at least 1 minute.
                 Default: 5 minutes.
+            monitoring: ``True`` for a dashboard and operational alarms (DLQ not empty, oldest
+                message too old, tasks running on an empty queue) with default options, a
+                ``MonitoringOptions`` to tune them (e.g. an SNS ``alarm_topic``), or ``False``
+                for none. Default: True.
 
         Raises:
             ScaleToZeroValidationError: For any invalid prop, before any child is created.
@@ -249,6 +273,7 @@ class ScaleToZeroQueueService(Construct):
             scale_in_on_cpu_only=scale_in_on_cpu_only,
             gradual_scale_in=gradual_scale_in,
             gradual_scale_in_cooldown=gradual_scale_in_cooldown,
+            monitoring=monitoring,
         )
         super().__init__(scope, id)
 
@@ -280,6 +305,31 @@ class ScaleToZeroQueueService(Construct):
         self.scale_in_alarm = scaling.scale_in_alarm
         self.scale_in_action = scaling.scale_in_action
         self.gradual_scale_in_alarm = scaling.gradual_scale_in_alarm
+
+        self.dashboard = None
+        self.dead_letter_queue_alarm = None
+        self.oldest_message_age_alarm = None
+        self.tasks_on_empty_queue_alarm = None
+        if settings.monitoring is not None:
+            scaling_alarms = (self.scale_out_alarm, self.scale_in_alarm) + (
+                (self.gradual_scale_in_alarm,) if self.gradual_scale_in_alarm else ()
+            )
+            built = build_monitoring(
+                self,
+                settings.monitoring,
+                MonitoredService(
+                    queue=self.queue,
+                    dead_letter_queue=self.dead_letter_queue,
+                    service=self.service,
+                    backlog=self.backlog_metrics,
+                    scaling_alarms=scaling_alarms,
+                    idle_timeout_minutes=settings.scaling.idle_timeout_minutes,
+                ),
+            )
+            self.dashboard = built.dashboard
+            self.dead_letter_queue_alarm = built.dead_letter_queue_alarm
+            self.oldest_message_age_alarm = built.oldest_message_age_alarm
+            self.tasks_on_empty_queue_alarm = built.tasks_on_empty_queue_alarm
 
         CfnOutput(self, "QueueUrl", value=self.queue.queue_url, description="URL of the work queue")
         CfnOutput(self, "QueueArn", value=self.queue.queue_arn, description="ARN of the work queue")

@@ -1,0 +1,49 @@
+"""Basic: the example worker image on a new VPC and cluster, every prop at its default.
+
+What it shows: the smallest useful ``ScaleToZeroQueueService``. One message wakes the service,
+bigger backlogs add tasks (up to 4), and five idle minutes — nothing visible, nothing in
+flight, CPU idle — set it back to zero tasks. The worker in ``examples/worker_image`` holds ECS
+task scale-in protection while it works, so no message is interrupted.
+
+Synthesize (no AWS account or Docker needed):
+
+    sqs-scale-to-zero synth examples/basic        # or: cd examples/basic && cdk synth
+
+Deploy (needs credentials and Docker to build the image):
+
+    cd examples/basic && cdk deploy
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_ecs as ecs
+
+from sqs_scale_to_zero import ScaleToZeroQueueService
+
+WORKER_IMAGE = Path(__file__).resolve().parent.parent / "worker_image"
+
+
+class BasicStack(cdk.Stack):
+    """A queue and a worker service that costs nothing while the queue is idle."""
+
+    def __init__(self, scope: cdk.App, construct_id: str, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        self.worker = ScaleToZeroQueueService(
+            self,
+            "Worker",
+            image=ecs.ContainerImage.from_asset(str(WORKER_IMAGE)),
+        )
+
+
+def main() -> cdk.App:
+    app = cdk.App()
+    BasicStack(app, "ScaleToZeroBasic")
+    app.synth()
+    return app
+
+
+if __name__ == "__main__":
+    main()
