@@ -6,7 +6,9 @@ tests only read from it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import socket
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,24 @@ class Synthesized:
 
     def resources(self, resource_type: str) -> dict[str, Any]:
         return dict(self.template.find_resources(resource_type))
+
+    def properties(self, construct: Any) -> dict[str, Any]:
+        """The synthesized Properties of a construct's resource."""
+        assert construct is not None
+        resources = self.template.to_json()["Resources"]
+        return dict(resources[self.logical_id(construct)]["Properties"])
+
+    def dashboard_body(self) -> dict[str, Any]:
+        """The dashboard JSON, each CloudFormation reference replaced by its logical ID."""
+        (dashboard,) = self.resources("AWS::CloudWatch::Dashboard").values()
+        parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+        text = "".join(
+            part
+            if isinstance(part, str)
+            else part.get("Ref") or "/".join(part.get("Fn::GetAtt", ["?"]))
+            for part in parts
+        )
+        return dict(json.loads(text))
 
 
 def synthesize(build: Callable[[cdk.Stack], ScaleToZeroQueueService]) -> Synthesized:
@@ -181,3 +201,40 @@ def alerting_service() -> Synthesized:
         )
 
     return synthesize(build)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A real SQS/CloudWatch-protocol server (moto in server mode) on 127.0.0.1."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws_local(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point every boto3 client created in the test at the moto server, with dummy credentials."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return moto_endpoint
+
+
+@pytest.fixture(scope="session")
+def backlog_signal_service() -> Synthesized:
+    """Scaling on the fresh backlog signal."""
+    return synthesize(
+        lambda stack: ScaleToZeroQueueService(
+            stack, "Worker", image=TEST_IMAGE, backlog_signal=True
+        )
+    )

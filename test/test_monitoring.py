@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import aws_cdk as cdk
@@ -12,22 +11,6 @@ from sqs_scale_to_zero import MonitoringOptions, ScaleToZeroQueueService, ScaleT
 from test.conftest import TEST_ENV, TEST_IMAGE, Synthesized
 
 
-def alarm(synth: Synthesized, construct: Any) -> dict[str, Any]:
-    assert construct is not None
-    return dict(synth.template.to_json()["Resources"][synth.logical_id(construct)]["Properties"])
-
-
-def dashboard_body(synth: Synthesized) -> dict[str, Any]:
-    """The dashboard JSON, with every CloudFormation reference replaced by its logical ID."""
-    (dashboard,) = synth.resources("AWS::CloudWatch::Dashboard").values()
-    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
-    text = "".join(
-        part
-        if isinstance(part, str)
-        else part.get("Ref") or "/".join(part.get("Fn::GetAtt", ["?"]))
-        for part in parts
-    )
-    return dict(json.loads(text))
 
 
 def widget_metrics(widget: dict[str, Any]) -> list[list[Any]]:
@@ -35,7 +18,7 @@ def widget_metrics(widget: dict[str, Any]) -> list[list[Any]]:
 
 
 def test_dashboard_keeps_one_minute_periods(default_service: Synthesized) -> None:
-    body = dashboard_body(default_service)
+    body = default_service.dashboard_body()
     assert body["periodOverride"] == "inherit"
     # Alarm graphs show their alarm's own one-minute period; every other graph sets 60 s.
     graphs = [
@@ -51,7 +34,7 @@ def test_dashboard_keeps_one_minute_periods(default_service: Synthesized) -> Non
 def test_dashboard_shows_backlog_age_dlq_tasks_cpu_memory_and_scaling_alarms(
     default_service: Synthesized,
 ) -> None:
-    body = dashboard_body(default_service)
+    body = default_service.dashboard_body()
     shown = {
         (metric[0], metric[1])
         for widget in body["widgets"]
@@ -90,7 +73,7 @@ def test_dashboard_shows_backlog_age_dlq_tasks_cpu_memory_and_scaling_alarms(
 
 def test_dlq_alarm_fires_on_one_message(default_service: Synthesized) -> None:
     synth = default_service
-    props = alarm(synth, synth.construct.dead_letter_queue_alarm)
+    props = synth.properties(synth.construct.dead_letter_queue_alarm)
     dlq_id = synth.logical_id(synth.construct.dead_letter_queue)
     assert props["Namespace"] == "AWS/SQS"
     assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
@@ -106,7 +89,7 @@ def test_dlq_alarm_fires_on_one_message(default_service: Synthesized) -> None:
 def test_oldest_message_alarm_defaults_to_idle_timeout_plus_three_wakes(
     default_service: Synthesized,
 ) -> None:
-    props = alarm(default_service, default_service.construct.oldest_message_age_alarm)
+    props = default_service.properties(default_service.construct.oldest_message_age_alarm)
     assert props["MetricName"] == "ApproximateAgeOfOldestMessage"
     assert props["Statistic"] == "Maximum"
     assert props["Period"] == 60
@@ -121,7 +104,7 @@ def test_oldest_message_alarm_defaults_to_idle_timeout_plus_three_wakes(
 def test_tasks_on_empty_queue_alarm_catches_a_scale_in_that_does_not_happen(
     default_service: Synthesized,
 ) -> None:
-    props = alarm(default_service, default_service.construct.tasks_on_empty_queue_alarm)
+    props = default_service.properties(default_service.construct.tasks_on_empty_queue_alarm)
     (expression,) = [m for m in props["Metrics"] if "Expression" in m]
     assert expression["Expression"] == (
         "IF(((FILL(visible, 0) + FILL(in_flight, 0)) == 0) AND (FILL(tasks_reporting, 0) > 0), 1, 0)"
@@ -142,7 +125,7 @@ def test_alarms_have_no_actions_without_a_topic(default_service: Synthesized) ->
         synth.construct.oldest_message_age_alarm,
         synth.construct.tasks_on_empty_queue_alarm,
     ):
-        assert "AlarmActions" not in alarm(synth, construct)
+        assert "AlarmActions" not in synth.properties(construct)
 
 
 def test_alarm_topic_receives_alarm_and_ok_notifications(alerting_service: Synthesized) -> None:
@@ -153,17 +136,17 @@ def test_alarm_topic_receives_alarm_and_ok_notifications(alerting_service: Synth
         synth.construct.oldest_message_age_alarm,
         synth.construct.tasks_on_empty_queue_alarm,
     ):
-        props = alarm(synth, construct)
+        props = synth.properties(construct)
         assert props["AlarmActions"] == [{"Ref": topic_id}]
         assert props["OKActions"] == [{"Ref": topic_id}]
     # Scaling alarms keep only their scaling actions.
-    assert len(alarm(synth, synth.construct.scale_in_alarm)["AlarmActions"]) == 1
+    assert len(synth.properties(synth.construct.scale_in_alarm)["AlarmActions"]) == 1
 
 
 def test_tuned_thresholds_and_windows(alerting_service: Synthesized) -> None:
     synth = alerting_service
-    assert alarm(synth, synth.construct.oldest_message_age_alarm)["Threshold"] == 3600
-    leak = alarm(synth, synth.construct.tasks_on_empty_queue_alarm)
+    assert synth.properties(synth.construct.oldest_message_age_alarm)["Threshold"] == 3600
+    leak = synth.properties(synth.construct.tasks_on_empty_queue_alarm)
     assert leak["EvaluationPeriods"] == 30
     (dashboard,) = synth.resources("AWS::CloudWatch::Dashboard").values()
     assert dashboard["Properties"]["DashboardName"] == "scale-to-zero-worker"

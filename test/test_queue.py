@@ -10,8 +10,7 @@ from test.conftest import KEY_ARN, Synthesized
 
 
 def queue_properties(synth: Synthesized, which: str) -> dict[str, Any]:
-    construct = getattr(synth.construct, which)
-    return dict(synth.template.to_json()["Resources"][synth.logical_id(construct)]["Properties"])
+    return synth.properties(getattr(synth.construct, which))
 
 
 def test_new_queue_redrives_to_its_dlq_after_three_receives(default_service: Synthesized) -> None:

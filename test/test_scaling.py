@@ -9,10 +9,6 @@ from aws_cdk.assertions import Match
 from test.conftest import Synthesized
 
 
-def properties(synth: Synthesized, construct: Any) -> dict[str, Any]:
-    logical_id = synth.logical_id(construct)
-    return synth.template.to_json()["Resources"][logical_id]["Properties"]
-
 
 def metric_stats(alarm_properties: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {m["Id"]: m["MetricStat"] for m in alarm_properties["Metrics"] if "MetricStat" in m}
@@ -28,7 +24,7 @@ def expression(alarm_properties: dict[str, Any]) -> str:
 
 
 def test_scalable_target_spans_zero_to_max_capacity(default_service: Synthesized) -> None:
-    target = properties(default_service, default_service.construct.scalable_target)
+    target = default_service.properties(default_service.construct.scalable_target)
     assert target["MinCapacity"] == 0
     assert target["MaxCapacity"] == 4
     assert target["ScalableDimension"] == "ecs:service:DesiredCount"
@@ -44,7 +40,7 @@ def test_policies_reference_the_services_own_target_in_one_deploy(
     assert len(policies) == 2
     for policy in policies.values():
         assert policy["Properties"]["ScalingTargetId"] == {"Ref": target_id}
-    resource_id = properties(default_service, default_service.construct.scalable_target)[
+    resource_id = default_service.properties(default_service.construct.scalable_target)[
         "ResourceId"
     ]
     assert {"Fn::GetAtt": [service_id, "Name"]} in resource_id["Fn::Join"][1]
@@ -64,7 +60,7 @@ def test_no_cpu_target_tracking_policy_fights_the_queue_policy(
 
 
 def test_one_visible_message_wakes_the_service(default_service: Synthesized) -> None:
-    alarm = properties(default_service, default_service.construct.scale_out_alarm)
+    alarm = default_service.properties(default_service.construct.scale_out_alarm)
     queue_id = default_service.logical_id(default_service.construct.queue)
     assert alarm["Namespace"] == "AWS/SQS"
     assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
@@ -81,12 +77,12 @@ def test_one_visible_message_wakes_the_service(default_service: Synthesized) -> 
 
 
 def test_missing_queue_data_never_scales_out(default_service: Synthesized) -> None:
-    alarm = properties(default_service, default_service.construct.scale_out_alarm)
+    alarm = default_service.properties(default_service.construct.scale_out_alarm)
     assert alarm["TreatMissingData"] == "notBreaching"
 
 
 def test_scale_out_alarm_drives_the_step_policy(default_service: Synthesized) -> None:
-    alarm = properties(default_service, default_service.construct.scale_out_alarm)
+    alarm = default_service.properties(default_service.construct.scale_out_alarm)
     policy_id = default_service.logical_id(default_service.construct.scale_out_action)
     assert alarm["AlarmActions"] == [{"Ref": policy_id}]
 
@@ -94,7 +90,7 @@ def test_scale_out_alarm_drives_the_step_policy(default_service: Synthesized) ->
 def test_default_scale_out_steps_add_more_tasks_for_bigger_backlogs(
     default_service: Synthesized,
 ) -> None:
-    policy = properties(default_service, default_service.construct.scale_out_action)
+    policy = default_service.properties(default_service.construct.scale_out_action)
     config = policy["StepScalingPolicyConfiguration"]
     assert config["AdjustmentType"] == "ChangeInCapacity"
     assert config["MetricAggregationType"] == "Maximum"
@@ -109,12 +105,12 @@ def test_default_scale_out_steps_add_more_tasks_for_bigger_backlogs(
 
 def test_custom_scale_out_steps_and_max_capacity(brought_queue_service: Synthesized) -> None:
     synth = brought_queue_service
-    config = properties(synth, synth.construct.scale_out_action)["StepScalingPolicyConfiguration"]
+    config = synth.properties(synth.construct.scale_out_action)["StepScalingPolicyConfiguration"]
     assert config["StepAdjustments"] == [
         {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 9, "ScalingAdjustment": 1},
         {"MetricIntervalLowerBound": 9, "ScalingAdjustment": 3},
     ]
-    assert properties(synth, synth.construct.scalable_target)["MaxCapacity"] == 10
+    assert synth.properties(synth.construct.scalable_target)["MaxCapacity"] == 10
 
 
 # Scale-in to zero ------------------------------------------------------------------------------
@@ -123,7 +119,7 @@ def test_custom_scale_out_steps_and_max_capacity(brought_queue_service: Synthesi
 def test_scale_in_alarm_watches_visible_in_flight_and_cpu_every_minute(
     default_service: Synthesized,
 ) -> None:
-    alarm = properties(default_service, default_service.construct.scale_in_alarm)
+    alarm = default_service.properties(default_service.construct.scale_in_alarm)
     stats = metric_stats(alarm)
     assert set(stats) == {"visible", "in_flight", "cpu"}
     assert stats["visible"]["Metric"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
@@ -142,7 +138,7 @@ def test_scale_in_alarm_watches_visible_in_flight_and_cpu_every_minute(
 def test_scale_in_expression_needs_an_empty_backlog_and_idle_cpu(
     default_service: Synthesized,
 ) -> None:
-    alarm = properties(default_service, default_service.construct.scale_in_alarm)
+    alarm = default_service.properties(default_service.construct.scale_in_alarm)
     assert expression(alarm) == (
         "IF(((FILL(visible, 0) + FILL(in_flight, 0)) == 0) AND (FILL(cpu, 0) <= 5), 1, 0)"
     )
@@ -153,7 +149,7 @@ def test_scale_in_expression_needs_an_empty_backlog_and_idle_cpu(
 def test_scale_in_alarm_needs_every_minute_of_idle_timeout_and_clears_on_the_first_busy_one(
     default_service: Synthesized,
 ) -> None:
-    alarm = properties(default_service, default_service.construct.scale_in_alarm)
+    alarm = default_service.properties(default_service.construct.scale_in_alarm)
     # N out of N: a single busy minute in the window returns the alarm to OK, so its
     # once-a-minute re-invocation can't set a freshly woken service back to zero.
     assert alarm["EvaluationPeriods"] == 5
@@ -161,15 +157,15 @@ def test_scale_in_alarm_needs_every_minute_of_idle_timeout_and_clears_on_the_fir
 
 
 def test_scale_in_alarm_counts_no_data_at_all_as_idle(default_service: Synthesized) -> None:
-    alarm = properties(default_service, default_service.construct.scale_in_alarm)
+    alarm = default_service.properties(default_service.construct.scale_in_alarm)
     assert alarm["TreatMissingData"] == "breaching"
 
 
 def test_scale_in_policy_sets_exactly_zero_on_every_breach(default_service: Synthesized) -> None:
     synth = default_service
-    alarm = properties(synth, synth.construct.scale_in_alarm)
+    alarm = synth.properties(synth.construct.scale_in_alarm)
     assert alarm["AlarmActions"] == [{"Ref": synth.logical_id(synth.construct.scale_in_action)}]
-    config = properties(synth, synth.construct.scale_in_action)["StepScalingPolicyConfiguration"]
+    config = synth.properties(synth.construct.scale_in_action)["StepScalingPolicyConfiguration"]
     assert config["AdjustmentType"] == "ExactCapacity"
     # One step from 0 to +inf above the threshold matches every breach; a breach that matches no
     # step would scale nothing ("No step adjustment found").
@@ -180,7 +176,7 @@ def test_backlog_only_scale_in_when_cpu_threshold_is_none(
     brought_queue_service: Synthesized,
 ) -> None:
     synth = brought_queue_service
-    alarm = properties(synth, synth.construct.scale_in_alarm)
+    alarm = synth.properties(synth.construct.scale_in_alarm)
     assert set(metric_stats(alarm)) == {"visible", "in_flight"}
     assert expression(alarm) == "IF((FILL(visible, 0) + FILL(in_flight, 0)) == 0, 1, 0)"
     assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 15
@@ -188,7 +184,7 @@ def test_backlog_only_scale_in_when_cpu_threshold_is_none(
 
 def test_seed_parity_scales_in_on_cpu_alone_like_the_blog(cpu_only_service: Synthesized) -> None:
     synth = cpu_only_service
-    alarm = properties(synth, synth.construct.scale_in_alarm)
+    alarm = synth.properties(synth.construct.scale_in_alarm)
     assert "Metrics" not in alarm
     assert alarm["Namespace"] == "AWS/ECS"
     assert alarm["MetricName"] == "CPUUtilization"
@@ -198,7 +194,7 @@ def test_seed_parity_scales_in_on_cpu_alone_like_the_blog(cpu_only_service: Synt
     assert alarm["Threshold"] == 0.01
     assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 1
     assert "TreatMissingData" not in alarm
-    config = properties(synth, synth.construct.scale_in_action)["StepScalingPolicyConfiguration"]
+    config = synth.properties(synth.construct.scale_in_action)["StepScalingPolicyConfiguration"]
     assert config["AdjustmentType"] == "ExactCapacity"
     assert config["StepAdjustments"] == [{"MetricIntervalUpperBound": 0, "ScalingAdjustment": 0}]
 
@@ -232,7 +228,7 @@ def test_gradual_scale_in_removes_one_task_while_drained_with_work_in_flight(
     synth = gradual_service
     alarm_construct = synth.construct.gradual_scale_in_alarm
     assert alarm_construct is not None
-    alarm = properties(synth, alarm_construct)
+    alarm = synth.properties(alarm_construct)
     assert expression(alarm) == "IF((FILL(visible, 0) == 0) AND (FILL(in_flight, 0) >= 1), 1, 0)"
     assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 3
     synth.template.has_resource_properties(

@@ -9,12 +9,9 @@ from aws_cdk.assertions import Match
 from test.conftest import KEY_ARN, Synthesized
 
 
-def resource(synth: Synthesized, construct: Any) -> dict[str, Any]:
-    return dict(synth.template.to_json()["Resources"][synth.logical_id(construct)]["Properties"])
-
 
 def container_definition(synth: Synthesized) -> dict[str, Any]:
-    (definition,) = resource(synth, synth.construct.task_definition)["ContainerDefinitions"]
+    (definition,) = synth.properties(synth.construct.task_definition)["ContainerDefinitions"]
     return dict(definition)
 
 
@@ -60,7 +57,7 @@ def test_brought_queue_leaves_visibility_to_the_worker(brought_queue_service: Sy
 
 
 def test_default_task_size_logs_and_stop_timeout(default_service: Synthesized) -> None:
-    task = resource(default_service, default_service.construct.task_definition)
+    task = default_service.properties(default_service.construct.task_definition)
     assert task["Cpu"] == "256"
     assert task["Memory"] == "512"
     assert task["RequiresCompatibilities"] == ["FARGATE"]
@@ -71,14 +68,14 @@ def test_default_task_size_logs_and_stop_timeout(default_service: Synthesized) -
     container = container_definition(default_service)
     assert container["StopTimeout"] == 120
     assert container["LogConfiguration"]["LogDriver"] == "awslogs"
-    log_group = resource(default_service, default_service.construct.log_group)
+    log_group = default_service.properties(default_service.construct.log_group)
     assert log_group["RetentionInDays"] == 30
 
 
 def test_arm64_on_fargate_spot(brought_queue_service: Synthesized) -> None:
-    task = resource(brought_queue_service, brought_queue_service.construct.task_definition)
+    task = brought_queue_service.properties(brought_queue_service.construct.task_definition)
     assert task["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
-    service = resource(brought_queue_service, brought_queue_service.construct.service)
+    service = brought_queue_service.properties(brought_queue_service.construct.service)
     assert service["CapacityProviderStrategy"] == [
         {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}
     ]
@@ -179,9 +176,9 @@ def test_no_task_protection_grant_when_turned_off(brought_queue_service: Synthes
 
 def test_seed_sized_task_in_an_existing_cluster(seed_like_service: Synthesized) -> None:
     synth = seed_like_service
-    task = resource(synth, synth.construct.task_definition)
+    task = synth.properties(synth.construct.task_definition)
     assert (task["Cpu"], task["Memory"]) == ("4096", "8192")
-    service = resource(synth, synth.construct.service)
+    service = synth.properties(synth.construct.service)
     assert service["Cluster"] == "existing-cluster"
     synth.template.resource_count_is("AWS::ECS::Cluster", 0)
     synth.template.resource_count_is("AWS::EC2::VPC", 0)
@@ -193,7 +190,7 @@ def test_seed_sized_task_in_an_existing_cluster(seed_like_service: Synthesized) 
 def test_default_placement_costs_nothing_while_idle(default_service: Synthesized) -> None:
     synth = default_service
     synth.template.resource_count_is("AWS::EC2::NatGateway", 0)
-    service = resource(synth, synth.construct.service)
+    service = synth.properties(synth.construct.service)
     config = service["NetworkConfiguration"]["AwsvpcConfiguration"]
     assert config["AssignPublicIp"] == "ENABLED"
     # No fixed DesiredCount: a later deploy never resets what the scaling policies set.

@@ -22,6 +22,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -57,6 +58,8 @@ class MonitoredService:
     dead_letter_queue: Optional[sqs.IQueue]
     service: ecs.FargateService
     backlog: BacklogMetrics
+    delayed: cloudwatch.IMetric
+    backlog_signal_function: Optional[lambda_.IFunction]
     scaling_alarms: tuple[cloudwatch.Alarm, ...]
     idle_timeout_minutes: int
 
@@ -67,9 +70,6 @@ def build_monitoring(
     """Create the operational alarms and the dashboard."""
     queue, service = monitored.queue, monitored.service
     oldest_age = queue.metric_approximate_age_of_oldest_message(
-        period=ONE_MINUTE, statistic="Maximum"
-    )
-    delayed = queue.metric_approximate_number_of_messages_delayed(
         period=ONE_MINUTE, statistic="Maximum"
     )
     cpu = service.metric_cpu_utilization(period=ONE_MINUTE, statistic="Average")
@@ -176,7 +176,7 @@ def build_monitoring(
             left=[
                 _labelled(monitored.backlog.visible, "visible"),
                 _labelled(monitored.backlog.in_flight, "in flight"),
-                _labelled(delayed, "delayed"),
+                _labelled(monitored.delayed, "delayed"),
             ],
             period=ONE_MINUTE,
             width=12,
@@ -226,6 +226,19 @@ def build_monitoring(
         rows.append([
             cloudwatch.GraphWidget(
                 title="Dead-letter queue depth", left=[dlq_depth], period=ONE_MINUTE, width=12
+            )
+        ])
+    function = monitored.backlog_signal_function
+    if function is not None:
+        rows.append([
+            cloudwatch.GraphWidget(
+                title="Backlog signal function: invocations and errors per minute",
+                left=[
+                    function.metric_invocations(period=ONE_MINUTE, statistic="Sum"),
+                    function.metric_errors(period=ONE_MINUTE, statistic="Sum"),
+                ],
+                period=ONE_MINUTE,
+                width=12,
             )
         ])
     for row in rows:

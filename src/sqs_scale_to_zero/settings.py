@@ -209,6 +209,8 @@ class ServiceSettings:
     scaling: ScalingSettings
     monitoring: Optional[MonitoringSettings]
     """``None`` when monitoring is off."""
+    backlog_signal: bool
+    """Scale on the fresh backlog signal instead of SQS's own metrics."""
 
 
 def resolve_settings(
@@ -248,6 +250,7 @@ def resolve_settings(
     gradual_scale_in: Optional[bool],
     gradual_scale_in_cooldown: Optional[Duration],
     monitoring: Union[bool, MonitoringOptions, None],
+    backlog_signal: Optional[bool],
 ) -> ServiceSettings:
     """Validate the construct's props and resolve their defaults.
 
@@ -307,6 +310,7 @@ def resolve_settings(
         task=task_settings,
         scaling=scaling_settings,
         monitoring=_resolve_monitoring(monitoring, scaling_settings.idle_timeout_minutes),
+        backlog_signal=bool(backlog_signal),
     )
 
 

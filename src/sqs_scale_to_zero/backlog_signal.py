@@ -1,0 +1,124 @@
+"""The fresh backlog signal: a one-minute scheduled function that publishes the live backlog.
+
+Opt-in with ``backlog_signal=True``. Both scaling alarms then read the published metrics
+instead of SQS's own, through one :class:`~sqs_scale_to_zero.scaling.BacklogMetrics`, so the
+scale-out and scale-in alarms can never act on two different views of the backlog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from sqs_scale_to_zero import backlog_signal_handler as handler_module
+from sqs_scale_to_zero.scaling import ONE_MINUTE, BacklogMetrics
+
+HANDLER_SOURCE = Path(handler_module.__file__).read_text(encoding="utf-8")
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+SCHEDULE = events.Schedule.rate(Duration.minutes(1))
+
+
+@dataclass(frozen=True)
+class BacklogSignal:
+    """The composed backlog-signal resources."""
+
+    function: lambda_.Function
+    rule: events.Rule
+    log_group: logs.LogGroup
+    metrics: BacklogMetrics
+    delayed: cloudwatch.Metric
+
+
+def signal_metric(queue: sqs.IQueue, metric_name: str) -> cloudwatch.Metric:
+    """One published backlog metric of ``queue``: Maximum over one minute."""
+    return cloudwatch.Metric(
+        namespace=handler_module.NAMESPACE,
+        metric_name=metric_name,
+        dimensions_map={handler_module.QUEUE_DIMENSION: queue.queue_name},
+        statistic="Maximum",
+        period=ONE_MINUTE,
+    )
+
+
+def build_backlog_signal(
+    scope: Construct, queue: sqs.IQueue, log_retention: logs.RetentionDays
+) -> BacklogSignal:
+    """Create the function, its one-minute schedule, its log group and least-privilege role.
+
+    The role may read only this queue's attributes, write only to its own log group, and put
+    metric data only into the signal's namespace (``PutMetricData`` has no resource-level
+    permissions, so a ``cloudwatch:namespace`` condition scopes it instead).
+    """
+    log_group = logs.LogGroup(scope, "BacklogSignalLogs", retention=log_retention)
+    role = iam.Role(
+        scope,
+        "BacklogSignalRole",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description="Reads one queue's backlog and publishes it as CloudWatch metrics",
+    )
+    function = lambda_.Function(
+        scope,
+        "BacklogSignalFunction",
+        description="Publishes the queue's live backlog every minute for scale-to-zero alarms",
+        runtime=RUNTIME,
+        handler="index.handler",
+        code=lambda_.Code.from_inline(HANDLER_SOURCE),
+        memory_size=128,
+        timeout=Duration.seconds(30),
+        role=role,
+        log_group=log_group,
+        # A run that fails is superseded by the next minute's run: no retries, no overlap.
+        retry_attempts=0,
+        environment={
+            "QUEUE_URL": queue.queue_url,
+            "QUEUE_NAME": queue.queue_name,
+            "METRIC_NAMESPACE": handler_module.NAMESPACE,
+        },
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(actions=["sqs:GetQueueAttributes"], resources=[queue.queue_arn])
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={
+                "StringEquals": {"cloudwatch:namespace": handler_module.NAMESPACE}
+            },
+        )
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn],
+        )
+    )
+    rule = events.Rule(
+        scope,
+        "BacklogSignalSchedule",
+        description="Publish the queue's backlog every minute",
+        schedule=SCHEDULE,
+        targets=[targets.LambdaFunction(function, retry_attempts=0)],
+    )
+    return BacklogSignal(
+        function=function,
+        rule=rule,
+        log_group=log_group,
+        metrics=BacklogMetrics(
+            visible=signal_metric(queue, handler_module.METRICS["ApproximateNumberOfMessages"]),
+            in_flight=signal_metric(
+                queue, handler_module.METRICS["ApproximateNumberOfMessagesNotVisible"]
+            ),
+        ),
+        delayed=signal_metric(queue, handler_module.METRICS["ApproximateNumberOfMessagesDelayed"]),
+    )

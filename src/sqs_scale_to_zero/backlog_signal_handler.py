@@ -1,0 +1,80 @@
+"""Lambda handler of the fresh backlog signal: publish a queue's live backlog once a minute.
+
+SQS publishes its own CloudWatch metrics only while a queue is *active*, and "a delay of up to
+15 minutes occurs in CloudWatch metrics when a queue is activated from an inactive state"
+(Amazon SQS developer guide, "Available CloudWatch metrics for Amazon SQS"). This handler reads
+``ApproximateNumberOfMessages``, ``...NotVisible`` and ``...Delayed`` straight from the queue
+(``GetQueueAttributes``, which also keeps the queue active) and publishes them under
+:data:`NAMESPACE`, so the scaling alarms always see a backlog at most a minute old.
+
+The construct ships this file's source inline in the function, so it imports only the standard
+library and boto3 (the Lambda runtime provides it), and must stay under 4 KB.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+NAMESPACE = "SqsScaleToZero"
+QUEUE_DIMENSION = "QueueName"
+METRICS = {
+    "ApproximateNumberOfMessages": "ApproximateNumberOfMessagesVisible",
+    "ApproximateNumberOfMessagesNotVisible": "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed": "ApproximateNumberOfMessagesDelayed",
+}
+"""SQS queue attribute -> published metric name (the names of SQS's own metrics)."""
+
+CLIENT_CONFIG = Config(
+    connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 4}
+)
+
+logger = logging.getLogger(__name__)
+logger.setLevel(logging.INFO)
+
+
+def handler(event: Any = None, context: Any = None) -> dict[str, float]:
+    """Read the queue's attributes and publish them as one-minute metrics.
+
+    Environment: ``QUEUE_URL``, ``QUEUE_NAME`` and ``METRIC_NAMESPACE``.
+
+    Returns:
+        The published values by metric name.
+
+    Raises:
+        botocore.exceptions.ClientError: When the queue is missing or a call still fails after
+            the client's retries (throttling is retried with backoff). The invocation then
+            fails and publishes nothing, so an alarm sees missing data, never a made-up zero.
+    """
+    queue_url = os.environ["QUEUE_URL"]
+    sqs = boto3.client("sqs", config=CLIENT_CONFIG)
+    cloudwatch = boto3.client("cloudwatch", config=CLIENT_CONFIG)
+    try:
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(METRICS))[
+            "Attributes"
+        ]
+    except Exception:
+        logger.exception("reading the backlog of %s failed; publishing nothing", queue_url)
+        raise
+    now = datetime.datetime.now(datetime.timezone.utc)
+    values = {name: float(attributes.get(attribute, 0)) for attribute, name in METRICS.items()}
+    cloudwatch.put_metric_data(
+        Namespace=os.environ.get("METRIC_NAMESPACE", NAMESPACE),
+        MetricData=[
+            {
+                "MetricName": name,
+                "Dimensions": [{"Name": QUEUE_DIMENSION, "Value": os.environ["QUEUE_NAME"]}],
+                "Timestamp": now,
+                "Value": value,
+                "Unit": "Count",
+            }
+            for name, value in values.items()
+        ],
+    )
+    logger.info("published backlog of %s: %s", queue_url, values)
+    return values

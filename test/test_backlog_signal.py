@@ -1,0 +1,112 @@
+"""The fresh backlog signal in the template: schedule, function, permissions, and both alarms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqs_scale_to_zero.backlog_signal import HANDLER_SOURCE
+from test.conftest import Synthesized
+
+
+
+def test_function_runs_every_minute(backlog_signal_service: Synthesized) -> None:
+    synth = backlog_signal_service
+    function = synth.construct.backlog_signal_function
+    assert function is not None
+    (rule,) = synth.resources("AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
+    assert rule["Properties"]["State"] == "ENABLED"
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [synth.logical_id(function), "Arn"]}
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 0
+
+
+def test_function_carries_the_tested_handler_inline(backlog_signal_service: Synthesized) -> None:
+    synth = backlog_signal_service
+    function = synth.properties(synth.construct.backlog_signal_function)
+    assert function["Code"]["ZipFile"] == HANDLER_SOURCE
+    assert len(HANDLER_SOURCE.encode()) <= 4096
+    assert function["Handler"] == "index.handler"
+    assert function["Runtime"].startswith("python3.")
+    queue_id = synth.logical_id(synth.construct.queue)
+    assert function["Environment"]["Variables"] == {
+        "QUEUE_URL": {"Ref": queue_id},
+        "QUEUE_NAME": {"Fn::GetAtt": [queue_id, "QueueName"]},
+        "METRIC_NAMESPACE": "SqsScaleToZero",
+    }
+    log_group_id = function["LoggingConfig"]["LogGroup"]["Ref"]
+    log_group = synth.template.to_json()["Resources"][log_group_id]["Properties"]
+    assert log_group["RetentionInDays"] == 30
+
+
+def test_function_role_is_least_privilege(backlog_signal_service: Synthesized) -> None:
+    synth = backlog_signal_service
+    function = synth.properties(synth.construct.backlog_signal_function)
+    role_id = function["Role"]["Fn::GetAtt"][0]
+    role = synth.template.to_json()["Resources"][role_id]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    queue_id = synth.logical_id(synth.construct.queue)
+    log_group_id = function["LoggingConfig"]["LogGroup"]["Ref"]
+    statements = [
+        statement
+        for policy in synth.resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert statements == [
+        {
+            "Action": "sqs:GetQueueAttributes",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [queue_id, "Arn"]},
+        },
+        {
+            "Action": "cloudwatch:PutMetricData",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": "SqsScaleToZero"}},
+            "Effect": "Allow",
+            "Resource": "*",
+        },
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
+        },
+    ]
+
+
+def signal_metric_names(stats: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    return {(s["Metric"]["Namespace"], s["Metric"]["MetricName"]) for s in stats}
+
+
+def test_both_scaling_alarms_read_the_fresh_signal(backlog_signal_service: Synthesized) -> None:
+    synth = backlog_signal_service
+    queue_id = synth.logical_id(synth.construct.queue)
+    queue_dimension = [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
+    scale_out = synth.properties(synth.construct.scale_out_alarm)
+    assert scale_out["Namespace"] == "SqsScaleToZero"
+    assert scale_out["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert scale_out["Dimensions"] == queue_dimension
+    assert (scale_out["Statistic"], scale_out["Period"], scale_out["Threshold"]) == ("Maximum", 60, 1)
+    scale_in = synth.properties(synth.construct.scale_in_alarm)
+    stats = [m["MetricStat"] for m in scale_in["Metrics"] if "MetricStat" in m]
+    assert signal_metric_names(stats) == {
+        ("SqsScaleToZero", "ApproximateNumberOfMessagesVisible"),
+        ("SqsScaleToZero", "ApproximateNumberOfMessagesNotVisible"),
+        ("AWS/ECS", "CPUUtilization"),
+    }
+    # No alarm that scales reads SQS's own (possibly stale) metrics.
+    for alarm_construct in (synth.construct.scale_out_alarm, synth.construct.scale_in_alarm):
+        assert "AWS/SQS" not in str(synth.properties(alarm_construct))
+
+
+def test_sqs_metric_mode_has_no_function(default_service: Synthesized) -> None:
+    assert default_service.construct.backlog_signal_function is None
+    default_service.template.resource_count_is("AWS::Lambda::Function", 0)
+    default_service.template.resource_count_is("AWS::Events::Rule", 0)
+
+
+def test_dashboard_shows_the_signal_function(backlog_signal_service: Synthesized) -> None:
+    body = backlog_signal_service.dashboard_body()
+    titles = [w["properties"].get("title", "") for w in body["widgets"]]
+    assert "Backlog signal function: invocations and errors per minute" in titles
+    backlog = next(w for w in body["widgets"] if w["properties"].get("title", "").startswith("Backlog:"))
+    assert {m[0] for m in backlog["properties"]["metrics"]} == {"SqsScaleToZero"}
