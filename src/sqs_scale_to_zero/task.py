@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from sqs_scale_to_zero.compliance import acknowledge, wildcard_resource_finding
 from sqs_scale_to_zero.settings import TaskSettings
 from sqs_scale_to_zero.worker import environment as worker_env
 
@@ -65,16 +66,24 @@ def build_worker_task(
         stop_timeout=settings.stop_timeout,
     )
     queue.grant_consume_messages(task_definition.task_role)
+    acknowledge(
+        task_definition,
+        "AwsSolutions-ECS2",
+        "The construct sets non-secret worker configuration (queue URL and name, shutdown "
+        "grace, visibility timeout) as environment variables; secrets go through `secrets`.",
+    )
     if settings.task_protection:
+        cluster_tasks = Stack.of(scope).format_arn(
+            service="ecs", resource="task", resource_name=f"{cluster.cluster_name}/*"
+        )
         task_definition.add_to_task_role_policy(
-            iam.PolicyStatement(
-                actions=list(TASK_PROTECTION_ACTIONS),
-                resources=[
-                    Stack.of(scope).format_arn(
-                        service="ecs", resource="task", resource_name=f"{cluster.cluster_name}/*"
-                    )
-                ],
-            )
+            iam.PolicyStatement(actions=list(TASK_PROTECTION_ACTIONS), resources=[cluster_tasks])
+        )
+        acknowledge(
+            task_definition.task_role,
+            wildcard_resource_finding(scope, cluster_tasks),
+            "A task protects itself through the ECS agent; task IDs are not known at deploy "
+            "time, so task protection is scoped to the tasks of this service's cluster.",
         )
     service = ecs.FargateService(
         scope,
@@ -130,6 +139,13 @@ def _build_cluster(scope: Construct, settings: TaskSettings) -> ecs.Cluster:
             ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)
         ],
     )
+    if settings.vpc is None:
+        vpc.add_flow_log(
+            "FlowLog",
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+                logs.LogGroup(scope, "FlowLogs", retention=settings.log_retention)
+            ),
+        )
     return ecs.Cluster(
         scope,
         "Cluster",
