@@ -94,4 +94,55 @@ pyproject.add_override(
     },
 )
 
+pyproject.add_override(
+    "tool.ruff",
+    {
+        "line-length": 100,
+        "target-version": "py311",
+        # `benchmarks` and `examples` sit at the repository root; both are first-party for isort.
+        "src": ["src", "."],
+    },
+)
+pyproject.add_override(
+    "tool.ruff.lint",
+    {
+        "select": [
+            "E",  # pycodestyle errors
+            "W",  # pycodestyle warnings
+            "F",  # pyflakes
+            "I",  # isort
+            "B",  # flake8-bugbear
+            "UP",  # pyupgrade (target py311)
+            "SIM",  # flake8-simplify
+            "RUF",  # ruff-specific
+        ],
+        "ignore": [
+            # House style (shared STYLE.md): keyword-only props are written `Optional[X] = None`,
+            # as in aws-ddk and the CDK's own Python bindings; don't force `X | None`.
+            "UP007",
+            "UP045",
+        ],
+    },
+)
+pyproject.add_override(
+    "tool.ruff.lint.pycodestyle",
+    {
+        # Code is wrapped at 100 (line-length, used by isort and `ruff format`); E501 only fails
+        # hand-wrapped strings, comments and docstrings that run well past it.
+        "max-line-length": 110,
+    },
+)
+pyproject.add_override(
+    "tool.mypy",
+    {
+        "python_version": "3.11",
+        "strict": True,
+        "files": ["src"],
+        "mypy_path": "src",
+        # No `ignore_missing_imports` anywhere: aws_cdk, constructs and jsii ship types, and src/
+        # never imports moto. Untyped imports (boto3, botocore) are silenced at the import line
+        # with `# type: ignore[import-untyped]`, so strict's warn_unused_ignores keeps them honest.
+    },
+)
+
 project.synth()
