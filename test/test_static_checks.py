@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-LINTED_PATHS = ["src", "test", "benchmarks", "examples"]
+LINTED_PATHS = ["src", "test", "benchmarks", "examples", "scripts"]
 
 # The construct module is written on a parallel branch; until it lands, the TYPE_CHECKING import
 # of it in `__init__.py` is the one mypy error tolerated. Once the file exists, nothing is.
