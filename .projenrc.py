@@ -19,7 +19,8 @@ from projen.python import (  # noqa: E402
 )
 from projen.python.uv_config import PythonDownloads, UvConfiguration  # noqa: E402
 
-VERSION = "0.1.0"
+VERSION = "0.1.0"  # the only place the version is written; a release is a `v{VERSION}` tag
+REPOSITORY = "https://github.com/sqs-scale-to-zero/sqs-scale-to-zero"
 AWS_CDK_LIB = "aws-cdk-lib>=2.275.0,<3"  # floor = the oldest aws-cdk-lib the test suite runs against
 CONSTRUCTS = "constructs>=10.0.0,<11"
 
@@ -65,6 +66,44 @@ project = PythonProject(
             dependencies=[AWS_CDK_LIB, CONSTRUCTS],
             optional_dependencies={"test": TEST_REQUIREMENTS},
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},
+            readme="README.md",
+            keywords=[
+                "aws",
+                "aws-cdk",
+                "cdk",
+                "construct",
+                "sqs",
+                "ecs",
+                "fargate",
+                "autoscaling",
+                "scale-to-zero",
+                "queue-worker",
+            ],
+            # No `License ::` classifier: `license` above is a PEP 639 SPDX expression, which
+            # supersedes those classifiers, and PyPI rejects uploads that carry both.
+            classifiers=[
+                "Development Status :: 3 - Alpha",
+                "Framework :: AWS CDK",
+                "Framework :: AWS CDK :: 2",
+                "Intended Audience :: Developers",
+                "Intended Audience :: System Administrators",
+                "Operating System :: OS Independent",
+                "Programming Language :: Python :: 3",
+                "Programming Language :: Python :: 3 :: Only",
+                "Programming Language :: Python :: 3.11",
+                "Programming Language :: Python :: 3.12",
+                "Programming Language :: Python :: 3.13",
+                "Topic :: Software Development :: Libraries",
+                "Topic :: System :: Distributed Computing",
+                "Typing :: Typed",
+            ],
+            urls={
+                "Homepage": REPOSITORY,
+                "Repository": REPOSITORY,
+                "Documentation": f"{REPOSITORY}/blob/main/API.md",
+                "Issues": f"{REPOSITORY}/issues",
+                "Changelog": f"{REPOSITORY}/blob/main/CHANGELOG.md",
+            },
         ),
         uv=UvConfiguration(python_downloads=PythonDownloads.NEVER),
     ),
@@ -91,6 +130,10 @@ pyproject.add_override(
         "testpaths": ["test"],
         "addopts": "-ra --strict-markers",
         "filterwarnings": ["ignore::DeprecationWarning:jsii.*"],
+        "markers": [
+            "packaging: builds the sdist and wheel and runs twine check (5-20 s); "
+            "deselect with -m 'not packaging'",
+        ],
     },
 )
 
@@ -144,5 +187,9 @@ pyproject.add_override(
         # with `# type: ignore[import-untyped]`, so strict's warn_unused_ignores keeps them honest.
     },
 )
+
+# The wheel ships exactly the package directory, py.typed included (hatchling would find it by
+# name too; spelling it out keeps the wheel's contents obvious if a second distribution appears).
+pyproject.add_override("tool.hatch.build.targets.wheel", {"packages": ["src/sqs_scale_to_zero"]})
 
 project.synth()
