@@ -11,6 +11,21 @@ os.environ.setdefault("PROJEN_DISABLE_POST", "true")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from projen import License  # noqa: E402
+from projen.github import (  # noqa: E402
+    ActionRefs,
+    DownloadArtifactWith,
+    GitHubOptions,
+    UploadArtifactWith,
+    WorkflowSteps,
+)
+from projen.github.workflows import (  # noqa: E402
+    Job,
+    JobPermission,
+    JobPermissions,
+    JobStep,
+    PullRequestOptions,
+    PushOptions,
+)
 from projen.python import (  # noqa: E402
     BuildSystem,
     PyprojectTomlProject,
@@ -57,6 +72,9 @@ project = PythonProject(
     sample=False,
     pytest=False,
     github=True,
+    # The semantic-PR-title lint adds nothing here: versions are set by hand (VERSION below) and
+    # released from tags, not derived from conventional commit titles.
+    github_options=GitHubOptions(pull_request_lint=False),
     deps=[],
     uv_options=UvOptions(
         build_system=BuildSystem(requires=["hatchling>=1.25"], build_backend="hatchling.build"),
@@ -191,5 +209,120 @@ pyproject.add_override(
 # The wheel ships exactly the package directory, py.typed included (hatchling would find it by
 # name too; spelling it out keeps the wheel's contents obvious if a second distribution appears).
 pyproject.add_override("tool.hatch.build.targets.wheel", {"packages": ["src/sqs_scale_to_zero"]})
+
+# --- GitHub workflows ---------------------------------------------------------------------------
+# The suite is run exactly as the README's second command (and .ci/run) runs it.
+README_TEST_COMMAND = (
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest"
+)
+PYTHON_VERSION = "3.11"
+NODE_VERSION = "20"
+RUNS_ON = ["ubuntu-latest"]
+
+
+def setup_steps() -> list[JobStep]:
+    """Check out, then install the Python and Node.js the README asks for."""
+    return [
+        WorkflowSteps.checkout(),
+        JobStep(
+            name="Set up Python",
+            uses=ActionRefs.ACTIONS_SETUP_PYTHON,
+            with_={"python-version": PYTHON_VERSION},
+        ),
+        JobStep(
+            name="Set up Node.js",
+            uses=ActionRefs.ACTIONS_SETUP_NODE,
+            with_={"node-version": NODE_VERSION},
+        ),
+    ]
+
+
+def test_job() -> Job:
+    return Job(
+        name="Test",
+        runs_on=RUNS_ON,
+        permissions=JobPermissions(contents=JobPermission.READ),
+        timeout_minutes=45,
+        env={"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": NODE_VERSION},
+        steps=[*setup_steps(), JobStep(name="Run the test suite", run=README_TEST_COMMAND)],
+    )
+
+
+assert project.github is not None
+test_workflow = project.github.add_workflow("test")
+test_workflow.on(pull_request=PullRequestOptions(), push=PushOptions(branches=["main"]))
+test_workflow.add_jobs({"test": test_job()})
+
+DIST = "dist"
+release = project.github.add_workflow("release")
+release.on(push=PushOptions(tags=["v*"]))
+release.add_jobs(
+    {
+        "test": test_job(),
+        "build": Job(
+            name="Build and check the distributions",
+            needs=["test"],
+            runs_on=RUNS_ON,
+            permissions=JobPermissions(contents=JobPermission.READ),
+            steps=[
+                *setup_steps()[:2],
+                JobStep(
+                    name="Check the tag against VERSION and CHANGELOG.md",
+                    run='python scripts/release_notes.py "$GITHUB_REF_NAME"',
+                ),
+                JobStep(
+                    name="Install build and twine",
+                    run="python -m pip install --upgrade build twine",
+                ),
+                JobStep(name="Build sdist and wheel", run=f"python -m build --outdir {DIST}/"),
+                JobStep(name="Check the distributions", run=f"twine check --strict {DIST}/*"),
+                WorkflowSteps.upload_artifact(with_=UploadArtifactWith(name=DIST, path=f"{DIST}/")),
+            ],
+        ),
+        "publish": Job(
+            name="Publish to PyPI",
+            needs=["build"],
+            runs_on=RUNS_ON,
+            # Trusted publishing: PyPI trusts this repository's `release` workflow in the `pypi`
+            # environment, so no token is stored. The OIDC token is the job's only permission.
+            environment="pypi",
+            permissions=JobPermissions(id_token=JobPermission.WRITE),
+            steps=[
+                WorkflowSteps.download_artifact(
+                    with_=DownloadArtifactWith(name=DIST, path=f"{DIST}/")
+                ),
+                JobStep(
+                    name="Publish to PyPI",
+                    uses="pypa/gh-action-pypi-publish@release/v1",
+                ),
+            ],
+        ),
+        "github-release": Job(
+            name="Create the GitHub release",
+            needs=["publish"],
+            runs_on=RUNS_ON,
+            permissions=JobPermissions(contents=JobPermission.WRITE),
+            steps=[
+                WorkflowSteps.checkout(),
+                WorkflowSteps.download_artifact(
+                    with_=DownloadArtifactWith(name=DIST, path=f"{DIST}/")
+                ),
+                JobStep(
+                    name="Extract the release notes from CHANGELOG.md",
+                    run='python3 scripts/release_notes.py "$GITHUB_REF_NAME" > release-notes.md',
+                ),
+                JobStep(
+                    name="Create the release with the distributions attached",
+                    env={"GH_TOKEN": "${{ github.token }}"},
+                    run=(
+                        'gh release create "$GITHUB_REF_NAME" --repo "$GITHUB_REPOSITORY" '
+                        '--title "$GITHUB_REF_NAME" --notes-file release-notes.md '
+                        f"--verify-tag {DIST}/*"
+                    ),
+                ),
+            ],
+        ),
+    }
+)
 
 project.synth()
