@@ -254,6 +254,13 @@ test_workflow.on(pull_request=PullRequestOptions(), push=PushOptions(branches=["
 test_workflow.add_jobs({"test": test_job()})
 
 DIST = "dist"
+
+
+def download_dist() -> JobStep:
+    """Fetch the sdist and wheel the build job uploaded, into dist/."""
+    return WorkflowSteps.download_artifact(with_=DownloadArtifactWith(name=DIST, path=f"{DIST}/"))
+
+
 release = project.github.add_workflow("release")
 release.on(push=PushOptions(tags=["v*"]))
 release.add_jobs(
@@ -288,9 +295,7 @@ release.add_jobs(
             environment="pypi",
             permissions=JobPermissions(id_token=JobPermission.WRITE),
             steps=[
-                WorkflowSteps.download_artifact(
-                    with_=DownloadArtifactWith(name=DIST, path=f"{DIST}/")
-                ),
+                download_dist(),
                 JobStep(
                     name="Publish to PyPI",
                     uses="pypa/gh-action-pypi-publish@release/v1",
@@ -304,9 +309,7 @@ release.add_jobs(
             permissions=JobPermissions(contents=JobPermission.WRITE),
             steps=[
                 WorkflowSteps.checkout(),
-                WorkflowSteps.download_artifact(
-                    with_=DownloadArtifactWith(name=DIST, path=f"{DIST}/")
-                ),
+                download_dist(),
                 JobStep(
                     name="Extract the release notes from CHANGELOG.md",
                     run='python3 scripts/release_notes.py "$GITHUB_REF_NAME" > release-notes.md',
