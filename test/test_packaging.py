@@ -33,6 +33,7 @@ pytestmark = pytest.mark.packaging
 class Distribution:
     """One distribution built from one project directory."""
 
+    name: str
     project_dir: Path
     wheel_files: tuple[str, ...]
     """Paths that must be in the wheel; the sdist must have each of them under ``src/``."""
@@ -40,6 +41,7 @@ class Distribution:
 
 DISTRIBUTIONS = [
     Distribution(
+        name="sqs-scale-to-zero",
         project_dir=ROOT,
         wheel_files=(
             "sqs_scale_to_zero/__init__.py",
@@ -68,7 +70,7 @@ class Built:
     sdist: Path
 
 
-@pytest.fixture(scope="module", params=DISTRIBUTIONS, ids=lambda d: d.project_dir.name)
+@pytest.fixture(scope="module", params=DISTRIBUTIONS, ids=lambda d: d.name)
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Built:
     distribution: Distribution = request.param
     outdir = tmp_path_factory.mktemp("dist")
@@ -120,6 +122,7 @@ def test_sdist_ships_py_typed_and_the_changelog(built: Built) -> None:
 
 def test_metadata_has_version_python_and_classifiers(built: Built) -> None:
     metadata = _wheel_metadata(built.wheel)
+    assert metadata["Name"] == built.distribution.name
     assert metadata["Version"] == built.project["version"]
     assert metadata["Requires-Python"] == ">=3.11"
     classifiers = metadata.get_all("Classifier") or []
