@@ -11,6 +11,21 @@ os.environ.setdefault("PROJEN_DISABLE_POST", "true")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from projen import License  # noqa: E402
+from projen.github import (  # noqa: E402
+    ActionRefs,
+    DownloadArtifactWith,
+    GitHubOptions,
+    UploadArtifactWith,
+    WorkflowSteps,
+)
+from projen.github.workflows import (  # noqa: E402
+    Job,
+    JobPermission,
+    JobPermissions,
+    JobStep,
+    PullRequestOptions,
+    PushOptions,
+)
 from projen.python import (  # noqa: E402
     BuildSystem,
     PyprojectTomlProject,
@@ -19,7 +34,8 @@ from projen.python import (  # noqa: E402
 )
 from projen.python.uv_config import PythonDownloads, UvConfiguration  # noqa: E402
 
-VERSION = "0.1.0"
+VERSION = "0.1.0"  # the only place the version is written; a release is a `v{VERSION}` tag
+REPOSITORY = "https://github.com/sqs-scale-to-zero/sqs-scale-to-zero"
 AWS_CDK_LIB = "aws-cdk-lib>=2.275.0,<3"  # floor = the oldest aws-cdk-lib the test suite runs against
 CONSTRUCTS = "constructs>=10.0.0,<11"
 
@@ -56,6 +72,9 @@ project = PythonProject(
     sample=False,
     pytest=False,
     github=True,
+    # The semantic-PR-title lint adds nothing here: versions are set by hand (VERSION below) and
+    # released from tags, not derived from conventional commit titles.
+    github_options=GitHubOptions(pull_request_lint=False),
     deps=[],
     uv_options=UvOptions(
         build_system=BuildSystem(requires=["hatchling>=1.25"], build_backend="hatchling.build"),
@@ -65,6 +84,44 @@ project = PythonProject(
             dependencies=[AWS_CDK_LIB, CONSTRUCTS],
             optional_dependencies={"test": TEST_REQUIREMENTS},
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},
+            readme="README.md",
+            keywords=[
+                "aws",
+                "aws-cdk",
+                "cdk",
+                "construct",
+                "sqs",
+                "ecs",
+                "fargate",
+                "autoscaling",
+                "scale-to-zero",
+                "queue-worker",
+            ],
+            # No `License ::` classifier: `license` above is a PEP 639 SPDX expression, which
+            # supersedes those classifiers, and PyPI rejects uploads that carry both.
+            classifiers=[
+                "Development Status :: 3 - Alpha",
+                "Framework :: AWS CDK",
+                "Framework :: AWS CDK :: 2",
+                "Intended Audience :: Developers",
+                "Intended Audience :: System Administrators",
+                "Operating System :: OS Independent",
+                "Programming Language :: Python :: 3",
+                "Programming Language :: Python :: 3 :: Only",
+                "Programming Language :: Python :: 3.11",
+                "Programming Language :: Python :: 3.12",
+                "Programming Language :: Python :: 3.13",
+                "Topic :: Software Development :: Libraries",
+                "Topic :: System :: Distributed Computing",
+                "Typing :: Typed",
+            ],
+            urls={
+                "Homepage": REPOSITORY,
+                "Repository": REPOSITORY,
+                "Documentation": f"{REPOSITORY}/blob/main/API.md",
+                "Issues": f"{REPOSITORY}/issues",
+                "Changelog": f"{REPOSITORY}/blob/main/CHANGELOG.md",
+            },
         ),
         uv=UvConfiguration(python_downloads=PythonDownloads.NEVER),
     ),
@@ -91,7 +148,184 @@ pyproject.add_override(
         "testpaths": ["test"],
         "addopts": "-ra --strict-markers",
         "filterwarnings": ["ignore::DeprecationWarning:jsii.*"],
+        "markers": [
+            "packaging: builds the sdist and wheel and runs twine check (5-20 s); "
+            "deselect with -m 'not packaging'",
+        ],
     },
+)
+
+pyproject.add_override(
+    "tool.ruff",
+    {
+        "line-length": 100,
+        "target-version": "py311",
+        # `benchmarks` and `examples` sit at the repository root; both are first-party for isort.
+        "src": ["src", "."],
+    },
+)
+pyproject.add_override(
+    "tool.ruff.lint",
+    {
+        "select": [
+            "E",  # pycodestyle errors
+            "W",  # pycodestyle warnings
+            "F",  # pyflakes
+            "I",  # isort
+            "B",  # flake8-bugbear
+            "UP",  # pyupgrade (target py311)
+            "SIM",  # flake8-simplify
+            "RUF",  # ruff-specific
+        ],
+        "ignore": [
+            # House style (shared STYLE.md): keyword-only props are written `Optional[X] = None`,
+            # as in aws-ddk and the CDK's own Python bindings; don't force `X | None`.
+            "UP007",
+            "UP045",
+        ],
+    },
+)
+pyproject.add_override(
+    "tool.ruff.lint.pycodestyle",
+    {
+        # Code is wrapped at 100 (line-length, used by isort and `ruff format`); E501 only fails
+        # hand-wrapped strings, comments and docstrings that run well past it.
+        "max-line-length": 110,
+    },
+)
+pyproject.add_override(
+    "tool.mypy",
+    {
+        "python_version": "3.11",
+        "strict": True,
+        "files": ["src"],
+        "mypy_path": "src",
+        # No `ignore_missing_imports` anywhere: aws_cdk, constructs and jsii ship types, and src/
+        # never imports moto. Untyped imports (boto3, botocore) are silenced at the import line
+        # with `# type: ignore[import-untyped]`, so strict's warn_unused_ignores keeps them honest.
+    },
+)
+
+# The wheel ships exactly the package directory, py.typed included (hatchling would find it by
+# name too; spelling it out keeps the wheel's contents obvious if a second distribution appears).
+pyproject.add_override("tool.hatch.build.targets.wheel", {"packages": ["src/sqs_scale_to_zero"]})
+
+# --- GitHub workflows ---------------------------------------------------------------------------
+# The suite is run exactly as the README's second command (and .ci/run) runs it.
+README_TEST_COMMAND = (
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest"
+)
+PYTHON_VERSION = "3.11"
+NODE_VERSION = "20"
+RUNS_ON = ["ubuntu-latest"]
+
+
+def setup_steps() -> list[JobStep]:
+    """Check out, then install the Python and Node.js the README asks for."""
+    return [
+        WorkflowSteps.checkout(),
+        JobStep(
+            name="Set up Python",
+            uses=ActionRefs.ACTIONS_SETUP_PYTHON,
+            with_={"python-version": PYTHON_VERSION},
+        ),
+        JobStep(
+            name="Set up Node.js",
+            uses=ActionRefs.ACTIONS_SETUP_NODE,
+            with_={"node-version": NODE_VERSION},
+        ),
+    ]
+
+
+def test_job() -> Job:
+    return Job(
+        name="Test",
+        runs_on=RUNS_ON,
+        permissions=JobPermissions(contents=JobPermission.READ),
+        timeout_minutes=45,
+        env={"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": NODE_VERSION},
+        steps=[*setup_steps(), JobStep(name="Run the test suite", run=README_TEST_COMMAND)],
+    )
+
+
+assert project.github is not None
+test_workflow = project.github.add_workflow("test")
+test_workflow.on(pull_request=PullRequestOptions(), push=PushOptions(branches=["main"]))
+test_workflow.add_jobs({"test": test_job()})
+
+DIST = "dist"
+
+
+def download_dist() -> JobStep:
+    """Fetch the sdist and wheel the build job uploaded, into dist/."""
+    return WorkflowSteps.download_artifact(with_=DownloadArtifactWith(name=DIST, path=f"{DIST}/"))
+
+
+release = project.github.add_workflow("release")
+release.on(push=PushOptions(tags=["v*"]))
+release.add_jobs(
+    {
+        "test": test_job(),
+        "build": Job(
+            name="Build and check the distributions",
+            needs=["test"],
+            runs_on=RUNS_ON,
+            permissions=JobPermissions(contents=JobPermission.READ),
+            steps=[
+                *setup_steps()[:2],
+                JobStep(
+                    name="Check the tag against VERSION and CHANGELOG.md",
+                    run='python scripts/release_notes.py "$GITHUB_REF_NAME"',
+                ),
+                JobStep(
+                    name="Install build and twine",
+                    run="python -m pip install --upgrade build twine",
+                ),
+                JobStep(name="Build sdist and wheel", run=f"python -m build --outdir {DIST}/"),
+                JobStep(name="Check the distributions", run=f"twine check --strict {DIST}/*"),
+                WorkflowSteps.upload_artifact(with_=UploadArtifactWith(name=DIST, path=f"{DIST}/")),
+            ],
+        ),
+        "publish": Job(
+            name="Publish to PyPI",
+            needs=["build"],
+            runs_on=RUNS_ON,
+            # Trusted publishing: PyPI trusts this repository's `release` workflow in the `pypi`
+            # environment, so no token is stored. The OIDC token is the job's only permission.
+            environment="pypi",
+            permissions=JobPermissions(id_token=JobPermission.WRITE),
+            steps=[
+                download_dist(),
+                JobStep(
+                    name="Publish to PyPI",
+                    uses="pypa/gh-action-pypi-publish@release/v1",
+                ),
+            ],
+        ),
+        "github-release": Job(
+            name="Create the GitHub release",
+            needs=["publish"],
+            runs_on=RUNS_ON,
+            permissions=JobPermissions(contents=JobPermission.WRITE),
+            steps=[
+                WorkflowSteps.checkout(),
+                download_dist(),
+                JobStep(
+                    name="Extract the release notes from CHANGELOG.md",
+                    run='python3 scripts/release_notes.py "$GITHUB_REF_NAME" > release-notes.md',
+                ),
+                JobStep(
+                    name="Create the release with the distributions attached",
+                    env={"GH_TOKEN": "${{ github.token }}"},
+                    run=(
+                        'gh release create "$GITHUB_REF_NAME" --repo "$GITHUB_REPOSITORY" '
+                        '--title "$GITHUB_REF_NAME" --notes-file release-notes.md '
+                        f"--verify-tag {DIST}/*"
+                    ),
+                ),
+            ],
+        ),
+    }
 )
 
 project.synth()
