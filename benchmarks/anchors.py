@@ -70,7 +70,9 @@ def add_seed_blog(app: cdk.App, stack_id: str = "SeedBlog") -> cdk.Stack:
     )
     # The blog also passed visibility_timeout=12 h to QPFS; current aws-cdk-lib rejects that
     # beside `queue`, and the queue above already carries the 12-hour visibility timeout.
-    cpu = service.service.metric_cpu_utilization(period=cdk.Duration.minutes(3), statistic="Average")
+    cpu = service.service.metric_cpu_utilization(
+        period=cdk.Duration.minutes(3), statistic="Average"
+    )
     alarm = cpu.create_alarm(
         stack,
         "SampleApp-ZeroCPUAlarm",

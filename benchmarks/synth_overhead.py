@@ -70,8 +70,12 @@ def main() -> None:
             resources[kind] = int(sample["resources"])
     ours_median, anchor_median = statistics.median(ours), statistics.median(anchor)
     print(f"rounds: {args.rounds} (alternating, one fresh process per synthesis)")
-    print(f"ScaleToZeroQueueService:        median {ours_median:.2f} s, {resources['ours']} resources")
-    print(f"QueueProcessingFargateService:  median {anchor_median:.2f} s, {resources['qpfs']} resources")
+    print(
+        f"ScaleToZeroQueueService:        median {ours_median:.2f} s, {resources['ours']} resources"
+    )
+    print(
+        f"QueueProcessingFargateService:  median {anchor_median:.2f} s, {resources['qpfs']} resources"
+    )
     print(f"ratio (ours / QPFS): {ours_median / anchor_median:.3f}  (target <= 1.15)")
 
 

@@ -40,7 +40,7 @@ class Synthesized:
 
     def logical_id(self, construct: Any) -> str:
         """The logical ID of an L2's default child (or of an L1)."""
-        child = getattr(construct, "node").default_child or construct
+        child = construct.node.default_child or construct
         return self.stack.get_logical_id(child)
 
     def resources(self, resource_type: str) -> dict[str, Any]:
@@ -101,7 +101,11 @@ def seed_like_service() -> Synthesized:
         )
         key = kms.Key.from_key_arn(stack, "Key", KEY_ARN)
         database_name = ssm.StringParameter.from_secure_string_parameter_attributes(
-            stack, "DatabaseName", parameter_name="/app/database-name", version=1, encryption_key=key
+            stack,
+            "DatabaseName",
+            parameter_name="/app/database-name",
+            version=1,
+            encryption_key=key,
         )
         return ScaleToZeroQueueService(
             stack,

@@ -8,7 +8,6 @@ from sqs_scale_to_zero.backlog_signal import HANDLER_SOURCE
 from test.conftest import Synthesized
 
 
-
 def test_function_runs_every_minute(backlog_signal_service: Synthesized) -> None:
     synth = backlog_signal_service
     function = synth.construct.backlog_signal_function
@@ -85,7 +84,11 @@ def test_both_scaling_alarms_read_the_fresh_signal(backlog_signal_service: Synth
     assert scale_out["Namespace"] == "SqsScaleToZero"
     assert scale_out["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert scale_out["Dimensions"] == queue_dimension
-    assert (scale_out["Statistic"], scale_out["Period"], scale_out["Threshold"]) == ("Maximum", 60, 1)
+    assert (scale_out["Statistic"], scale_out["Period"], scale_out["Threshold"]) == (
+        "Maximum",
+        60,
+        1,
+    )
     scale_in = synth.properties(synth.construct.scale_in_alarm)
     stats = [m["MetricStat"] for m in scale_in["Metrics"] if "MetricStat" in m]
     assert signal_metric_names(stats) == {
@@ -108,5 +111,7 @@ def test_dashboard_shows_the_signal_function(backlog_signal_service: Synthesized
     body = backlog_signal_service.dashboard_body()
     titles = [w["properties"].get("title", "") for w in body["widgets"]]
     assert "Backlog signal function: invocations and errors per minute" in titles
-    backlog = next(w for w in body["widgets"] if w["properties"].get("title", "").startswith("Backlog:"))
+    backlog = next(
+        w for w in body["widgets"] if w["properties"].get("title", "").startswith("Backlog:")
+    )
     assert {m[0] for m in backlog["properties"]["metrics"]} == {"SqsScaleToZero"}

@@ -16,7 +16,9 @@ from sqs_scale_to_zero.backlog_signal_handler import NAMESPACE, handler
 
 
 @pytest.fixture
-def queue(aws_local: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[str]:
+def queue(
+    aws_local: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[str]:
     sqs = boto3.client("sqs")
     name = f"signal-{request.node.name[:40].replace('[', '-').replace(']', '')}"
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
@@ -29,7 +31,7 @@ def queue(aws_local: str, monkeypatch: pytest.MonkeyPatch, request: pytest.Fixtu
 
 def published(queue_name: str, metric_name: str) -> list[float]:
     cloudwatch = boto3.client("cloudwatch")
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     result = cloudwatch.get_metric_statistics(
         Namespace=NAMESPACE,
         MetricName=metric_name,
@@ -98,7 +100,9 @@ def test_throttled_reads_are_retried(queue: str, monkeypatch: pytest.MonkeyPatch
                         request.url,
                         400,
                         {"Content-Type": "application/x-amz-json-1.0"},
-                        _RawBody(b'{"__type":"com.amazonaws.sqs#ThrottlingException","message":"Rate exceeded"}'),
+                        _RawBody(
+                            b'{"__type":"com.amazonaws.sqs#ThrottlingException","message":"Rate exceeded"}'
+                        ),
                     )
                 return None
 
@@ -120,4 +124,3 @@ class _RawBody:
 
     def read(self, *_: Any) -> bytes:
         return self._content
-

@@ -11,8 +11,6 @@ from sqs_scale_to_zero import MonitoringOptions, ScaleToZeroQueueService, ScaleT
 from test.conftest import TEST_ENV, TEST_IMAGE, Synthesized
 
 
-
-
 def widget_metrics(widget: dict[str, Any]) -> list[list[Any]]:
     return list(widget.get("properties", {}).get("metrics", []))
 
@@ -52,7 +50,9 @@ def test_dashboard_shows_backlog_age_dlq_tasks_cpu_memory_and_scaling_alarms(
         ("AWS/ECS", "MemoryUtilization"),
     } <= shown
     dlq_id = default_service.logical_id(default_service.construct.dead_letter_queue)
-    dlq_widget = next(w for w in body["widgets"] if "Dead-letter" in w["properties"].get("title", ""))
+    dlq_widget = next(
+        w for w in body["widgets"] if "Dead-letter" in w["properties"].get("title", "")
+    )
     assert any(f"{dlq_id}/QueueName" in metric for metric in widget_metrics(dlq_widget))
     status = next(w for w in body["widgets"] if w["type"] == "alarm")
     synth = default_service
@@ -67,7 +67,11 @@ def test_dashboard_shows_backlog_age_dlq_tasks_cpu_memory_and_scaling_alarms(
         )
     }
     assert {arn.split("/")[0] for arn in status["properties"]["alarms"]} == expected_alarms
-    alarm_graphs = [w for w in body["widgets"] if "annotations" in w["properties"] and "alarms" in w["properties"]["annotations"]]
+    alarm_graphs = [
+        w
+        for w in body["widgets"]
+        if "annotations" in w["properties"] and "alarms" in w["properties"]["annotations"]
+    ]
     assert len(alarm_graphs) == 2
 
 
@@ -77,7 +81,9 @@ def test_dlq_alarm_fires_on_one_message(default_service: Synthesized) -> None:
     dlq_id = synth.logical_id(synth.construct.dead_letter_queue)
     assert props["Namespace"] == "AWS/SQS"
     assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
-    assert props["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}}]
+    assert props["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}}
+    ]
     assert props["Statistic"] == "Maximum"
     assert props["Period"] == 60
     assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
@@ -184,7 +190,9 @@ def test_leak_alarm_can_be_turned_off() -> None:
 @pytest.mark.parametrize("threshold", [cdk.Duration.seconds(30), cdk.Duration.seconds(90)])
 def test_oldest_message_age_threshold_must_be_whole_minutes(threshold: cdk.Duration) -> None:
     stack = cdk.Stack(cdk.App(), "BadAge", env=TEST_ENV)
-    with pytest.raises(ScaleToZeroValidationError, match="oldest_message_age_threshold: must be a whole"):
+    with pytest.raises(
+        ScaleToZeroValidationError, match="oldest_message_age_threshold: must be a whole"
+    ):
         ScaleToZeroQueueService(
             stack,
             "Worker",
@@ -196,5 +204,7 @@ def test_oldest_message_age_threshold_must_be_whole_minutes(threshold: cdk.Durat
 
 def test_monitoring_must_be_a_bool_or_options() -> None:
     stack = cdk.Stack(cdk.App(), "BadMonitoring", env=TEST_ENV)
-    with pytest.raises(ScaleToZeroValidationError, match="monitoring: must be True, False or a MonitoringOptions"):
+    with pytest.raises(
+        ScaleToZeroValidationError, match="monitoring: must be True, False or a MonitoringOptions"
+    ):
         ScaleToZeroQueueService(stack, "Worker", image=TEST_IMAGE, monitoring="yes")  # type: ignore[arg-type]

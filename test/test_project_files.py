@@ -30,9 +30,11 @@ def test_readme_first_command_synthesizes_the_basic_example() -> None:
 @pytest.mark.skipif(shutil.which("node") is None, reason="projen synthesis needs Node.js")
 def test_generated_files_match_projenrc(tmp_path: Path) -> None:
     """`python .projenrc.py` in a copy of the tracked files changes nothing."""
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     generated = [
         name
         for name in tracked
@@ -46,9 +48,7 @@ def test_generated_files_match_projenrc(tmp_path: Path) -> None:
         target.chmod(0o644)
     subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
     subprocess.run([sys.executable, ".projenrc.py"], cwd=copy, check=True, capture_output=True)
-    stale = [
-        name for name in generated if (copy / name).read_bytes() != (ROOT / name).read_bytes()
-    ]
+    stale = [name for name in generated if (copy / name).read_bytes() != (ROOT / name).read_bytes()]
     assert not stale, f"run `python .projenrc.py` and commit: stale generated files {stale}"
 
 

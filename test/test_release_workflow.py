@@ -81,9 +81,7 @@ def test_jobs_run_in_order_test_build_publish_release(release: dict[str, Any]) -
 def test_suite_runs_the_readme_test_command_on_python_311_and_node_20(workflow: str) -> None:
     job = _workflow(workflow)["jobs"]["test"]
     assert readme_test_command() in _runs(job)
-    versions = {
-        step["uses"].split("@")[0]: step["with"] for step in job["steps"] if "with" in step
-    }
+    versions = {step["uses"].split("@")[0]: step["with"] for step in job["steps"] if "with" in step}
     assert versions["actions/setup-python"] == {"python-version": "3.11"}
     assert versions["actions/setup-node"] == {"node-version": "20"}
     assert any(uses.startswith("actions/checkout@") for uses in _uses(job))

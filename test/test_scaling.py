@@ -9,7 +9,6 @@ from aws_cdk.assertions import Match
 from test.conftest import Synthesized
 
 
-
 def metric_stats(alarm_properties: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {m["Id"]: m["MetricStat"] for m in alarm_properties["Metrics"] if "MetricStat" in m}
 
@@ -211,7 +210,9 @@ def test_no_gradual_scale_in_unless_asked(default_service: Synthesized) -> None:
     acting = {
         alarm_id
         for alarm_id, alarm in synth.resources("AWS::CloudWatch::Alarm").items()
-        if any(action.get("Ref") in policies for action in alarm["Properties"].get("AlarmActions", []))
+        if any(
+            action.get("Ref") in policies for action in alarm["Properties"].get("AlarmActions", [])
+        )
     }
     assert acting == {
         synth.logical_id(synth.construct.scale_out_alarm),

@@ -52,7 +52,9 @@ def test_queue_name_must_be_a_valid_sqs_name() -> None:
 
 
 def test_content_based_deduplication_needs_fifo() -> None:
-    assert_rejected("content_based_deduplication", "set fifo=True", content_based_deduplication=True)
+    assert_rejected(
+        "content_based_deduplication", "set fifo=True", content_based_deduplication=True
+    )
 
 
 def test_brought_queue_excludes_queue_shaping_props() -> None:
@@ -73,13 +75,13 @@ def test_max_capacity_must_be_at_least_one() -> None:
 
 
 def test_scale_out_steps_must_not_overlap() -> None:
-    assert_rejected(
-        "scale_out_steps", "overlap", scale_out_steps=steps((1, 20, 1), (10, None, 2))
-    )
+    assert_rejected("scale_out_steps", "overlap", scale_out_steps=steps((1, 20, 1), (10, None, 2)))
 
 
 def test_scale_out_steps_must_not_leave_gaps() -> None:
-    assert_rejected("scale_out_steps", "gap between 10 and 20", scale_out_steps=steps((1, 10, 1), (20, None, 2)))
+    assert_rejected(
+        "scale_out_steps", "gap between 10 and 20", scale_out_steps=steps((1, 10, 1), (20, None, 2))
+    )
 
 
 def test_scale_out_steps_must_add_tasks() -> None:
@@ -103,7 +105,9 @@ def test_scale_out_steps_must_not_be_empty() -> None:
 
 
 def test_idle_timeout_must_be_at_least_a_minute() -> None:
-    assert_rejected("idle_timeout", "whole number of minutes", idle_timeout=cdk.Duration.seconds(30))
+    assert_rejected(
+        "idle_timeout", "whole number of minutes", idle_timeout=cdk.Duration.seconds(30)
+    )
 
 
 def test_idle_timeout_must_be_whole_minutes() -> None:
@@ -115,8 +119,12 @@ def test_idle_timeout_must_fit_a_one_day_alarm_window() -> None:
 
 
 def test_idle_cpu_threshold_must_be_a_percentage() -> None:
-    assert_rejected("idle_cpu_threshold_percent", "between 0 and 100", idle_cpu_threshold_percent=101)
-    assert_rejected("idle_cpu_threshold_percent", "between 0 and 100", idle_cpu_threshold_percent=-1)
+    assert_rejected(
+        "idle_cpu_threshold_percent", "between 0 and 100", idle_cpu_threshold_percent=101
+    )
+    assert_rejected(
+        "idle_cpu_threshold_percent", "between 0 and 100", idle_cpu_threshold_percent=-1
+    )
 
 
 def test_cpu_only_scale_in_needs_a_cpu_threshold() -> None:
@@ -130,7 +138,10 @@ def test_cpu_only_scale_in_needs_a_cpu_threshold() -> None:
 
 def test_gradual_scale_in_needs_task_protection() -> None:
     assert_rejected(
-        "gradual_scale_in", "needs task_protection=True", gradual_scale_in=True, task_protection=False
+        "gradual_scale_in",
+        "needs task_protection=True",
+        gradual_scale_in=True,
+        task_protection=False,
     )
 
 
@@ -153,18 +164,25 @@ def test_cpu_must_be_a_fargate_size() -> None:
 
 def test_memory_must_fit_the_cpu_on_fargate() -> None:
     assert_rejected(
-        "memory_limit_mib", "use 8192 to 30720 MiB in steps of 1024", cpu=4096, memory_limit_mib=4096
+        "memory_limit_mib",
+        "use 8192 to 30720 MiB in steps of 1024",
+        cpu=4096,
+        memory_limit_mib=4096,
     )
 
 
 def test_visibility_timeout_is_at_most_twelve_hours() -> None:
     assert_rejected(
-        "visibility_timeout", "between 0 seconds and 12 hours", visibility_timeout=cdk.Duration.hours(13)
+        "visibility_timeout",
+        "between 0 seconds and 12 hours",
+        visibility_timeout=cdk.Duration.hours(13),
     )
 
 
 def test_retention_period_within_sqs_limits() -> None:
-    assert_rejected("retention_period", "1 minute and 14 days", retention_period=cdk.Duration.days(15))
+    assert_rejected(
+        "retention_period", "1 minute and 14 days", retention_period=cdk.Duration.days(15)
+    )
 
 
 def test_max_receive_count_must_be_at_least_one() -> None:
@@ -190,7 +208,9 @@ def test_cluster_and_vpc_are_exclusive() -> None:
     stack = cdk.Stack(cdk.App(), "Placement", env=TEST_ENV)
     vpc = ec2.Vpc(stack, "Vpc")
     cluster = ecs.Cluster(stack, "Cluster", vpc=vpc)
-    with pytest.raises(ScaleToZeroValidationError, match="vpc: cannot be set together with cluster"):
+    with pytest.raises(
+        ScaleToZeroValidationError, match="vpc: cannot be set together with cluster"
+    ):
         ScaleToZeroQueueService(stack, "Worker", image=TEST_IMAGE, cluster=cluster, vpc=vpc)
 
 
@@ -220,5 +240,7 @@ def test_durations_must_not_be_tokens() -> None:
 
 
 def test_valid_props_build() -> None:
-    stack = build(max_capacity=1, idle_timeout=cdk.Duration.minutes(1), idle_cpu_threshold_percent=0)
+    stack = build(
+        max_capacity=1, idle_timeout=cdk.Duration.minutes(1), idle_cpu_threshold_percent=0
+    )
     assert stack.node.try_find_child("Worker") is not None

@@ -9,7 +9,6 @@ from aws_cdk.assertions import Match
 from test.conftest import KEY_ARN, Synthesized
 
 
-
 def container_definition(synth: Synthesized) -> dict[str, Any]:
     (definition,) = synth.properties(synth.construct.task_definition)["ContainerDefinitions"]
     return dict(definition)

@@ -101,9 +101,7 @@ def build_backlog_signal(
         iam.PolicyStatement(
             actions=["cloudwatch:PutMetricData"],
             resources=["*"],
-            conditions={
-                "StringEquals": {"cloudwatch:namespace": handler_module.NAMESPACE}
-            },
+            conditions={"StringEquals": {"cloudwatch:namespace": handler_module.NAMESPACE}},
         )
     )
     role.add_to_policy(

@@ -18,8 +18,8 @@ import logging
 import os
 from typing import Any
 
-import boto3
-from botocore.config import Config
+import boto3  # type: ignore[import-untyped]
+from botocore.config import Config  # type: ignore[import-untyped]
 
 NAMESPACE = "SqsScaleToZero"
 QUEUE_DIMENSION = "QueueName"
@@ -61,7 +61,7 @@ def handler(event: Any = None, context: Any = None) -> dict[str, float]:
     except Exception:
         logger.exception("reading the backlog of %s failed; publishing nothing", queue_url)
         raise
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     values = {name: float(attributes.get(attribute, 0)) for attribute, name in METRICS.items()}
     cloudwatch.put_metric_data(
         Namespace=os.environ.get("METRIC_NAMESPACE", NAMESPACE),

@@ -170,77 +170,87 @@ def build_monitoring(
             alarm.add_alarm_action(action)
             alarm.add_ok_action(action)
 
-    rows: list[list[cloudwatch.IWidget]] = [[
-        cloudwatch.GraphWidget(
-            title="Backlog: visible, in flight, delayed (max per minute)",
-            left=[
-                _labelled(monitored.backlog.visible, "visible"),
-                _labelled(monitored.backlog.in_flight, "in flight"),
-                _labelled(monitored.delayed, "delayed"),
-            ],
-            period=ONE_MINUTE,
-            width=12,
-        ),
-        cloudwatch.GraphWidget(
-            title="Age of the oldest message (seconds)",
-            left=[oldest_age],
-            left_annotations=[
-                cloudwatch.HorizontalAnnotation(
-                    value=settings.oldest_message_age_threshold_seconds, label="alarm"
-                )
-            ],
-            period=ONE_MINUTE,
-            width=12,
-        ),
-    ], [
-        cloudwatch.GraphWidget(
-            title="Tasks: desired vs running",
-            left=[
-                _container_insights(service, "DesiredTaskCount", "desired"),
-                _container_insights(service, "RunningTaskCount", "running"),
-                _labelled(tasks_reporting, "tasks reporting CPU"),
-            ],
-            period=ONE_MINUTE,
-            width=12,
-        ),
-        cloudwatch.GraphWidget(
-            title="CPU and memory utilization (%)",
-            left=[_labelled(cpu, "CPU"), _labelled(memory, "memory")],
-            period=ONE_MINUTE,
-            width=12,
-        ),
-    ], [
-        cloudwatch.AlarmStatusWidget(
-            title="Scaling and operational alarms",
-            alarms=[*monitored.scaling_alarms, *monitoring.alarms],
-            width=24,
-        ),
-    ], [
-        cloudwatch.AlarmWidget(alarm=alarm, title=title, width=12)
-        for alarm, title in zip(
-            monitored.scaling_alarms[:2],
-            ("Scale-out alarm: visible messages", "Scale-in alarm: idle minutes (1 = idle)"),
-        )
-    ]]
-    if dlq_depth is not None:
-        rows.append([
+    rows: list[list[cloudwatch.IWidget]] = [
+        [
             cloudwatch.GraphWidget(
-                title="Dead-letter queue depth", left=[dlq_depth], period=ONE_MINUTE, width=12
-            )
-        ])
-    function = monitored.backlog_signal_function
-    if function is not None:
-        rows.append([
-            cloudwatch.GraphWidget(
-                title="Backlog signal function: invocations and errors per minute",
+                title="Backlog: visible, in flight, delayed (max per minute)",
                 left=[
-                    function.metric_invocations(period=ONE_MINUTE, statistic="Sum"),
-                    function.metric_errors(period=ONE_MINUTE, statistic="Sum"),
+                    _labelled(monitored.backlog.visible, "visible"),
+                    _labelled(monitored.backlog.in_flight, "in flight"),
+                    _labelled(monitored.delayed, "delayed"),
                 ],
                 period=ONE_MINUTE,
                 width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="Age of the oldest message (seconds)",
+                left=[oldest_age],
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(
+                        value=settings.oldest_message_age_threshold_seconds, label="alarm"
+                    )
+                ],
+                period=ONE_MINUTE,
+                width=12,
+            ),
+        ],
+        [
+            cloudwatch.GraphWidget(
+                title="Tasks: desired vs running",
+                left=[
+                    _container_insights(service, "DesiredTaskCount", "desired"),
+                    _container_insights(service, "RunningTaskCount", "running"),
+                    _labelled(tasks_reporting, "tasks reporting CPU"),
+                ],
+                period=ONE_MINUTE,
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="CPU and memory utilization (%)",
+                left=[_labelled(cpu, "CPU"), _labelled(memory, "memory")],
+                period=ONE_MINUTE,
+                width=12,
+            ),
+        ],
+        [
+            cloudwatch.AlarmStatusWidget(
+                title="Scaling and operational alarms",
+                alarms=[*monitored.scaling_alarms, *monitoring.alarms],
+                width=24,
+            ),
+        ],
+        [
+            cloudwatch.AlarmWidget(alarm=alarm, title=title, width=12)
+            for alarm, title in zip(
+                monitored.scaling_alarms[:2],
+                ("Scale-out alarm: visible messages", "Scale-in alarm: idle minutes (1 = idle)"),
+                strict=True,
             )
-        ])
+        ],
+    ]
+    if dlq_depth is not None:
+        rows.append(
+            [
+                cloudwatch.GraphWidget(
+                    title="Dead-letter queue depth", left=[dlq_depth], period=ONE_MINUTE, width=12
+                )
+            ]
+        )
+    function = monitored.backlog_signal_function
+    if function is not None:
+        rows.append(
+            [
+                cloudwatch.GraphWidget(
+                    title="Backlog signal function: invocations and errors per minute",
+                    left=[
+                        function.metric_invocations(period=ONE_MINUTE, statistic="Sum"),
+                        function.metric_errors(period=ONE_MINUTE, statistic="Sum"),
+                    ],
+                    period=ONE_MINUTE,
+                    width=12,
+                )
+            ]
+        )
     for row in rows:
         # Widgets added in one call share a row; each call starts a new row.
         monitoring.dashboard.add_widgets(*row)

@@ -29,7 +29,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from sqs_scale_to_zero.settings import ScalingSettings, ScaleOutStep
+from sqs_scale_to_zero.settings import ScaleOutStep, ScalingSettings
 
 ONE_MINUTE = Duration.minutes(1)
 SCALE_OUT_THRESHOLD = 1
@@ -103,7 +103,9 @@ def build_scaling(
     )
     for step in settings.scale_out_steps:
         lower, upper = relative_bounds(step)
-        scale_out_action.add_adjustment(adjustment=step.change, lower_bound=lower, upper_bound=upper)
+        scale_out_action.add_adjustment(
+            adjustment=step.change, lower_bound=lower, upper_bound=upper
+        )
     scale_out_alarm = cloudwatch.Alarm(
         scope,
         "ScaleOutAlarm",

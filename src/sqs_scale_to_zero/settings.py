@@ -8,6 +8,7 @@ default or a check.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -368,7 +369,10 @@ def _resolve_queue(
                 f"use {base!r}",
             )
         # The DLQ is named after the queue with a '-dlq' suffix, which must fit in 80 chars.
-        if not _QUEUE_NAME.match(base) or len(base) + len("-dlq") + (5 if resolved_fifo else 0) > 80:
+        if (
+            not _QUEUE_NAME.match(base)
+            or len(base) + len("-dlq") + (5 if resolved_fifo else 0) > 80
+        ):
             raise ScaleToZeroValidationError(
                 "queue_name",
                 f"{queue_name!r} is not a valid queue name: use up to "
@@ -395,7 +399,9 @@ def _resolve_queue(
             "retention_period",
             f"must be between 1 minute and 14 days, SQS's limits (got {retention_seconds:g} s)",
         )
-    resolved_receives = DEFAULT_MAX_RECEIVE_COUNT if max_receive_count is None else max_receive_count
+    resolved_receives = (
+        DEFAULT_MAX_RECEIVE_COUNT if max_receive_count is None else max_receive_count
+    )
     if not 1 <= resolved_receives <= 1000:
         raise ScaleToZeroValidationError(
             "max_receive_count",
@@ -639,7 +645,7 @@ def _resolve_scale_out_steps(
             f"the lowest step starts at {steps[0].lower} visible messages: start it at lower=1 so "
             "that a single message wakes the service from zero",
         )
-    for previous, following in zip(steps, steps[1:]):
+    for previous, following in itertools.pairwise(steps):
         if previous.upper is None or previous.upper > following.lower:
             raise ScaleToZeroValidationError(
                 prop,

@@ -32,7 +32,10 @@ class WorkerTask:
 
 
 def build_worker_task(
-    scope: Construct, settings: TaskSettings, queue: sqs.IQueue, visibility_timeout_seconds: int | None
+    scope: Construct,
+    settings: TaskSettings,
+    queue: sqs.IQueue,
+    visibility_timeout_seconds: int | None,
 ) -> WorkerTask:
     """Create the cluster (unless given), task definition, container and Fargate service.
 
