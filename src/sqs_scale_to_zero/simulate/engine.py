@@ -252,7 +252,10 @@ class Simulation:
         task.cpu_now = msg.cpu_percent
         task.protected = self.model.task.task_protection
         self._push(now + msg.work_seconds, _DONE, task, task.work_epoch)
-        if msg.work_seconds > self.model.queue.visibility_timeout:
+        if (
+            msg.work_seconds > self.model.queue.visibility_timeout
+            and not self.model.task.extends_visibility
+        ):
             self._push(
                 now + self.model.queue.visibility_timeout, _LAPSE, msg, msg.epoch
             )
@@ -303,7 +306,10 @@ class Simulation:
         if release:
             self._lapse(msg, msg.epoch, now)
         else:
-            lapse_at = max(now, task.work_started + self.model.queue.visibility_timeout)
+            # A worker that extended the visibility did so at most one timeout ahead of now.
+            vt = self.model.queue.visibility_timeout
+            base = now if self.model.task.extends_visibility else task.work_started
+            lapse_at = max(now, base + vt)
             self._push(lapse_at, _LAPSE, msg, msg.epoch)
         self._stopped(task, now)
 

@@ -109,6 +109,7 @@ ROWS: list[tuple[str, Any]] = [
     ("task-hours", lambda r: f"{r.task_hours:.2f}"),
     ("idle task-hours", lambda r: f"{r.idle_task_hours:.2f}"),
     ("cost (USD)", lambda r: f"{r.cost_usd:.4f}"),
+    ("duplicate deliveries", lambda r: str(r.duplicate_deliveries)),
     ("max tasks", lambda r: str(r.max_tasks)),
     ("task launches", lambda r: str(r.task_launches)),
 ]

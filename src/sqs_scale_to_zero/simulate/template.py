@@ -66,6 +66,9 @@ class TaskSpec:
         task_protection: True when the container sets ``SCALE_TO_ZERO_TASK_PROTECTION=enabled``.
         shutdown_grace: ``SCALE_TO_ZERO_SHUTDOWN_GRACE_SECONDS`` if set: after that long the
             worker releases an unfinished message instead of waiting for its visibility to lapse.
+        extends_visibility: True when the container runs our worker runtime (any
+            ``SCALE_TO_ZERO_*`` environment variable): it keeps extending a message's visibility
+            while working on it, so a long job does not reappear in the queue mid-work.
         environment: All literal container environment variables (resolved to strings).
     """
 
@@ -75,6 +78,7 @@ class TaskSpec:
     stop_timeout: float = DEFAULT_FARGATE_STOP_TIMEOUT
     task_protection: bool = False
     shutdown_grace: float | None = None
+    extends_visibility: bool = False
     environment: dict[str, str] = field(default_factory=dict)
 
 
@@ -466,6 +470,7 @@ class TemplateReader:
             stop_timeout=stop_timeout,
             task_protection=env.get("SCALE_TO_ZERO_TASK_PROTECTION") == "enabled",
             shutdown_grace=_num(grace, 0.0) if grace is not None else None,
+            extends_visibility=any(k.startswith("SCALE_TO_ZERO_") for k in env),
             environment=env,
         )
 
