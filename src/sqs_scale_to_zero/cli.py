@@ -110,10 +110,21 @@ def synth(app_dir: str, outdir: str | None = None) -> int:
     command = _app_command(app)
     env = dict(os.environ, CDK_OUTDIR=str(out))
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    proc = subprocess.run(command, cwd=app, env=env, stdout=sys.stderr, check=False)
+    proc = subprocess.run(
+        command, cwd=app, env=env, capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0:
+        last = next(
+            (
+                line.strip()
+                for line in reversed(proc.stderr.splitlines())
+                if line.strip()
+            ),
+            "",
+        )
         raise CliError(
             f"synth: {' '.join(command[1:])} in {app_dir} failed with exit code {proc.returncode}"
+            + (f": {last}" if last else "")
         )
     templates = sorted(out.rglob("*.template.json"))
     if not templates:

@@ -43,7 +43,9 @@ class StartLatency:
     high: float = 120.0
 
     def sample(self, rng: random.Random) -> float:
-        """Draw one start latency."""
+        """Draw one start latency (``low`` when the distribution has no spread)."""
+        if self.high <= self.low:
+            return self.low
         return rng.triangular(self.low, self.high, self.mode)
 
 
