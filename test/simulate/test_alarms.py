@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqs_scale_to_zero.simulate.alarms import ALARM, INSUFFICIENT_DATA, OK, AlarmRuntime
 from sqs_scale_to_zero.simulate.metrics import (
     MetricStore,
@@ -39,7 +41,7 @@ def alarm(
     )
 
 
-def feed(store: MetricStore, samples: list[int | None]) -> None:
+def feed(store: MetricStore, samples: Sequence[int | None]) -> None:
     """Record one minute per sample; ``None`` = the queue is not publishing."""
     for i, v in enumerate(samples, start=1):
         gauges = QueueGauges(v or 0, 0, 0, v is not None)

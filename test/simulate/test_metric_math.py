@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
@@ -10,8 +12,10 @@ from sqs_scale_to_zero.simulate.metric_math import compile_expression
 IDS = {"visible", "inflight", "cpu", "a", "b"}
 
 
-def ev(expr: str, n: int = 3, **env: list[float | None]) -> list[float | None]:
-    return compile_expression(expr, IDS).evaluate(dict(env), n)
+def ev(expr: str, n: int = 3, **env: Sequence[float | None]) -> list[float | None]:
+    return compile_expression(expr, IDS).evaluate(
+        {k: list(v) for k, v in env.items()}, n
+    )
 
 
 def test_arithmetic_precedence_and_unary_minus() -> None:
