@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.policies import reference_template
-from sqs_scale_to_zero.simulate import SimulationConfig, WorkItem, simulate
+from sqs_scale_to_zero.simulate import Result, SimulationConfig, WorkItem, simulate
 from sqs_scale_to_zero.simulate.cost import FargatePricing
 from sqs_scale_to_zero.simulate.ecs import StartLatency
 from sqs_scale_to_zero.simulate.engine import default_horizon
@@ -72,20 +72,21 @@ def test_killed_message_reappears_when_its_visibility_lapses(
     assert short.interrupted == 1
 
 
+def run_with_blind_scale_in(tmp_path: Path, *, protection: bool) -> list[Result]:
+    """Our design with a scale-in alarm that ignores in-flight work; one 30-minute job."""
+    t = copy.deepcopy(reference_template(protection=protection))
+    idle = t["Resources"]["IdleAlarm"]["Properties"]["Metrics"][-1]
+    idle["Expression"] = "IF(FILL(visible, 0) == 0, 1, 0)"
+    template = write_template(tmp_path, "T", t)
+    return simulate(
+        [template], [WorkItem(30.0, 1800.0, 90.0)], config=FIXED_START, horizon=4 * 3600
+    )
+
+
 def test_released_message_is_visible_at_once_with_shutdown_grace(
     tmp_path: Path,
 ) -> None:
-    # our design without protection and with a scale-in alarm that ignores in-flight work
-    t = copy.deepcopy(reference_template(protection=False))
-    t["Resources"]["IdleAlarm"]["Properties"]["Metrics"][-1]["Expression"] = (
-        "IF(FILL(visible, 0) == 0, 1, 0)"
-    )
-    (r,) = simulate(
-        [write_template(tmp_path, "T", t)],
-        [WorkItem(30.0, 1800.0, 90.0)],
-        config=FIXED_START,
-        horizon=4 * 3600,
-    )
+    (r,) = run_with_blind_scale_in(tmp_path, protection=False)
     # each start is interrupted ~5 idle minutes later; the grace release makes the message
     # visible again immediately, so it is retried until it reaches the DLQ (maxReceiveCount 5)
     assert r.interrupted == 5 and r.dead_lettered == 1 and r.processed == 0
@@ -94,15 +95,7 @@ def test_released_message_is_visible_at_once_with_shutdown_grace(
 def test_task_protection_keeps_a_busy_task_through_exact_capacity_zero(
     tmp_path: Path,
 ) -> None:
-    t = copy.deepcopy(reference_template(protection=True))
-    t["Resources"]["IdleAlarm"]["Properties"]["Metrics"][-1]["Expression"] = (
-        "IF(FILL(visible, 0) == 0, 1, 0)"
-    )
-    (r,) = simulate(
-        [write_template(tmp_path, "T", t)],
-        [WorkItem(30.0, 1800.0, 90.0)],
-        config=FIXED_START,
-    )
+    (r,) = run_with_blind_scale_in(tmp_path, protection=True)
     assert (r.processed, r.interrupted) == (1, 0)
     # the task stops as soon as protection is released: billed about start + work, not more
     assert r.task_hours < (30 + 120 + 1800 + 60) / 3600 + 0.2

@@ -106,6 +106,11 @@ def write_jsonl(items: Iterable[WorkItem], path: str | Path) -> None:
     )
 
 
+def _exponential(rng: random.Random, mean: float) -> float:
+    """An exponentially distributed duration with ``mean`` (0 for a mean of 0)."""
+    return rng.expovariate(1 / mean) if mean > 0 else 0.0
+
+
 def steady(
     *,
     interval_seconds: float = 60.0,
@@ -152,13 +157,7 @@ def poisson(
         t += rng.expovariate(rate_per_minute / 60.0)
         if t >= end:
             break
-        out.append(
-            WorkItem(
-                t,
-                rng.expovariate(1 / work_seconds) if work_seconds > 0 else 0.0,
-                cpu_percent,
-            )
-        )
+        out.append(WorkItem(t, _exponential(rng, work_seconds), cpu_percent))
     return out
 
 
@@ -212,13 +211,7 @@ def daily_curve(
             0.0, math.sin((hour - 8.0) / 12.0 * math.pi)
         )  # 0 before 08:00 and after 20:00
         if rng.random() < rate:
-            out.append(
-                WorkItem(
-                    t,
-                    rng.expovariate(1 / work_seconds) if work_seconds > 0 else 0.0,
-                    cpu_percent,
-                )
-            )
+            out.append(WorkItem(t, _exponential(rng, work_seconds), cpu_percent))
     return out
 
 
