@@ -140,3 +140,29 @@ def test_workload_may_be_a_file_or_a_generator_spec(
     assert r.processed == 1
     (g,) = simulate([ours_template], "burst:count=20,at=60")
     assert g.processed == 20
+
+
+def test_a_new_metric_source_can_be_registered(tmp_path: Path) -> None:
+    """A fresh-backlog metric (custom namespace, never delayed by inactivity) drives the wake alarm."""
+    from sqs_scale_to_zero.simulate import register_metric_source
+    from sqs_scale_to_zero.simulate.metrics import Snapshot
+    from sqs_scale_to_zero.simulate.template import MetricStat
+
+    def backlog(snapshot: Snapshot, metric: MetricStat) -> float | None:
+        gauges = snapshot.queues.get(metric.subject or "")
+        return None if gauges is None else float(gauges.visible + gauges.in_flight)
+
+    register_metric_source("Test/FreshBacklog", "Backlog", backlog)
+    t = copy.deepcopy(reference_template())
+    wake = t["Resources"]["WakeAlarm"]["Properties"]
+    wake["Namespace"], wake["MetricName"] = "Test/FreshBacklog", "Backlog"
+    path = write_template(tmp_path, "Fresh", t)
+    # after 8 h idle the SQS metrics are missing for up to 15 min; the custom source is not,
+    # and the idle alarm (which reads the missing SQS metrics as idle) loses to the larger wake proposal
+    waits = [
+        simulate(
+            [path], [WorkItem(8 * 3600.0, 10.0, 50.0)], seed=s, config=FIXED_START
+        )[0].waits[0]
+        for s in range(3)
+    ]
+    assert waits == [pytest.approx(30.0)] * 3  # sent on a minute boundary, seen at once

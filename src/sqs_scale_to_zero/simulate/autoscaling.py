@@ -22,6 +22,10 @@ Semantics (Application Auto Scaling API Reference and User Guide):
   data, so it cannot wake a service from zero tasks (no CPU datapoints then).
   https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html
   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-autoscaling-targettracking.html
+* Policies invoked at the same time: "Application Auto Scaling gives precedence to the policy
+  that provides the largest capacity for both scale out and scale in" (PutScalingPolicy), so
+  each policy *proposes* a capacity and only the largest proposal is committed.
+  https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScalingPolicy.html
 """
 
 from __future__ import annotations
@@ -127,6 +131,50 @@ class StepPolicyRuntime:
     out_base: int = 0
     in_at: float = -math.inf
 
+    def propose(
+        self,
+        target: ScalableTarget,
+        value: float,
+        threshold: float,
+        now: float,
+        *,
+        breach_above: bool = True,
+    ) -> int | None:
+        """The capacity this policy would set for a breach ``value``, or ``None`` (no change).
+
+        Cooldowns are respected; nothing is changed until :meth:`commit`.
+        """
+        adj = choose_step(self.spec, value, threshold, breach_above=breach_above)
+        if adj is None:
+            return None
+        current = target.desired
+        base = self.out_base if now < self.out_until else current
+        kind = self.spec.adjustment_type
+        if kind == "ExactCapacity":
+            proposed = adj
+        elif kind == "PercentChangeInCapacity":
+            proposed = _percent_change(base, adj, self.spec.min_adjustment_magnitude)
+        else:
+            proposed = base + adj
+        proposed = target.clamp(proposed)
+        if (
+            proposed < current
+            and self.in_at + self.spec.cooldown > now
+            and target.last_scale_out < self.in_at
+        ):
+            return None
+        return proposed if proposed != current else None
+
+    def commit(self, target: ScalableTarget, proposed: int, now: float) -> bool:
+        """Set ``proposed`` (from :meth:`propose`) and start the cooldown."""
+        current = target.desired
+        if proposed > current and now >= self.out_until:
+            self.out_base = current
+            self.out_until = now + self.spec.cooldown
+        elif proposed < current:
+            self.in_at = now
+        return target.set_desired(proposed, now)
+
     def invoke(
         self,
         target: ScalableTarget,
@@ -136,35 +184,11 @@ class StepPolicyRuntime:
         *,
         breach_above: bool = True,
     ) -> bool:
-        """Apply the policy to ``target`` for a breach ``value``; returns whether capacity changed."""
-        adj = choose_step(self.spec, value, threshold, breach_above=breach_above)
-        if adj is None:
-            return False
-        current = target.desired
-        in_out_cooldown = now < self.out_until
-        base = self.out_base if in_out_cooldown else current
-        kind = self.spec.adjustment_type
-        if kind == "ExactCapacity":
-            proposed = adj
-        elif kind == "PercentChangeInCapacity":
-            proposed = _percent_change(base, adj, self.spec.min_adjustment_magnitude)
-        else:
-            proposed = base + adj
-        proposed = target.clamp(proposed)
-        if proposed > current:
-            if not in_out_cooldown:
-                self.out_base = current
-                self.out_until = now + self.spec.cooldown
-            return target.set_desired(proposed, now)
-        if proposed < current:
-            if (
-                self.in_at + self.spec.cooldown > now
-                and target.last_scale_out < self.in_at
-            ):
-                return False
-            self.in_at = now
-            return target.set_desired(proposed, now)
-        return False
+        """Propose and commit; returns whether capacity changed."""
+        proposed = self.propose(
+            target, value, threshold, now, breach_above=breach_above
+        )
+        return proposed is not None and self.commit(target, proposed, now)
 
 
 @dataclass
@@ -185,38 +209,49 @@ class TargetTrackingRuntime:
     in_at: float = -math.inf
     out_capacity: int = 0
 
-    def invoke(self, target: ScalableTarget, store: MetricStore, now: float) -> bool:
-        """Evaluate the managed alarms and scale; returns whether capacity changed."""
+    def propose(
+        self, target: ScalableTarget, store: MetricStore, now: float
+    ) -> int | None:
+        """The capacity the managed alarms ask for now, or ``None`` (no change)."""
         goal = self.spec.target_value
         if goal <= 0:
-            return False
+            return None
         high = store.query(self.metric, TT_HIGH_DATAPOINTS, now)
         current = target.desired
         if all(v is not None and v > goal for v in high):
             value = sum(v for v in high if v is not None) / len(high)
             proposed = target.clamp(math.ceil(current * value / goal))
             if proposed <= current:
-                return False
+                return None
             if (
                 now < self.out_at + self.spec.scale_out_cooldown
                 and proposed <= self.out_capacity
             ):
-                return False
-            self.out_at = now
-            self.out_capacity = proposed
-            return target.set_desired(proposed, now)
+                return None
+            return proposed
         if self.spec.disable_scale_in:
-            return False
+            return None
         low = store.query(self.metric, TT_LOW_DATAPOINTS, now)
         if all(v is not None and v < goal * TT_LOW_FACTOR for v in low):
             if (
                 now < self.in_at + self.spec.scale_in_cooldown
                 and target.last_scale_out < self.in_at
             ):
-                return False
-            value = low[-1] or 0.0
-            proposed = target.clamp(math.ceil(current * value / goal))
-            if proposed < current:
-                self.in_at = now
-                return target.set_desired(proposed, now)
-        return False
+                return None
+            proposed = target.clamp(math.ceil(current * (low[-1] or 0.0) / goal))
+            return proposed if proposed < current else None
+        return None
+
+    def commit(self, target: ScalableTarget, proposed: int, now: float) -> bool:
+        """Set ``proposed`` (from :meth:`propose`) and start the matching cooldown."""
+        if proposed > target.desired:
+            self.out_at = now
+            self.out_capacity = proposed
+        else:
+            self.in_at = now
+        return target.set_desired(proposed, now)
+
+    def invoke(self, target: ScalableTarget, store: MetricStore, now: float) -> bool:
+        """Propose and commit; returns whether capacity changed."""
+        proposed = self.propose(target, store, now)
+        return proposed is not None and self.commit(target, proposed, now)

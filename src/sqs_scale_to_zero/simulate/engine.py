@@ -1,6 +1,9 @@
 """The event loop: a virtual clock, an event heap for messages and tasks, minute ticks for
 metrics, alarms and scaling, and one seeded RNG per run.
 
+Scaling policies invoked at the same minute each propose a capacity; the largest proposal is
+applied (Application Auto Scaling's precedence rule, see :mod:`.autoscaling`).
+
 Order at each minute boundary: every message/task event up to the boundary is processed; then
 the minute's metric samples are recorded; then alarms are evaluated in template order and their
 scaling policies invoked; then target-tracking policies; then the ECS scheduler launches or
@@ -387,6 +390,7 @@ class Simulation:
         if target is None:
             return
         before = target.desired
+        proposals: list[tuple[int, StepPolicyRuntime | TargetTrackingRuntime]] = []
         for alarm in self.alarms:
             ev = alarm.evaluate(now)
             if ev.state == ALARM:
@@ -395,17 +399,25 @@ class Simulation:
                 actions = alarm.spec.ok_actions
             else:
                 continue
+            above = alarm.spec.comparison.startswith("Greater")
             for pid in actions:
                 policy = self.policies[pid]
                 value = ev.aggregated(
                     policy.spec.metric_aggregation, alarm.spec.threshold
                 )
-                above = alarm.spec.comparison.startswith("Greater")
-                policy.invoke(
+                proposed = policy.propose(
                     target, value, alarm.spec.threshold, now, breach_above=above
                 )
+                if proposed is not None:
+                    proposals.append((proposed, policy))
         for tt in self.tracking:
-            tt.invoke(target, self.store, now)
+            proposed = tt.propose(target, self.store, now)
+            if proposed is not None:
+                proposals.append((proposed, tt))
+        if proposals:
+            # the largest capacity wins, for scale-out and scale-in alike (PutScalingPolicy)
+            capacity, winner = max(proposals, key=lambda p: p[0])
+            winner.commit(target, capacity, now)
         if target.desired != before:
             self._reconcile(now)
 
