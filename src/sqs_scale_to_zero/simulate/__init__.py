@@ -1,7 +1,21 @@
 """Discrete-event simulator: replay a workload against a synthesized stack's scaling.
 
-This module only re-exports the Python API. Nothing here imports aws_cdk or constructs: the
-simulator reads template JSON only.
+Command line::
+
+    sqs-scale-to-zero simulate cdk.out/MyStack.template.json other.template.json \
+        --workload jobs.jsonl [--json] [--seed N] [--horizon SECONDS] [--service LOGICAL_ID]
+    sqs-scale-to-zero simulate cdk.out/MyStack.template.json --workload burst:count=300
+
+Python::
+
+    from sqs_scale_to_zero.simulate import simulate
+    results = simulate(["cdk.out/MyStack.template.json"], "poisson:rate_per_minute=2,hours=24", seed=1)
+
+One concept per module: ``template`` (CloudFormation reader), ``sqs``, ``metrics`` (CloudWatch
+datapoints and sources), ``metric_math``, ``alarms``, ``autoscaling``, ``ecs``, ``cost``,
+``workload``, ``engine`` (event loop), ``report``, ``describe`` (summary for ``synth``).
+This module only re-exports. Nothing here imports aws_cdk or constructs: the simulator reads
+template JSON only.
 """
 
 from sqs_scale_to_zero.simulate.api import simulate
