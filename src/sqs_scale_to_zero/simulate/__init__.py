@@ -1,0 +1,41 @@
+"""Discrete-event simulator: replay a workload against a synthesized stack's scaling.
+
+Command line::
+
+    sqs-scale-to-zero simulate cdk.out/MyStack.template.json other.template.json \
+        --workload jobs.jsonl [--json] [--seed N] [--horizon SECONDS] [--service LOGICAL_ID]
+    sqs-scale-to-zero simulate cdk.out/MyStack.template.json --workload burst:count=300
+
+Python::
+
+    from sqs_scale_to_zero.simulate import simulate
+    results = simulate(["cdk.out/MyStack.template.json"], "poisson:rate_per_minute=2,hours=24", seed=1)
+
+One concept per module: ``template`` (CloudFormation reader), ``sqs``, ``metrics`` (CloudWatch
+datapoints and sources), ``metric_math``, ``alarms``, ``autoscaling``, ``ecs``, ``cost``,
+``workload``, ``engine`` (event loop), ``report``, ``describe`` (summary for ``synth``).
+This module only re-exports. Nothing here imports aws_cdk or constructs: the simulator reads
+template JSON only.
+"""
+
+from sqs_scale_to_zero.simulate.api import simulate
+from sqs_scale_to_zero.simulate.cost import FargatePricing
+from sqs_scale_to_zero.simulate.engine import SimulationConfig
+from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.metrics import register_metric_source
+from sqs_scale_to_zero.simulate.report import Result
+from sqs_scale_to_zero.simulate.template import ServiceModel, load_service
+from sqs_scale_to_zero.simulate.workload import WorkItem, read_jsonl
+
+__all__ = [
+    "FargatePricing",
+    "Result",
+    "ServiceModel",
+    "SimulationConfig",
+    "SimulationInputError",
+    "WorkItem",
+    "load_service",
+    "read_jsonl",
+    "register_metric_source",
+    "simulate",
+]

@@ -1,0 +1,147 @@
+"""CloudWatch alarm evaluation: period, statistic, M out of N, TreatMissingData, metric math.
+
+Semantics (Amazon CloudWatch User Guide):
+
+* Evaluation: every minute the alarm looks at its last ``EvaluationPeriods`` (N) datapoints;
+  it goes to ALARM when at least ``DatapointsToAlarm`` (M) of them breach.
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html
+* Missing data: ``notBreaching`` counts missing datapoints as good, ``breaching`` as bad,
+  ``ignore`` keeps the current state when everything is missing, ``missing`` (the default)
+  goes to INSUFFICIENT_DATA when every datapoint of the range is missing; otherwise only the
+  present datapoints are evaluated.
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
+* The windows are sliding and end at the newest minute whose datapoint has been published (the
+  publishing delay of the slowest namespace the alarm reads).
+* Application Auto Scaling keeps invoking a step scaling policy every minute while its alarm
+  stays in ALARM; the simulator therefore returns the alarm's actions on every evaluation in
+  ALARM, and OK actions on the transition to OK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.metric_math import (
+    Expression,
+    Series,
+    compile_expression,
+)
+from sqs_scale_to_zero.simulate.metrics import MetricStore, aggregate
+from sqs_scale_to_zero.simulate.template import AlarmSpec
+
+OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
+
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
+    "GreaterThanThreshold": lambda v, t: v > t,
+    "LessThanThreshold": lambda v, t: v < t,
+    "LessThanOrEqualToThreshold": lambda v, t: v <= t,
+}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The outcome of one alarm evaluation.
+
+    Attributes:
+        state: ``OK``, ``ALARM`` or ``INSUFFICIENT_DATA``.
+        changed: Whether the state changed at this evaluation.
+        datapoints: The N datapoints, oldest first (``None`` = missing).
+    """
+
+    state: str
+    changed: bool
+    datapoints: list[float | None]
+
+    def aggregated(self, how: str, threshold: float) -> float:
+        """The metric value handed to a step policy, aggregated as ``MetricAggregationType``.
+
+        With no present datapoint (an alarm driven by missing data treated as breaching) the
+        threshold itself is used, i.e. a difference of 0 from the threshold.
+        """
+        present = [v for v in self.datapoints if v is not None]
+        return aggregate(present, how) if present else threshold
+
+
+class AlarmRuntime:
+    """A live alarm.
+
+    Args:
+        spec: The alarm from the template.
+        store: Where its metrics' datapoints are.
+
+    Raises:
+        SimulationInputError: An unsupported comparison or metric math.
+    """
+
+    def __init__(self, spec: AlarmSpec, store: MetricStore) -> None:
+        if spec.comparison not in COMPARISONS:
+            raise SimulationInputError(
+                f"alarm {spec.logical_id}: comparison {spec.comparison} is not supported by the simulator"
+            )
+        self.spec = spec
+        self.store = store
+        self.state = INSUFFICIENT_DATA
+        self._compare = COMPARISONS[spec.comparison]
+        ids = {q.id for q in spec.queries}
+        self._expressions: dict[str, Expression] = {
+            q.id: compile_expression(q.expression, ids - {q.id})
+            for q in spec.queries
+            if q.expression
+        }
+        for q in spec.queries:
+            if q.metric is not None:
+                store.track(q.metric)
+        namespaces = {q.metric.namespace for q in spec.queries if q.metric is not None}
+        self._delay = max((store.delay(ns) for ns in namespaces), default=0.0)
+        self._result_id = next(q.id for q in spec.queries if q.return_data)
+
+    def datapoints(self, now: float) -> list[float | None]:
+        """The alarm's N datapoints visible at ``now``, oldest first."""
+        n = self.spec.evaluation_periods
+        if not self._expressions:
+            metric = self.spec.queries[0].metric
+            assert metric is not None
+            return self.store.query(metric, n, now, self._delay)
+        env: dict[str, Series] = {}
+        for q in self.spec.queries:
+            if q.metric is not None:
+                env[q.id] = self.store.query(q.metric, n, now, self._delay)
+        pending = [q.id for q in self.spec.queries if q.expression]
+        while pending:
+            progressed = False
+            for qid in list(pending):
+                expr = self._expressions[qid]
+                if expr.references <= env.keys():
+                    env[qid] = expr.evaluate(env, n)
+                    pending.remove(qid)
+                    progressed = True
+            if not progressed:
+                raise SimulationInputError(
+                    f"alarm {self.spec.logical_id}: circular metric math"
+                )
+        return env[self._result_id]
+
+    def evaluate(self, now: float) -> Evaluation:
+        """Evaluate at ``now`` and update the state."""
+        spec = self.spec
+        dps = self.datapoints(now)
+        present = [v for v in dps if v is not None]
+        missing = len(dps) - len(present)
+        new = self.state
+        if not present:
+            new = {
+                "breaching": ALARM,
+                "notBreaching": OK,
+                "ignore": self.state,
+            }.get(spec.treat_missing_data, INSUFFICIENT_DATA)
+        else:
+            breaching = sum(1 for v in present if self._compare(v, spec.threshold))
+            if spec.treat_missing_data == "breaching":
+                breaching += missing
+            new = ALARM if breaching >= min(spec.datapoints_to_alarm, len(dps)) else OK
+        changed = new != self.state
+        self.state = new
+        return Evaluation(new, changed, dps)

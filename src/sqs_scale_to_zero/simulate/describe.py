@@ -1,0 +1,172 @@
+"""A short human summary of a service's scaling behaviour, read from its template."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from sqs_scale_to_zero.simulate.cost import FargatePricing
+from sqs_scale_to_zero.simulate.template import (
+    AlarmSpec,
+    MetricStat,
+    ServiceModel,
+    StepPolicySpec,
+)
+
+_OPS = {
+    "GreaterThanOrEqualToThreshold": ">=",
+    "GreaterThanThreshold": ">",
+    "LessThanThreshold": "<",
+    "LessThanOrEqualToThreshold": "<=",
+}
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _metric(m: MetricStat, model: ServiceModel) -> str:
+    if m.subject == model.queue.logical_id:
+        about = "the queue"
+    elif model.dlq is not None and m.subject == model.dlq.logical_id:
+        about = "the DLQ"
+    elif m.subject == model.logical_id:
+        about = "the service"
+    else:
+        about = (
+            m.subject
+            or ", ".join(f"{k}={v}" for k, v in m.dimensions.items())
+            or "no dimensions"
+        )
+    return f"{m.stat} of {m.namespace} {m.metric_name} ({about}) per {m.period} s"
+
+
+def _condition(alarm: AlarmSpec, model: ServiceModel) -> str:
+    op = _OPS.get(alarm.comparison, alarm.comparison)
+    result = next(q for q in alarm.queries if q.return_data)
+    if result.metric is not None:
+        subject = _metric(result.metric, model)
+    else:
+        subject = re.sub(r"\s+", " ", result.expression or "")
+    when = f"{subject} {op} {_num(alarm.threshold)}"
+    periods = f"{alarm.datapoints_to_alarm} of {alarm.evaluation_periods} period(s) of {alarm.period} s"
+    text = f"when {when} for {periods}; missing data: {alarm.treat_missing_data}"
+    others = [q for q in alarm.queries if q.metric is not None and q is not result]
+    if others:
+        text += "; where " + "; ".join(
+            f"{q.id} = {_metric(q.metric, model)}" for q in others if q.metric
+        )
+    return text
+
+
+def _bound(threshold: float, b: float | None, inf: str) -> str:
+    return inf if b is None else _num(threshold + b)
+
+
+def _steps(policy: StepPolicySpec, alarm: AlarmSpec) -> str:
+    parts = []
+    for s in policy.steps:
+        lo, hi = (
+            _bound(alarm.threshold, s.lower, "-inf"),
+            _bound(alarm.threshold, s.upper, "inf"),
+        )
+        if policy.adjustment_type == "ExactCapacity":
+            change = f"set to {s.adjustment}"
+        elif policy.adjustment_type == "PercentChangeInCapacity":
+            change = f"{s.adjustment:+d} %"
+        else:
+            change = f"{s.adjustment:+d}"
+        if alarm.comparison.startswith("Greater"):
+            parts.append(f"[{lo}, {hi}) -> {change}")
+        else:
+            parts.append(f"({lo}, {hi}] -> {change}")
+    return f"{', '.join(parts)} ({policy.adjustment_type}, cooldown {_num(policy.cooldown)} s)"
+
+
+def _direction(policy: StepPolicySpec) -> str:
+    adj = [s.adjustment for s in policy.steps]
+    if policy.adjustment_type == "ExactCapacity":
+        return "scale-in" if max(adj, default=0) == 0 else "scale-out"
+    if all(a <= 0 for a in adj):
+        return "scale-in"
+    return "scale-out"
+
+
+def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list[str]:
+    """Lines describing ``model``'s scaling behaviour.
+
+    Args:
+        model: The service.
+        pricing: Prices for the $/hour estimate. Default: us-east-1 on-demand.
+    """
+    pricing = pricing or FargatePricing()
+    task = model.task
+    hourly = pricing.hourly(
+        task.cpu_units, task.memory_mib, arm64=task.arm64, spot=model.spot
+    )
+    lines = [
+        f"service {model.logical_id} on queue {model.queue.name}"
+        + (
+            f" (DLQ after {model.queue.max_receive_count} receives)"
+            if model.queue.max_receive_count
+            else ""
+        ),
+        (
+            f"  task: {task.cpu_units / 1024:g} vCPU, {task.memory_mib / 1024:g} GB"
+            f"{', ARM64' if task.arm64 else ''}{', Spot' if model.spot else ''}: about ${hourly:.4f}/hour per task"
+        ),
+    ]
+    if model.min_capacity is None:
+        lines.append(
+            f"  capacity: fixed at {model.desired_count} task(s), no scalable target"
+        )
+        return lines
+    lines.append(f"  capacity: min {model.min_capacity}, max {model.max_capacity}")
+    for alarm in model.alarms:
+        for pid in alarm.alarm_actions:
+            policy = model.step_policies[pid]
+            label = (
+                "wake / scale-out" if _direction(policy) == "scale-out" else "scale-in"
+            )
+            lines.append(f"  {label}: {_condition(alarm, model)}")
+            lines.append(f"    steps: {_steps(policy, alarm)}")
+    if not model.alarms:
+        lines.append("  no alarm drives a step scaling policy")
+    cpu = [
+        t
+        for t in model.target_tracking
+        if t.predefined_type == "ECSServiceAverageCPUUtilization"
+    ]
+    if cpu:
+        for t in cpu:
+            lines.append(
+                f"  CPU target tracking: {_num(t.target_value)} %"
+                + (
+                    " (scale-in disabled)"
+                    if t.disable_scale_in
+                    else " (can also scale in)"
+                )
+            )
+    else:
+        lines.append("  no CPU target-tracking policy")
+    lines.append(
+        "  task scale-in protection: "
+        + (
+            "on while a message is processed"
+            if task.task_protection
+            else "off (a busy task can be stopped)"
+        )
+    )
+    if model.min_capacity == 0 and not any(
+        _direction(model.step_policies[p]) == "scale-out"
+        for a in model.alarms
+        for p in a.alarm_actions
+    ):
+        lines.append(
+            "  warning: min capacity 0 and no scale-out alarm: the service never wakes"
+        )
+    if math.isfinite(model.queue.visibility_timeout):
+        lines.append(
+            f"  queue visibility timeout: {_num(model.queue.visibility_timeout)} s"
+        )
+    return lines

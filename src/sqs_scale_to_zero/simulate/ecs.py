@@ -1,0 +1,117 @@
+"""ECS service and Fargate tasks in virtual time.
+
+Modelled behaviour (Amazon ECS Developer Guide):
+
+* A new task is billed and provisioning from launch, and starts polling after a start latency
+  (image pull, ENI attach, container start) drawn from a triangular distribution.
+* Stopping a task sends SIGTERM; the worker stops receiving, may finish its message, and is
+  killed (SIGKILL) after the container's ``stopTimeout`` (default 30 s on Fargate).
+  https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html
+* On scale-in the scheduler does not know which tasks are busy: tasks still starting are
+  stopped first, then running tasks at random (seeded). Tasks with scale-in protection are
+  never chosen; they keep working, and are stopped once protection is released if the service
+  still has more tasks than desired.
+  https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-scale-in-protection.html
+* The worker runtime protects its task while it works on a message when the container sets
+  ``SCALE_TO_ZERO_TASK_PROTECTION=enabled``.
+* ``CPUUtilization`` counts running tasks only: a task's CPU is the message's ``cpu_percent``
+  while working and an idle baseline otherwise.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqs_scale_to_zero.simulate.sqs import Message
+
+PROVISIONING, RUNNING, STOPPING, STOPPED = range(4)
+
+
+@dataclass(frozen=True)
+class StartLatency:
+    """Triangular distribution of task start latency in seconds.
+
+    Attributes:
+        low: Fastest start. Default: 25.
+        mode: Most likely start. Default: 40.
+        high: Slowest start. Default: 120.
+    """
+
+    low: float = 25.0
+    mode: float = 40.0
+    high: float = 120.0
+
+    def sample(self, rng: random.Random) -> float:
+        """Draw one start latency (``low`` when the distribution has no spread)."""
+        if self.high <= self.low:
+            return self.low
+        return rng.triangular(self.low, self.high, self.mode)
+
+
+class Task:
+    """One Fargate task.
+
+    Attributes:
+        id: Sequence number.
+        launched_at: When it was launched (billing starts).
+        state: ``PROVISIONING``, ``RUNNING``, ``STOPPING`` or ``STOPPED``.
+        message: The message it is working on, if any.
+        work_started: When it started on ``message``.
+        protected: Scale-in protection is set.
+        stopped_at: When it stopped.
+        busy_seconds: Time spent working on messages.
+    """
+
+    __slots__ = (
+        "busy_seconds",
+        "cpu_now",
+        "cpu_seconds",
+        "id",
+        "last_acc",
+        "launched_at",
+        "message",
+        "protected",
+        "run_seconds",
+        "state",
+        "stopped_at",
+        "work_epoch",
+        "work_started",
+    )
+
+    def __init__(self, id: int, now: float) -> None:
+        self.id = id
+        self.launched_at = now
+        self.state = PROVISIONING
+        self.message: Message | None = None
+        self.work_started = 0.0
+        self.work_epoch = 0
+        self.protected = False
+        self.stopped_at: float | None = None
+        self.busy_seconds = 0.0
+        self.cpu_now = 0.0
+        self.cpu_seconds = 0.0
+        self.run_seconds = 0.0
+        self.last_acc = now
+
+    def accumulate(self, now: float) -> None:
+        """Add CPU-seconds and running seconds since the last call (for the minute's CPU metric)."""
+        if self.state == RUNNING or self.state == STOPPING:
+            dt = now - self.last_acc
+            self.cpu_seconds += self.cpu_now * dt
+            self.run_seconds += dt
+        self.last_acc = now
+
+
+def choose_tasks_to_stop(
+    tasks: list[Task], count: int, rng: random.Random
+) -> list[Task]:
+    """Pick ``count`` tasks for scale-in: starting tasks first (newest first), then running
+    tasks at random; protected tasks are never picked.
+    """
+    starting = sorted(
+        (t for t in tasks if t.state == PROVISIONING), key=lambda t: -t.launched_at
+    )
+    running = [t for t in tasks if t.state == RUNNING and not t.protected]
+    rng.shuffle(running)
+    return (starting + running)[:count]

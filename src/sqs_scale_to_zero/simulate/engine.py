@@ -1,0 +1,497 @@
+"""The event loop: a virtual clock, an event heap for messages and tasks, minute ticks for
+metrics, alarms and scaling, and one seeded RNG per run.
+
+Scaling policies invoked at the same minute each propose a capacity; the largest proposal is
+applied (Application Auto Scaling's precedence rule, see :mod:`.autoscaling`).
+
+Order at each minute boundary: every message/task event up to the boundary is processed; then
+the minute's metric samples are recorded; then alarms are evaluated in template order and their
+scaling policies invoked; then target-tracking policies; then the ECS scheduler launches or
+stops tasks to match the desired count.
+
+Tasks that exist at time 0 (the initial desired count) are already running: the service was
+deployed before the workload starts.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqs_scale_to_zero.simulate.alarms import ALARM, OK, AlarmRuntime
+from sqs_scale_to_zero.simulate.autoscaling import (
+    ScalableTarget,
+    StepPolicyRuntime,
+    TargetTrackingRuntime,
+)
+from sqs_scale_to_zero.simulate.cost import FargatePricing
+from sqs_scale_to_zero.simulate.ecs import (
+    PROVISIONING,
+    RUNNING,
+    STOPPED,
+    STOPPING,
+    StartLatency,
+    Task,
+    choose_tasks_to_stop,
+)
+from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.metrics import (
+    DEFAULT_PUBLISH_DELAY,
+    MetricStore,
+    QueueGauges,
+    ServiceGauges,
+    Snapshot,
+)
+from sqs_scale_to_zero.simulate.report import Result
+from sqs_scale_to_zero.simulate.sqs import (
+    DEAD,
+    DONE,
+    IN_FLIGHT,
+    WAKE_METRICS_DELAY_MAX,
+    Message,
+    SqsQueue,
+)
+from sqs_scale_to_zero.simulate.template import (
+    MetricStat,
+    ServiceModel,
+    TargetTrackingSpec,
+)
+from sqs_scale_to_zero.simulate.workload import WorkItem
+
+_VISIBLE, _READY, _DONE, _LAPSE, _KILL, _RELEASE, _EXIT = range(7)
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Knobs of the models, all with documented defaults.
+
+    Attributes:
+        start_latency: Task start latency distribution. Default: triangular 25/40/120 s.
+        idle_cpu_percent: CPU of a polling, idle worker. Default: 0.005.
+        publish_delay: Metric publishing delay in seconds by namespace. Default: 60 for AWS/SQS
+            and AWS/ECS, 0 for others.
+        wake_metrics_delay_max: Upper bound of the metrics delay after an inactive queue is
+            activated, drawn uniformly from 0. Default: 900.
+        exit_seconds: Time an idle worker takes to exit after SIGTERM. Default: 2.
+        pricing: Fargate prices. Default: us-east-1 on-demand.
+    """
+
+    start_latency: StartLatency = field(default_factory=StartLatency)
+    idle_cpu_percent: float = 0.005
+    publish_delay: dict[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_PUBLISH_DELAY)
+    )
+    wake_metrics_delay_max: float = WAKE_METRICS_DELAY_MAX
+    exit_seconds: float = 2.0
+    pricing: FargatePricing = field(default_factory=FargatePricing)
+
+
+def default_horizon(workload: Sequence[WorkItem]) -> float:
+    """Last arrival plus the longest job plus one hour, rounded up to a minute (at least 1 h)."""
+    if not workload:
+        return 3600.0
+    end = max(w.at for w in workload) + max(w.work_seconds for w in workload) + 3600.0
+    return float(math.ceil(end / 60.0) * 60)
+
+
+class Simulation:
+    """One run of one service against one workload.
+
+    Args:
+        model: The service read from a template.
+        workload: Messages, any order.
+        seed: RNG seed. Default: 0.
+        horizon: Seconds to simulate. Default: :func:`default_horizon`.
+        config: Model knobs. Default: :class:`SimulationConfig`.
+
+    Raises:
+        SimulationInputError: An alarm or policy the simulator cannot model.
+    """
+
+    def __init__(
+        self,
+        model: ServiceModel,
+        workload: Sequence[WorkItem],
+        *,
+        seed: int = 0,
+        horizon: float | None = None,
+        config: SimulationConfig | None = None,
+    ) -> None:
+        self.model = model
+        self.config = config or SimulationConfig()
+        self.rng = random.Random(seed)
+        self.workload = sorted(workload, key=lambda w: w.at)
+        self.horizon = (
+            float(horizon) if horizon is not None else default_horizon(self.workload)
+        )
+        if self.horizon <= 0:
+            raise SimulationInputError(f"horizon must be positive (got {self.horizon})")
+        wake_max = self.config.wake_metrics_delay_max
+        self.queue = SqsQueue(model.queue, lambda: self.rng.uniform(0.0, wake_max))
+        self.store = MetricStore(self.config.publish_delay)
+        self.alarms = [AlarmRuntime(a, self.store) for a in model.alarms]
+        self.policies = {
+            pid: StepPolicyRuntime(p) for pid, p in model.step_policies.items()
+        }
+        self.tracking = [
+            TargetTrackingRuntime(t, m)
+            for t in model.target_tracking
+            if (m := self._tracked_metric(t)) is not None
+        ]
+        for tt in self.tracking:
+            self.store.track(tt.metric)
+        self.target: ScalableTarget | None = None
+        desired = model.desired_count
+        if model.min_capacity is not None and model.max_capacity is not None:
+            self.target = ScalableTarget(
+                model.min_capacity, model.max_capacity, desired
+            )
+            self.target.desired = self.target.clamp(desired)
+        self.result = Result(
+            template=model.template,
+            service=model.logical_id,
+            messages=len(self.workload),
+        )
+        self._heap: list[tuple[float, int, int, object, int]] = []
+        self._seq = 0
+        self.live: list[Task] = []
+        self.idle: list[Task] = []
+        self.finished: list[Task] = []
+        self._task_ids = 0
+        self._minute_cpu = 0.0
+        self._minute_run = 0.0
+        self.messages: list[Message] = []
+
+    def _tracked_metric(self, spec: TargetTrackingSpec) -> MetricStat | None:
+        if spec.metric is not None:
+            return spec.metric
+        if spec.predefined_type == "ECSServiceAverageCPUUtilization":
+            return MetricStat(
+                "AWS/ECS", "CPUUtilization", {}, self.model.logical_id, "Average", 60
+            )
+        return None  # memory and ALB request metrics are not modelled: such a policy never acts
+
+    @property
+    def desired(self) -> int:
+        """The service's desired count now."""
+        return (
+            self.target.desired if self.target is not None else self.model.desired_count
+        )
+
+    # --- events -----------------------------------------------------------------------
+
+    def _push(self, at: float, kind: int, obj: object, epoch: int = 0) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (at, self._seq, kind, obj, epoch))
+
+    def _launch(self, now: float, running: bool = False) -> None:
+        self._task_ids += 1
+        task = Task(self._task_ids, now)
+        task.cpu_now = self.config.idle_cpu_percent
+        self.live.append(task)
+        self.result.task_launches += 1
+        if running:
+            task.state = RUNNING
+            self.idle.append(task)
+        else:
+            self._push(now + self.config.start_latency.sample(self.rng), _READY, task)
+
+    def _reconcile(self, now: float) -> None:
+        active = [t for t in self.live if t.state == PROVISIONING or t.state == RUNNING]
+        diff = self.desired - len(active)
+        for _ in range(diff):
+            self._launch(now)
+        if diff < 0:
+            for task in choose_tasks_to_stop(active, -diff, self.rng):
+                self._sigterm(task, now)
+        self.result.max_tasks = max(
+            self.result.max_tasks, max(len(active), len(active) + diff)
+        )
+
+    def _sigterm(self, task: Task, now: float) -> None:
+        if task.state == PROVISIONING:
+            self._stopped(task, now)
+            return
+        task.accumulate(now)
+        task.state = STOPPING
+        if task in self.idle:
+            self.idle.remove(task)
+        if task.message is None:
+            self._push(now + self.config.exit_seconds, _EXIT, task)
+            return
+        spec = self.model.task
+        self._push(now + spec.stop_timeout, _KILL, task, task.work_epoch)
+        if spec.shutdown_grace is not None and spec.shutdown_grace < spec.stop_timeout:
+            self._push(now + spec.shutdown_grace, _RELEASE, task, task.work_epoch)
+
+    def _stopped(self, task: Task, now: float) -> None:
+        task.accumulate(now)
+        self._minute_cpu += task.cpu_seconds
+        self._minute_run += task.run_seconds
+        task.cpu_seconds = task.run_seconds = 0.0
+        task.state = STOPPED
+        task.stopped_at = now
+        self.live.remove(task)
+        if task in self.idle:
+            self.idle.remove(task)
+        self.finished.append(task)
+
+    def _dispatch(self, now: float) -> None:
+        queue = self.queue
+        while self.idle and queue.n_visible:
+            msg = queue.receive(now)
+            if msg is None:
+                break
+            self._start_work(self.idle.pop(), msg, now)
+
+    def _start_work(self, task: Task, msg: Message, now: float) -> None:
+        task.accumulate(now)
+        task.message = msg
+        task.work_started = now
+        task.work_epoch += 1
+        task.cpu_now = msg.cpu_percent
+        task.protected = self.model.task.task_protection
+        self._push(now + msg.work_seconds, _DONE, task, task.work_epoch)
+        if (
+            msg.work_seconds > self.model.queue.visibility_timeout
+            and not self.model.task.extends_visibility
+        ):
+            self._push(
+                now + self.model.queue.visibility_timeout, _LAPSE, msg, msg.epoch
+            )
+
+    def _end_work(self, task: Task, now: float) -> Message | None:
+        msg = task.message
+        task.accumulate(now)
+        task.busy_seconds += now - task.work_started
+        task.message = None
+        task.cpu_now = self.config.idle_cpu_percent
+        task.protected = False
+        return msg
+
+    def _on_done(self, task: Task, epoch: int, now: float) -> None:
+        if task.state == STOPPED or epoch != task.work_epoch or task.message is None:
+            return
+        msg = self._end_work(task, now)
+        assert msg is not None
+        if msg.state == DONE:
+            self.result.duplicate_deliveries += 1
+        elif msg.state != DEAD:
+            msg.started_at = task.work_started
+            self.result.processed += 1
+            self.result.waits.append(task.work_started - msg.sent_at)
+            self.queue.delete(msg, now)
+        if task.state == STOPPING:
+            self._stopped(task, now)
+            return
+        active = sum(
+            1 for t in self.live if t.state == PROVISIONING or t.state == RUNNING
+        )
+        if active > self.desired:
+            # ECS was waiting for this task's protection to be released.
+            self._sigterm(task, now)
+            return
+        self.idle.append(task)
+        self._dispatch(now)
+
+    def _lapse(self, msg: Message, epoch: int, now: float) -> None:
+        if msg.state == IN_FLIGHT and msg.epoch == epoch:
+            self.queue.make_visible(msg)
+            self._dispatch(now)
+
+    def _interrupt(self, task: Task, now: float, release: bool) -> None:
+        msg = self._end_work(task, now)
+        assert msg is not None
+        self.result.interrupted += 1
+        if release:
+            self._lapse(msg, msg.epoch, now)
+        else:
+            # A worker that extended the visibility did so at most one timeout ahead of now.
+            vt = self.model.queue.visibility_timeout
+            base = now if self.model.task.extends_visibility else task.work_started
+            lapse_at = max(now, base + vt)
+            self._push(lapse_at, _LAPSE, msg, msg.epoch)
+        self._stopped(task, now)
+
+    def _handle(self, kind: int, obj: object, epoch: int, now: float) -> None:
+        if kind == _VISIBLE:
+            assert isinstance(obj, Message)
+            self.queue.make_visible(obj)
+            self._dispatch(now)
+        elif kind == _READY:
+            assert isinstance(obj, Task)
+            if obj.state == PROVISIONING:
+                obj.state = RUNNING
+                obj.last_acc = now
+                self.idle.append(obj)
+                self._dispatch(now)
+        elif kind == _DONE:
+            assert isinstance(obj, Task)
+            self._on_done(obj, epoch, now)
+        elif kind == _LAPSE:
+            assert isinstance(obj, Message)
+            self._lapse(obj, epoch, now)
+        elif kind == _KILL or kind == _RELEASE:
+            assert isinstance(obj, Task)
+            if (
+                obj.state == STOPPING
+                and obj.message is not None
+                and obj.work_epoch == epoch
+            ):
+                self._interrupt(obj, now, release=kind == _RELEASE)
+        elif kind == _EXIT:
+            assert isinstance(obj, Task)
+            if obj.state == STOPPING and obj.message is None:
+                self._stopped(obj, now)
+
+    def _arrive(self, item: WorkItem, now: float) -> None:
+        msg = Message(len(self.messages), item.at, item.work_seconds, item.cpu_percent)
+        self.messages.append(msg)
+        visible_at = self.queue.send(msg, now)
+        if visible_at <= now:
+            self.queue.make_visible(msg)
+            self._dispatch(now)
+        else:
+            self._push(visible_at, _VISIBLE, msg)
+
+    # --- minute ticks -------------------------------------------------------------------
+
+    def _tick(self, now: float) -> None:
+        cpu, run, running = self._minute_cpu, self._minute_run, 0
+        for task in self.live:
+            if task.state == RUNNING or task.state == STOPPING:
+                running += 1
+                task.accumulate(now)
+                cpu += task.cpu_seconds
+                run += task.run_seconds
+                task.cpu_seconds = task.run_seconds = 0.0
+        self._minute_cpu = self._minute_run = 0.0
+        queue = self.queue
+        if running or not queue.empty:
+            queue.touch(now)
+        snapshot = Snapshot(now)
+        visible, in_flight, delayed = queue.gauges()
+        snapshot.queues[self.model.queue.logical_id] = QueueGauges(
+            visible, in_flight, delayed, queue.publishing(now)
+        )
+        if self.model.dlq is not None:
+            dead = queue.counters.dead_lettered
+            snapshot.queues[self.model.dlq.logical_id] = QueueGauges(
+                dead, 0, 0, dead > 0
+            )
+        snapshot.services[self.model.logical_id] = ServiceGauges(
+            cpu / run if run > 0 else None, running, self.desired
+        )
+        self.store.record_minute(snapshot)
+        target = self.target
+        if target is None:
+            return
+        before = target.desired
+        proposals: list[tuple[int, StepPolicyRuntime | TargetTrackingRuntime]] = []
+        for alarm in self.alarms:
+            ev = alarm.evaluate(now)
+            if ev.state == ALARM:
+                actions = alarm.spec.alarm_actions
+            elif ev.state == OK and ev.changed:
+                actions = alarm.spec.ok_actions
+            else:
+                continue
+            above = alarm.spec.comparison.startswith("Greater")
+            for pid in actions:
+                policy = self.policies[pid]
+                value = ev.aggregated(
+                    policy.spec.metric_aggregation, alarm.spec.threshold
+                )
+                proposed = policy.propose(
+                    target, value, alarm.spec.threshold, now, breach_above=above
+                )
+                if proposed is not None:
+                    proposals.append((proposed, policy))
+        for tt in self.tracking:
+            proposed = tt.propose(target, self.store, now)
+            if proposed is not None:
+                proposals.append((proposed, tt))
+        if proposals:
+            # the largest capacity wins, for scale-out and scale-in alike (PutScalingPolicy)
+            capacity, winner = max(proposals, key=lambda p: p[0])
+            winner.commit(target, capacity, now)
+        if target.desired != before:
+            self._reconcile(now)
+
+    # --- run ------------------------------------------------------------------------
+
+    def run(self) -> Result:
+        """Simulate up to the horizon and return the result."""
+        for _ in range(self.desired):
+            self._launch(0.0, running=True)
+        self.result.max_tasks = self.desired
+        heap = self._heap
+        work = self.workload
+        i, n = 0, len(work)
+        horizon = self.horizon
+        minute = 60.0
+        while True:
+            boundary = min(minute, horizon)
+            while True:
+                next_event = heap[0][0] if heap else math.inf
+                next_arrival = work[i].at if i < n else math.inf
+                if next_arrival <= next_event:
+                    if next_arrival > boundary:
+                        break
+                    self._arrive(work[i], next_arrival)
+                    i += 1
+                else:
+                    if next_event > boundary:
+                        break
+                    at, _, kind, obj, epoch = heapq.heappop(heap)
+                    self._handle(kind, obj, epoch, at)
+            if boundary >= horizon:
+                break
+            self._tick(minute)
+            minute += 60.0
+        return self._finish(horizon)
+
+    def _finish(self, horizon: float) -> Result:
+        r = self.result
+        spec = self.model.task
+        pricing = self.config.pricing
+        busy = 0.0
+        for task in list(self.live):
+            if task.message is not None:
+                task.busy_seconds += horizon - task.work_started
+            task.stopped_at = horizon
+            self.finished.append(task)
+        for task in self.finished:
+            alive = (
+                task.stopped_at if task.stopped_at is not None else horizon
+            ) - task.launched_at
+            r.task_hours += alive / 3600.0
+            busy += task.busy_seconds
+            r.cost_usd += pricing.task_cost(
+                alive,
+                spec.cpu_units,
+                spec.memory_mib,
+                arm64=spec.arm64,
+                spot=self.model.spot,
+            )
+        r.idle_task_hours = max(0.0, r.task_hours - busy / 3600.0)
+        r.dead_lettered = self.queue.counters.dead_lettered
+        r.unprocessed = r.messages - r.processed - r.dead_lettered
+        r.scaling_activities = self.target.activities if self.target is not None else 0
+        r.horizon_seconds = horizon
+        return r
+
+
+def run_simulation(
+    model: ServiceModel,
+    workload: Sequence[WorkItem],
+    *,
+    seed: int = 0,
+    horizon: float | None = None,
+    config: SimulationConfig | None = None,
+) -> Result:
+    """Simulate ``model`` against ``workload`` (see :class:`Simulation`)."""
+    return Simulation(model, workload, seed=seed, horizon=horizon, config=config).run()

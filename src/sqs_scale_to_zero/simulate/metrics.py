@@ -1,0 +1,217 @@
+"""CloudWatch in virtual time: one-minute datapoints, publishing delays and pluggable sources.
+
+* Amazon SQS sends its queue metrics to CloudWatch at one-minute intervals; the gauges
+  (``ApproximateNumberOfMessagesVisible``, ``...NotVisible``, ``...Delayed``) are modelled as
+  one sample a minute, the queue's state at the end of the minute.
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
+* An inactive SQS queue publishes nothing (missing data); see :mod:`.sqs`.
+* ECS ``CPUUtilization`` for a service is the CPU used by the service's tasks as a percentage of
+  the CPU they reserve, averaged over the running tasks; with no running task there is no
+  datapoint. https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-metrics.html
+* Each namespace has a publishing delay: the datapoint for a minute becomes visible to alarms
+  that many seconds after the minute ends (:data:`DEFAULT_PUBLISH_DELAY`).
+
+New sources (e.g. a custom namespace published by a scheduled Lambda from live queue
+attributes) are added with :func:`register_metric_source`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqs_scale_to_zero.simulate.template import MetricStat
+
+DEFAULT_PUBLISH_DELAY: dict[str, float] = {"AWS/SQS": 60.0, "AWS/ECS": 60.0}
+"""Seconds after a minute ends until its datapoint is visible to alarms, by namespace (else 0)."""
+
+
+@dataclass
+class QueueGauges:
+    """A queue's state at the end of a minute.
+
+    Attributes:
+        visible: Messages available for retrieval.
+        in_flight: Messages received and neither deleted nor back to visible.
+        delayed: Messages not yet available because of a delivery delay.
+        publishing: False while the queue is inactive (or waking): SQS sends no metrics.
+    """
+
+    visible: int
+    in_flight: int
+    delayed: int
+    publishing: bool
+
+
+@dataclass
+class ServiceGauges:
+    """A service's figures for the minute that just ended.
+
+    Attributes:
+        cpu_percent: Average CPU utilization over running tasks; ``None`` if none ran.
+        running: Running tasks at the end of the minute.
+        desired: Desired count at the end of the minute.
+    """
+
+    cpu_percent: float | None
+    running: int
+    desired: int
+
+
+@dataclass
+class Snapshot:
+    """What metric sources can read at a minute boundary.
+
+    Attributes:
+        now: Virtual time in seconds.
+        queues: Gauges by queue logical ID.
+        services: Gauges by service logical ID.
+    """
+
+    now: float
+    queues: dict[str, QueueGauges] = field(default_factory=dict)
+    services: dict[str, ServiceGauges] = field(default_factory=dict)
+
+
+MetricSource = Callable[[Snapshot, MetricStat], float | None]
+"""Returns the one-minute sample of ``metric`` from a snapshot, or ``None`` (no datapoint)."""
+
+_SOURCES: dict[tuple[str, str | None], MetricSource] = {}
+
+
+def register_metric_source(
+    namespace: str, metric_name: str | None, source: MetricSource
+) -> None:
+    """Register how to sample a metric.
+
+    Args:
+        namespace: CloudWatch namespace, e.g. ``AWS/SQS`` or a custom one.
+        metric_name: The metric name, or ``None`` for every metric of the namespace.
+        source: The sampling function.
+    """
+    _SOURCES[(namespace, metric_name)] = source
+
+
+def find_metric_source(namespace: str, metric_name: str) -> MetricSource | None:
+    """The registered source for a metric, or ``None`` (the metric then never has data)."""
+    return _SOURCES.get((namespace, metric_name)) or _SOURCES.get((namespace, None))
+
+
+def _sqs_gauge(attr: str) -> MetricSource:
+    def source(snapshot: Snapshot, metric: MetricStat) -> float | None:
+        gauges = snapshot.queues.get(metric.subject or "")
+        if gauges is None or not gauges.publishing:
+            return None
+        return float(getattr(gauges, attr))
+
+    return source
+
+
+def _ecs_cpu(snapshot: Snapshot, metric: MetricStat) -> float | None:
+    gauges = snapshot.services.get(metric.subject or "")
+    return None if gauges is None else gauges.cpu_percent
+
+
+register_metric_source(
+    "AWS/SQS", "ApproximateNumberOfMessagesVisible", _sqs_gauge("visible")
+)
+register_metric_source(
+    "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", _sqs_gauge("in_flight")
+)
+register_metric_source(
+    "AWS/SQS", "ApproximateNumberOfMessagesDelayed", _sqs_gauge("delayed")
+)
+register_metric_source("AWS/ECS", "CPUUtilization", _ecs_cpu)
+
+
+def aggregate(values: list[float], stat: str) -> float:
+    """Apply a CloudWatch statistic to the one-minute samples of a period.
+
+    ``pNN`` percentiles use the nearest-rank method; unknown statistics fall back to Average.
+    """
+    if stat == "Maximum":
+        return max(values)
+    if stat == "Minimum":
+        return min(values)
+    if stat == "Sum":
+        return math.fsum(values)
+    if stat == "SampleCount":
+        return float(len(values))
+    if stat.startswith("p") and stat[1:].replace(".", "", 1).isdigit():
+        ordered = sorted(values)
+        rank = max(1, math.ceil(float(stat[1:]) / 100 * len(ordered)))
+        return ordered[rank - 1]
+    return math.fsum(values) / len(values)
+
+
+class MetricStore:
+    """One-minute datapoints of the metrics the alarms read, with publishing delays.
+
+    Args:
+        publish_delay: Seconds by namespace. Default: :data:`DEFAULT_PUBLISH_DELAY`.
+    """
+
+    def __init__(self, publish_delay: dict[str, float] | None = None) -> None:
+        self.publish_delay = dict(
+            DEFAULT_PUBLISH_DELAY if publish_delay is None else publish_delay
+        )
+        self._series: dict[tuple[str, str, str | None], list[float | None]] = {}
+        self._metrics: list[
+            tuple[tuple[str, str, str | None], MetricStat, MetricSource | None]
+        ] = []
+
+    @staticmethod
+    def key(metric: MetricStat) -> tuple[str, str, str | None]:
+        """The store key of a metric: namespace, name and the queue/service it is about."""
+        return (metric.namespace, metric.metric_name, metric.subject)
+
+    def track(self, metric: MetricStat) -> None:
+        """Record this metric every minute from now on."""
+        k = self.key(metric)
+        if k not in self._series:
+            self._series[k] = []
+            self._metrics.append(
+                (k, metric, find_metric_source(metric.namespace, metric.metric_name))
+            )
+
+    def delay(self, namespace: str) -> float:
+        """Publishing delay of a namespace in seconds."""
+        return self.publish_delay.get(namespace, 0.0)
+
+    def record_minute(self, snapshot: Snapshot) -> None:
+        """Append the sample of every tracked metric for the minute ending at ``snapshot.now``."""
+        for k, metric, source in self._metrics:
+            self._series[k].append(
+                source(snapshot, metric) if source is not None else None
+            )
+
+    def samples(self, metric: MetricStat) -> list[float | None]:
+        """All one-minute samples recorded so far (index = minute number)."""
+        return self._series[self.key(metric)]
+
+    def query(
+        self, metric: MetricStat, periods: int, now: float, delay: float | None = None
+    ) -> list[float | None]:
+        """Datapoints for the last ``periods`` periods visible at ``now``, oldest first.
+
+        Args:
+            metric: Metric, statistic and period.
+            periods: How many periods.
+            now: Virtual time in seconds (a minute boundary).
+            delay: Override the namespace delay (alarms mixing namespaces wait for the slowest).
+        """
+        series = self._series[self.key(metric)]
+        d = self.delay(metric.namespace) if delay is None else delay
+        end = min(int((now - d) // 60), len(series))
+        width = max(1, metric.period // 60)
+        out: list[float | None] = []
+        for k in range(periods, 0, -1):
+            hi = end - (k - 1) * width
+            lo = hi - width
+            if hi <= 0:
+                out.append(None)
+                continue
+            window = [v for v in series[max(lo, 0) : hi] if v is not None]
+            out.append(aggregate(window, metric.stat) if window else None)
+        return out

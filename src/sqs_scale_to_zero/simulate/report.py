@@ -1,0 +1,163 @@
+"""Simulation results: the JSON shape and a side-by-side table."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) with linear interpolation; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100.0
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+@dataclass
+class Result:
+    """What one template did with the workload.
+
+    Attributes:
+        template: The template's path (or name).
+        service: The simulated service's logical ID.
+        messages: Messages in the workload.
+        processed: Messages processed to completion (each counted once).
+        interrupted: Times a task was stopped while working on a message.
+        dead_lettered: Messages moved to the DLQ.
+        unprocessed: Messages neither processed nor dead-lettered by the horizon.
+        waits: Enqueue -> start of the successful processing, per processed message (seconds).
+        task_hours: Billed task time.
+        idle_task_hours: Billed task time not spent working on a message.
+        cost_usd: Fargate cost.
+        duplicate_deliveries: Messages processed again after another task had finished them
+            (visibility lapsed during work).
+        max_tasks: Most tasks running or starting at once.
+        task_launches: Tasks launched.
+        scaling_activities: Desired-count changes.
+        horizon_seconds: Virtual time simulated.
+    """
+
+    template: str
+    service: str
+    messages: int = 0
+    processed: int = 0
+    interrupted: int = 0
+    dead_lettered: int = 0
+    unprocessed: int = 0
+    waits: list[float] = field(default_factory=list, repr=False)
+    task_hours: float = 0.0
+    idle_task_hours: float = 0.0
+    cost_usd: float = 0.0
+    duplicate_deliveries: int = 0
+    max_tasks: int = 0
+    task_launches: int = 0
+    scaling_activities: int = 0
+    horizon_seconds: float = 0.0
+
+    def wait_seconds(self) -> dict[str, float]:
+        """``{"p50", "p95", "max"}`` of :attr:`waits` (0.0 when nothing was processed)."""
+        return {
+            "p50": round(percentile(self.waits, 50), 3),
+            "p95": round(percentile(self.waits, 95), 3),
+            "max": round(max(self.waits), 3) if self.waits else 0.0,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` entry for this template."""
+        return {
+            "template": self.template,
+            "service": self.service,
+            "messages": self.messages,
+            "processed": self.processed,
+            "interrupted": self.interrupted,
+            "dead_lettered": self.dead_lettered,
+            "unprocessed": self.unprocessed,
+            "wait_seconds": self.wait_seconds(),
+            "task_hours": round(self.task_hours, 4),
+            "cost_usd": round(self.cost_usd, 4),
+            "idle_task_hours": round(self.idle_task_hours, 4),
+            "duplicate_deliveries": self.duplicate_deliveries,
+            "max_tasks": self.max_tasks,
+            "task_launches": self.task_launches,
+            "scaling_activities": self.scaling_activities,
+            "horizon_seconds": self.horizon_seconds,
+        }
+
+
+def _fmt_seconds(s: float) -> str:
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.1f} min"
+    return f"{s / 3600:.1f} h"
+
+
+ROWS: list[tuple[str, Any]] = [
+    ("messages", lambda r: str(r.messages)),
+    ("processed", lambda r: str(r.processed)),
+    ("unprocessed at horizon", lambda r: str(r.unprocessed)),
+    ("interrupted", lambda r: str(r.interrupted)),
+    ("dead-lettered", lambda r: str(r.dead_lettered)),
+    ("wait p50", lambda r: _fmt_seconds(r.wait_seconds()["p50"])),
+    ("wait p95", lambda r: _fmt_seconds(r.wait_seconds()["p95"])),
+    ("wait max", lambda r: _fmt_seconds(r.wait_seconds()["max"])),
+    ("task-hours", lambda r: f"{r.task_hours:.2f}"),
+    ("idle task-hours", lambda r: f"{r.idle_task_hours:.2f}"),
+    ("cost (USD)", lambda r: f"{r.cost_usd:.4f}"),
+    ("duplicate deliveries", lambda r: str(r.duplicate_deliveries)),
+    ("max tasks", lambda r: str(r.max_tasks)),
+    ("task launches", lambda r: str(r.task_launches)),
+]
+
+
+def table(results: Sequence[Result], names: Sequence[str] | None = None) -> str:
+    """A plain-text table with one column per result.
+
+    Args:
+        results: The results, in column order.
+        names: Column headers. Default: each template's file name.
+    """
+    headers = (
+        list(names)
+        if names is not None
+        else [
+            r.template.rsplit("/", 1)[-1].removesuffix(".template.json")
+            for r in results
+        ]
+    )
+    cells = [[label] + [fmt(r) for r in results] for label, fmt in ROWS]
+    widths = [
+        max(len(row[i]) for row in [["", *headers], *cells])
+        for i in range(len(headers) + 1)
+    ]
+    lines = [
+        "  ".join(
+            h.rjust(w) if i else h.ljust(w)
+            for i, (h, w) in enumerate(zip(["", *headers], widths, strict=True))
+        )
+    ]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in cells:
+        lines.append(
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    return "\n".join(lines)
+
+
+def markdown_table(results: Sequence[Result], names: Sequence[str]) -> str:
+    """The same table in Markdown (for the README)."""
+    head = "| | " + " | ".join(names) + " |"
+    sep = "|---|" + "---:|" * len(names)
+    body = [
+        "| " + label + " | " + " | ".join(fmt(r) for r in results) + " |"
+        for label, fmt in ROWS
+    ]
+    return "\n".join([head, sep, *body])

@@ -1,0 +1,181 @@
+"""An SQS queue in virtual time: visible, in-flight and delayed messages, redrive, inactivity.
+
+Semantics modelled (Amazon SQS Developer Guide):
+
+* Visibility timeout: a received message is in flight and hidden until deleted or until its
+  visibility timeout lapses, then visible again.
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html
+* Dead-letter queues: when a message's receive count exceeds ``maxReceiveCount`` it is moved
+  to the DLQ instead of being delivered.
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+* Delay queues: ``DelaySeconds`` hides new messages for that long.
+* Inactive queues: a queue with no messages and no API calls for about six hours is inactive
+  and sends no CloudWatch metrics; when activated, "a delay of up to 15 minutes occurs in
+  CloudWatch metrics". https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/monitoring-using-cloudwatch.html
+  Workers that long-poll the queue make API calls, so a queue with a running worker stays active.
+
+Messages are received in arrival order (FIFO queues keep that order; standard queues
+roughly do).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqs_scale_to_zero.simulate.template import QueueSpec
+
+INACTIVE_AFTER_SECONDS = 6 * 3600.0
+"""No messages and no API calls for this long makes a queue inactive (SQS guide)."""
+
+WAKE_METRICS_DELAY_MAX = 900.0
+"""Up to this many seconds of missing metrics after an inactive queue is activated."""
+
+DELAYED, VISIBLE, IN_FLIGHT, DONE, DEAD = range(5)
+
+
+class Message:
+    """One workload message as it travels through the queue.
+
+    Attributes:
+        id: Sequence number in the workload.
+        sent_at: Enqueue time (seconds).
+        work_seconds: Processing time it needs.
+        cpu_percent: Task CPU while working on it.
+        receive_count: Times it has been received.
+        state: One of ``DELAYED, VISIBLE, IN_FLIGHT, DONE, DEAD``.
+        epoch: Bumped whenever it becomes visible or is received (stale events are ignored).
+        started_at: Start of the processing that succeeded (set when done).
+    """
+
+    __slots__ = (
+        "cpu_percent",
+        "epoch",
+        "id",
+        "receive_count",
+        "sent_at",
+        "started_at",
+        "state",
+        "work_seconds",
+    )
+
+    def __init__(
+        self, id: int, sent_at: float, work_seconds: float, cpu_percent: float
+    ) -> None:
+        self.id = id
+        self.sent_at = sent_at
+        self.work_seconds = work_seconds
+        self.cpu_percent = cpu_percent
+        self.receive_count = 0
+        self.state = DELAYED
+        self.epoch = 0
+        self.started_at: float | None = None
+
+
+@dataclass
+class QueueCounters:
+    """Totals reported at the end of a run."""
+
+    dead_lettered: int = 0
+    receives: int = 0
+
+
+class SqsQueue:
+    """One source queue (with its redrive policy).
+
+    Args:
+        spec: The queue from the template.
+        wake_delay: Returns the metrics delay after an activation, in seconds (sampled per
+            activation; the engine draws it uniformly from 0 to :data:`WAKE_METRICS_DELAY_MAX`).
+    """
+
+    def __init__(self, spec: QueueSpec, wake_delay: Callable[[], float]) -> None:
+        self.spec = spec
+        self._visible: deque[tuple[Message, int]] = deque()
+        self.n_visible = 0
+        self.n_in_flight = 0
+        self.n_delayed = 0
+        self.counters = QueueCounters()
+        self.last_active = 0.0
+        self.metrics_resume_at = 0.0
+        self._wake_delay = wake_delay
+
+    # --- activity ------------------------------------------------------------------
+
+    def touch(self, now: float) -> None:
+        """Record an API call or the presence of messages at ``now``."""
+        self.last_active = now
+
+    def inactive(self, now: float) -> bool:
+        """Whether the queue is inactive at ``now``."""
+        return now - self.last_active >= INACTIVE_AFTER_SECONDS
+
+    def publishing(self, now: float) -> bool:
+        """Whether SQS sends this queue's metrics for the minute ending at ``now``."""
+        return not self.inactive(now) and now >= self.metrics_resume_at
+
+    def gauges(self) -> tuple[int, int, int]:
+        """``(visible, in_flight, delayed)`` right now."""
+        return self.n_visible, self.n_in_flight, self.n_delayed
+
+    # --- messages --------------------------------------------------------------------
+
+    def send(self, msg: Message, now: float) -> float:
+        """Enqueue ``msg``; returns when it becomes visible (call :meth:`make_visible` then)."""
+        if self.inactive(now):
+            self.metrics_resume_at = now + self._wake_delay()
+        self.touch(now)
+        msg.state = DELAYED
+        self.n_delayed += 1
+        return now + self.spec.delay_seconds
+
+    def make_visible(self, msg: Message) -> None:
+        """Move a delayed or in-flight message to visible."""
+        if msg.state == DELAYED:
+            self.n_delayed -= 1
+        elif msg.state == IN_FLIGHT:
+            self.n_in_flight -= 1
+        else:
+            return
+        msg.state = VISIBLE
+        msg.epoch += 1
+        self.n_visible += 1
+        self._visible.append((msg, msg.epoch))
+
+    def receive(self, now: float) -> Message | None:
+        """Receive the oldest visible message (redriving ones over ``maxReceiveCount``)."""
+        self.touch(now)
+        while self._visible:
+            msg, epoch = self._visible.popleft()
+            if msg.state != VISIBLE or msg.epoch != epoch:
+                continue
+            self.n_visible -= 1
+            max_rc = self.spec.max_receive_count
+            if max_rc is not None and msg.receive_count >= max_rc:
+                msg.state = DEAD
+                self.counters.dead_lettered += 1
+                continue
+            msg.receive_count += 1
+            msg.state = IN_FLIGHT
+            msg.epoch += 1
+            self.n_in_flight += 1
+            self.counters.receives += 1
+            return msg
+        return None
+
+    def delete(self, msg: Message, now: float) -> None:
+        """Delete a processed message wherever it is (in flight or visible again)."""
+        self.touch(now)
+        if msg.state == IN_FLIGHT:
+            self.n_in_flight -= 1
+        elif msg.state == VISIBLE:
+            self.n_visible -= 1
+        elif msg.state == DELAYED:
+            self.n_delayed -= 1
+        msg.state = DONE
+
+    @property
+    def empty(self) -> bool:
+        """No visible, in-flight or delayed messages."""
+        return self.n_visible == 0 and self.n_in_flight == 0 and self.n_delayed == 0

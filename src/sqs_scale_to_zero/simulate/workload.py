@@ -1,0 +1,266 @@
+"""Workloads: a JSON Lines reader and generators for common shapes.
+
+A workload file has one message per line::
+
+    {"at": 12.5, "work_seconds": 30, "cpu_percent": 80}
+
+``at`` is seconds from the start, ``work_seconds`` how long a task works on it and
+``cpu_percent`` the CPU the task shows meanwhile. Blank lines and lines starting with ``#``
+are skipped. On the command line a generator can stand in for a file:
+``poisson:rate_per_minute=2,hours=24`` (see :data:`GENERATORS`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqs_scale_to_zero.simulate.errors import SimulationInputError
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One message of a workload.
+
+    Attributes:
+        at: Seconds from the start at which it is sent.
+        work_seconds: Processing time.
+        cpu_percent: Task CPU utilization while processing. Default: 50.
+    """
+
+    at: float
+    work_seconds: float
+    cpu_percent: float = 50.0
+
+
+def _item(obj: object, where: str) -> WorkItem:
+    if not isinstance(obj, dict):
+        raise SimulationInputError(
+            f'{where}: expected a JSON object like {{"at": 0, "work_seconds": 1, "cpu_percent": 50}}'
+        )
+    try:
+        at = float(obj["at"])
+        work = float(obj["work_seconds"])
+        cpu = float(obj.get("cpu_percent", 50.0))
+    except KeyError as exc:
+        raise SimulationInputError(f"{where}: missing field {exc.args[0]!r}") from None
+    except (TypeError, ValueError):
+        raise SimulationInputError(
+            f"{where}: at, work_seconds and cpu_percent must be numbers"
+        ) from None
+    if not (math.isfinite(at) and at >= 0) or not (math.isfinite(work) and work >= 0):
+        raise SimulationInputError(
+            f"{where}: at and work_seconds must be finite and >= 0"
+        )
+    if not 0 <= cpu <= 100:
+        raise SimulationInputError(
+            f"{where}: cpu_percent must be between 0 and 100 (got {cpu})"
+        )
+    return WorkItem(at, work, cpu)
+
+
+def read_jsonl(path: str | Path) -> list[WorkItem]:
+    """Read a JSON Lines workload, sorted by ``at``.
+
+    Raises:
+        SimulationInputError: The file is missing or a line is not a valid message; the message
+            names the file and line.
+    """
+    p = Path(path)
+    try:
+        lines = p.read_text().splitlines()
+    except FileNotFoundError:
+        raise SimulationInputError(f"{p}: workload file not found") from None
+    items: list[WorkItem] = []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        where = f"{p}:{number}"
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SimulationInputError(f"{where}: not valid JSON ({exc.msg})") from None
+        items.append(_item(obj, where))
+    return sorted(items, key=lambda i: i.at)
+
+
+def write_jsonl(items: Iterable[WorkItem], path: str | Path) -> None:
+    """Write a workload as JSON Lines."""
+    Path(path).write_text(
+        "".join(
+            json.dumps(
+                {
+                    "at": i.at,
+                    "work_seconds": i.work_seconds,
+                    "cpu_percent": i.cpu_percent,
+                }
+            )
+            + "\n"
+            for i in items
+        )
+    )
+
+
+def _exponential(rng: random.Random, mean: float) -> float:
+    """An exponentially distributed duration with ``mean`` (0 for a mean of 0)."""
+    return rng.expovariate(1 / mean) if mean > 0 else 0.0
+
+
+def steady(
+    *,
+    interval_seconds: float = 60.0,
+    hours: float = 24.0,
+    work_seconds: float = 5.0,
+    cpu_percent: float = 50.0,
+) -> list[WorkItem]:
+    """One message every ``interval_seconds`` for ``hours``.
+
+    Args:
+        interval_seconds: Spacing. Default: 60.
+        hours: Duration. Default: 24.
+        work_seconds: Work per message. Default: 5.
+        cpu_percent: CPU while working. Default: 50.
+    """
+    count = int(hours * 3600 // interval_seconds)
+    return [
+        WorkItem(i * interval_seconds, work_seconds, cpu_percent) for i in range(count)
+    ]
+
+
+def poisson(
+    *,
+    rate_per_minute: float = 1.0,
+    hours: float = 24.0,
+    work_seconds: float = 5.0,
+    cpu_percent: float = 50.0,
+    start: float = 0.0,
+    seed: int = 0,
+) -> list[WorkItem]:
+    """A steady Poisson arrival process.
+
+    Args:
+        rate_per_minute: Mean arrivals per minute. Default: 1.
+        hours: Duration. Default: 24.
+        work_seconds: Mean work per message (exponentially distributed). Default: 5.
+        cpu_percent: CPU while working. Default: 50.
+        start: Offset of the first possible arrival in seconds. Default: 0.
+        seed: Random seed. Default: 0.
+    """
+    rng = random.Random(seed)
+    out, t, end = [], start, start + hours * 3600
+    while rate_per_minute > 0:
+        t += rng.expovariate(rate_per_minute / 60.0)
+        if t >= end:
+            break
+        out.append(WorkItem(t, _exponential(rng, work_seconds), cpu_percent))
+    return out
+
+
+def burst(
+    *,
+    count: int = 200,
+    at: float = 60.0,
+    spread_seconds: float = 10.0,
+    work_seconds: float = 30.0,
+    cpu_percent: float = 80.0,
+) -> list[WorkItem]:
+    """``count`` messages sent within ``spread_seconds`` starting at ``at``.
+
+    Args:
+        count: Messages. Default: 200.
+        at: Start of the burst in seconds. Default: 60.
+        spread_seconds: Burst length. Default: 10.
+        work_seconds: Work per message. Default: 30.
+        cpu_percent: CPU while working. Default: 80.
+    """
+    step = spread_seconds / count if count else 0.0
+    return [WorkItem(at + i * step, work_seconds, cpu_percent) for i in range(count)]
+
+
+def daily_curve(
+    *,
+    days: float = 1.0,
+    peak_per_hour: float = 60.0,
+    work_seconds: float = 20.0,
+    cpu_percent: float = 60.0,
+    seed: int = 0,
+) -> list[WorkItem]:
+    """A day-night curve: Poisson arrivals whose rate follows a sine peaking at 14:00, zero at night.
+
+    Args:
+        days: Duration in days. Default: 1.
+        peak_per_hour: Rate at the peak. Default: 60.
+        work_seconds: Mean work per message. Default: 20.
+        cpu_percent: CPU while working. Default: 60.
+        seed: Random seed. Default: 0.
+    """
+    rng = random.Random(seed)
+    out, t, end = [], 0.0, days * 86400
+    peak = peak_per_hour / 3600.0
+    while peak > 0:
+        t += rng.expovariate(peak)  # thinning of a process with the peak rate
+        if t >= end:
+            break
+        hour = (t % 86400) / 3600.0
+        rate = max(
+            0.0, math.sin((hour - 8.0) / 12.0 * math.pi)
+        )  # 0 before 08:00 and after 20:00
+        if rng.random() < rate:
+            out.append(WorkItem(t, _exponential(rng, work_seconds), cpu_percent))
+    return out
+
+
+def idle_then_one(
+    *, idle_hours: float = 8.0, work_seconds: float = 60.0, cpu_percent: float = 50.0
+) -> list[WorkItem]:
+    """One message after a long idle period (the queue has gone inactive by then).
+
+    Args:
+        idle_hours: Quiet time before the message. Default: 8.
+        work_seconds: Its work. Default: 60.
+        cpu_percent: CPU while working. Default: 50.
+    """
+    return [WorkItem(idle_hours * 3600, work_seconds, cpu_percent)]
+
+
+GENERATORS: dict[str, Callable[..., list[WorkItem]]] = {
+    "steady": steady,
+    "poisson": poisson,
+    "burst": burst,
+    "daily": daily_curve,
+    "idle-then-one": idle_then_one,
+}
+"""Generators by the name used in ``NAME:key=value,...`` workload specs."""
+
+
+def from_spec(spec: str) -> list[WorkItem]:
+    """Build a workload from ``NAME:key=value,...`` (e.g. ``burst:count=50``) or read a file.
+
+    Raises:
+        SimulationInputError: Unknown generator, bad argument, or an unreadable file.
+    """
+    name, sep, args = spec.partition(":")
+    if name not in GENERATORS or (not sep and Path(spec).exists()):
+        return read_jsonl(spec)
+    kwargs: dict[str, float | int] = {}
+    for part in filter(None, args.split(",")):
+        key, eq, value = part.partition("=")
+        try:
+            kwargs[key.strip()] = float(value) if eq else float("nan")
+        except ValueError:
+            raise SimulationInputError(
+                f"workload {spec!r}: {key} must be a number"
+            ) from None
+    if "count" in kwargs:
+        kwargs["count"] = int(kwargs["count"])
+    if "seed" in kwargs:
+        kwargs["seed"] = int(kwargs["seed"])
+    try:
+        return GENERATORS[name](**kwargs)
+    except TypeError as exc:
+        raise SimulationInputError(f"workload {spec!r}: {exc}") from None

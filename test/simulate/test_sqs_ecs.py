@@ -1,0 +1,88 @@
+"""SQS queue semantics and ECS task selection."""
+
+from __future__ import annotations
+
+import random
+
+from sqs_scale_to_zero.simulate.ecs import (
+    PROVISIONING,
+    RUNNING,
+    StartLatency,
+    Task,
+    choose_tasks_to_stop,
+)
+from sqs_scale_to_zero.simulate.sqs import (
+    DEAD,
+    IN_FLIGHT,
+    INACTIVE_AFTER_SECONDS,
+    VISIBLE,
+    Message,
+    SqsQueue,
+)
+from sqs_scale_to_zero.simulate.template import QueueSpec
+
+
+def queue(**kw: float | None) -> SqsQueue:
+    return SqsQueue(QueueSpec("Q", "q", **kw), lambda: 600.0)  # type: ignore[arg-type]
+
+
+def test_visible_in_flight_and_back() -> None:
+    q = queue()
+    m = Message(0, 0.0, 1.0, 50.0)
+    q.send(m, 0.0)
+    assert q.gauges() == (0, 0, 1)
+    q.make_visible(m)
+    assert q.gauges() == (1, 0, 0) and m.state == VISIBLE
+    assert q.receive(1.0) is m and q.gauges() == (0, 1, 0) and m.state == IN_FLIGHT
+    q.make_visible(m)  # visibility lapsed
+    assert q.gauges() == (1, 0, 0)
+    assert q.receive(2.0) is m and m.receive_count == 2
+    q.delete(m, 3.0)
+    assert q.empty
+
+
+def test_redrive_after_max_receive_count() -> None:
+    q = queue(max_receive_count=2)
+    m = Message(0, 0.0, 1.0, 50.0)
+    q.send(m, 0.0)
+    for _ in range(2):
+        q.make_visible(m)
+        assert q.receive(1.0) is m
+    q.make_visible(m)
+    assert (
+        q.receive(2.0) is None
+        and m.state == DEAD
+        and q.counters.dead_lettered == 1
+        and q.empty
+    )
+
+
+def test_delay_seconds_from_the_template() -> None:
+    assert queue(delay_seconds=30).send(Message(0, 5.0, 1.0, 50.0), 5.0) == 35.0
+
+
+def test_inactive_queue_stops_publishing_and_wakes_with_a_delay() -> None:
+    q = queue()
+    assert q.publishing(60.0)
+    assert not q.publishing(INACTIVE_AFTER_SECONDS)
+    t = INACTIVE_AFTER_SECONDS + 100
+    q.send(Message(0, t, 1.0, 50.0), t)
+    assert not q.publishing(t + 599) and q.publishing(t + 600)
+
+
+def test_scale_in_never_picks_protected_tasks_and_prefers_starting_ones() -> None:
+    rng = random.Random(0)
+    tasks = [Task(i, float(i)) for i in range(4)]
+    for t in tasks[:3]:
+        t.state = RUNNING
+    tasks[0].protected = True
+    assert tasks[3].state == PROVISIONING
+    chosen = choose_tasks_to_stop(tasks, 2, rng)
+    assert chosen[0] is tasks[3] and tasks[0] not in chosen
+    assert tasks[0] not in choose_tasks_to_stop(tasks, 4, rng)
+
+
+def test_start_latency_stays_within_bounds() -> None:
+    rng = random.Random(1)
+    draws = [StartLatency(10, 20, 60).sample(rng) for _ in range(500)]
+    assert min(draws) >= 10 and max(draws) <= 60 and 20 < sum(draws) / 500 < 40

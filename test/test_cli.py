@@ -1,0 +1,186 @@
+"""The ``sqs-scale-to-zero`` command line: ``simulate`` and ``synth``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from benchmarks.policies import reference_template
+from sqs_scale_to_zero import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def ours(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "Ours.template.json"
+    path.write_text(json.dumps(reference_template()))
+    return path
+
+
+@pytest.fixture(scope="module")
+def workload(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "w.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"at": 60 * i, "work_seconds": 10, "cpu_percent": 40}) + "\n"
+            for i in range(5)
+        )
+    )
+    return path
+
+
+def test_simulate_json_has_one_entry_per_template_in_order(
+    ours: Path, workload: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        cli.main(
+            [
+                "simulate",
+                str(ours),
+                str(ours),
+                "--workload",
+                str(workload),
+                "--json",
+                "--seed",
+                "3",
+            ]
+        )
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert list(out) == ["results"] and len(out["results"]) == 2
+    entry = out["results"][0]
+    assert entry["template"] == str(ours)
+    types = {
+        "processed": int,
+        "interrupted": int,
+        "dead_lettered": int,
+        "task_hours": float,
+        "cost_usd": float,
+        "idle_task_hours": float,
+    }
+    assert all(isinstance(entry[k], t) for k, t in types.items())
+    assert set(entry["wait_seconds"]) == {"p50", "p95", "max"} and all(
+        isinstance(v, float) for v in entry["wait_seconds"].values()
+    )
+    assert entry["processed"] == 5 and entry["unprocessed"] == 0
+    assert out["results"][0] == out["results"][1]
+
+
+def test_simulate_table_names_each_template(
+    ours: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        cli.main(
+            ["simulate", str(ours), "--workload", "burst:count=10", "--horizon", "7200"]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "workload: 10 messages; horizon 2.00 h; seed 0" in out
+    assert "Ours" in out and "processed" in out and "cost (USD)" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["simulate", "missing.template.json", "--workload", "burst:count=1"],
+            "template file not found",
+        ),
+        (["simulate", "{ours}", "--workload", "nope.jsonl"], "workload file not found"),
+        (["simulate", "{ours}", "--workload", "{bad}"], "bad.jsonl:1: not valid JSON"),
+        (
+            ["simulate", "{empty}", "--workload", "burst:count=1"],
+            "no AWS::ECS::Service",
+        ),
+        (["synth", "{tmp}"], "no app.py"),
+    ],
+)
+def test_invalid_input_exits_non_zero_with_one_line(
+    args: list[str],
+    message: str,
+    ours: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "bad.jsonl").write_text("nope\n")
+    (tmp_path / "Empty.template.json").write_text('{"Resources": {}}')
+    values = {
+        "ours": str(ours),
+        "bad": str(tmp_path / "bad.jsonl"),
+        "empty": str(tmp_path / "Empty.template.json"),
+        "tmp": str(tmp_path),
+    }
+    assert cli.main([a.format(**values) for a in args]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("sqs-scale-to-zero: error: ")
+        and message in err
+        and err.count("\n") == 1
+    )
+
+
+def test_app_command_honours_only_a_simple_cdk_json(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("")
+    assert cli._app_command(tmp_path) == [sys.executable, "app.py"]
+    (tmp_path / "cdk.json").write_text('{"app": "python3 main.py"}')
+    assert cli._app_command(tmp_path) == [sys.executable, "main.py"]
+    (tmp_path / "cdk.json").write_text('{"app": "npx ts-node bin/app.ts"}')
+    assert cli._app_command(tmp_path) == [sys.executable, "app.py"]
+
+
+def test_cli_module_does_not_import_aws_cdk() -> None:
+    code = "import sys, sqs_scale_to_zero.cli, sqs_scale_to_zero.simulate; print('aws_cdk' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_synth_runs_the_app_and_summarizes_each_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "app.py").write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            sys.path.insert(0, {str(ROOT)!r})
+            import aws_cdk as cdk
+            from benchmarks import anchors
+            app = cdk.App()
+            anchors.add_seed_blog(app)
+            app.synth()
+            """
+        )
+    )
+    assert cli.main(["synth", str(app)]) == 0
+    out = capsys.readouterr().out
+    assert str(app / "cdk.out" / "SeedBlog.template.json") in out
+    assert (
+        "wake / scale-out: when Maximum of AWS/SQS ApproximateNumberOfMessagesVisible (the queue) per 300 s >= 1"
+        in out
+    )
+    assert (
+        "scale-in: when Average of AWS/ECS CPUUtilization (the service) per 180 s <= 0.01"
+        in out
+    )
+    assert "(-inf, 0.01] -> set to 0 (ExactCapacity" in out
+    assert "capacity: min 0, max 1" in out and "CPU target tracking: 50 %" in out
+    assert "task: 4 vCPU, 8 GB: about $0.1975/hour per task" in out
+
+
+def test_synth_reports_a_failing_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "app.py").write_text("raise SystemExit(3)\n")
+    assert cli.main(["synth", str(tmp_path), "--outdir", str(tmp_path / "out")]) == 1
+    assert "failed with exit code 3" in capsys.readouterr().err
