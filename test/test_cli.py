@@ -166,7 +166,8 @@ def test_synth_runs_the_app_and_summarizes_each_service(
     out = capsys.readouterr().out
     assert str(app / "cdk.out" / "SeedBlog.template.json") in out
     assert (
-        "wake / scale-out: when Maximum of AWS/SQS ApproximateNumberOfMessagesVisible (the queue) per 300 s >= 1"
+        "wake / scale-out: when Maximum of AWS/SQS ApproximateNumberOfMessagesVisible"
+        " (the queue) per 300 s >= 1"
         in out
     )
     assert (

@@ -132,7 +132,7 @@ def test_several_services_need_a_choice(tmp_path: Path) -> None:
     t["Resources"]["Service2"] = copy.deepcopy(t["Resources"]["Service"])
     path = write_template(tmp_path, "Two", t)
     with pytest.raises(
-        SimulationInputError, match="2 ECS services .* choose one with --service"
+        SimulationInputError, match=r"2 ECS services .* choose one with --service"
     ):
         load_service(path)
     assert load_service(path, "Service2").logical_id == "Service2"

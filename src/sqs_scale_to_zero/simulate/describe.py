@@ -113,7 +113,8 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
         ),
         (
             f"  task: {task.cpu_units / 1024:g} vCPU, {task.memory_mib / 1024:g} GB"
-            f"{', ARM64' if task.arm64 else ''}{', Spot' if model.spot else ''}: about ${hourly:.4f}/hour per task"
+            f"{', ARM64' if task.arm64 else ''}{', Spot' if model.spot else ''}"
+            f": about ${hourly:.4f}/hour per task"
         ),
     ]
     if model.min_capacity is None:

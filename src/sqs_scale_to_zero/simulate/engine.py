@@ -334,7 +334,7 @@ class Simulation:
         elif kind == _LAPSE:
             assert isinstance(obj, Message)
             self._lapse(obj, epoch, now)
-        elif kind == _KILL or kind == _RELEASE:
+        elif kind in (_KILL, _RELEASE):
             assert isinstance(obj, Task)
             if (
                 obj.state == STOPPING
