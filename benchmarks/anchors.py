@@ -7,10 +7,15 @@
   plus a 3-minute average CPU <= 0.01 % alarm that sets the desired count to exactly 0.
 * ``add_always_on`` — one task that never scales.
 
+and, to compare against them, ``add_scale_to_zero``: ``ScaleToZeroQueueService`` of the same
+shape (new VPC and cluster, same image), with the basic example's defaults unless told otherwise.
+
 All of them synthesize offline: no look-ups, no credentials.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -105,4 +110,15 @@ def add_always_on(app: cdk.App, stack_id: str = "AlwaysOn") -> cdk.Stack:
     queue.grant_consume_messages(task.task_role)
     cluster = ecs.Cluster(stack, "Cluster", vpc=ec2.Vpc(stack, "Vpc", max_azs=2))
     ecs.FargateService(stack, "Service", cluster=cluster, task_definition=task, desired_count=1)
+    return stack
+
+
+def add_scale_to_zero(app: cdk.App, stack_id: str = "ScaleToZero", **props: Any) -> cdk.Stack:
+    """``ScaleToZeroQueueService`` with default props (as ``examples/basic``), or ``props``."""
+    from sqs_scale_to_zero import ScaleToZeroQueueService
+
+    stack = cdk.Stack(app, stack_id, env=ANCHOR_ENV)
+    ScaleToZeroQueueService(
+        stack, "Worker", image=ecs.ContainerImage.from_registry(ANCHOR_IMAGE), **props
+    )
     return stack

@@ -24,9 +24,7 @@ DAYS = 30
 
 def main() -> int:
     """Run the benchmark and print the ratio."""
-    items = steady(
-        interval_seconds=60.0, hours=DAYS * 24, work_seconds=10.0, cpu_percent=40.0
-    )
+    items = steady(interval_seconds=60.0, hours=DAYS * 24, work_seconds=10.0, cpu_percent=40.0)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "reference.template.json"
         path.write_text(json.dumps(reference_template()))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.policies import reference_template
+from test.simulate.reference_template import reference_template
 from sqs_scale_to_zero import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,14 +73,9 @@ def test_simulate_json_has_one_entry_per_template_in_order(
     assert out["results"][0] == out["results"][1]
 
 
-def test_simulate_table_names_each_template(
-    ours: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_simulate_table_names_each_template(ours: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (
-        cli.main(
-            ["simulate", str(ours), "--workload", "burst:count=10", "--horizon", "7200"]
-        )
-        == 0
+        cli.main(["simulate", str(ours), "--workload", "burst:count=10", "--horizon", "7200"]) == 0
     )
     out = capsys.readouterr().out
     assert "workload: 10 messages; horizon 2.00 h; seed 0" in out
@@ -120,11 +115,7 @@ def test_invalid_input_exits_non_zero_with_one_line(
     }
     assert cli.main([a.format(**values) for a in args]) == 1
     err = capsys.readouterr().err
-    assert (
-        err.startswith("sqs-scale-to-zero: error: ")
-        and message in err
-        and err.count("\n") == 1
-    )
+    assert err.startswith("sqs-scale-to-zero: error: ") and message in err and err.count("\n") == 1
 
 
 def test_app_command_honours_only_a_simple_cdk_json(tmp_path: Path) -> None:
@@ -138,9 +129,7 @@ def test_app_command_honours_only_a_simple_cdk_json(tmp_path: Path) -> None:
 
 def test_cli_module_does_not_import_aws_cdk() -> None:
     code = "import sys, sqs_scale_to_zero.cli, sqs_scale_to_zero.simulate; print('aws_cdk' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
@@ -167,21 +156,15 @@ def test_synth_runs_the_app_and_summarizes_each_service(
     assert str(app / "cdk.out" / "SeedBlog.template.json") in out
     assert (
         "wake / scale-out: when Maximum of AWS/SQS ApproximateNumberOfMessagesVisible"
-        " (the queue) per 300 s >= 1"
-        in out
+        " (the queue) per 300 s >= 1" in out
     )
-    assert (
-        "scale-in: when Average of AWS/ECS CPUUtilization (the service) per 180 s <= 0.01"
-        in out
-    )
+    assert "scale-in: when Average of AWS/ECS CPUUtilization (the service) per 180 s <= 0.01" in out
     assert "(-inf, 0.01] -> set to 0 (ExactCapacity" in out
     assert "capacity: min 0, max 1" in out and "CPU target tracking: 50 %" in out
     assert "task: 4 vCPU, 8 GB: about $0.1975/hour per task" in out
 
 
-def test_synth_reports_a_failing_app(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_synth_reports_a_failing_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "app.py").write_text("raise SystemExit(3)\n")
     assert cli.main(["synth", str(tmp_path), "--outdir", str(tmp_path / "out")]) == 1
     assert "failed with exit code 3" in capsys.readouterr().err

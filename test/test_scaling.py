@@ -93,7 +93,7 @@ def test_default_scale_out_steps_add_more_tasks_for_bigger_backlogs(
     config = policy["StepScalingPolicyConfiguration"]
     assert config["AdjustmentType"] == "ChangeInCapacity"
     assert config["MetricAggregationType"] == "Maximum"
-    assert config["Cooldown"] == 120
+    assert config["Cooldown"] == 180
     # Bounds are relative to the threshold of 1 visible message.
     assert config["StepAdjustments"] == [
         {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 99, "ScalingAdjustment": 1},

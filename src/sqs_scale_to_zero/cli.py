@@ -47,9 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         help="cloud assembly directory (default: APP_DIR/cdk.out)",
     )
 
-    sim = sub.add_parser(
-        "simulate", help="replay a workload against synthesized templates"
-    )
+    sim = sub.add_parser("simulate", help="replay a workload against synthesized templates")
     sim.add_argument(
         "templates",
         metavar="TEMPLATE",
@@ -63,13 +61,9 @@ def _parser() -> argparse.ArgumentParser:
         help="JSON Lines file ({'at', 'work_seconds', 'cpu_percent'} per line) or a generator "
         "spec: steady:|poisson:|burst:|daily:|idle-then-one: with key=value,... arguments",
     )
-    sim.add_argument(
-        "--json", action="store_true", help="print {'results': [...]} as JSON"
-    )
+    sim.add_argument("--json", action="store_true", help="print {'results': [...]} as JSON")
     sim.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    sim.add_argument(
-        "--horizon", type=float, metavar="SECONDS", help="virtual seconds to simulate"
-    )
+    sim.add_argument("--horizon", type=float, metavar="SECONDS", help="virtual seconds to simulate")
     sim.add_argument(
         "--service",
         metavar="LOGICAL_ID",
@@ -96,9 +90,7 @@ def _app_command(app_dir: Path) -> list[str]:
                 return [sys.executable, words[1]]
     if (app_dir / "app.py").exists():
         return [sys.executable, "app.py"]
-    raise CliError(
-        f"{app_dir}: no app.py (and no cdk.json 'app' of the form 'python <file>.py')"
-    )
+    raise CliError(f"{app_dir}: no app.py (and no cdk.json 'app' of the form 'python <file>.py')")
 
 
 def synth(app_dir: str, outdir: str | None = None) -> int:
@@ -110,16 +102,10 @@ def synth(app_dir: str, outdir: str | None = None) -> int:
     command = _app_command(app)
     env = dict(os.environ, CDK_OUTDIR=str(out))
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    proc = subprocess.run(
-        command, cwd=app, env=env, capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run(command, cwd=app, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         last = next(
-            (
-                line.strip()
-                for line in reversed(proc.stderr.splitlines())
-                if line.strip()
-            ),
+            (line.strip() for line in reversed(proc.stderr.splitlines()) if line.strip()),
             "",
         )
         raise CliError(
@@ -161,9 +147,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         print(json.dumps({"results": [r.to_json() for r in results]}, indent=2))
         return 0
     horizon = results[0].horizon_seconds if results else 0.0
-    print(
-        f"workload: {len(items)} messages; horizon {horizon / 3600:.2f} h; seed {args.seed}\n"
-    )
+    print(f"workload: {len(items)} messages; horizon {horizon / 3600:.2f} h; seed {args.seed}\n")
     print(table(results))
     return 0
 

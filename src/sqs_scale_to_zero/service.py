@@ -223,7 +223,7 @@ class ScaleToZeroQueueService(Construct):
                 Default: ``[1, 100) +1``, ``[100, 500) +2``, ``[500, inf) +4``.
             scale_out_cooldown: Time after a scale-out before the same step adds tasks again;
                 cover a task's start-up so one message doesn't start two tasks.
-                Default: 2 minutes.
+                Default: 3 minutes.
             idle_timeout: How long the queue must have had nothing visible or in flight (and the
                 tasks idle CPU) before the service goes to 0 tasks. Whole minutes, 1 minute to
                 24 hours. Default: 5 minutes.

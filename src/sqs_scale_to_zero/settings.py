@@ -39,7 +39,9 @@ DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 DEFAULT_MAX_CAPACITY = 4
 DEFAULT_IDLE_TIMEOUT = Duration.minutes(5)
 DEFAULT_IDLE_CPU_THRESHOLD_PERCENT = 5.0
-DEFAULT_SCALE_OUT_COOLDOWN = Duration.minutes(2)
+DEFAULT_SCALE_OUT_COOLDOWN = Duration.minutes(3)
+"""Covers a Fargate task start plus the SQS metric delay, so one message starts one task
+(measured with `sqs-scale-to-zero simulate`: 2 minutes started a second task after a wake)."""
 DEFAULT_GRADUAL_SCALE_IN_COOLDOWN = Duration.minutes(5)
 SHUTDOWN_MARGIN_SECONDS = 10
 """Seconds between the worker's shutdown grace and SIGKILL, left for releasing messages."""

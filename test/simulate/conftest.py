@@ -8,12 +8,16 @@ from typing import Any
 
 import pytest
 
-from benchmarks.policies import reference_template
+from test.simulate.reference_template import reference_template
 
 
 @pytest.fixture(scope="session")
 def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The three anchor stacks, synthesized once into a temporary cloud assembly."""
+    """The anchor stacks and ours, synthesized once into one temporary cloud assembly.
+
+    ``ScaleToZero`` is the construct with the basic example's defaults; ``ScaleToZeroUnprotected``
+    turns off task protection and the CPU term of the idle alarm.
+    """
     import aws_cdk as cdk
 
     from benchmarks import anchors
@@ -23,10 +27,24 @@ def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
     anchors.add_qpfs_defaults(app)
     anchors.add_seed_blog(app)
     anchors.add_always_on(app)
+    anchors.add_scale_to_zero(app)
+    anchors.add_scale_to_zero(
+        app,
+        "ScaleToZeroUnprotected",
+        task_protection=False,
+        idle_cpu_threshold_percent=None,
+        monitoring=False,
+    )
     app.synth()
     return {
         name: out / f"{name}.template.json"
-        for name in ("QpfsDefaults", "SeedBlog", "AlwaysOn")
+        for name in (
+            "QpfsDefaults",
+            "SeedBlog",
+            "AlwaysOn",
+            "ScaleToZero",
+            "ScaleToZeroUnprotected",
+        )
     }
 
 
@@ -38,16 +56,18 @@ def write_template(directory: Path, name: str, template: dict[str, Any]) -> Path
 
 
 @pytest.fixture(scope="session")
-def ours_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The construct's scaling design (wake alarm, metric-math idle alarm, task protection)."""
-    return write_template(tmp_path_factory.mktemp("ours"), "Ours", reference_template())
+def ours_template(anchor_templates: dict[str, Path]) -> Path:
+    """``ScaleToZeroQueueService`` as synthesized, with the basic example's defaults."""
+    return anchor_templates["ScaleToZero"]
 
 
 @pytest.fixture(scope="session")
-def ours_unprotected_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same design without task protection and without the CPU term."""
-    return write_template(
-        tmp_path_factory.mktemp("ours-unprotected"),
-        "OursUnprotected",
-        reference_template(cpu_term=False, protection=False),
-    )
+def ours_unprotected_template(anchor_templates: dict[str, Path]) -> Path:
+    """The construct without task protection and without the CPU term."""
+    return anchor_templates["ScaleToZeroUnprotected"]
+
+
+@pytest.fixture(scope="session")
+def reference_template_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-written template, for tests of the template reader."""
+    return write_template(tmp_path_factory.mktemp("reference"), "Reference", reference_template())

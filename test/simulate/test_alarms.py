@@ -13,9 +13,7 @@ from sqs_scale_to_zero.simulate.metrics import (
 )
 from sqs_scale_to_zero.simulate.template import AlarmSpec, MetricQuery, MetricStat
 
-VISIBLE = MetricStat(
-    "AWS/SQS", "ApproximateNumberOfMessagesVisible", {}, "Q", "Maximum", 60
-)
+VISIBLE = MetricStat("AWS/SQS", "ApproximateNumberOfMessagesVisible", {}, "Q", "Maximum", 60)
 
 
 def alarm(
@@ -56,9 +54,7 @@ def test_statistics() -> None:
     assert aggregate([1.0, 3.0, 2.0], "SampleCount") == 3.0
 
 
-def test_period_aggregates_one_minute_samples_and_waits_for_the_publishing_delay() -> (
-    None
-):
+def test_period_aggregates_one_minute_samples_and_waits_for_the_publishing_delay() -> None:
     store = MetricStore({"AWS/SQS": 60.0})
     five_minutes = MetricStat(
         "AWS/SQS", "ApproximateNumberOfMessagesVisible", {}, "Q", "Maximum", 300

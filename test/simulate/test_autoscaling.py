@@ -59,19 +59,15 @@ def test_change_exact_and_percent() -> None:
     )
     assert t.desired == 0
     t = ScalableTarget(0, 100, 10)
-    StepPolicyRuntime(policy("PercentChangeInCapacity", ((0, None, 25),))).invoke(
-        t, 5, 1, now=0
-    )
+    StepPolicyRuntime(policy("PercentChangeInCapacity", ((0, None, 25),))).invoke(t, 5, 1, now=0)
     assert t.desired == 12  # 2.5 rounds down
     t = ScalableTarget(0, 100, 2)
-    StepPolicyRuntime(policy("PercentChangeInCapacity", ((0, None, 10),))).invoke(
-        t, 5, 1, now=0
-    )
+    StepPolicyRuntime(policy("PercentChangeInCapacity", ((0, None, 10),))).invoke(t, 5, 1, now=0)
     assert t.desired == 3  # 0.2 rounds to 1
     t = ScalableTarget(0, 100, 2)
-    StepPolicyRuntime(
-        policy("PercentChangeInCapacity", ((0, None, 10),), mam=3)
-    ).invoke(t, 5, 1, now=0)
+    StepPolicyRuntime(policy("PercentChangeInCapacity", ((0, None, 10),), mam=3)).invoke(
+        t, 5, 1, now=0
+    )
     assert t.desired == 5
 
 
@@ -108,9 +104,7 @@ def test_scale_in_cooldown_blocks_until_expired_or_a_scale_out() -> None:
     assert t.desired == 3
     up.invoke(t, 5, 1, now=320)
     down.invoke(t, 0, 1, now=330)
-    assert (
-        t.desired == 3
-    )  # 4 after the scale-out, then the blocked scale-in is allowed again
+    assert t.desired == 3  # 4 after the scale-out, then the blocked scale-in is allowed again
 
 
 CPU = MetricStat("AWS/ECS", "CPUUtilization", {}, "S", "Average", 60)
@@ -137,9 +131,7 @@ def test_target_tracking_scales_out_after_three_high_minutes() -> None:
     assert t.desired == 4  # ceil(2 * 90 / 50)
 
 
-def test_target_tracking_scales_in_after_fifteen_low_minutes_and_never_on_missing_data() -> (
-    None
-):
+def test_target_tracking_scales_in_after_fifteen_low_minutes_and_never_on_missing_data() -> None:
     t = ScalableTarget(0, 10, 2)
     assert not tracking().invoke(t, cpu_store([1.0] * 14), 14 * 60.0)
     assert tracking().invoke(t, cpu_store([1.0] * 15), 15 * 60.0)

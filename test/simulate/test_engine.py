@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.policies import reference_template
+from test.simulate.reference_template import reference_template
 from sqs_scale_to_zero.simulate import Result, SimulationConfig, WorkItem, simulate
 from sqs_scale_to_zero.simulate.cost import FargatePricing
 from sqs_scale_to_zero.simulate.ecs import StartLatency
@@ -44,11 +44,11 @@ def test_one_worker_drains_a_backlog_in_order(
 
 
 def test_wake_from_zero_waits_for_the_alarm_and_the_task_start(
-    ours_template: Path,
+    reference_template_path: Path,
 ) -> None:
     # message at 30 s -> visible in the minute ending at 60 s -> published at 120 s -> alarm
-    # at 120 s -> task starts at 120 s and polls at 150 s
-    (r,) = simulate([ours_template], [WorkItem(30.0, 10.0, 50.0)], config=FIXED_START)
+    # at 120 s -> task starts at 120 s and polls at 150 s (the reference starts at 0 tasks)
+    (r,) = simulate([reference_template_path], [WorkItem(30.0, 10.0, 50.0)], config=FIXED_START)
     assert r.processed == 1 and r.waits == [pytest.approx(120.0)]
 
 
@@ -131,9 +131,7 @@ def test_bad_horizon_is_rejected(ours_template: Path) -> None:
         simulate([ours_template], [WorkItem(0.0, 1.0)], horizon=0)
 
 
-def test_workload_may_be_a_file_or_a_generator_spec(
-    ours_template: Path, tmp_path: Path
-) -> None:
+def test_workload_may_be_a_file_or_a_generator_spec(ours_template: Path, tmp_path: Path) -> None:
     path = tmp_path / "w.jsonl"
     path.write_text('{"at": 30, "work_seconds": 10, "cpu_percent": 50}\n')
     (r,) = simulate([ours_template], path)
@@ -160,9 +158,7 @@ def test_a_new_metric_source_can_be_registered(tmp_path: Path) -> None:
     # after 8 h idle the SQS metrics are missing for up to 15 min; the custom source is not,
     # and the idle alarm (which reads the missing SQS metrics as idle) loses to the larger wake proposal
     waits = [
-        simulate(
-            [path], [WorkItem(8 * 3600.0, 10.0, 50.0)], seed=s, config=FIXED_START
-        )[0].waits[0]
+        simulate([path], [WorkItem(8 * 3600.0, 10.0, 50.0)], seed=s, config=FIXED_START)[0].waits[0]
         for s in range(3)
     ]
     assert waits == [pytest.approx(30.0)] * 3  # sent on a minute boundary, seen at once

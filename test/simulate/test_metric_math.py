@@ -13,9 +13,7 @@ IDS = {"visible", "inflight", "cpu", "a", "b"}
 
 
 def ev(expr: str, n: int = 3, **env: Sequence[float | None]) -> list[float | None]:
-    return compile_expression(expr, IDS).evaluate(
-        {k: list(v) for k, v in env.items()}, n
-    )
+    return compile_expression(expr, IDS).evaluate({k: list(v) for k, v in env.items()}, n)
 
 
 def test_arithmetic_precedence_and_unary_minus() -> None:
@@ -68,9 +66,10 @@ def test_the_construct_idle_expression() -> None:
     )
     assert out == [1.0, 1.0, 0.0, 0.0]
     # no data at all (an inactive queue and no task) reads as idle
-    assert ev(
-        expr, n=2, visible=[None, None], inflight=[None, None], cpu=[None, None]
-    ) == [1.0, 1.0]
+    assert ev(expr, n=2, visible=[None, None], inflight=[None, None], cpu=[None, None]) == [
+        1.0,
+        1.0,
+    ]
 
 
 def test_array_and_reducing_functions() -> None:

@@ -60,15 +60,9 @@ def test_ours_wakes_for_a_few_messages(a_few_messages_later: dict[str, Result]) 
     assert ours.wait_seconds()["max"] < 300
 
 
-def test_burst_scales_out(
-    anchor_templates: dict[str, Path], ours_template: Path
-) -> None:
-    items = burst(
-        count=300, at=600.0, spread_seconds=30.0, work_seconds=20.0, cpu_percent=80.0
-    )
-    ours, always_on = simulate(
-        [ours_template, anchor_templates["AlwaysOn"]], items, seed=1
-    )
+def test_burst_scales_out(anchor_templates: dict[str, Path], ours_template: Path) -> None:
+    items = burst(count=300, at=600.0, spread_seconds=30.0, work_seconds=20.0, cpu_percent=80.0)
+    ours, always_on = simulate([ours_template, anchor_templates["AlwaysOn"]], items, seed=1)
     assert ours.max_tasks == 4 and always_on.max_tasks == 1
     assert ours.processed == 300 and ours.interrupted == 0
     assert ours.wait_seconds()["p95"] < always_on.wait_seconds()["p95"] / 1.5
@@ -77,9 +71,7 @@ def test_burst_scales_out(
 def test_quiet_day_costs_the_minutes_worked_plus_the_idle_tail(
     anchor_templates: dict[str, Path], ours_template: Path
 ) -> None:
-    items = poisson(
-        rate_per_minute=20 / 1440, hours=24, work_seconds=120, cpu_percent=5, seed=7
-    )
+    items = poisson(rate_per_minute=20 / 1440, hours=24, work_seconds=120, cpu_percent=5, seed=7)
     ours, always_on = simulate(
         [ours_template, anchor_templates["AlwaysOn"]], items, seed=1, horizon=24 * 3600
     )
@@ -95,14 +87,10 @@ def test_one_message_after_a_long_idle_waits_for_the_inactive_queue_to_publish(
     ours_template: Path,
 ) -> None:
     waits = [
-        simulate([ours_template], idle_then_one(idle_hours=8.0), seed=s)[
-            0
-        ].wait_seconds()["max"]
+        simulate([ours_template], idle_then_one(idle_hours=8.0), seed=s)[0].wait_seconds()["max"]
         for s in range(4)
     ]
     (recent,) = simulate([ours_template], [WorkItem(3600.0, 60.0, 50.0)], seed=0)
     assert all(w > 0 for w in waits)
-    assert (
-        max(waits) > recent.wait_seconds()["max"] + 120
-    )  # up to 15 min of missing metrics
+    assert max(waits) > recent.wait_seconds()["max"] + 120  # up to 15 min of missing metrics
     assert max(waits) < 15 * 60 + 300

@@ -49,12 +49,7 @@ def test_redrive_after_max_receive_count() -> None:
         q.make_visible(m)
         assert q.receive(1.0) is m
     q.make_visible(m)
-    assert (
-        q.receive(2.0) is None
-        and m.state == DEAD
-        and q.counters.dead_lettered == 1
-        and q.empty
-    )
+    assert q.receive(2.0) is None and m.state == DEAD and q.counters.dead_lettered == 1 and q.empty
 
 
 def test_delay_seconds_from_the_template() -> None:

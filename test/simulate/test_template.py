@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.policies import reference_template
+from test.simulate.reference_template import reference_template
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.template import TemplateReader, load_service
 
@@ -24,11 +24,7 @@ def test_qpfs_defaults(anchor_templates: dict[str, Path]) -> None:
         512,
         False,
     )
-    assert (
-        m.queue.max_receive_count == 3
-        and m.dlq is not None
-        and m.queue.visibility_timeout == 30
-    )
+    assert m.queue.max_receive_count == 3 and m.dlq is not None and m.queue.visibility_timeout == 30
     assert sorted(a.threshold for a in m.alarms) == [0.0, 100.0]
     assert all(
         a.period == 300
@@ -45,11 +41,7 @@ def test_seed_blog(anchor_templates: dict[str, Path]) -> None:
     assert (m.task.cpu_units, m.task.memory_mib) == (4096, 8192)
     assert m.queue.name == "sample-queue.fifo" and m.queue.visibility_timeout == 43200
     cpu = next(a for a in m.alarms if a.comparison == "LessThanOrEqualToThreshold")
-    assert (
-        cpu.threshold == 0.01
-        and cpu.period == 180
-        and cpu.queries[0].metric is not None
-    )
+    assert cpu.threshold == 0.01 and cpu.period == 180 and cpu.queries[0].metric is not None
     assert cpu.queries[0].metric.subject == m.logical_id
     zero = m.step_policies[cpu.alarm_actions[0]]
     assert (
@@ -68,17 +60,20 @@ def test_always_on_has_no_scalable_target_and_finds_its_only_queue(
 
 
 def test_construct_design(ours_template: Path) -> None:
+    """The synthesized construct reads as designed: protection, heartbeat, N-of-N idle alarm."""
     m = load_service(ours_template)
     assert (
         m.task.task_protection
-        and m.task.arm64
-        and m.task.shutdown_grace == 25
+        and not m.task.arm64
+        and m.task.shutdown_grace == 110
         and m.task.extends_visibility
     )
+    # No DesiredCount: CloudFormation creates the service with one task.
     assert (
-        m.desired_count == 0
+        m.desired_count == 1
+        and (m.min_capacity, m.max_capacity) == (0, 4)
         and m.queue.visibility_timeout == 300
-        and m.queue.max_receive_count == 5
+        and m.queue.max_receive_count == 3
     )
     idle = next(a for a in m.alarms if len(a.queries) > 1)
     assert (
@@ -87,16 +82,18 @@ def test_construct_design(ours_template: Path) -> None:
         idle.treat_missing_data,
     ) == (5, 5, "breaching")
     subjects = {q.id: q.metric.subject for q in idle.queries if q.metric}
-    assert subjects == {"visible": "Queue", "inflight": "Queue", "cpu": "Service"}
+    assert subjects == {
+        "visible": m.queue.logical_id,
+        "in_flight": m.queue.logical_id,
+        "cpu": m.logical_id,
+    }
 
 
 def test_intrinsics_join_sub_select(tmp_path: Path) -> None:
     t: dict[str, Any] = copy.deepcopy(reference_template())
     props = t["Resources"]["Target"]["Properties"]
     props["ResourceId"] = {"Fn::Sub": "service/${Cluster}/${Service.Name}"}
-    env = t["Resources"]["TaskDef"]["Properties"]["ContainerDefinitions"][0][
-        "Environment"
-    ]
+    env = t["Resources"]["TaskDef"]["Properties"]["ContainerDefinitions"][0]["Environment"]
     env[0]["Value"] = {"Fn::Select": [0, [{"Ref": "Queue"}, "x"]]}
     m = load_service(write_template(tmp_path, "T", t))
     assert m.min_capacity == 0 and len(m.alarms) == 2 and m.queue.logical_id == "Queue"
@@ -118,12 +115,8 @@ def test_alarms_without_scaling_actions_are_ignored(tmp_path: Path) -> None:
 
 
 def test_no_service_is_a_clear_error(tmp_path: Path) -> None:
-    path = write_template(
-        tmp_path, "Empty", {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}
-    )
-    with pytest.raises(
-        SimulationInputError, match=r"Empty.template.json: no AWS::ECS::Service"
-    ):
+    path = write_template(tmp_path, "Empty", {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}})
+    with pytest.raises(SimulationInputError, match=r"Empty.template.json: no AWS::ECS::Service"):
         load_service(path)
 
 
@@ -131,9 +124,7 @@ def test_several_services_need_a_choice(tmp_path: Path) -> None:
     t = copy.deepcopy(reference_template())
     t["Resources"]["Service2"] = copy.deepcopy(t["Resources"]["Service"])
     path = write_template(tmp_path, "Two", t)
-    with pytest.raises(
-        SimulationInputError, match=r"2 ECS services .* choose one with --service"
-    ):
+    with pytest.raises(SimulationInputError, match=r"2 ECS services .* choose one with --service"):
         load_service(path)
     assert load_service(path, "Service2").logical_id == "Service2"
     with pytest.raises(SimulationInputError, match="no ECS service 'Nope'"):
@@ -154,9 +145,7 @@ def test_unreadable_template_files(tmp_path: Path) -> None:
 def test_ambiguous_queue_is_a_clear_error(tmp_path: Path) -> None:
     t = copy.deepcopy(reference_template())
     t["Resources"]["Other"] = {"Type": "AWS::SQS::Queue"}
-    t["Resources"]["TaskDef"]["Properties"]["ContainerDefinitions"][0][
-        "Environment"
-    ] = []
+    t["Resources"]["TaskDef"]["Properties"]["ContainerDefinitions"][0]["Environment"] = []
     for name in ("WakeAlarm", "IdleAlarm", "WakePolicy", "IdlePolicy"):
         del t["Resources"][name]
     with pytest.raises(SimulationInputError, match="cannot tell which SQS queue"):

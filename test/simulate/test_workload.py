@@ -48,9 +48,7 @@ def test_reads_json_lines_sorted_skipping_blanks_and_comments(tmp_path: Path) ->
         ("[1, 2]", r"w.jsonl:2: expected a JSON object"),
     ],
 )
-def test_unreadable_line_names_file_and_line(
-    tmp_path: Path, line: str, message: str
-) -> None:
+def test_unreadable_line_names_file_and_line(tmp_path: Path, line: str, message: str) -> None:
     path = tmp_path / "w.jsonl"
     path.write_text('{"at": 0, "work_seconds": 1}\n' + line + "\n")
     with pytest.raises(SimulationInputError, match=message):

@@ -119,9 +119,7 @@ class AlarmRuntime:
                     pending.remove(qid)
                     progressed = True
             if not progressed:
-                raise SimulationInputError(
-                    f"alarm {self.spec.logical_id}: circular metric math"
-                )
+                raise SimulationInputError(f"alarm {self.spec.logical_id}: circular metric math")
         return env[self._result_id]
 
     def evaluate(self, now: float) -> Evaluation:

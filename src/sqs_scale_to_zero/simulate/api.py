@@ -37,11 +37,6 @@ def simulate(
         SimulationInputError: An unreadable template or workload, or a template without a
             usable ECS service.
     """
-    items = (
-        from_spec(str(workload)) if isinstance(workload, str | Path) else list(workload)
-    )
+    items = from_spec(str(workload)) if isinstance(workload, str | Path) else list(workload)
     models = [load_service(p, service) for p in template_paths]
-    return [
-        run_simulation(m, items, seed=seed, horizon=horizon, config=config)
-        for m in models
-    ]
+    return [run_simulation(m, items, seed=seed, horizon=horizon, config=config) for m in models]

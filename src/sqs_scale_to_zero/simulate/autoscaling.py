@@ -185,9 +185,7 @@ class StepPolicyRuntime:
         breach_above: bool = True,
     ) -> bool:
         """Propose and commit; returns whether capacity changed."""
-        proposed = self.propose(
-            target, value, threshold, now, breach_above=breach_above
-        )
+        proposed = self.propose(target, value, threshold, now, breach_above=breach_above)
         return proposed is not None and self.commit(target, proposed, now)
 
 
@@ -209,9 +207,7 @@ class TargetTrackingRuntime:
     in_at: float = -math.inf
     out_capacity: int = 0
 
-    def propose(
-        self, target: ScalableTarget, store: MetricStore, now: float
-    ) -> int | None:
+    def propose(self, target: ScalableTarget, store: MetricStore, now: float) -> int | None:
         """The capacity the managed alarms ask for now, or ``None`` (no change)."""
         goal = self.spec.target_value
         if goal <= 0:
@@ -223,10 +219,7 @@ class TargetTrackingRuntime:
             proposed = target.clamp(math.ceil(current * value / goal))
             if proposed <= current:
                 return None
-            if (
-                now < self.out_at + self.spec.scale_out_cooldown
-                and proposed <= self.out_capacity
-            ):
+            if now < self.out_at + self.spec.scale_out_cooldown and proposed <= self.out_capacity:
                 return None
             return proposed
         if self.spec.disable_scale_in:

@@ -68,6 +68,4 @@ class FargatePricing:
     ) -> float:
         """USD for one task that ran ``seconds`` (at least one minute is billed)."""
         billed = max(seconds, MINIMUM_BILLED_SECONDS)
-        return (
-            billed / 3600.0 * self.hourly(cpu_units, memory_mib, arm64=arm64, spot=spot)
-        )
+        return billed / 3600.0 * self.hourly(cpu_units, memory_mib, arm64=arm64, spot=spot)

@@ -34,9 +34,7 @@ def _metric(m: MetricStat, model: ServiceModel) -> str:
         about = "the service"
     else:
         about = (
-            m.subject
-            or ", ".join(f"{k}={v}" for k, v in m.dimensions.items())
-            or "no dimensions"
+            m.subject or ", ".join(f"{k}={v}" for k, v in m.dimensions.items()) or "no dimensions"
         )
     return f"{m.stat} of {m.namespace} {m.metric_name} ({about}) per {m.period} s"
 
@@ -49,7 +47,9 @@ def _condition(alarm: AlarmSpec, model: ServiceModel) -> str:
     else:
         subject = re.sub(r"\s+", " ", result.expression or "")
     when = f"{subject} {op} {_num(alarm.threshold)}"
-    periods = f"{alarm.datapoints_to_alarm} of {alarm.evaluation_periods} period(s) of {alarm.period} s"
+    periods = (
+        f"{alarm.datapoints_to_alarm} of {alarm.evaluation_periods} period(s) of {alarm.period} s"
+    )
     text = f"when {when} for {periods}; missing data: {alarm.treat_missing_data}"
     others = [q for q in alarm.queries if q.metric is not None and q is not result]
     if others:
@@ -101,9 +101,7 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
     """
     pricing = pricing or FargatePricing()
     task = model.task
-    hourly = pricing.hourly(
-        task.cpu_units, task.memory_mib, arm64=task.arm64, spot=model.spot
-    )
+    hourly = pricing.hourly(task.cpu_units, task.memory_mib, arm64=task.arm64, spot=model.spot)
     lines = [
         f"service {model.logical_id} on queue {model.queue.name}"
         + (
@@ -118,35 +116,25 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
         ),
     ]
     if model.min_capacity is None:
-        lines.append(
-            f"  capacity: fixed at {model.desired_count} task(s), no scalable target"
-        )
+        lines.append(f"  capacity: fixed at {model.desired_count} task(s), no scalable target")
         return lines
     lines.append(f"  capacity: min {model.min_capacity}, max {model.max_capacity}")
     for alarm in model.alarms:
         for pid in alarm.alarm_actions:
             policy = model.step_policies[pid]
-            label = (
-                "wake / scale-out" if _direction(policy) == "scale-out" else "scale-in"
-            )
+            label = "wake / scale-out" if _direction(policy) == "scale-out" else "scale-in"
             lines.append(f"  {label}: {_condition(alarm, model)}")
             lines.append(f"    steps: {_steps(policy, alarm)}")
     if not model.alarms:
         lines.append("  no alarm drives a step scaling policy")
     cpu = [
-        t
-        for t in model.target_tracking
-        if t.predefined_type == "ECSServiceAverageCPUUtilization"
+        t for t in model.target_tracking if t.predefined_type == "ECSServiceAverageCPUUtilization"
     ]
     if cpu:
         for t in cpu:
             lines.append(
                 f"  CPU target tracking: {_num(t.target_value)} %"
-                + (
-                    " (scale-in disabled)"
-                    if t.disable_scale_in
-                    else " (can also scale in)"
-                )
+                + (" (scale-in disabled)" if t.disable_scale_in else " (can also scale in)")
             )
     else:
         lines.append("  no CPU target-tracking policy")
@@ -163,11 +151,7 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
         for a in model.alarms
         for p in a.alarm_actions
     ):
-        lines.append(
-            "  warning: min capacity 0 and no scale-out alarm: the service never wakes"
-        )
+        lines.append("  warning: min capacity 0 and no scale-out alarm: the service never wakes")
     if math.isfinite(model.queue.visibility_timeout):
-        lines.append(
-            f"  queue visibility timeout: {_num(model.queue.visibility_timeout)} s"
-        )
+        lines.append(f"  queue visibility timeout: {_num(model.queue.visibility_timeout)} s")
     return lines

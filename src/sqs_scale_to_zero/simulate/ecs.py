@@ -103,15 +103,11 @@ class Task:
         self.last_acc = now
 
 
-def choose_tasks_to_stop(
-    tasks: list[Task], count: int, rng: random.Random
-) -> list[Task]:
+def choose_tasks_to_stop(tasks: list[Task], count: int, rng: random.Random) -> list[Task]:
     """Pick ``count`` tasks for scale-in: starting tasks first (newest first), then running
     tasks at random; protected tasks are never picked.
     """
-    starting = sorted(
-        (t for t in tasks if t.state == PROVISIONING), key=lambda t: -t.launched_at
-    )
+    starting = sorted((t for t in tasks if t.state == PROVISIONING), key=lambda t: -t.launched_at)
     running = [t for t in tasks if t.state == RUNNING and not t.protected]
     rng.shuffle(running)
     return (starting + running)[:count]

@@ -81,9 +81,7 @@ class SimulationConfig:
 
     start_latency: StartLatency = field(default_factory=StartLatency)
     idle_cpu_percent: float = 0.005
-    publish_delay: dict[str, float] = field(
-        default_factory=lambda: dict(DEFAULT_PUBLISH_DELAY)
-    )
+    publish_delay: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_PUBLISH_DELAY))
     wake_metrics_delay_max: float = WAKE_METRICS_DELAY_MAX
     exit_seconds: float = 2.0
     pricing: FargatePricing = field(default_factory=FargatePricing)
@@ -124,18 +122,14 @@ class Simulation:
         self.config = config or SimulationConfig()
         self.rng = random.Random(seed)
         self.workload = sorted(workload, key=lambda w: w.at)
-        self.horizon = (
-            float(horizon) if horizon is not None else default_horizon(self.workload)
-        )
+        self.horizon = float(horizon) if horizon is not None else default_horizon(self.workload)
         if self.horizon <= 0:
             raise SimulationInputError(f"horizon must be positive (got {self.horizon})")
         wake_max = self.config.wake_metrics_delay_max
         self.queue = SqsQueue(model.queue, lambda: self.rng.uniform(0.0, wake_max))
         self.store = MetricStore(self.config.publish_delay)
         self.alarms = [AlarmRuntime(a, self.store) for a in model.alarms]
-        self.policies = {
-            pid: StepPolicyRuntime(p) for pid, p in model.step_policies.items()
-        }
+        self.policies = {pid: StepPolicyRuntime(p) for pid, p in model.step_policies.items()}
         self.tracking = [
             TargetTrackingRuntime(t, m)
             for t in model.target_tracking
@@ -146,9 +140,7 @@ class Simulation:
         self.target: ScalableTarget | None = None
         desired = model.desired_count
         if model.min_capacity is not None and model.max_capacity is not None:
-            self.target = ScalableTarget(
-                model.min_capacity, model.max_capacity, desired
-            )
+            self.target = ScalableTarget(model.min_capacity, model.max_capacity, desired)
             self.target.desired = self.target.clamp(desired)
         self.result = Result(
             template=model.template,
@@ -169,17 +161,13 @@ class Simulation:
         if spec.metric is not None:
             return spec.metric
         if spec.predefined_type == "ECSServiceAverageCPUUtilization":
-            return MetricStat(
-                "AWS/ECS", "CPUUtilization", {}, self.model.logical_id, "Average", 60
-            )
+            return MetricStat("AWS/ECS", "CPUUtilization", {}, self.model.logical_id, "Average", 60)
         return None  # memory and ALB request metrics are not modelled: such a policy never acts
 
     @property
     def desired(self) -> int:
         """The service's desired count now."""
-        return (
-            self.target.desired if self.target is not None else self.model.desired_count
-        )
+        return self.target.desired if self.target is not None else self.model.desired_count
 
     # --- events -----------------------------------------------------------------------
 
@@ -207,9 +195,7 @@ class Simulation:
         if diff < 0:
             for task in choose_tasks_to_stop(active, -diff, self.rng):
                 self._sigterm(task, now)
-        self.result.max_tasks = max(
-            self.result.max_tasks, max(len(active), len(active) + diff)
-        )
+        self.result.max_tasks = max(self.result.max_tasks, max(len(active), len(active) + diff))
 
     def _sigterm(self, task: Task, now: float) -> None:
         if task.state == PROVISIONING:
@@ -259,9 +245,7 @@ class Simulation:
             msg.work_seconds > self.model.queue.visibility_timeout
             and not self.model.task.extends_visibility
         ):
-            self._push(
-                now + self.model.queue.visibility_timeout, _LAPSE, msg, msg.epoch
-            )
+            self._push(now + self.model.queue.visibility_timeout, _LAPSE, msg, msg.epoch)
 
     def _end_work(self, task: Task, now: float) -> Message | None:
         msg = task.message
@@ -287,9 +271,7 @@ class Simulation:
         if task.state == STOPPING:
             self._stopped(task, now)
             return
-        active = sum(
-            1 for t in self.live if t.state == PROVISIONING or t.state == RUNNING
-        )
+        active = sum(1 for t in self.live if t.state == PROVISIONING or t.state == RUNNING)
         if active > self.desired:
             # ECS was waiting for this task's protection to be released.
             self._sigterm(task, now)
@@ -336,11 +318,7 @@ class Simulation:
             self._lapse(obj, epoch, now)
         elif kind in (_KILL, _RELEASE):
             assert isinstance(obj, Task)
-            if (
-                obj.state == STOPPING
-                and obj.message is not None
-                and obj.work_epoch == epoch
-            ):
+            if obj.state == STOPPING and obj.message is not None and obj.work_epoch == epoch:
                 self._interrupt(obj, now, release=kind == _RELEASE)
         elif kind == _EXIT:
             assert isinstance(obj, Task)
@@ -379,9 +357,7 @@ class Simulation:
         )
         if self.model.dlq is not None:
             dead = queue.counters.dead_lettered
-            snapshot.queues[self.model.dlq.logical_id] = QueueGauges(
-                dead, 0, 0, dead > 0
-            )
+            snapshot.queues[self.model.dlq.logical_id] = QueueGauges(dead, 0, 0, dead > 0)
         snapshot.services[self.model.logical_id] = ServiceGauges(
             cpu / run if run > 0 else None, running, self.desired
         )
@@ -402,9 +378,7 @@ class Simulation:
             above = alarm.spec.comparison.startswith("Greater")
             for pid in actions:
                 policy = self.policies[pid]
-                value = ev.aggregated(
-                    policy.spec.metric_aggregation, alarm.spec.threshold
-                )
+                value = ev.aggregated(policy.spec.metric_aggregation, alarm.spec.threshold)
                 proposed = policy.propose(
                     target, value, alarm.spec.threshold, now, breach_above=above
                 )
@@ -465,9 +439,7 @@ class Simulation:
             task.stopped_at = horizon
             self.finished.append(task)
         for task in self.finished:
-            alive = (
-                task.stopped_at if task.stopped_at is not None else horizon
-            ) - task.launched_at
+            alive = (task.stopped_at if task.stopped_at is not None else horizon) - task.launched_at
             r.task_hours += alive / 3600.0
             busy += task.busy_seconds
             r.cost_usd += pricing.task_cost(

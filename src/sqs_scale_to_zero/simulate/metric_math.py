@@ -68,10 +68,7 @@ def _binary(
         if not isinstance(a, list) and not isinstance(b, list):
             return fn(a, b)
         sa, sb = _series(a, n), _series(b, n)
-        return [
-            None if x is None or y is None else fn(x, y)
-            for x, y in zip(sa, sb, strict=True)
-        ]
+        return [None if x is None or y is None else fn(x, y) for x, y in zip(sa, sb, strict=True)]
 
     return apply
 
@@ -118,20 +115,13 @@ def _fill(series: Value, how: Value | str, n: int) -> Value:
 
 
 def _if(cond: Value, a: Value, b: Value | None, n: int) -> Value:
-    if (
-        not isinstance(cond, list)
-        and not isinstance(a, list)
-        and not isinstance(b, list)
-    ):
+    if not isinstance(cond, list) and not isinstance(a, list) and not isinstance(b, list):
         if cond:
             return a
         return b if b is not None else [None] * n
     sc, sa = _series(cond, n), _series(a, n)
     sb = _series(b, n) if b is not None else [None] * n
-    return [
-        None if c is None else (x if c else y)
-        for c, x, y in zip(sc, sa, sb, strict=True)
-    ]
+    return [None if c is None else (x if c else y) for c, x, y in zip(sc, sa, sb, strict=True)]
 
 
 def _avg(xs: list[float]) -> float:
@@ -170,9 +160,7 @@ def _unary(fn: Callable[[float], float], v: Value) -> Value:
     return fn(v)
 
 
-def _combine(
-    left: Compiled, right: Compiled, op: Callable[[Value, Value, int], Value]
-) -> Compiled:
+def _combine(left: Compiled, right: Compiled, op: Callable[[Value, Value, int], Value]) -> Compiled:
     return lambda env, n: op(left(env, n), right(env, n), n)
 
 
@@ -197,10 +185,7 @@ class _Parser:
         if self.i >= len(self.toks):
             raise self.fail("unexpected end")
         t = self.toks[self.i]
-        if (
-            expected is not None
-            and (t.text.upper() if t.kind == "name" else t.text) != expected
-        ):
+        if expected is not None and (t.text.upper() if t.kind == "name" else t.text) != expected:
             raise self.fail(f"expected {expected!r}, got {t.text!r}")
         self.i += 1
         return t
@@ -280,18 +265,14 @@ class _Parser:
                 self.take()
                 items.append(self.or_())
             self.take("]")
-            return lambda env, n: [
-                v for item in items for v in _series(item(env, n), n)
-            ]
+            return lambda env, n: [v for item in items for v in _series(item(env, n), n)]
         if t.kind != "name":
             raise self.fail(f"unexpected {t.text!r}")
         name = t.text.upper()
         if self.peek() == "(":
             return self.function(name)
         if t.text not in self.known:
-            raise self.fail(
-                f"unknown id {t.text!r} (known: {', '.join(sorted(self.known))})"
-            )
+            raise self.fail(f"unknown id {t.text!r} (known: {', '.join(sorted(self.known))})")
         self.references.add(t.text)
         ident = t.text
         return lambda env, n: env[ident]

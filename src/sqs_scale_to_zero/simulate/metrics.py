@@ -80,9 +80,7 @@ MetricSource = Callable[[Snapshot, MetricStat], float | None]
 _SOURCES: dict[tuple[str, str | None], MetricSource] = {}
 
 
-def register_metric_source(
-    namespace: str, metric_name: str | None, source: MetricSource
-) -> None:
+def register_metric_source(namespace: str, metric_name: str | None, source: MetricSource) -> None:
     """Register how to sample a metric.
 
     Args:
@@ -113,15 +111,9 @@ def _ecs_cpu(snapshot: Snapshot, metric: MetricStat) -> float | None:
     return None if gauges is None else gauges.cpu_percent
 
 
-register_metric_source(
-    "AWS/SQS", "ApproximateNumberOfMessagesVisible", _sqs_gauge("visible")
-)
-register_metric_source(
-    "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", _sqs_gauge("in_flight")
-)
-register_metric_source(
-    "AWS/SQS", "ApproximateNumberOfMessagesDelayed", _sqs_gauge("delayed")
-)
+register_metric_source("AWS/SQS", "ApproximateNumberOfMessagesVisible", _sqs_gauge("visible"))
+register_metric_source("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", _sqs_gauge("in_flight"))
+register_metric_source("AWS/SQS", "ApproximateNumberOfMessagesDelayed", _sqs_gauge("delayed"))
 register_metric_source("AWS/ECS", "CPUUtilization", _ecs_cpu)
 
 
@@ -153,9 +145,7 @@ class MetricStore:
     """
 
     def __init__(self, publish_delay: dict[str, float] | None = None) -> None:
-        self.publish_delay = dict(
-            DEFAULT_PUBLISH_DELAY if publish_delay is None else publish_delay
-        )
+        self.publish_delay = dict(DEFAULT_PUBLISH_DELAY if publish_delay is None else publish_delay)
         self._series: dict[tuple[str, str, str | None], list[float | None]] = {}
         self._metrics: list[
             tuple[tuple[str, str, str | None], MetricStat, MetricSource | None]
@@ -182,9 +172,7 @@ class MetricStore:
     def record_minute(self, snapshot: Snapshot) -> None:
         """Append the sample of every tracked metric for the minute ending at ``snapshot.now``."""
         for k, metric, source in self._metrics:
-            self._series[k].append(
-                source(snapshot, metric) if source is not None else None
-            )
+            self._series[k].append(source(snapshot, metric) if source is not None else None)
 
     def samples(self, metric: MetricStat) -> list[float | None]:
         """All one-minute samples recorded so far (index = minute number)."""

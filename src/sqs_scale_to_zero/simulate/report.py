@@ -125,16 +125,10 @@ def table(results: Sequence[Result], names: Sequence[str] | None = None) -> str:
     headers = (
         list(names)
         if names is not None
-        else [
-            r.template.rsplit("/", 1)[-1].removesuffix(".template.json")
-            for r in results
-        ]
+        else [r.template.rsplit("/", 1)[-1].removesuffix(".template.json") for r in results]
     )
     cells = [[label] + [fmt(r) for r in results] for label, fmt in ROWS]
-    widths = [
-        max(len(row[i]) for row in [["", *headers], *cells])
-        for i in range(len(headers) + 1)
-    ]
+    widths = [max(len(row[i]) for row in [["", *headers], *cells]) for i in range(len(headers) + 1)]
     lines = [
         "  ".join(
             h.rjust(w) if i else h.ljust(w)
@@ -157,7 +151,6 @@ def markdown_table(results: Sequence[Result], names: Sequence[str]) -> str:
     head = "| | " + " | ".join(names) + " |"
     sep = "|---|" + "---:|" * len(names)
     body = [
-        "| " + label + " | " + " | ".join(fmt(r) for r in results) + " |"
-        for label, fmt in ROWS
+        "| " + label + " | " + " | ".join(fmt(r) for r in results) + " |" for label, fmt in ROWS
     ]
     return "\n".join([head, sep, *body])

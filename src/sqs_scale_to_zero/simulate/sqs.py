@@ -60,9 +60,7 @@ class Message:
         "work_seconds",
     )
 
-    def __init__(
-        self, id: int, sent_at: float, work_seconds: float, cpu_percent: float
-    ) -> None:
+    def __init__(self, id: int, sent_at: float, work_seconds: float, cpu_percent: float) -> None:
         self.id = id
         self.sent_at = sent_at
         self.work_seconds = work_seconds

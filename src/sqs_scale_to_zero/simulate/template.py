@@ -276,9 +276,7 @@ class _Resolver:
             default = self.parameters[name].get("Default")
             return default if default is not None else f"{{param:{name}}}"
         if name.startswith("AWS::"):
-            return {"AWS::Partition": "aws", "AWS::Region": "us-east-1"}.get(
-                name, f"{{{name}}}"
-            )
+            return {"AWS::Partition": "aws", "AWS::Region": "us-east-1"}.get(name, f"{{{name}}}")
         return f"{{ref:{name}}}"
 
     def _sub(self, arg: Any) -> str:
@@ -299,9 +297,7 @@ class _Resolver:
 def _referenced_ids(text: Any) -> list[str]:
     """Logical IDs referenced (by Ref or GetAtt) anywhere in a resolved value."""
     s = json.dumps(text) if not isinstance(text, str) else text
-    return [m.group(1) for m in _REF_RE.finditer(s)] + [
-        m.group(1) for m in _ATT_RE.finditer(s)
-    ]
+    return [m.group(1) for m in _REF_RE.finditer(s)] + [m.group(1) for m in _ATT_RE.finditer(s)]
 
 
 def _num(value: Any, default: float) -> float:
@@ -325,12 +321,8 @@ class TemplateReader:
     """
 
     def __init__(self, template: dict[str, Any], name: str) -> None:
-        if not isinstance(template, dict) or not isinstance(
-            template.get("Resources"), dict
-        ):
-            raise SimulationInputError(
-                f"{name}: not a CloudFormation template (no Resources)"
-            )
+        if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
+            raise SimulationInputError(f"{name}: not a CloudFormation template (no Resources)")
         self.name = name
         self._resolver = _Resolver(template)
         self.resources: dict[str, dict[str, Any]] = {
@@ -361,11 +353,7 @@ class TemplateReader:
 
     def of_type(self, cfn_type: str) -> dict[str, dict[str, Any]]:
         """Properties of every resource of ``cfn_type``, by logical ID."""
-        return {
-            k: v["Properties"]
-            for k, v in self.resources.items()
-            if v["Type"] == cfn_type
-        }
+        return {k: v["Properties"] for k, v in self.resources.items() if v["Type"] == cfn_type}
 
     def service_ids(self) -> list[str]:
         """Logical IDs of the template's ECS services."""
@@ -383,9 +371,7 @@ class TemplateReader:
         """
         services = self.service_ids()
         if not services:
-            raise SimulationInputError(
-                f"{self.name}: no AWS::ECS::Service in the template"
-            )
+            raise SimulationInputError(f"{self.name}: no AWS::ECS::Service in the template")
         if logical_id is None:
             if len(services) > 1:
                 raise SimulationInputError(
@@ -402,9 +388,7 @@ class TemplateReader:
         target_id, target = self._scalable_target(logical_id)
         step_policies: dict[str, StepPolicySpec] = {}
         tracking: list[TargetTrackingSpec] = []
-        for pid, pprops in self.of_type(
-            "AWS::ApplicationAutoScaling::ScalingPolicy"
-        ).items():
+        for pid, pprops in self.of_type("AWS::ApplicationAutoScaling::ScalingPolicy").items():
             if target_id is None or not self._policy_targets(pprops, target_id, target):
                 continue
             if pprops.get("PolicyType") == "TargetTrackingScaling":
@@ -421,16 +405,12 @@ class TemplateReader:
         dlq = queues.get(queue.dlq_logical_id) if queue.dlq_logical_id else None
         desired = int(_num(props.get("DesiredCount"), 1))
         strategy = props.get("CapacityProviderStrategy") or []
-        spot = bool(strategy) and all(
-            s.get("CapacityProvider") == "FARGATE_SPOT" for s in strategy
-        )
+        spot = bool(strategy) and all(s.get("CapacityProvider") == "FARGATE_SPOT" for s in strategy)
         return ServiceModel(
             template=self.name,
             logical_id=logical_id,
             desired_count=desired,
-            min_capacity=int(_num(target.get("MinCapacity"), 0))
-            if target is not None
-            else None,
+            min_capacity=int(_num(target.get("MinCapacity"), 0)) if target is not None else None,
             max_capacity=int(_num(target.get("MaxCapacity"), desired))
             if target is not None
             else None,
@@ -474,12 +454,8 @@ class TemplateReader:
             environment=env,
         )
 
-    def _scalable_target(
-        self, service_id: str
-    ) -> tuple[str | None, dict[str, Any] | None]:
-        for tid, tprops in self.of_type(
-            "AWS::ApplicationAutoScaling::ScalableTarget"
-        ).items():
+    def _scalable_target(self, service_id: str) -> tuple[str | None, dict[str, Any] | None]:
+        for tid, tprops in self.of_type("AWS::ApplicationAutoScaling::ScalableTarget").items():
             if tprops.get("ScalableDimension") != "ecs:service:DesiredCount":
                 continue
             if service_id in _referenced_ids(tprops.get("ResourceId")):
@@ -492,9 +468,7 @@ class TemplateReader:
     ) -> bool:
         if target_id in _referenced_ids(props.get("ScalingTargetId")):
             return True
-        return target is not None and props.get("ResourceId") == target.get(
-            "ResourceId"
-        )
+        return target is not None and props.get("ResourceId") == target.get("ResourceId")
 
     def _step_policy(self, pid: str, props: dict[str, Any]) -> StepPolicySpec:
         cfg = props.get("StepScalingPolicyConfiguration") or {}
@@ -522,15 +496,11 @@ class TemplateReader:
 
     def _target_tracking(self, pid: str, props: dict[str, Any]) -> TargetTrackingSpec:
         cfg = props.get("TargetTrackingScalingPolicyConfiguration") or {}
-        predefined = (cfg.get("PredefinedMetricSpecification") or {}).get(
-            "PredefinedMetricType"
-        )
+        predefined = (cfg.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType")
         metric = None
         custom = cfg.get("CustomizedMetricSpecification")
         if custom and custom.get("MetricName"):
-            metric = self._metric_stat(
-                custom, str(custom.get("Statistic", "Average")), 60
-            )
+            metric = self._metric_stat(custom, str(custom.get("Statistic", "Average")), 60)
         return TargetTrackingSpec(
             logical_id=pid,
             target_value=_num(cfg.get("TargetValue"), 50.0),
@@ -558,13 +528,8 @@ class TemplateReader:
                     return sid
         return None
 
-    def _metric_stat(
-        self, metric: dict[str, Any], stat: str, period: int
-    ) -> MetricStat:
-        dims = {
-            str(d.get("Name")): str(d.get("Value"))
-            for d in metric.get("Dimensions") or []
-        }
+    def _metric_stat(self, metric: dict[str, Any], stat: str, period: int) -> MetricStat:
+        dims = {str(d.get("Name")): str(d.get("Value")) for d in metric.get("Dimensions") or []}
         return MetricStat(
             namespace=str(metric.get("Namespace", "")),
             metric_name=str(metric.get("MetricName", "")),
@@ -574,9 +539,7 @@ class TemplateReader:
             period=period,
         )
 
-    def _alarm(
-        self, aid: str, props: dict[str, Any], policies: set[str]
-    ) -> AlarmSpec | None:
+    def _alarm(self, aid: str, props: dict[str, Any], policies: set[str]) -> AlarmSpec | None:
         actions = tuple(
             i for i in _referenced_ids(props.get("AlarmActions") or []) if i in policies
         )
@@ -611,13 +574,9 @@ class TemplateReader:
                     queries[-1].id, queries[-1].metric, queries[-1].expression, True
                 )
         else:
-            stat_name = str(
-                props.get("Statistic") or props.get("ExtendedStatistic") or "Average"
-            )
+            stat_name = str(props.get("Statistic") or props.get("ExtendedStatistic") or "Average")
             queries.append(
-                MetricQuery(
-                    "m", self._metric_stat(props, stat_name, period), None, True
-                )
+                MetricQuery("m", self._metric_stat(props, stat_name, period), None, True)
             )
         n = int(_num(props.get("EvaluationPeriods"), 1))
         return AlarmSpec(
@@ -627,9 +586,7 @@ class TemplateReader:
             evaluation_periods=n,
             datapoints_to_alarm=int(_num(props.get("DatapointsToAlarm"), n)),
             threshold=_num(props.get("Threshold"), 0.0),
-            comparison=str(
-                props.get("ComparisonOperator", "GreaterThanOrEqualToThreshold")
-            ),
+            comparison=str(props.get("ComparisonOperator", "GreaterThanOrEqualToThreshold")),
             treat_missing_data=str(props.get("TreatMissingData", "missing")),
             alarm_actions=actions,
             ok_actions=ok_actions,
@@ -657,9 +614,7 @@ class TemplateReader:
             )
         return out
 
-    def _queue_for(
-        self, service_id: str, task: TaskSpec, alarms: list[AlarmSpec]
-    ) -> QueueSpec:
+    def _queue_for(self, service_id: str, task: TaskSpec, alarms: list[AlarmSpec]) -> QueueSpec:
         queues = self._queues()
         dlqs = {q.dlq_logical_id for q in queues.values() if q.dlq_logical_id}
         for value in task.environment.values():
@@ -668,11 +623,7 @@ class TemplateReader:
                     return queues[rid]
         for alarm in alarms:
             for q in alarm.queries:
-                if (
-                    q.metric
-                    and q.metric.subject in queues
-                    and q.metric.subject not in dlqs
-                ):
+                if q.metric and q.metric.subject in queues and q.metric.subject not in dlqs:
                     return queues[q.metric.subject]
         candidates = [q for qid, q in queues.items() if qid not in dlqs]
         if len(candidates) == 1:

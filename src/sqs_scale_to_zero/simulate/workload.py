@@ -53,13 +53,9 @@ def _item(obj: object, where: str) -> WorkItem:
             f"{where}: at, work_seconds and cpu_percent must be numbers"
         ) from None
     if not (math.isfinite(at) and at >= 0) or not (math.isfinite(work) and work >= 0):
-        raise SimulationInputError(
-            f"{where}: at and work_seconds must be finite and >= 0"
-        )
+        raise SimulationInputError(f"{where}: at and work_seconds must be finite and >= 0")
     if not 0 <= cpu <= 100:
-        raise SimulationInputError(
-            f"{where}: cpu_percent must be between 0 and 100 (got {cpu})"
-        )
+        raise SimulationInputError(f"{where}: cpu_percent must be between 0 and 100 (got {cpu})")
     return WorkItem(at, work, cpu)
 
 
@@ -127,9 +123,7 @@ def steady(
         cpu_percent: CPU while working. Default: 50.
     """
     count = int(hours * 3600 // interval_seconds)
-    return [
-        WorkItem(i * interval_seconds, work_seconds, cpu_percent) for i in range(count)
-    ]
+    return [WorkItem(i * interval_seconds, work_seconds, cpu_percent) for i in range(count)]
 
 
 def poisson(
@@ -207,9 +201,7 @@ def daily_curve(
         if t >= end:
             break
         hour = (t % 86400) / 3600.0
-        rate = max(
-            0.0, math.sin((hour - 8.0) / 12.0 * math.pi)
-        )  # 0 before 08:00 and after 20:00
+        rate = max(0.0, math.sin((hour - 8.0) / 12.0 * math.pi))  # 0 before 08:00 and after 20:00
         if rng.random() < rate:
             out.append(WorkItem(t, _exponential(rng, work_seconds), cpu_percent))
     return out
@@ -253,9 +245,7 @@ def from_spec(spec: str) -> list[WorkItem]:
         try:
             kwargs[key.strip()] = float(value) if eq else float("nan")
         except ValueError:
-            raise SimulationInputError(
-                f"workload {spec!r}: {key} must be a number"
-            ) from None
+            raise SimulationInputError(f"workload {spec!r}: {key} must be a number") from None
     if "count" in kwargs:
         kwargs["count"] = int(kwargs["count"])
     if "seed" in kwargs:

@@ -1,0 +1,119 @@
+"""The synthesized scale-in alarm, evaluated with the simulator's CloudWatch alarm model.
+
+Each case feeds the alarm's metrics one window of datapoints (oldest first, ``None`` = no
+datapoint) and checks the state the alarm reaches: ALARM sets the service to 0 tasks.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sqs_scale_to_zero.simulate.alarms import ALARM, OK, AlarmRuntime
+from sqs_scale_to_zero.simulate.metrics import MetricStat, MetricStore
+from sqs_scale_to_zero.simulate.template import AlarmSpec, load_service
+from test.conftest import Synthesized
+
+IDLE = 5  # minutes: the default idle_timeout
+
+
+class GivenDatapoints(MetricStore):
+    """A metric store that answers every query with the datapoints a case gives."""
+
+    def __init__(self, datapoints: dict[str, list[float | None]]) -> None:
+        super().__init__()
+        self.datapoints = datapoints
+
+    def track(self, metric: MetricStat) -> None:
+        pass
+
+    def query(
+        self, metric: MetricStat, periods: int, now: float, delay: float | None = None
+    ) -> list[float | None]:
+        series = self.datapoints.get(metric.metric_name, [None] * periods)
+        assert len(series) == periods
+        return list(series)
+
+
+@pytest.fixture(scope="module")
+def scale_in_alarm(
+    default_service: Synthesized, tmp_path_factory: pytest.TempPathFactory
+) -> AlarmSpec:
+    path = Path(tmp_path_factory.mktemp("scale-in")) / "template.json"
+    path.write_text(json.dumps(default_service.template.to_json()))
+    model = load_service(path)
+    alarm_id = default_service.logical_id(default_service.construct.scale_in_alarm)
+    (spec,) = [alarm for alarm in model.alarms if alarm.logical_id == alarm_id]
+    return spec
+
+
+def state(spec: AlarmSpec, **datapoints: list[float | None]) -> str:
+    names = {
+        "visible": "ApproximateNumberOfMessagesVisible",
+        "in_flight": "ApproximateNumberOfMessagesNotVisible",
+        "cpu": "CPUUtilization",
+    }
+    store = GivenDatapoints({names[key]: series for key, series in datapoints.items()})
+    return AlarmRuntime(spec, store).evaluate(now=3600.0).state
+
+
+def test_empty_and_idle_scales_in(scale_in_alarm: AlarmSpec) -> None:
+    assert (
+        state(scale_in_alarm, visible=[0] * IDLE, in_flight=[0] * IDLE, cpu=[0.3] * IDLE) == ALARM
+    )
+
+
+def test_one_message_in_flight_at_zero_cpu_does_not(scale_in_alarm: AlarmSpec) -> None:
+    assert state(scale_in_alarm, visible=[0] * IDLE, in_flight=[1] * IDLE, cpu=[0.0] * IDLE) == OK
+
+
+def test_visible_messages_do_not(scale_in_alarm: AlarmSpec) -> None:
+    assert state(scale_in_alarm, visible=[3] * IDLE, in_flight=[0] * IDLE, cpu=[None] * IDLE) == OK
+
+
+def test_busy_cpu_does_not(scale_in_alarm: AlarmSpec) -> None:
+    assert state(scale_in_alarm, visible=[0] * IDLE, in_flight=[0] * IDLE, cpu=[60.0] * IDLE) == OK
+
+
+def test_missing_sqs_metrics_on_an_idle_queue_scale_in(scale_in_alarm: AlarmSpec) -> None:
+    """After six idle hours SQS publishes nothing, and no task means no CPU datapoint either."""
+    assert (
+        state(scale_in_alarm, visible=[None] * IDLE, in_flight=[None] * IDLE, cpu=[None] * IDLE)
+        == ALARM
+    )
+
+
+def test_missing_cpu_while_no_task_runs_scales_in(scale_in_alarm: AlarmSpec) -> None:
+    assert (
+        state(scale_in_alarm, visible=[0] * IDLE, in_flight=[0] * IDLE, cpu=[None] * IDLE) == ALARM
+    )
+
+
+def test_one_busy_minute_in_the_window_returns_the_alarm_to_ok(scale_in_alarm: AlarmSpec) -> None:
+    """Hazard (a): the newest minute shows a message, so a woken service is not set back to 0."""
+    spec = scale_in_alarm
+    store = GivenDatapoints(
+        {
+            "ApproximateNumberOfMessagesVisible": [0] * IDLE,
+            "ApproximateNumberOfMessagesNotVisible": [0] * IDLE,
+            "CPUUtilization": [None] * IDLE,
+        }
+    )
+    alarm = AlarmRuntime(spec, store)
+    assert alarm.evaluate(now=3600.0).state == ALARM
+    store.datapoints["ApproximateNumberOfMessagesVisible"] = [0, 0, 0, 0, 1]
+    assert alarm.evaluate(now=3660.0).state == OK
+
+
+def test_a_single_idle_minute_after_work_does_not_scale_in(scale_in_alarm: AlarmSpec) -> None:
+    assert (
+        state(
+            scale_in_alarm,
+            visible=[0, 0, 0, 0, 0],
+            in_flight=[1, 1, 1, 1, 0],
+            cpu=[40.0, 35.0, 20.0, 10.0, 0.5],
+        )
+        == OK
+    )
