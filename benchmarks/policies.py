@@ -14,13 +14,11 @@ Node.js); ours is ``ScaleToZeroQueueService`` with the basic example's defaults.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from sqs_scale_to_zero.simulate import WorkItem, simulate
 from sqs_scale_to_zero.simulate.report import markdown_table, table

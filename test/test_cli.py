@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from test.simulate.reference_template import reference_template
 from sqs_scale_to_zero import cli
+from test.simulate.reference_template import reference_template
 
 ROOT = Path(__file__).resolve().parent.parent
 

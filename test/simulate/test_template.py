@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from test.simulate.reference_template import reference_template
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.template import TemplateReader, load_service
+from test.simulate.reference_template import reference_template
 
 from .conftest import write_template
 
