@@ -29,8 +29,8 @@ WORKER_IMAGE = Path(__file__).resolve().parent.parent / "worker_image"
 class BasicStack(cdk.Stack):
     """A queue and a worker service that costs nothing while the queue is idle."""
 
-    def __init__(self, scope: cdk.App, construct_id: str, **kwargs: object) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, scope: cdk.App, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
         self.worker = ScaleToZeroQueueService(
             self,
             "Worker",
@@ -38,11 +38,15 @@ class BasicStack(cdk.Stack):
         )
 
 
-def main() -> cdk.App:
+def build(app: cdk.App) -> cdk.Stack:
+    """Add this example's stack to ``app``."""
+    return BasicStack(app, "ScaleToZeroBasic")
+
+
+def main() -> None:
     app = cdk.App()
-    BasicStack(app, "ScaleToZeroBasic")
+    build(app)
     app.synth()
-    return app
 
 
 if __name__ == "__main__":

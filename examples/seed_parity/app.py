@@ -51,6 +51,11 @@ class SeedParityStack(cdk.Stack):
 
     def __init__(self, scope: cdk.App, construct_id: str, *, cpu_only_scale_in: bool) -> None:
         super().__init__(scope, construct_id, env=ENV)
+        # The shipped look-up answers, unless the CDK CLI already supplied (fresher) ones.
+        if LOOKUPS.exists():
+            for key, value in json.loads(LOOKUPS.read_text()).items():
+                if self.node.try_get_context(key) is None:
+                    self.node.set_context(key, value)
         vpc = ec2.Vpc.from_lookup(self, "Vpc", vpc_id=VPC_ID)
         security_group = ec2.SecurityGroup.from_security_group_id(
             self, "SecurityGroup", SECURITY_GROUP_ID
@@ -102,12 +107,16 @@ class SeedParityStack(cdk.Stack):
         )
 
 
-def main() -> cdk.App:
-    app = cdk.App(context=json.loads(LOOKUPS.read_text()) if LOOKUPS.exists() else None)
+def build(app: cdk.App) -> cdk.Stack:
+    """Add this example's stack to ``app``."""
     cpu_only = str(app.node.try_get_context("cpu_only_scale_in")).lower() == "true"
-    SeedParityStack(app, "ScaleToZeroSeedParity", cpu_only_scale_in=cpu_only)
+    return SeedParityStack(app, "ScaleToZeroSeedParity", cpu_only_scale_in=cpu_only)
+
+
+def main() -> None:
+    app = cdk.App()
+    build(app)
     app.synth()
-    return app
 
 
 if __name__ == "__main__":

@@ -91,7 +91,6 @@ def build_scaling(
         max_capacity=settings.max_capacity,
         role=_ecs_scaling_role(scope),
     )
-    target.node.add_dependency(service)
 
     scale_out_action = appscaling.StepScalingAction(
         scope,

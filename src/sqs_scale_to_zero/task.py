@@ -69,6 +69,13 @@ def build_worker_task(
         stop_timeout=settings.stop_timeout,
     )
     queue.grant_consume_messages(task_definition.task_role)
+    if task_definition.execution_role is not None:
+        acknowledge(
+            task_definition.execution_role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Pulling an image from ECR needs ecr:GetAuthorizationToken, which supports no "
+            "resource-level permissions; the repository actions stay scoped to the repository.",
+        )
     acknowledge(
         task_definition,
         "AwsSolutions-ECS2",

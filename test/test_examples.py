@@ -1,0 +1,145 @@
+"""Every example app synthesizes offline, passes cdk-nag's AwsSolutions pack with no
+unacknowledged finding, passes CDK's own template validation, and has no cfn-lint error.
+
+All examples are synthesized once, in one app, for the whole module.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from cdk_nag import AwsSolutionsChecks
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLE_NAMES = sorted(p.parent.name for p in EXAMPLES.glob("*/cdk.json"))
+"""The CDK apps (``worker_image`` is the container they run, not an app)."""
+
+CFN_LINT_WARNINGS_EXPLAINED = {
+    # aws-cdk-lib's lambda.Function adds a DependsOn on the role it is given, beside the GetAtt
+    # of the role's ARN; redundant and harmless, and not ours to remove.
+    ("W3005", "BacklogSignalRole"): "lambda.Function's own DependsOn on its role",
+}
+"""(cfn-lint warning rule, resource name part) -> why that warning is acceptable."""
+
+
+def explained(match: Any) -> bool:
+    return any(
+        match.rule.id == rule and part in str(match) for rule, part in CFN_LINT_WARNINGS_EXPLAINED
+    )
+
+
+def load_example(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / name / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True)
+class SynthesizedExample:
+    stack_name: str
+    template: dict[str, Any]
+    template_path: Path
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SynthesizedExample]:
+    """Synthesize every example into one app with the AwsSolutions pack; raises on a finding."""
+    outdir = tmp_path_factory.mktemp("examples")
+    app = cdk.App(outdir=str(outdir))
+    stacks = {}
+    for name in EXAMPLE_NAMES:
+        build: Callable[[cdk.App], cdk.Stack] = load_example(name).build
+        stacks[name] = build(app)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    assembly = app.synth()
+    # Also no warning from CDK's own template validation (e.g. malformed subnet IDs).
+    report = outdir / "validation-report.json"
+    if report.exists():
+        assert json.loads(report.read_text())["pluginReports"] == [], report.read_text()
+    return {
+        name: SynthesizedExample(
+            stack_name=stack.stack_name,
+            template=assembly.get_stack_by_name(stack.stack_name).template,
+            template_path=outdir / stack.template_file,
+        )
+        for name, stack in stacks.items()
+    }
+
+
+def test_the_four_scenarios_exist() -> None:
+    assert EXAMPLE_NAMES == ["basic", "cost_optimised", "low_latency", "seed_parity"]
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_example_starts_with_a_docstring_saying_what_and_how(name: str) -> None:
+    doc = load_example(name).__doc__ or ""
+    assert "What it shows" in doc and "Synthesize" in doc and "sqs-scale-to-zero synth" in doc
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_example_passes_cdk_nag_and_cfn_lint(
+    name: str, examples: dict[str, SynthesizedExample]
+) -> None:
+    from cfnlint.api import lint_all
+
+    example = examples[name]
+    assert example.template["Resources"]
+    matches = lint_all(example.template_path.read_text())
+    errors = [str(m) for m in matches if m.rule.id.startswith("E")]
+    assert not errors, "\n".join(errors)
+    unexplained = [str(m) for m in matches if m.rule.id.startswith("W") and not explained(m)]
+    assert not unexplained, "\n".join(unexplained)
+
+
+def test_seed_parity_synthesizes_without_credentials_from_shipped_lookups(
+    examples: dict[str, SynthesizedExample],
+) -> None:
+    template = examples["seed_parity"].template
+    (service,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::Service"]
+    subnets = service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"]
+    context = json.loads((EXAMPLES / "seed_parity" / "cdk.context.json").read_text())
+    (vpc,) = context.values()
+    private = next(g for g in vpc["subnetGroups"] if g["type"] == "Private")
+    assert subnets == [s["subnetId"] for s in private["subnets"]]
+
+
+def test_seed_parity_has_the_blogs_shape_in_one_stack(
+    examples: dict[str, SynthesizedExample],
+) -> None:
+    resources = examples["seed_parity"].template["Resources"].values()
+    queue = next(
+        r["Properties"]
+        for r in resources
+        if r["Type"] == "AWS::SQS::Queue"
+        and r["Properties"].get("QueueName") == "sample-queue.fifo"
+    )
+    assert queue["FifoQueue"] and queue["ContentBasedDeduplication"]
+    assert (queue["VisibilityTimeout"], queue["MessageRetentionPeriod"]) == (43200, 345600)
+    assert queue["ReceiveMessageWaitTimeSeconds"] == 20
+    assert queue["KmsMasterKeyId"].endswith(":key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b")
+    task = next(r["Properties"] for r in resources if r["Type"] == "AWS::ECS::TaskDefinition")
+    assert (task["Cpu"], task["Memory"]) == ("4096", "8192")
+    assert task["ContainerDefinitions"][0]["Secrets"][0]["Name"] == "DATABASE_NAME"
+    target = next(
+        r["Properties"]
+        for r in resources
+        if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"
+    )
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 1)
+    statements = [
+        s
+        for r in resources
+        if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert sum(1 for s in statements if s["Action"] == "kms:Decrypt") >= 2  # queue CMK + the blog's
