@@ -27,6 +27,8 @@ from sqs_scale_to_zero.settings import (
 )
 from sqs_scale_to_zero.task import build_worker_task
 
+_NOT_PROPS = frozenset({"self", "scope", "id", "__class__"})
+
 
 class ScaleToZeroQueueService(Construct):
     """An SQS queue worker on ECS Fargate that scales to zero tasks while the queue is idle.
@@ -254,44 +256,9 @@ class ScaleToZeroQueueService(Construct):
         Raises:
             ScaleToZeroValidationError: For any invalid prop, before any child is created.
         """
-        settings = resolve_settings(
-            image=image,
-            queue=queue,
-            queue_name=queue_name,
-            fifo=fifo,
-            content_based_deduplication=content_based_deduplication,
-            encryption_key=encryption_key,
-            visibility_timeout=visibility_timeout,
-            retention_period=retention_period,
-            max_receive_count=max_receive_count,
-            command=command,
-            environment=environment,
-            secrets=secrets,
-            cpu=cpu,
-            memory_limit_mib=memory_limit_mib,
-            cpu_architecture=cpu_architecture,
-            log_retention=log_retention,
-            stop_timeout=stop_timeout,
-            task_protection=task_protection,
-            cluster=cluster,
-            vpc=vpc,
-            vpc_subnets=vpc_subnets,
-            security_groups=security_groups,
-            assign_public_ip=assign_public_ip,
-            capacity_provider_strategies=capacity_provider_strategies,
-            platform_version=platform_version,
-            container_insights=container_insights,
-            max_capacity=max_capacity,
-            scale_out_steps=scale_out_steps,
-            scale_out_cooldown=scale_out_cooldown,
-            idle_timeout=idle_timeout,
-            idle_cpu_threshold_percent=idle_cpu_threshold_percent,
-            scale_in_on_cpu_only=scale_in_on_cpu_only,
-            gradual_scale_in=gradual_scale_in,
-            gradual_scale_in_cooldown=gradual_scale_in_cooldown,
-            monitoring=monitoring,
-            backlog_signal=backlog_signal,
-        )
+        # Every keyword argument above is a prop; settings resolves and validates them all.
+        props = {name: value for name, value in locals().items() if name not in _NOT_PROPS}
+        settings = resolve_settings(props)
         super().__init__(scope, id)
 
         queues = build_queues(self, settings.queue)

@@ -8,11 +8,12 @@ default or a check.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from aws_cdk import Duration, Token
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -216,50 +217,13 @@ class ServiceSettings:
     """Scale on the fresh backlog signal instead of SQS's own metrics."""
 
 
-def resolve_settings(
-    *,
-    image: ecs.ContainerImage,
-    queue: Optional[sqs.IQueue],
-    queue_name: Optional[str],
-    fifo: Optional[bool],
-    content_based_deduplication: Optional[bool],
-    encryption_key: Optional[kms.IKey],
-    visibility_timeout: Optional[Duration],
-    retention_period: Optional[Duration],
-    max_receive_count: Optional[int],
-    command: Optional[Sequence[str]],
-    environment: Optional[Mapping[str, str]],
-    secrets: Optional[Mapping[str, ecs.Secret]],
-    cpu: Optional[int],
-    memory_limit_mib: Optional[int],
-    cpu_architecture: Optional[ecs.CpuArchitecture],
-    log_retention: Optional[logs.RetentionDays],
-    stop_timeout: Optional[Duration],
-    task_protection: Optional[bool],
-    cluster: Optional[ecs.ICluster],
-    vpc: Optional[ec2.IVpc],
-    vpc_subnets: Optional[ec2.SubnetSelection],
-    security_groups: Optional[Sequence[ec2.ISecurityGroup]],
-    assign_public_ip: Optional[bool],
-    capacity_provider_strategies: Optional[Sequence[ecs.CapacityProviderStrategy]],
-    platform_version: Optional[ecs.FargatePlatformVersion],
-    container_insights: Optional[bool],
-    max_capacity: Optional[int],
-    scale_out_steps: Optional[Sequence[appscaling.ScalingInterval]],
-    scale_out_cooldown: Optional[Duration],
-    idle_timeout: Optional[Duration],
-    idle_cpu_threshold_percent: Optional[float],
-    scale_in_on_cpu_only: Optional[bool],
-    gradual_scale_in: Optional[bool],
-    gradual_scale_in_cooldown: Optional[Duration],
-    monitoring: Union[bool, MonitoringOptions, None],
-    backlog_signal: Optional[bool],
-) -> ServiceSettings:
+def resolve_settings(props: Mapping[str, Any]) -> ServiceSettings:
     """Validate the construct's props and resolve their defaults.
 
-    Every argument is the prop of ``ScaleToZeroQueueService`` of the same name, as documented
-    there; ``None`` means "use the default", except for ``idle_cpu_threshold_percent``, whose
-    ``None`` turns the CPU condition off.
+    Args:
+        props: The props of ``ScaleToZeroQueueService`` by name, as documented there; ``None``
+            means "use the default", except for ``idle_cpu_threshold_percent``, whose ``None``
+            turns the CPU condition off. Each group's resolver below takes the props it names.
 
     Returns:
         The validated settings.
@@ -267,54 +231,23 @@ def resolve_settings(
     Raises:
         ScaleToZeroValidationError: For the first invalid prop found, naming it and the fix.
     """
-    queue_settings = _resolve_queue(
-        queue=queue,
-        queue_name=queue_name,
-        fifo=fifo,
-        content_based_deduplication=content_based_deduplication,
-        encryption_key=encryption_key,
-        visibility_timeout=visibility_timeout,
-        retention_period=retention_period,
-        max_receive_count=max_receive_count,
-    )
-    task_settings = _resolve_task(
-        image=image,
-        command=command,
-        environment=environment,
-        secrets=secrets,
-        cpu=cpu,
-        memory_limit_mib=memory_limit_mib,
-        cpu_architecture=cpu_architecture,
-        log_retention=log_retention,
-        stop_timeout=stop_timeout,
-        task_protection=task_protection,
-        cluster=cluster,
-        vpc=vpc,
-        vpc_subnets=vpc_subnets,
-        security_groups=security_groups,
-        assign_public_ip=assign_public_ip,
-        capacity_provider_strategies=capacity_provider_strategies,
-        platform_version=platform_version,
-        container_insights=container_insights,
-    )
+    queue_settings = _resolve_queue(**_props_of(_resolve_queue, props))
+    task_settings = _resolve_task(**_props_of(_resolve_task, props))
     scaling_settings = _resolve_scaling(
-        max_capacity=max_capacity,
-        scale_out_steps=scale_out_steps,
-        scale_out_cooldown=scale_out_cooldown,
-        idle_timeout=idle_timeout,
-        idle_cpu_threshold_percent=idle_cpu_threshold_percent,
-        scale_in_on_cpu_only=scale_in_on_cpu_only,
-        gradual_scale_in=gradual_scale_in,
-        gradual_scale_in_cooldown=gradual_scale_in_cooldown,
-        task_protection=task_settings.task_protection,
+        **_props_of(_resolve_scaling, props), task_protection_enabled=task_settings.task_protection
     )
     return ServiceSettings(
         queue=queue_settings,
         task=task_settings,
         scaling=scaling_settings,
-        monitoring=_resolve_monitoring(monitoring, scaling_settings.idle_timeout_minutes),
-        backlog_signal=bool(backlog_signal),
+        monitoring=_resolve_monitoring(props["monitoring"], scaling_settings.idle_timeout_minutes),
+        backlog_signal=bool(props["backlog_signal"]),
     )
+
+
+def _props_of(resolver: Callable[..., object], props: Mapping[str, Any]) -> dict[str, Any]:
+    """The props that ``resolver`` takes, by its keyword parameters' names."""
+    return {name: props[name] for name in inspect.signature(resolver).parameters if name in props}
 
 
 def _seconds(prop: str, value: Duration) -> float:
@@ -537,7 +470,7 @@ def _resolve_scaling(
     scale_in_on_cpu_only: Optional[bool],
     gradual_scale_in: Optional[bool],
     gradual_scale_in_cooldown: Optional[Duration],
-    task_protection: bool,
+    task_protection_enabled: bool,
 ) -> ScalingSettings:
     resolved_max = DEFAULT_MAX_CAPACITY if max_capacity is None else max_capacity
     if resolved_max < 1:
@@ -580,7 +513,7 @@ def _resolve_scaling(
             "scale-in condition (the seed blog used 0.01)",
         )
     gradual = bool(gradual_scale_in)
-    if gradual and not task_protection:
+    if gradual and not task_protection_enabled:
         raise ScaleToZeroValidationError(
             "gradual_scale_in",
             "needs task_protection=True: without ECS task scale-in protection a gradual scale-in "
