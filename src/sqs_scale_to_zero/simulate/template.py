@@ -665,7 +665,6 @@ class TemplateReader:
             f"({len(candidates)} candidate queues and no QUEUE_NAME/QUEUE_URL environment link)"
         )
 
-
     def _pollers(self, queue_id: str) -> tuple[QueuePollerSpec, ...]:
         functions = self.of_type("AWS::Lambda::Function")
         out: list[QueuePollerSpec] = []
