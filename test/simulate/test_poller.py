@@ -10,6 +10,7 @@ import pytest
 
 from sqs_scale_to_zero import backlog_signal_handler
 from sqs_scale_to_zero.simulate import SimulationConfig, WorkItem, simulate
+from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.ecs import StartLatency
 from sqs_scale_to_zero.simulate.engine import Simulation
 from sqs_scale_to_zero.simulate.metrics import (
@@ -251,3 +252,30 @@ def test_a_polled_queue_never_goes_inactive(tmp_path: Path) -> None:
         without, with_ = simulate([plain, polled], late, seed=seed, config=FIXED_START)
         assert with_.waits == [pytest.approx(120.0)]  # as for a message on an active queue
         assert without.waits[0] > 120.0
+
+
+def test_a_configured_namespace_delay_wins_over_the_run_phase(tmp_path: Path) -> None:
+    """``publish_delay`` for the namespace overrides the phase: 120 s after the minute ends."""
+    template = write_template(tmp_path, "T", with_poller(reference_template(), signal_alarms=True))
+    model = load_service(template)
+    config = SimulationConfig(
+        start_latency=StartLatency(30, 30, 30),
+        publish_delay={"AWS/SQS": 60.0, "AWS/ECS": 60.0, BACKLOG_SIGNAL_NAMESPACE: 120.0},
+    )
+    seen = set()
+    for seed in range(8):
+        sim = Simulation(model, [WorkItem(30.0, 10.0, 50.0)], seed=seed, config=config)
+        # bucket 0 (run at >= 30 s) is visible at 180 s, bucket 1 at 240 s; start 30 s
+        expected = 180.0 if sim.pollers[0].phase >= 30.0 else 240.0
+        assert sim.run().waits == [pytest.approx(expected)]
+        seen.add(expected)
+    assert seen == {180.0, 240.0}
+
+
+def test_describe_names_the_poller(ours_signal_template: Path) -> None:
+    lines = describe(load_service(ours_signal_template))
+    assert any(
+        line.startswith("  queue read every 60 s by ")
+        and line.endswith(f"(keeps it active; publishes its counts to {BACKLOG_SIGNAL_NAMESPACE})")
+        for line in lines
+    )
