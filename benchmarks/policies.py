@@ -14,12 +14,10 @@ Node.js); ours is ``ScaleToZeroQueueService`` with the basic example's defaults.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.synth import synth_anchors
 from sqs_scale_to_zero.simulate import WorkItem, simulate
 from sqs_scale_to_zero.simulate.report import markdown_table, table
 from sqs_scale_to_zero.simulate.workload import (
@@ -28,8 +26,6 @@ from sqs_scale_to_zero.simulate.workload import (
     idle_then_one,
     poisson,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
 
 COLUMNS = ["ours (basic)", "seed blog", "QPFS defaults", "always-on"]
 
@@ -49,19 +45,12 @@ WORKLOADS: dict[str, list[WorkItem]] = {
 }
 
 
-def _synth_anchors(outdir: Path) -> dict[str, Path]:
-    code = (
-        "import sys; import aws_cdk as cdk; from benchmarks import anchors; "
-        f"app = cdk.App(outdir={str(outdir)!r}); anchors.add_seed_blog(app); "
-        "anchors.add_qpfs_defaults(app); anchors.add_always_on(app); "
-        "anchors.add_scale_to_zero(app); app.synth()"
-    )
-    env = dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=env)
-    return {
-        n: outdir / f"{n}.template.json"
-        for n in ("ScaleToZero", "SeedBlog", "QpfsDefaults", "AlwaysOn")
-    }
+ANCHOR_CALLS = {
+    "ScaleToZero": "anchors.add_scale_to_zero(app)",
+    "SeedBlog": "anchors.add_seed_blog(app)",
+    "QpfsDefaults": "anchors.add_qpfs_defaults(app)",
+    "AlwaysOn": "anchors.add_always_on(app)",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        anchors = _synth_anchors(out / "anchors")
+        anchors = synth_anchors(out / "anchors", ANCHOR_CALLS)
         templates = [
             anchors["ScaleToZero"],
             anchors["SeedBlog"],

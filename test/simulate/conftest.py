@@ -16,7 +16,8 @@ def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
     """The anchor stacks and ours, synthesized once into one temporary cloud assembly.
 
     ``ScaleToZero`` is the construct with the basic example's defaults; ``ScaleToZeroUnprotected``
-    turns off task protection and the CPU term of the idle alarm.
+    turns off task protection and the CPU term of the idle alarm; ``ScaleToZeroSignal`` adds the
+    fresh backlog signal (``backlog_signal=True``).
     """
     import aws_cdk as cdk
 
@@ -35,6 +36,7 @@ def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
         idle_cpu_threshold_percent=None,
         monitoring=False,
     )
+    anchors.add_scale_to_zero(app, "ScaleToZeroSignal", backlog_signal=True)
     app.synth()
     return {
         name: out / f"{name}.template.json"
@@ -44,6 +46,7 @@ def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
             "AlwaysOn",
             "ScaleToZero",
             "ScaleToZeroUnprotected",
+            "ScaleToZeroSignal",
         )
     }
 
@@ -65,6 +68,12 @@ def ours_template(anchor_templates: dict[str, Path]) -> Path:
 def ours_unprotected_template(anchor_templates: dict[str, Path]) -> Path:
     """The construct without task protection and without the CPU term."""
     return anchor_templates["ScaleToZeroUnprotected"]
+
+
+@pytest.fixture(scope="session")
+def ours_signal_template(anchor_templates: dict[str, Path]) -> Path:
+    """The construct with the fresh backlog signal (``backlog_signal=True``)."""
+    return anchor_templates["ScaleToZeroSignal"]
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sqs_scale_to_zero.simulate import Result, WorkItem, simulate
-from sqs_scale_to_zero.simulate.workload import burst, idle_then_one, poisson
+from sqs_scale_to_zero.simulate import Result, SimulationConfig, WorkItem, load_service, simulate
+from sqs_scale_to_zero.simulate.workload import burst, daily_curve, idle_then_one, poisson
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +94,49 @@ def test_one_message_after_a_long_idle_waits_for_the_inactive_queue_to_publish(
     assert all(w > 0 for w in waits)
     assert max(waits) > recent.wait_seconds()["max"] + 120  # up to 15 min of missing metrics
     assert max(waits) < 15 * 60 + 300
+
+
+# --- the fresh backlog signal (backlog_signal=True) --------------------------------------------
+
+SIGNAL_SEEDS = range(5)
+
+
+def signal_wake_bound(template: Path) -> float:
+    """Longest wake from zero the model allows with the signal, derived from the template.
+
+    A message just missed by a run waits one poller period for the next run, whose datapoint is
+    visible ``poll_publish_seconds`` later; the scale-out alarm acts at the next evaluation, at
+    most one alarm period after that; the task then starts within ``start_latency.high``.
+    """
+    model = load_service(template)
+    config = SimulationConfig()
+    (poller,) = model.pollers
+    scale_out_period = max(a.period for a in model.alarms if a.comparison.startswith("Greater"))
+    return (
+        poller.period + config.poll_publish_seconds + scale_out_period + config.start_latency.high
+    )
+
+
+def test_signal_wakes_within_the_model_bound_after_8_idle_hours(
+    ours_signal_template: Path, ours_template: Path
+) -> None:
+    bound = signal_wake_bound(ours_signal_template)
+    assert bound <= 4.5 * 60
+    items = idle_then_one(idle_hours=8.0)
+    signal, sqs_metrics = [], []
+    for seed in SIGNAL_SEEDS:
+        sqs_result, signal_result = simulate(
+            [ours_template, ours_signal_template], items, seed=seed
+        )
+        assert signal_result.processed == 1 and sqs_result.processed == 1
+        signal.append(signal_result.waits[0])
+        sqs_metrics.append(sqs_result.waits[0])
+    assert max(signal) <= bound
+    assert max(sqs_metrics) > bound  # the inactive queue's missing SQS metrics
+
+
+def test_signal_never_interrupts_work_on_a_busy_day(ours_signal_template: Path) -> None:
+    items = daily_curve(days=1, peak_per_hour=240, work_seconds=30, cpu_percent=60, seed=3)
+    (r,) = simulate([ours_signal_template], items, seed=1)
+    assert (r.processed, r.unprocessed, r.interrupted, r.dead_lettered) == (len(items), 0, 0, 0)
+    assert r.duplicate_deliveries == 0

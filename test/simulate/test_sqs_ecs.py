@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from sqs_scale_to_zero.simulate.ecs import (
     PROVISIONING,
     RUNNING,
@@ -81,3 +83,13 @@ def test_start_latency_stays_within_bounds() -> None:
     rng = random.Random(1)
     draws = [StartLatency(10, 20, 60).sample(rng) for _ in range(500)]
     assert min(draws) >= 10 and max(draws) <= 60 and 20 < sum(draws) / 500 < 40
+
+
+def test_start_latency_quantiles_invert_the_triangular_distribution() -> None:
+    latency = StartLatency(25, 40, 120)
+    assert (latency.quantile(0.0), latency.quantile(1.0)) == (25, 120)
+    assert latency.quantile((40 - 25) / (120 - 25)) == pytest.approx(40)
+    rng = random.Random(3)
+    draws = sorted(latency.sample(rng) for _ in range(4000))
+    assert latency.quantile(0.95) == pytest.approx(draws[3800], abs=2.0)
+    assert StartLatency(30, 30, 30).quantile(0.95) == 30

@@ -12,7 +12,8 @@ Python::
     results = simulate(["cdk.out/MyStack.template.json"], "poisson:rate_per_minute=2,hours=24", seed=1)
 
 One concept per module: ``template`` (CloudFormation reader), ``sqs``, ``metrics`` (CloudWatch
-datapoints and sources), ``metric_math``, ``alarms``, ``autoscaling``, ``ecs``, ``cost``,
+datapoints and sources), ``metric_math``, ``alarms``, ``autoscaling``, ``ecs``, ``poller``
+(scheduled functions that read the queue, e.g. the fresh backlog signal), ``cost``,
 ``workload``, ``engine`` (event loop), ``report``, ``describe`` (summary for ``synth``).
 This module only re-exports. Nothing here imports aws_cdk or constructs: the simulator reads
 template JSON only.

@@ -152,6 +152,12 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
         for p in a.alarm_actions
     ):
         lines.append("  warning: min capacity 0 and no scale-out alarm: the service never wakes")
+    for poller in model.pollers:
+        publishes = f"; publishes its counts to {poller.namespace}" if poller.namespace else ""
+        lines.append(
+            f"  queue read every {_num(poller.period)} s by {poller.function_logical_id} "
+            f"(keeps it active{publishes})"
+        )
     if math.isfinite(model.queue.visibility_timeout):
         lines.append(f"  queue visibility timeout: {_num(model.queue.visibility_timeout)} s")
     return lines

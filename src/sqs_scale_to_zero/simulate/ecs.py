@@ -20,6 +20,7 @@ Modelled behaviour (Amazon ECS Developer Guide):
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -47,6 +48,16 @@ class StartLatency:
         if self.high <= self.low:
             return self.low
         return rng.triangular(self.low, self.high, self.mode)
+
+    def quantile(self, q: float) -> float:
+        """The latency below which a fraction ``q`` (0-1) of starts fall (inverse CDF)."""
+        low, mode, high = self.low, self.mode, self.high
+        if high <= low:
+            return low
+        q = min(max(q, 0.0), 1.0)
+        if q < (mode - low) / (high - low):
+            return low + math.sqrt(q * (high - low) * (mode - low))
+        return high - math.sqrt((1.0 - q) * (high - low) * (high - mode))
 
 
 class Task:

@@ -9,6 +9,9 @@ the minute's metric samples are recorded; then alarms are evaluated in template 
 scaling policies invoked; then target-tracking policies; then the ECS scheduler launches or
 stops tasks to match the desired count.
 
+Scheduled functions that read the queue (:mod:`.poller`) run as events between the minute
+boundaries; what a run reads is handed to the metric sources with the next boundary's samples.
+
 Tasks that exist at time 0 (the initial desired count) are already running: the service was
 deployed before the workload starts.
 """
@@ -45,6 +48,7 @@ from sqs_scale_to_zero.simulate.metrics import (
     ServiceGauges,
     Snapshot,
 )
+from sqs_scale_to_zero.simulate.poller import PUBLISH_AFTER_RUN_SECONDS, PollerRuntime
 from sqs_scale_to_zero.simulate.report import Result
 from sqs_scale_to_zero.simulate.sqs import (
     DEAD,
@@ -61,7 +65,7 @@ from sqs_scale_to_zero.simulate.template import (
 )
 from sqs_scale_to_zero.simulate.workload import WorkItem
 
-_VISIBLE, _READY, _DONE, _LAPSE, _KILL, _RELEASE, _EXIT = range(7)
+_VISIBLE, _READY, _DONE, _LAPSE, _KILL, _RELEASE, _EXIT, _POLL = range(8)
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,14 @@ class SimulationConfig:
         start_latency: Task start latency distribution. Default: triangular 25/40/120 s.
         idle_cpu_percent: CPU of a polling, idle worker. Default: 0.005.
         publish_delay: Metric publishing delay in seconds by namespace. Default: 60 for AWS/SQS
-            and AWS/ECS, 0 for others.
+            and AWS/ECS; a scheduled function's namespace gets the delay of its runs' phase
+            (:meth:`.poller.PollerRuntime.publish_delay`) unless set here; 0 for others.
         wake_metrics_delay_max: Upper bound of the metrics delay after an inactive queue is
             activated, drawn uniformly from 0. Default: 900.
         exit_seconds: Time an idle worker takes to exit after SIGTERM. Default: 2.
         pricing: Fargate prices. Default: us-east-1 on-demand.
+        poll_publish_seconds: Seconds from a scheduled function's run until its datapoint is
+            visible to alarms. Default: 15.
     """
 
     start_latency: StartLatency = field(default_factory=StartLatency)
@@ -85,6 +92,7 @@ class SimulationConfig:
     wake_metrics_delay_max: float = WAKE_METRICS_DELAY_MAX
     exit_seconds: float = 2.0
     pricing: FargatePricing = field(default_factory=FargatePricing)
+    poll_publish_seconds: float = PUBLISH_AFTER_RUN_SECONDS
 
 
 def default_horizon(workload: Sequence[WorkItem]) -> float:
@@ -127,7 +135,8 @@ class Simulation:
             raise SimulationInputError(f"horizon must be positive (got {self.horizon})")
         wake_max = self.config.wake_metrics_delay_max
         self.queue = SqsQueue(model.queue, lambda: self.rng.uniform(0.0, wake_max))
-        self.store = MetricStore(self.config.publish_delay)
+        self.pollers = [PollerRuntime(p, self.rng.uniform(0.0, p.period)) for p in model.pollers]
+        self.store = MetricStore(self._publish_delays())
         self.alarms = [AlarmRuntime(a, self.store) for a in model.alarms]
         self.policies = {pid: StepPolicyRuntime(p) for pid, p in model.step_policies.items()}
         self.tracking = [
@@ -156,6 +165,16 @@ class Simulation:
         self._minute_cpu = 0.0
         self._minute_run = 0.0
         self.messages: list[Message] = []
+        self._polled: dict[int, dict[tuple[str, str], QueueGauges]] = {}
+
+    def _publish_delays(self) -> dict[str, float]:
+        delays = dict(self.config.publish_delay)
+        for poller in self.pollers:
+            ns = poller.spec.namespace
+            if ns is not None and ns not in self.config.publish_delay:
+                delay = poller.publish_delay(self.config.poll_publish_seconds)
+                delays[ns] = max(delays.get(ns, 0.0), delay)
+        return delays
 
     def _tracked_metric(self, spec: TargetTrackingSpec) -> MetricStat | None:
         if spec.metric is not None:
@@ -324,6 +343,16 @@ class Simulation:
             assert isinstance(obj, Task)
             if obj.state == STOPPING and obj.message is None:
                 self._stopped(obj, now)
+        elif kind == _POLL:
+            assert isinstance(obj, PollerRuntime)
+            self._poll(obj, now)
+
+    def _poll(self, poller: PollerRuntime, now: float) -> None:
+        gauges = poller.run(self.queue, now)
+        key = poller.sample_key
+        if key is not None:
+            self._polled.setdefault(int(now // 60), {})[key] = gauges
+        self._push(now + poller.spec.period, _POLL, poller)
 
     def _arrive(self, item: WorkItem, now: float) -> None:
         msg = Message(len(self.messages), item.at, item.work_seconds, item.cpu_percent)
@@ -350,7 +379,7 @@ class Simulation:
         queue = self.queue
         if running or not queue.empty:
             queue.touch(now)
-        snapshot = Snapshot(now)
+        snapshot = Snapshot(now, polled=self._polled.pop(int(now // 60) - 1, {}))
         visible, in_flight, delayed = queue.gauges()
         snapshot.queues[self.model.queue.logical_id] = QueueGauges(
             visible, in_flight, delayed, queue.publishing(now)
@@ -402,6 +431,8 @@ class Simulation:
         for _ in range(self.desired):
             self._launch(0.0, running=True)
         self.result.max_tasks = self.desired
+        for poller in self.pollers:
+            self._push(poller.phase, _POLL, poller)
         heap = self._heap
         work = self.workload
         i, n = 0, len(work)

@@ -11,8 +11,12 @@
 * Each namespace has a publishing delay: the datapoint for a minute becomes visible to alarms
   that many seconds after the minute ends (:data:`DEFAULT_PUBLISH_DELAY`).
 
-New sources (e.g. a custom namespace published by a scheduled Lambda from live queue
-attributes) are added with :func:`register_metric_source`.
+* The fresh backlog signal's namespace :data:`BACKLOG_SIGNAL_NAMESPACE`: the queue's live
+  counts as read by a scheduled function (see :mod:`.poller`), one datapoint per run, subject =
+  the queue of the ``QueueName`` dimension, never missing because the queue is inactive. Its
+  publishing delay comes from the run's phase (:meth:`.poller.PollerRuntime.publish_delay`).
+
+New sources are added with :func:`register_metric_source`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ from sqs_scale_to_zero.simulate.template import MetricStat
 
 DEFAULT_PUBLISH_DELAY: dict[str, float] = {"AWS/SQS": 60.0, "AWS/ECS": 60.0}
 """Seconds after a minute ends until its datapoint is visible to alarms, by namespace (else 0)."""
+
+BACKLOG_SIGNAL_NAMESPACE = "SqsScaleToZero"
+"""Namespace of the backlog signal function's metrics (``backlog_signal_handler.NAMESPACE``);
+it publishes them under SQS's own metric names with a ``QueueName`` dimension."""
 
 
 @dataclass
@@ -67,11 +75,14 @@ class Snapshot:
         now: Virtual time in seconds.
         queues: Gauges by queue logical ID.
         services: Gauges by service logical ID.
+        polled: Queue gauges read by scheduled functions during the minute that just ended, by
+            ``(namespace, queue logical ID)``; absent when no run fell into the minute.
     """
 
     now: float
     queues: dict[str, QueueGauges] = field(default_factory=dict)
     services: dict[str, ServiceGauges] = field(default_factory=dict)
+    polled: dict[tuple[str, str], QueueGauges] = field(default_factory=dict)
 
 
 MetricSource = Callable[[Snapshot, MetricStat], float | None]
@@ -96,9 +107,16 @@ def find_metric_source(namespace: str, metric_name: str) -> MetricSource | None:
     return _SOURCES.get((namespace, metric_name)) or _SOURCES.get((namespace, None))
 
 
-def _sqs_gauge(attr: str) -> MetricSource:
+def _queue_gauge(attr: str, *, polled: bool = False) -> MetricSource:
+    """A queue count as SQS publishes it, or (``polled``) as a scheduled function read it."""
+
     def source(snapshot: Snapshot, metric: MetricStat) -> float | None:
-        gauges = snapshot.queues.get(metric.subject or "")
+        subject = metric.subject or ""
+        gauges = (
+            snapshot.polled.get((metric.namespace, subject))
+            if polled
+            else snapshot.queues.get(subject)
+        )
         if gauges is None or not gauges.publishing:
             return None
         return float(getattr(gauges, attr))
@@ -111,9 +129,16 @@ def _ecs_cpu(snapshot: Snapshot, metric: MetricStat) -> float | None:
     return None if gauges is None else gauges.cpu_percent
 
 
-register_metric_source("AWS/SQS", "ApproximateNumberOfMessagesVisible", _sqs_gauge("visible"))
-register_metric_source("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", _sqs_gauge("in_flight"))
-register_metric_source("AWS/SQS", "ApproximateNumberOfMessagesDelayed", _sqs_gauge("delayed"))
+QUEUE_GAUGES = {
+    "ApproximateNumberOfMessagesVisible": "visible",
+    "ApproximateNumberOfMessagesNotVisible": "in_flight",
+    "ApproximateNumberOfMessagesDelayed": "delayed",
+}
+"""Queue gauge metric names (AWS/SQS and the backlog signal alike) -> :class:`QueueGauges` field."""
+
+for _name, _attr in QUEUE_GAUGES.items():
+    register_metric_source("AWS/SQS", _name, _queue_gauge(_attr))
+    register_metric_source(BACKLOG_SIGNAL_NAMESPACE, _name, _queue_gauge(_attr, polled=True))
 register_metric_source("AWS/ECS", "CPUUtilization", _ecs_cpu)
 
 

@@ -32,6 +32,9 @@ DEFAULT_FARGATE_STOP_TIMEOUT = 30.0
 DEFAULT_ECS_COOLDOWN = 300.0
 """Application Auto Scaling's default cooldown for ECS services, in seconds."""
 
+_RATE_RE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
+_RATE_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
 
 @dataclass(frozen=True)
 class QueueSpec:
@@ -202,6 +205,32 @@ class TargetTrackingSpec:
 
 
 @dataclass(frozen=True)
+class QueuePollerSpec:
+    """A scheduled function that reads the service's queue (e.g. the fresh backlog signal).
+
+    Found as an ``AWS::Events::Rule`` with a ``rate(N minute|minutes|hour|hours|day|days)``
+    ``ScheduleExpression`` (not ``DISABLED``) whose target is an ``AWS::Lambda::Function``
+    whose ``QUEUE_URL`` environment variable references the queue. Rate expressions run "at
+    regular intervals" from the rule's creation, with a precision of one minute.
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
+
+    Attributes:
+        rule_logical_id: The schedule rule.
+        function_logical_id: The Lambda function it invokes.
+        queue_logical_id: The queue the function reads.
+        period: Seconds between runs.
+        namespace: The function's literal ``METRIC_NAMESPACE`` variable (where it publishes the
+            queue's counts), or ``None``.
+    """
+
+    rule_logical_id: str
+    function_logical_id: str
+    queue_logical_id: str
+    period: float
+    namespace: str | None = None
+
+
+@dataclass(frozen=True)
 class ServiceModel:
     """Everything the simulator needs about one ECS service, read from a template.
 
@@ -218,6 +247,7 @@ class ServiceModel:
         step_policies: Step scaling policies by logical ID.
         target_tracking: Target-tracking policies.
         spot: True when the capacity provider strategy uses only FARGATE_SPOT.
+        pollers: Scheduled functions that read the queue. Default: none.
     """
 
     template: str
@@ -232,6 +262,7 @@ class ServiceModel:
     step_policies: dict[str, StepPolicySpec]
     target_tracking: tuple[TargetTrackingSpec, ...]
     spot: bool = False
+    pollers: tuple[QueuePollerSpec, ...] = ()
 
 
 class _Resolver:
@@ -421,6 +452,7 @@ class TemplateReader:
             step_policies=step_policies,
             target_tracking=tuple(tracking),
             spot=spot,
+            pollers=self._pollers(queue.logical_id),
         )
 
     # --- links -------------------------------------------------------------------------
@@ -632,6 +664,44 @@ class TemplateReader:
             f"{self.name}: cannot tell which SQS queue ECS service {service_id} consumes "
             f"({len(candidates)} candidate queues and no QUEUE_NAME/QUEUE_URL environment link)"
         )
+
+    def _pollers(self, queue_id: str) -> tuple[QueuePollerSpec, ...]:
+        functions = self.of_type("AWS::Lambda::Function")
+        out: list[QueuePollerSpec] = []
+        for rid, rprops in self.of_type("AWS::Events::Rule").items():
+            period = schedule_rate_seconds(rprops.get("ScheduleExpression"))
+            if period is None or rprops.get("State") == "DISABLED":
+                continue
+            for target in rprops.get("Targets") or []:
+                for fid in _referenced_ids(target.get("Arn")):
+                    variables = (functions.get(fid, {}).get("Environment") or {}).get(
+                        "Variables"
+                    ) or {}
+                    if queue_id not in _referenced_ids(variables.get("QUEUE_URL")):
+                        continue
+                    ns = variables.get("METRIC_NAMESPACE")
+                    out.append(
+                        QueuePollerSpec(
+                            rule_logical_id=rid,
+                            function_logical_id=fid,
+                            queue_logical_id=queue_id,
+                            period=period,
+                            namespace=ns if isinstance(ns, str) and "{" not in ns else None,
+                        )
+                    )
+        return tuple(out)
+
+
+def schedule_rate_seconds(expression: Any) -> float | None:
+    """Seconds between runs of an EventBridge ``rate(value unit)`` expression, else ``None``.
+
+    ``cron(...)`` expressions and malformed rates give ``None``.
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rate-expressions.html
+    """
+    m = _RATE_RE.match(expression.strip()) if isinstance(expression, str) else None
+    if m is None or int(m.group(1)) == 0:
+        return None
+    return float(int(m.group(1)) * _RATE_UNIT_SECONDS[m.group(2).removesuffix("s")])
 
 
 def load_service(path: str | Path, service: str | None = None) -> ServiceModel:
