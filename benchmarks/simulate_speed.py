@@ -10,12 +10,11 @@ wall time. It is a benchmark, not a test: no test asserts wall-clock time.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.policies import reference_template
+from benchmarks.synth import synth_anchors
 from sqs_scale_to_zero.simulate import simulate
 from sqs_scale_to_zero.simulate.workload import steady
 
@@ -26,8 +25,9 @@ def main() -> int:
     """Run the benchmark and print the ratio."""
     items = steady(interval_seconds=60.0, hours=DAYS * 24, work_seconds=10.0, cpu_percent=40.0)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "reference.template.json"
-        path.write_text(json.dumps(reference_template()))
+        (path,) = synth_anchors(
+            Path(tmp), {"ScaleToZero": "anchors.add_scale_to_zero(app)"}
+        ).values()
         start = time.perf_counter()
         (result,) = simulate([path], items, seed=1)
         wall = time.perf_counter() - start
