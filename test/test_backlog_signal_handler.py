@@ -11,7 +11,6 @@ import botocore.awsrequest
 import botocore.exceptions
 import pytest
 
-from sqs_scale_to_zero import backlog_signal_handler
 from sqs_scale_to_zero.backlog_signal_handler import NAMESPACE, handler
 
 
@@ -109,7 +108,7 @@ def test_throttled_reads_are_retried(queue: str, monkeypatch: pytest.MonkeyPatch
             client.meta.events.register("before-send.sqs.GetQueueAttributes", throttle)
         return client
 
-    monkeypatch.setattr(backlog_signal_handler.boto3, "client", client_with_throttling)
+    monkeypatch.setattr(boto3, "client", client_with_throttling)
     values = handler({}, None)
     assert len(throttled) == 2
     assert values["ApproximateNumberOfMessagesVisible"] == 0

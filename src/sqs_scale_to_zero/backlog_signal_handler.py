@@ -18,9 +18,6 @@ import logging
 import os
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
-from botocore.config import Config  # type: ignore[import-untyped]
-
 NAMESPACE = "SqsScaleToZero"
 QUEUE_DIMENSION = "QueueName"
 METRICS = {
@@ -30,9 +27,12 @@ METRICS = {
 }
 """SQS queue attribute -> published metric name (the names of SQS's own metrics)."""
 
-CLIENT_CONFIG = Config(
-    connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 4}
-)
+CLIENT_OPTIONS: dict[str, Any] = {
+    "connect_timeout": 2,
+    "read_timeout": 5,
+    "retries": {"mode": "standard", "max_attempts": 4},
+}
+"""botocore client settings: short timeouts; throttling is retried with backoff."""
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
@@ -51,9 +51,14 @@ def handler(event: Any = None, context: Any = None) -> dict[str, float]:
             the client's retries (throttling is retried with backoff). The invocation then
             fails and publishes nothing, so an alarm sees missing data, never a made-up zero.
     """
+    # Imported here so that the construct can read this module's constants at synthesis
+    # without importing boto3; in Lambda the import is cached after the first run.
+    import boto3  # type: ignore[import-untyped]
+    from botocore.config import Config  # type: ignore[import-untyped]
+
     queue_url = os.environ["QUEUE_URL"]
-    sqs = boto3.client("sqs", config=CLIENT_CONFIG)
-    cloudwatch = boto3.client("cloudwatch", config=CLIENT_CONFIG)
+    sqs = boto3.client("sqs", config=Config(**CLIENT_OPTIONS))
+    cloudwatch = boto3.client("cloudwatch", config=Config(**CLIENT_OPTIONS))
     try:
         attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(METRICS))[
             "Attributes"

@@ -16,15 +16,17 @@ running task publishes no ECS metrics; both are healthy, so missing data never a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
 
 from sqs_scale_to_zero.scaling import ONE_MINUTE, BacklogMetrics
 from sqs_scale_to_zero.settings import LEAK_WINDOW_FACTOR, MonitoringSettings

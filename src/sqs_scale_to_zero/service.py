@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -11,12 +11,13 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from sqs_scale_to_zero.backlog_signal import build_backlog_signal
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
+
 from sqs_scale_to_zero.monitoring import MonitoredService, build_monitoring
 from sqs_scale_to_zero.queue import build_queues
 from sqs_scale_to_zero.scaling import ONE_MINUTE, BacklogMetrics, build_scaling
@@ -286,6 +287,9 @@ class ScaleToZeroQueueService(Construct):
             period=ONE_MINUTE, statistic="Maximum"
         )
         if settings.backlog_signal:
+            # Imported only when asked for: aws_lambda and aws_events are slow to import.
+            from sqs_scale_to_zero.backlog_signal import build_backlog_signal
+
             signal = build_backlog_signal(self, self.queue, settings.task.log_retention)
             self.backlog_signal_function = signal.function
             self.backlog_metrics = signal.metrics
