@@ -1,0 +1,58 @@
+"""The one place where the SQS client's timeouts and retries are set.
+
+The client is built by boto3 from the standard AWS SDK configuration (region, credentials,
+``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_SQS``, ``AWS_MAX_ATTEMPTS`` ...), so the same code
+runs against AWS or a local SQS-compatible server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+CONNECT_TIMEOUT_SECONDS = 5.0
+"""Seconds to wait for a TCP/TLS connection to SQS."""
+
+READ_TIMEOUT_MARGIN_SECONDS = 10.0
+"""Seconds the read timeout allows beyond the long-poll wait."""
+
+SDK_MAX_ATTEMPTS = 3
+"""Attempts botocore makes per call (standard retry mode) before the worker's own backoff."""
+
+SQS_ERRORS: tuple[type[Exception], ...] = (BotoCoreError, ClientError)
+"""What a failed SQS call raises: unreachable endpoint, timeout, throttling, access denied."""
+
+
+def client_config(poll_wait_seconds: float) -> Config:
+    """Return the botocore ``Config`` the worker uses for SQS.
+
+    Args:
+        poll_wait_seconds: The long-poll wait; the read timeout exceeds it by
+            ``READ_TIMEOUT_MARGIN_SECONDS`` so a long poll is never cut short.
+
+    Returns:
+        A ``Config`` with bounded connect/read timeouts and standard-mode retries.
+    """
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=poll_wait_seconds + READ_TIMEOUT_MARGIN_SECONDS,
+        retries={"mode": "standard", "max_attempts": SDK_MAX_ATTEMPTS},
+        max_pool_connections=50,
+    )
+
+
+def make_sqs_client(poll_wait_seconds: float, session: Any = None) -> Any:
+    """Create the SQS client from ``session`` (or a new default session).
+
+    Args:
+        poll_wait_seconds: The long-poll wait, used to size the read timeout.
+        session: The boto3 session to build from. Default: a new ``boto3.session.Session()``.
+
+    Returns:
+        A botocore SQS client.
+    """
+    session = session or boto3.session.Session()
+    return session.client("sqs", config=client_config(poll_wait_seconds))
