@@ -78,14 +78,22 @@ def make_queue(sqs: Any) -> Callable[..., str]:
         if fifo:
             attributes.update(FifoQueue="true", ContentBasedDeduplication="true")
         if dlq_after is not None:
-            dlq = sqs.create_queue(QueueName=f"{unique}-dlq{suffix}", Attributes=dict(
-                {"FifoQueue": "true"} if fifo else {}
-            ))["QueueUrl"]
+            dlq = sqs.create_queue(
+                QueueName=f"{unique}-dlq{suffix}",
+                Attributes=dict({"FifoQueue": "true"} if fifo else {}),
+            )["QueueUrl"]
             arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])
             attributes["RedrivePolicy"] = json.dumps(
-                {"deadLetterTargetArn": arn["Attributes"]["QueueArn"], "maxReceiveCount": dlq_after}
+                {
+                    "deadLetterTargetArn": arn["Attributes"]["QueueArn"],
+                    "maxReceiveCount": dlq_after,
+                }
             )
-        return str(sqs.create_queue(QueueName=unique + suffix, Attributes=attributes)["QueueUrl"])
+        return str(
+            sqs.create_queue(QueueName=unique + suffix, Attributes=attributes)[
+                "QueueUrl"
+            ]
+        )
 
     return make
 
@@ -94,7 +102,10 @@ def queue_counts(sqs: Any, url: str) -> tuple[int, int]:
     """(visible, in flight) messages of a queue."""
     attrs = sqs.get_queue_attributes(
         QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+        ],
     )["Attributes"]
     return int(attrs["ApproximateNumberOfMessages"]), int(
         attrs["ApproximateNumberOfMessagesNotVisible"]
@@ -123,7 +134,9 @@ def fast_worker(handler: Callable[..., Any], url: str, **kwargs: Any) -> Worker:
     return Worker(handler, url, **options)
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 20, what: str = "condition") -> None:
+def wait_for(
+    condition: Callable[[], bool], timeout: float = 20, what: str = "condition"
+) -> None:
     """Poll ``condition`` every 50 ms until true; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -190,7 +203,9 @@ class EcsAgent:
                 if not self.path.endswith("/task-protection/v1/state"):
                     answer: dict[str, Any] = {"error": {"Code": "NotFound"}}
                 elif agent.refuse:
-                    answer = {"failure": {"Reason": "TASK_NOT_VALID", "Arn": "arn:task"}}
+                    answer = {
+                        "failure": {"Reason": "TASK_NOT_VALID", "Arn": "arn:task"}
+                    }
                 else:
                     agent.protected = bool(body["ProtectionEnabled"])
                     answer = {"protection": {"ProtectionEnabled": agent.protected}}

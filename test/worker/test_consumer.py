@@ -62,7 +62,9 @@ def test_poison_message_goes_to_the_dlq_while_others_flow(
         if message.body == "poison":
             raise RuntimeError("cannot digest this one")
 
-    running = start(fast_worker(handle, url, concurrency=4, retry_backoff=ConstantBackoff(0)))
+    running = start(
+        fast_worker(handle, url, concurrency=4, retry_backoff=ConstantBackoff(0))
+    )
     wait_for(lambda: queue_counts(sqs, dlq)[0] == 1, what="poison message in the DLQ")
     wait_for(lambda: queue_counts(sqs, url) == (0, 0), what="main queue empty")
     running.stop()
@@ -199,7 +201,9 @@ def test_sqs_endpoint_down_then_back(sqs: Any, make_queue: Any, start: Any) -> N
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    client = boto3.client("sqs", endpoint_url=f"http://{host}:{port}", config=client_config(1))
+    client = boto3.client(
+        "sqs", endpoint_url=f"http://{host}:{port}", config=client_config(1)
+    )
     handled: list[str] = []
     worker = fast_worker(lambda m: handled.append(m.body), url, sqs_client=client)
     running = start(worker)
@@ -232,7 +236,9 @@ def test_sqs_endpoint_down_then_back(sqs: Any, make_queue: Any, start: Any) -> N
         ({"heartbeat_interval_seconds": 0}, "heartbeat_interval_seconds"),
     ],
 )
-def test_invalid_arguments_name_the_argument(kwargs: dict[str, Any], named: str) -> None:
+def test_invalid_arguments_name_the_argument(
+    kwargs: dict[str, Any], named: str
+) -> None:
     with pytest.raises(ValueError, match=named):
         Worker(print, "http://q", environ={}, **kwargs)
 

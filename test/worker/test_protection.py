@@ -1,0 +1,92 @@
+"""ECS task scale-in protection around work, against a stand-in for the ECS agent endpoint."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqs_scale_to_zero.worker import (
+    EcsAgentTaskProtection,
+    Message,
+    NoTaskProtection,
+    Worker,
+)
+
+from .conftest import EcsAgent, fast_worker, queue_counts, send, wait_for
+
+
+def test_protection_is_on_before_work_and_off_after(
+    sqs: Any, make_queue: Any, start: Any, ecs_agent: EcsAgent
+) -> None:
+    url = make_queue()
+    protected_while_handling: list[bool] = []
+
+    def handle(message: Message) -> None:
+        protected_while_handling.append(ecs_agent.protected)
+
+    worker = fast_worker(
+        handle, url, concurrency=2, environ={"ECS_AGENT_URI": ecs_agent.uri}
+    )
+    assert isinstance(worker.task_protection, EcsAgentTaskProtection)
+    running = start(worker)
+    time.sleep(1.5)  # an idle worker asks for nothing
+    assert ecs_agent.calls == []
+
+    send(sqs, url, [f"m{i}" for i in range(5)])
+    wait_for(lambda: worker.stats.succeeded == 5, what="5 messages handled")
+    wait_for(lambda: not ecs_agent.protected, what="protection released once idle")
+    running.stop()
+
+    assert protected_while_handling == [True] * 5
+    bodies = [body for _, body in ecs_agent.calls]
+    assert bodies[0] == {"ProtectionEnabled": True, "ExpiresInMinutes": 60}
+    assert bodies[-1] == {"ProtectionEnabled": False}
+
+
+def test_refused_protection_releases_the_messages_without_running_them(
+    sqs: Any, make_queue: Any, start: Any, ecs_agent: EcsAgent
+) -> None:
+    url = make_queue(visibility_timeout=60)
+    send(sqs, url, ["not now"])
+    ecs_agent.refuse = True
+    handled: list[str] = []
+    worker = fast_worker(
+        lambda m: handled.append(m.body), url, environ={"ECS_AGENT_URI": ecs_agent.uri}
+    )
+    running = start(worker)
+    wait_for(lambda: worker.stats.released >= 1, what="the message released")
+    running.stop()
+
+    assert handled == []
+    # Released with visibility 0: visible again at once, not after the 60-second timeout.
+    assert queue_counts(sqs, url) == (1, 0)
+
+
+def test_unreachable_agent_is_logged_and_retried_never_fatal(
+    sqs: Any, make_queue: Any, start: Any
+) -> None:
+    url = make_queue()
+    protection = EcsAgentTaskProtection(
+        "http://127.0.0.1:9", timeout_seconds=0.2, attempts=2
+    )
+    worker = fast_worker(lambda m: None, url, task_protection=protection)
+    running = start(worker)
+    send(sqs, url, ["x"])
+    wait_for(lambda: worker.stats.released >= 2, what="two refused attempts")
+    assert running.thread.is_alive()
+    running.stop()
+    assert worker.stats.succeeded == 0
+
+
+def test_off_ecs_or_disabled_protection_is_a_no_op() -> None:
+    off_ecs = Worker(print, "http://q", environ={})
+    disabled = Worker(
+        print,
+        "http://q",
+        environ={
+            "ECS_AGENT_URI": "http://agent",
+            "SCALE_TO_ZERO_TASK_PROTECTION": "disabled",
+        },
+    )
+    assert isinstance(off_ecs.task_protection, NoTaskProtection)
+    assert isinstance(disabled.task_protection, NoTaskProtection)
