@@ -72,6 +72,8 @@ class Worker:
         shutdown_grace_seconds: After a stop request, how long running handlers may go on
             before their messages are released. Default: ``$SCALE_TO_ZERO_SHUTDOWN_GRACE_SECONDS``,
             else ``25``.
+        batch_fill_seconds: When only some handlers are free, how long to wait for more to
+            finish so that the next receive asks for a fuller batch. Default: ``0.05``.
         retry_backoff: Visibility delay after a handler raises, by receive count. Default:
             ``ExponentialBackoff(initial_seconds=5, maximum_seconds=900, jitter=0.2)``.
         error_backoff: Pause after SQS errors or refused task protection, by consecutive
@@ -104,6 +106,7 @@ class Worker:
         visibility_timeout_seconds: int | None = None,
         heartbeat_interval_seconds: float | None = None,
         shutdown_grace_seconds: float | None = None,
+        batch_fill_seconds: float = 0.05,
         retry_backoff: BackoffPolicy | None = None,
         error_backoff: BackoffPolicy | None = None,
         shutdown_policy: ShutdownPolicy | None = None,
@@ -165,6 +168,11 @@ class Worker:
                 f"shutdown_grace_seconds must be >= 0 (got {shutdown_grace_seconds})"
             )
         self.shutdown_grace_seconds = float(shutdown_grace_seconds)
+        if batch_fill_seconds < 0:
+            raise ValueError(
+                f"batch_fill_seconds must be >= 0 (got {batch_fill_seconds})"
+            )
+        self.batch_fill_seconds = batch_fill_seconds
         self.poll_wait_seconds = int(
             min(poll_wait_seconds, self.shutdown_grace_seconds)
         )
@@ -281,10 +289,7 @@ class Worker:
                 )
                 self.stop()
                 break
-            with self._lock:
-                while self._active >= self.concurrency and not self._stop.is_set():
-                    self._changed.wait(timeout=1.0)
-                capacity = self.concurrency - self._active
+            capacity = self._wait_for_capacity()
             if self._stop.is_set():
                 break
             started = time.monotonic()
@@ -345,6 +350,22 @@ class Worker:
                 self._stop.wait(delay)
                 continue
             self._dispatch(jobs)
+
+    def _wait_for_capacity(self) -> int:
+        """Wait for a free handler, then briefly for a fuller batch; return the free slots."""
+        with self._lock:
+            while self._active >= self.concurrency and not self._stop.is_set():
+                self._changed.wait(timeout=1.0)
+            wanted = min(BATCH_SIZE, self.concurrency)
+            deadline = time.monotonic() + self.batch_fill_seconds
+            while (
+                0 < self.concurrency - self._active < wanted
+                and self._active > 0
+                and not self._stop.is_set()
+                and (left := deadline - time.monotonic()) > 0
+            ):
+                self._changed.wait(timeout=left)
+            return self.concurrency - self._active
 
     def _read_visibility_timeout(self) -> int:
         response = self._sqs.get_queue_attributes(
@@ -407,9 +428,7 @@ class Worker:
                 )
                 return
             job.state = JobState.FINISHING
-            self._active -= 1
             followers = self._next_in_group(job, failed=delay is not None)
-            self._changed.notify_all()
         logger.info("message %s", outcome, extra=fields)
         if delay is None:
             self.stats.add("succeeded")
@@ -421,6 +440,12 @@ class Worker:
             self._forget(job)
         if followers:
             self._give_back(followers, "an earlier message of its FIFO group failed")
+        # Only now does the slot count as free: shutdown waits for `_active == 0`, and by then
+        # the delete is queued (the deleter drains its queue before it stops) or the
+        # visibility change is made, so no finished message is left invisible.
+        with self._lock:
+            self._active -= 1
+            self._changed.notify_all()
 
     def _next_in_group(self, job: Job, *, failed: bool) -> list[Job]:
         """Start the next message of ``job``'s FIFO group; on failure return the rest instead.
@@ -502,6 +527,10 @@ class Worker:
                 len(unfinished),
             )
         self._give_back(unfinished, "grace period over")
+        with self._lock:  # handlers that finished just now are queuing their delete
+            settle = time.monotonic() + 5.0
+            while self._active > 0 and (left := settle - time.monotonic()) > 0:
+                self._changed.wait(timeout=left)
         for _ in range(self.concurrency):
             self._ready.put(None)
         deleter.close(timeout=max(2.0, deadline - time.monotonic()))
@@ -509,7 +538,7 @@ class Worker:
         self.task_protection.release()
         logger.info(
             "worker stopped",
-            extra={"stats": self.stats.as_dict(), **self.stats.as_dict()},
+            extra=self.stats.as_dict(),
         )
 
     def _install_signal_handlers(self) -> Callable[[], None]:
