@@ -246,3 +246,12 @@ def test_invalid_arguments_name_the_argument(
 def test_missing_queue_url_says_how_to_fix_it() -> None:
     with pytest.raises(ValueError, match=r"queue_url is required.*QUEUE_URL"):
         Worker(print, environ={})
+
+
+def test_a_worker_runs_once(sqs: Any, make_queue: Any) -> None:
+    worker = fast_worker(print, make_queue(), poll_wait_seconds=0)
+    stopper = threading.Timer(0.3, worker.stop)
+    stopper.start()
+    worker.run()
+    with pytest.raises(RuntimeError, match="create a new Worker"):
+        worker.run()

@@ -90,3 +90,24 @@ def test_off_ecs_or_disabled_protection_is_a_no_op() -> None:
     )
     assert isinstance(off_ecs.task_protection, NoTaskProtection)
     assert isinstance(disabled.task_protection, NoTaskProtection)
+
+
+def test_protection_is_renewed_while_a_long_job_runs(
+    sqs: Any, make_queue: Any, start: Any, ecs_agent: EcsAgent
+) -> None:
+    url = make_queue()
+    protection = EcsAgentTaskProtection(
+        ecs_agent.uri, expires_in_minutes=1, renew_after_seconds=0.3
+    )
+    worker = fast_worker(lambda m: time.sleep(1.6), url, task_protection=protection)
+    running = start(worker)
+    send(sqs, url, ["long"])
+    wait_for(lambda: worker.stats.succeeded == 1, what="the long job")
+    wait_for(lambda: not ecs_agent.protected, what="protection released once idle")
+    running.stop()
+
+    bodies = [body for _, body in ecs_agent.calls]
+    turned_on = [b for b in bodies if b["ProtectionEnabled"]]
+    assert len(turned_on) >= 4  # the first call and at least three renewals
+    assert all(b["ExpiresInMinutes"] == 1 for b in turned_on)
+    assert bodies[-1] == {"ProtectionEnabled": False}

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sqs_scale_to_zero.worker import environment
 from sqs_scale_to_zero.worker.consumer import Worker
 from sqs_scale_to_zero.worker.logs import configure_logging
 from sqs_scale_to_zero.worker.policies import (
@@ -57,8 +58,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--concurrency",
         type=int,
-        default=int(os.environ.get("WORKER_CONCURRENCY", "1")),
-        help="handlers at once (default: $WORKER_CONCURRENCY or 1)",
+        default=int(os.environ.get(environment.CONCURRENCY, "1")),
+        help=f"handlers at once (default: ${environment.CONCURRENCY} or 1)",
     )
     p.add_argument(
         "--poll-wait", type=float, default=20, help="long-poll seconds (default 20)"
@@ -83,7 +84,11 @@ def parser() -> argparse.ArgumentParser:
         help="exit after the queue has been empty this long (batch jobs)",
     )
     p.add_argument("--max-messages", type=int, help="exit after this many messages")
-    p.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
+    p.add_argument(
+        "--log-level",
+        default=os.environ.get(environment.LOG_LEVEL, "INFO"),
+        help=f"default: ${environment.LOG_LEVEL} or INFO",
+    )
     p.add_argument("--log-format", choices=["json", "text"], default="json")
     return p
 

@@ -190,6 +190,7 @@ class Worker:
         self._changed = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._stop_requested_at: float | None = None
+        self._ran = False
         self._jobs: dict[int, Job] = {}  # every held message, by id(job)
         self._active = 0  # QUEUED + RUNNING: what counts against `concurrency`
         self._idle_since = time.monotonic()
@@ -212,9 +213,16 @@ class Worker:
         """Consume until stopped; see the class docstring. Returns after a graceful shutdown.
 
         Raises:
+            RuntimeError: ``run()`` was called before on this ``Worker``; make a new one.
             botocore.exceptions.ClientError: The visibility timeout had to be read with
                 ``GetQueueAttributes`` and that failed (e.g. the queue does not exist).
         """
+        with self._lock:
+            if self._ran:
+                raise RuntimeError(
+                    "a Worker runs once: create a new Worker to run again"
+                )
+            self._ran = True
         restore = self._install_signal_handlers()
         try:
             visibility = (
@@ -230,7 +238,6 @@ class Worker:
                 extension_seconds=visibility,
                 interval_seconds=interval,
                 stats=self.stats,
-                on_tick=self._renew_protection,
             )
             deleter = Deleter(
                 self._sqs,
@@ -413,7 +420,7 @@ class Worker:
         except RetryLater as request:
             outcome, delay = "retry_later", request.delay_seconds
             logger.info("handler asked for a retry in %g s", delay, extra=fields)
-        except Exception:
+        except BaseException:
             outcome, delay = "failed", self.retry_backoff.delay(message.receive_count)
             logger.exception("handler failed", extra=fields)
         else:
@@ -495,12 +502,6 @@ class Worker:
         if mine:
             logger.info("releasing %d message(s): %s", len(mine), reason)
             release(self._sqs, self.queue_url, mine, self.stats)
-
-    def _renew_protection(self) -> None:
-        with self._lock:
-            busy = self._active > 0
-        if busy:
-            self.task_protection.renew_if_due()
 
     # -- shutdown -----------------------------------------------------------------------------
 

@@ -89,7 +89,6 @@ class Heartbeat:
         extension_seconds: The new visibility timeout of an extended message.
         interval_seconds: Time between checks.
         stats: Counters to update.
-        on_tick: Called after each check (the worker renews task protection there).
     """
 
     def __init__(
@@ -101,7 +100,6 @@ class Heartbeat:
         extension_seconds: int,
         interval_seconds: float,
         stats: WorkerStats,
-        on_tick: Callable[[], None] = lambda: None,
     ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
@@ -109,7 +107,6 @@ class Heartbeat:
         self.extension_seconds = extension_seconds
         self.interval_seconds = interval_seconds
         self._stats = stats
-        self._on_tick = on_tick
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name="sqs-heartbeat", daemon=True
@@ -129,7 +126,6 @@ class Heartbeat:
         while not self._stop.wait(self.interval_seconds):
             try:
                 self.beat()
-                self._on_tick()
             except Exception:  # a heartbeat must never die
                 logger.exception("heartbeat failed")
 
