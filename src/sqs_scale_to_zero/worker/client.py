@@ -56,3 +56,19 @@ def make_sqs_client(poll_wait_seconds: float, session: Any = None) -> Any:
     """
     session = session or boto3.session.Session()
     return session.client("sqs", config=client_config(poll_wait_seconds))
+
+
+def system_attributes_parameter(sqs: Any) -> str:
+    """The ``ReceiveMessage`` parameter that asks for system attributes, for this botocore.
+
+    ``MessageSystemAttributeNames`` replaced ``AttributeNames``; botocore releases from before
+    the change know only the old name, which SQS still accepts.
+    """
+    members = sqs.meta.service_model.operation_model(
+        "ReceiveMessage"
+    ).input_shape.members
+    return (
+        "MessageSystemAttributeNames"
+        if "MessageSystemAttributeNames" in members
+        else "AttributeNames"
+    )

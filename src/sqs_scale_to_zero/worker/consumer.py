@@ -14,7 +14,11 @@ from types import FrameType
 from typing import Any
 
 from sqs_scale_to_zero.worker import environment
-from sqs_scale_to_zero.worker.client import SQS_ERRORS, make_sqs_client
+from sqs_scale_to_zero.worker.client import (
+    SQS_ERRORS,
+    make_sqs_client,
+    system_attributes_parameter,
+)
 from sqs_scale_to_zero.worker.deletes import Deleter
 from sqs_scale_to_zero.worker.inflight import Job, JobState
 from sqs_scale_to_zero.worker.message import Message, RetryLater
@@ -184,6 +188,7 @@ class Worker:
         )
         self.is_fifo = self.queue_url.endswith(".fifo")
         self._sqs = sqs_client or make_sqs_client(self.poll_wait_seconds, session)
+        self._attributes_parameter = system_attributes_parameter(self._sqs)
         self.stats = WorkerStats()
 
         self._lock = threading.RLock()
@@ -223,6 +228,7 @@ class Worker:
                     "a Worker runs once: create a new Worker to run again"
                 )
             self._ran = True
+            self._idle_since = time.monotonic()
         restore = self._install_signal_handlers()
         try:
             visibility = (
@@ -305,8 +311,8 @@ class Worker:
                     QueueUrl=self.queue_url,
                     MaxNumberOfMessages=min(BATCH_SIZE, capacity),
                     WaitTimeSeconds=self.poll_wait_seconds,
-                    MessageSystemAttributeNames=["All"],
                     MessageAttributeNames=["All"],
+                    **{self._attributes_parameter: ["All"]},
                 )
             except SQS_ERRORS as error:
                 failures += 1

@@ -70,11 +70,17 @@ class Deleter:
         self._thread.join(timeout=1)
 
     def _run(self) -> None:
-        closing = False
-        while not closing:
-            item = self._queue.get()
-            if item is None:
+        closing = (
+            False  # after close(): finish what is queued (retries included), then end
+        )
+        while True:
+            try:
+                item = self._queue.get_nowait() if closing else self._queue.get()
+            except queue.Empty:
                 return
+            if item is None:
+                closing = True
+                continue
             batch = [item]
             while len(batch) < BATCH_SIZE:
                 try:
@@ -83,20 +89,9 @@ class Deleter:
                     break
                 if more is None:
                     closing = True
-                    break
-                batch.append(more)
+                else:
+                    batch.append(more)
             self._delete(batch)
-            if closing:
-                self._drain()
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if item is not None:
-                self._delete([item])
 
     def _delete(self, batch: list[tuple[Job, int]]) -> None:
         entries = [
