@@ -1,6 +1,7 @@
 """Worker throughput and import time, against moto's SQS-protocol server on 127.0.0.1.
 
-Run: ``.venv/bin/python benchmarks/worker_throughput.py [--messages 300] [--concurrency 10]``
+Run: ``.venv/bin/python benchmarks/worker_throughput.py [--messages 300] [--concurrency 10]
+[--handler-ms 0]``
 
 Measures, in the same run and against the same server:
 
@@ -67,7 +68,7 @@ def _wait_until_up(sqs: Any) -> None:
             time.sleep(0.2)
 
 
-def naive(sqs: Any, url: str, count: int) -> float:
+def naive(sqs: Any, url: str, count: int, handler_seconds: float = 0.0) -> float:
     """Receive one message, delete it, repeat; return messages/s."""
     done = 0
     began = time.perf_counter()
@@ -76,18 +77,21 @@ def naive(sqs: Any, url: str, count: int) -> float:
             QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1
         )
         for message in response.get("Messages", []):
+            time.sleep(handler_seconds)
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             done += 1
     return count / (time.perf_counter() - began)
 
 
-def ours(url: str, count: int, concurrency: int) -> float:
+def ours(url: str, count: int, concurrency: int, handler_seconds: float = 0.0) -> float:
     """Run ``Worker`` with a no-op handler until ``count`` messages are deleted; return msg/s."""
     from sqs_scale_to_zero.worker import Worker
 
-    worker = Worker(
-        lambda message: None, url, concurrency, poll_wait_seconds=1, environ={}
-    )
+    def handle(message: Any) -> None:
+        if handler_seconds:
+            time.sleep(handler_seconds)
+
+    worker = Worker(handle, url, concurrency, poll_wait_seconds=1, environ={})
     thread = threading.Thread(target=worker.run, daemon=True)
     began = time.perf_counter()
     thread.start()
@@ -120,6 +124,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument(
+        "--handler-ms",
+        type=float,
+        default=0.0,
+        help="time each handler sleeps, in ms (default 0: the no-op handler)",
+    )
     args = parser.parse_args()
 
     import logging
@@ -151,14 +161,16 @@ def main() -> int:
         ]
         _fill(sqs, naive_url, args.messages)
         _fill(sqs, ours_url, args.messages)
-        naive_rate = naive(sqs, naive_url, args.messages)
-        ours_rate = ours(ours_url, args.messages, args.concurrency)
+        pause = args.handler_ms / 1000
+        naive_rate = naive(sqs, naive_url, args.messages, pause)
+        ours_rate = ours(ours_url, args.messages, args.concurrency, pause)
     finally:
         server.terminate()
         server.wait()
 
     seconds, heavy = import_time()
-    print(f"messages: {args.messages}, no-op handler, moto server on 127.0.0.1")
+    handler = f"{args.handler_ms:g} ms handler" if args.handler_ms else "no-op handler"
+    print(f"messages: {args.messages}, {handler}, moto server on 127.0.0.1")
     print(f"naive receive-one/delete-one loop: {naive_rate:8.1f} msg/s")
     print(f"Worker (concurrency={args.concurrency}):          {ours_rate:8.1f} msg/s")
     print(f"ratio Worker / naive:              {ours_rate / naive_rate:8.2f}x")
