@@ -14,6 +14,8 @@ from sqs_scale_to_zero.worker import (
 
 from .conftest import EcsAgent, fast_worker, queue_counts, send, wait_for
 
+AWS_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders"
+
 
 def test_protection_is_on_before_work_and_off_after(
     sqs: Any, make_queue: Any, start: Any, ecs_agent: EcsAgent
@@ -79,10 +81,10 @@ def test_unreachable_agent_is_logged_and_retried_never_fatal(
 
 
 def test_off_ecs_or_disabled_protection_is_a_no_op() -> None:
-    off_ecs = Worker(print, "http://q", environ={})
+    off_ecs = Worker(print, AWS_QUEUE_URL, environ={})
     disabled = Worker(
         print,
-        "http://q",
+        AWS_QUEUE_URL,
         environ={
             "ECS_AGENT_URI": "http://agent",
             "SCALE_TO_ZERO_TASK_PROTECTION": "disabled",
@@ -111,3 +113,13 @@ def test_protection_is_renewed_while_a_long_job_runs(
     assert len(turned_on) >= 4  # the first call and at least three renewals
     assert all(b["ExpiresInMinutes"] == 1 for b in turned_on)
     assert bodies[-1] == {"ProtectionEnabled": False}
+
+
+def test_region_comes_from_an_aws_queue_url_when_none_is_configured(
+    monkeypatch: Any,
+) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    worker = Worker(print, AWS_QUEUE_URL, environ={})
+    assert worker._sqs.meta.region_name == "eu-west-1"

@@ -7,6 +7,7 @@ runs against AWS or a local SQS-compatible server.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
@@ -44,18 +45,28 @@ def client_config(poll_wait_seconds: float) -> Config:
     )
 
 
-def make_sqs_client(poll_wait_seconds: float, session: Any = None) -> Any:
+def make_sqs_client(
+    poll_wait_seconds: float, session: Any = None, queue_url: str = ""
+) -> Any:
     """Create the SQS client from ``session`` (or a new default session).
 
     Args:
         poll_wait_seconds: The long-poll wait, used to size the read timeout.
         session: The boto3 session to build from. Default: a new ``boto3.session.Session()``.
+        queue_url: When the session has no region configured, the region is taken from an
+            AWS queue URL (``https://sqs.<region>.amazonaws.com/...``). Default: ``""``.
 
     Returns:
         A botocore SQS client.
     """
     session = session or boto3.session.Session()
-    return session.client("sqs", config=client_config(poll_wait_seconds))
+    region = None
+    if session.region_name is None:
+        match = re.match(r"https://sqs\.([a-z0-9-]+)\.amazonaws\.com", queue_url)
+        region = match.group(1) if match else None
+    return session.client(
+        "sqs", region_name=region, config=client_config(poll_wait_seconds)
+    )
 
 
 def system_attributes_parameter(sqs: Any) -> str:

@@ -187,7 +187,9 @@ class Worker:
             task_protection if task_protection is not None else _default_protection(env)
         )
         self.is_fifo = self.queue_url.endswith(".fifo")
-        self._sqs = sqs_client or make_sqs_client(self.poll_wait_seconds, session)
+        self._sqs = sqs_client or make_sqs_client(
+            self.poll_wait_seconds, session, self.queue_url
+        )
         self._attributes_parameter = system_attributes_parameter(self._sqs)
         self.stats = WorkerStats()
 
