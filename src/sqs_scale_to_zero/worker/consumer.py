@@ -195,6 +195,9 @@ class Worker:
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
+        # Serializes visibility changes of held messages (heartbeat vs release/retry delay);
+        # always taken before `_lock`, never while holding it.
+        self._visibility_lock = threading.Lock()
         self._stop = threading.Event()
         self._stop_requested_at: float | None = None
         self._ran = False
@@ -246,6 +249,7 @@ class Worker:
                 extension_seconds=visibility,
                 interval_seconds=interval,
                 stats=self.stats,
+                lock=self._visibility_lock,
             )
             deleter = Deleter(
                 self._sqs,
@@ -451,8 +455,11 @@ class Worker:
         else:
             self.stats.add("retried" if outcome == "retry_later" else "failed")
             seconds = int(max(0, min(delay, job.remaining_cap(time.monotonic()))))
-            change_visibility(self._sqs, self.queue_url, [(job, seconds)], self.stats)
-            self._forget(job)
+            with self._visibility_lock:
+                change_visibility(
+                    self._sqs, self.queue_url, [(job, seconds)], self.stats
+                )
+                self._forget(job)
         if followers:
             self._give_back(followers, "an earlier message of its FIFO group failed")
         # Only now does the slot count as free: shutdown waits for `_active == 0`, and by then
@@ -496,6 +503,10 @@ class Worker:
 
     def _give_back(self, jobs: list[Job], reason: str) -> None:
         """Release ``jobs`` (visibility 0) and stop holding them."""
+        with self._visibility_lock:
+            self._release(jobs, reason)
+
+    def _release(self, jobs: list[Job], reason: str) -> None:
         with self._lock:
             mine = [
                 job for job in jobs if job.state in (JobState.QUEUED, JobState.RUNNING)

@@ -89,6 +89,9 @@ class Heartbeat:
         extension_seconds: The new visibility timeout of an extended message.
         interval_seconds: Time between checks.
         stats: Counters to update.
+        lock: Held while the heartbeat picks and extends messages; whoever else changes a
+            held message's visibility (release, retry delay) holds it too, so an extension
+            never overwrites a release. Default: a lock of its own.
     """
 
     def __init__(
@@ -100,6 +103,7 @@ class Heartbeat:
         extension_seconds: int,
         interval_seconds: float,
         stats: WorkerStats,
+        lock: threading.Lock | None = None,
     ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
@@ -107,6 +111,7 @@ class Heartbeat:
         self.extension_seconds = extension_seconds
         self.interval_seconds = interval_seconds
         self._stats = stats
+        self._lock = lock or threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name="sqs-heartbeat", daemon=True
@@ -131,6 +136,10 @@ class Heartbeat:
 
     def beat(self) -> None:
         """Extend every held message whose visibility ends within two intervals."""
+        with self._lock:
+            self._extend_due()
+
+    def _extend_due(self) -> None:
         now = time.monotonic()
         due: list[tuple[Job, int]] = []
         for job in self._held():
