@@ -9,12 +9,13 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from sqs_scale_to_zero.worker import ConstantBackoff, Message, RetryLater, Worker
 from sqs_scale_to_zero.worker.client import client_config
 
-from .conftest import fast_worker, queue_counts, send, wait_for
+from .conftest import Running, fast_worker, queue_counts, send, wait_for
 
 
 def test_many_messages_with_concurrency_are_all_processed_and_none_left(
@@ -255,3 +256,18 @@ def test_a_worker_runs_once(sqs: Any, make_queue: Any) -> None:
     worker.run()
     with pytest.raises(RuntimeError, match="create a new Worker"):
         worker.run()
+
+
+def test_unreachable_sqs_at_start_is_retried_not_a_crash() -> None:
+    unreachable = boto3.client(
+        "sqs",
+        endpoint_url="http://127.0.0.1:9",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
+    )
+    worker = fast_worker(
+        print, "http://127.0.0.1:9/123456789012/q", sqs_client=unreachable
+    )
+    running = Running(worker)
+    wait_for(lambda: worker.stats.sqs_errors >= 2, what="retried GetQueueAttributes")
+    assert running.thread.is_alive()
+    running.stop()  # returns cleanly, no exception

@@ -222,10 +222,12 @@ class Worker:
     def run(self) -> None:
         """Consume until stopped; see the class docstring. Returns after a graceful shutdown.
 
+        If the visibility timeout must be read with ``GetQueueAttributes`` and SQS fails, the
+        worker logs the error and retries with ``error_backoff`` until it succeeds or is
+        stopped: a misconfigured or unreachable queue never becomes a crash loop.
+
         Raises:
             RuntimeError: ``run()`` was called before on this ``Worker``; make a new one.
-            botocore.exceptions.ClientError: The visibility timeout had to be read with
-                ``GetQueueAttributes`` and that failed (e.g. the queue does not exist).
         """
         with self._lock:
             if self._ran:
@@ -239,6 +241,9 @@ class Worker:
             visibility = (
                 self.visibility_timeout_seconds or self._read_visibility_timeout()
             )
+            if visibility is None:  # stopped before SQS answered
+                logger.info("worker stopped", extra=self.stats.as_dict())
+                return
             interval = self.heartbeat_interval_seconds or min(
                 60.0, max(0.5, visibility / 4)
             )
@@ -386,11 +391,28 @@ class Worker:
                 self._changed.wait(timeout=left)
             return self.concurrency - self._active
 
-    def _read_visibility_timeout(self) -> int:
-        response = self._sqs.get_queue_attributes(
-            QueueUrl=self.queue_url, AttributeNames=["VisibilityTimeout"]
-        )
-        return int(response["Attributes"]["VisibilityTimeout"])
+    def _read_visibility_timeout(self) -> int | None:
+        """The queue's visibility timeout, retried until SQS answers; None if stopped first."""
+        failures = 0
+        while True:
+            try:
+                response = self._sqs.get_queue_attributes(
+                    QueueUrl=self.queue_url, AttributeNames=["VisibilityTimeout"]
+                )
+                return int(response["Attributes"]["VisibilityTimeout"])
+            except SQS_ERRORS as error:
+                failures += 1
+                self.stats.add("sqs_errors")
+                delay = self.error_backoff.delay(failures)
+                logger.error(
+                    "GetQueueAttributes failed (%d in a row), retrying in %.1f s: %s",
+                    failures,
+                    delay,
+                    error,
+                    extra={"consecutive_failures": failures},
+                )
+                if self._stop.wait(delay):
+                    return None
 
     def _dispatch(self, jobs: list[Job]) -> None:
         with self._lock:
