@@ -454,7 +454,7 @@ class Worker:
         except RetryLater as request:
             outcome, delay = "retry_later", request.delay_seconds
             logger.info("handler asked for a retry in %g s", delay, extra=fields)
-        except BaseException:
+        except BaseException:  # SystemExit too: it must not end a handler thread
             outcome, delay = "failed", self.retry_backoff.delay(message.receive_count)
             logger.exception("handler failed", extra=fields)
         else:
