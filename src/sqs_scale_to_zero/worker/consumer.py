@@ -327,16 +327,7 @@ class Worker:
                 )
             except SQS_ERRORS as error:
                 failures += 1
-                self.stats.add("sqs_errors")
-                delay = self.error_backoff.delay(failures)
-                logger.warning(
-                    "ReceiveMessage failed (%d in a row), retrying in %.1f s: %s",
-                    failures,
-                    delay,
-                    error,
-                    extra={"consecutive_failures": failures},
-                )
-                self._stop.wait(delay)
+                self._back_off("ReceiveMessage", failures, error, logging.WARNING)
                 continue
             failures = 0
             raw = response.get("Messages") or []
@@ -402,17 +393,25 @@ class Worker:
                 return int(response["Attributes"]["VisibilityTimeout"])
             except SQS_ERRORS as error:
                 failures += 1
-                self.stats.add("sqs_errors")
-                delay = self.error_backoff.delay(failures)
-                logger.error(
-                    "GetQueueAttributes failed (%d in a row), retrying in %.1f s: %s",
-                    failures,
-                    delay,
-                    error,
-                    extra={"consecutive_failures": failures},
-                )
-                if self._stop.wait(delay):
+                if self._back_off("GetQueueAttributes", failures, error, logging.ERROR):
                     return None
+
+    def _back_off(
+        self, operation: str, failures: int, error: Exception, level: int
+    ) -> bool:
+        """Count and log a failed SQS call, then wait ``error_backoff``; True if stopped."""
+        self.stats.add("sqs_errors")
+        delay = self.error_backoff.delay(failures)
+        logger.log(
+            level,
+            "%s failed (%d in a row), retrying in %.1f s: %s",
+            operation,
+            failures,
+            delay,
+            error,
+            extra={"consecutive_failures": failures},
+        )
+        return self._stop.wait(delay)
 
     def _dispatch(self, jobs: list[Job]) -> None:
         with self._lock:
