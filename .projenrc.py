@@ -10,7 +10,7 @@ import os
 os.environ.setdefault("PROJEN_DISABLE_POST", "true")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from projen import License  # noqa: E402
+from projen import License, TomlFile  # noqa: E402
 from projen.github import (  # noqa: E402
     ActionRefs,
     DownloadArtifactWith,
@@ -38,6 +38,8 @@ VERSION = "0.1.0"  # the only place the version is written; a release is a `v{VE
 REPOSITORY = "https://github.com/sqs-scale-to-zero/sqs-scale-to-zero"
 AWS_CDK_LIB = "aws-cdk-lib>=2.275.0,<3"  # floor = the oldest aws-cdk-lib the test suite runs against
 CONSTRUCTS = "constructs>=10.0.0,<11"
+BOTO3 = "boto3>=1.34"  # the worker runtime's only dependency
+WORKER_DIST = "sqs-scale-to-zero-worker"  # built from worker/, ships sqs_scale_to_zero/worker
 
 TEST_REQUIREMENTS = [
     "pytest>=8",
@@ -81,7 +83,9 @@ project = PythonProject(
         project=PyprojectTomlProject(
             name="sqs-scale-to-zero",
             requires_python=">=3.11",
-            dependencies=[AWS_CDK_LIB, CONSTRUCTS],
+            # The construct library depends on the worker distribution at the same version and
+            # does not ship `sqs_scale_to_zero/worker` itself (see the wheel exclude below).
+            dependencies=[AWS_CDK_LIB, CONSTRUCTS, f"{WORKER_DIST}=={VERSION}"],
             optional_dependencies={"test": TEST_REQUIREMENTS},
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},
             readme="README.md",
@@ -206,9 +210,56 @@ pyproject.add_override(
     },
 )
 
-# The wheel ships exactly the package directory, py.typed included (hatchling would find it by
-# name too; spelling it out keeps the wheel's contents obvious if a second distribution appears).
-pyproject.add_override("tool.hatch.build.targets.wheel", {"packages": ["src/sqs_scale_to_zero"]})
+# The wheel ships exactly the package directory, py.typed included, and leaves the worker
+# package to the worker distribution, so that the two wheels never own the same file.
+pyproject.add_override(
+    "tool.hatch.build.targets.wheel",
+    {"packages": ["src/sqs_scale_to_zero"], "exclude": ["src/sqs_scale_to_zero/worker"]},
+)
+
+# The second distribution: only the worker runtime, boto3 only (no aws-cdk-lib, jsii, Node).
+# Its sources stay in src/sqs_scale_to_zero/worker; worker/hatch_build.py copies them into the
+# sdist and wheel, and an editable install points at ../src like the main one does.
+TomlFile(
+    project,
+    "worker/pyproject.toml",
+    obj={
+        "project": {
+            "name": WORKER_DIST,
+            "version": VERSION,
+            "description": (
+                "Worker runtime of sqs-scale-to-zero: runs inside the container and hands each "
+                "SQS message to your code (boto3 only, no CDK)."
+            ),
+            "readme": "README.md",
+            "requires-python": ">=3.11",
+            "license": "Apache-2.0",
+            "authors": [
+                {"name": "sqs-scale-to-zero developers", "email": "maintainers@sqs-scale-to-zero.dev"}
+            ],
+            "dependencies": [BOTO3],
+            "urls": {"Homepage": REPOSITORY, "Repository": REPOSITORY},
+        },
+        "build-system": {"requires": ["hatchling>=1.25"], "build-backend": "hatchling.build"},
+        "tool": {
+            "hatch": {
+                "build": {
+                    "targets": {
+                        "wheel": {
+                            "bypass-selection": True,
+                            "dev-mode-dirs": ["../src"],
+                            "hooks": {"custom": {}},
+                        },
+                        "sdist": {
+                            "include": ["pyproject.toml", "README.md", "hatch_build.py"],
+                            "hooks": {"custom": {}},
+                        },
+                    }
+                }
+            }
+        },
+    },
+)
 
 # --- GitHub workflows ---------------------------------------------------------------------------
 # The suite is run exactly as the README's second command (and .ci/run) runs it.

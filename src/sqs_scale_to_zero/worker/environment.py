@@ -28,3 +28,12 @@ messages can still be released before ECS sends SIGKILL.
 
 ECS_AGENT_URI = "ECS_AGENT_URI"
 """Set by the ECS agent itself (not by the construct); the base of the task-protection endpoint."""
+
+CONCURRENCY = "SCALE_TO_ZERO_CONCURRENCY"
+"""Optional: handlers the worker CLI runs at once (default 1); ``--concurrency`` overrides it.
+
+Read by ``python -m sqs_scale_to_zero.worker`` only; ``Worker(concurrency=...)`` is explicit.
+"""
+
+LOG_LEVEL = "SCALE_TO_ZERO_LOG_LEVEL"
+"""Optional: the worker CLI's logging level (default ``INFO``); ``--log-level`` overrides it."""

@@ -1,0 +1,85 @@
+"""The one place where the SQS client's timeouts and retries are set.
+
+The client is built by boto3 from the standard AWS SDK configuration (region, credentials,
+``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_SQS``, ``AWS_MAX_ATTEMPTS`` ...), so the same code
+runs against AWS or a local SQS-compatible server.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+CONNECT_TIMEOUT_SECONDS = 5.0
+"""Seconds to wait for a TCP/TLS connection to SQS."""
+
+READ_TIMEOUT_MARGIN_SECONDS = 10.0
+"""Seconds the read timeout allows beyond the long-poll wait."""
+
+SDK_MAX_ATTEMPTS = 3
+"""Attempts botocore makes per call (standard retry mode) before the worker's own backoff."""
+
+SQS_ERRORS: tuple[type[Exception], ...] = (BotoCoreError, ClientError)
+"""What a failed SQS call raises: unreachable endpoint, timeout, throttling, access denied."""
+
+
+def client_config(poll_wait_seconds: float) -> Config:
+    """Return the botocore ``Config`` the worker uses for SQS.
+
+    Args:
+        poll_wait_seconds: The long-poll wait; the read timeout exceeds it by
+            ``READ_TIMEOUT_MARGIN_SECONDS`` so a long poll is never cut short.
+
+    Returns:
+        A ``Config`` with bounded connect/read timeouts and standard-mode retries.
+    """
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=poll_wait_seconds + READ_TIMEOUT_MARGIN_SECONDS,
+        retries={"mode": "standard", "max_attempts": SDK_MAX_ATTEMPTS},
+        max_pool_connections=50,
+    )
+
+
+def make_sqs_client(
+    poll_wait_seconds: float, session: Any = None, queue_url: str = ""
+) -> Any:
+    """Create the SQS client from ``session`` (or a new default session).
+
+    Args:
+        poll_wait_seconds: The long-poll wait, used to size the read timeout.
+        session: The boto3 session to build from. Default: a new ``boto3.session.Session()``.
+        queue_url: When the session has no region configured, the region is taken from an
+            AWS queue URL (``https://sqs.<region>.amazonaws.com/...``). Default: ``""``.
+
+    Returns:
+        A botocore SQS client.
+    """
+    session = session or boto3.session.Session()
+    region = None
+    if session.region_name is None:
+        match = re.match(r"https://sqs\.([a-z0-9-]+)\.amazonaws\.com", queue_url)
+        region = match.group(1) if match else None
+    return session.client(
+        "sqs", region_name=region, config=client_config(poll_wait_seconds)
+    )
+
+
+def system_attributes_parameter(sqs: Any) -> str:
+    """The ``ReceiveMessage`` parameter that asks for system attributes, for this botocore.
+
+    ``MessageSystemAttributeNames`` replaced ``AttributeNames``; botocore releases from before
+    the change know only the old name, which SQS still accepts.
+    """
+    members = sqs.meta.service_model.operation_model(
+        "ReceiveMessage"
+    ).input_shape.members
+    return (
+        "MessageSystemAttributeNames"
+        if "MessageSystemAttributeNames" in members
+        else "AttributeNames"
+    )

@@ -1,0 +1,143 @@
+"""Deleting finished messages, batched when several finish at about the same time."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqs_scale_to_zero.worker.client import SQS_ERRORS
+from sqs_scale_to_zero.worker.inflight import Job
+from sqs_scale_to_zero.worker.policies import BackoffPolicy
+from sqs_scale_to_zero.worker.stats import WorkerStats
+from sqs_scale_to_zero.worker.visibility import BATCH_SIZE
+
+logger = logging.getLogger("sqs_scale_to_zero.worker.deletes")
+
+MAX_ATTEMPTS = 5
+"""Delete calls per message before giving up (it is then redelivered: at-least-once)."""
+
+
+class Deleter:
+    """A thread that deletes finished messages, up to 10 per ``DeleteMessageBatch``.
+
+    It never waits to fill a batch: it takes whatever has finished by the time it is free,
+    so a lone message is deleted at once and a burst shares calls.
+
+    Args:
+        sqs: The SQS client.
+        queue_url: The queue.
+        stats: Counters to update.
+        backoff: Delay between attempts after a failed call.
+        on_done: Called with each job once it is deleted or given up on.
+    """
+
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        *,
+        stats: WorkerStats,
+        backoff: BackoffPolicy,
+        on_done: Callable[[Job], None],
+    ) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._stats = stats
+        self._backoff = backoff
+        self._on_done = on_done
+        self._queue: queue.Queue[tuple[Job, int] | None] = queue.Queue()
+        self._give_up = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="sqs-deleter", daemon=True
+        )
+
+    def start(self) -> None:
+        """Start the thread."""
+        self._thread.start()
+
+    def delete(self, job: Job) -> None:
+        """Queue ``job`` for deletion."""
+        self._queue.put((job, 1))
+
+    def close(self, timeout: float) -> None:
+        """Delete what is queued, then stop; after ``timeout`` seconds stop retrying."""
+        self._queue.put(None)
+        self._thread.join(timeout=timeout)
+        self._give_up.set()
+        self._thread.join(timeout=1)
+
+    def _run(self) -> None:
+        closing = (
+            False  # after close(): finish what is queued (retries included), then end
+        )
+        while True:
+            try:
+                item = self._queue.get_nowait() if closing else self._queue.get()
+            except queue.Empty:
+                return
+            if item is None:
+                closing = True
+                continue
+            batch = [item]
+            while len(batch) < BATCH_SIZE:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    closing = True
+                else:
+                    batch.append(more)
+            self._delete(batch)
+
+    def _delete(self, batch: list[tuple[Job, int]]) -> None:
+        entries = [
+            {"Id": str(index), "ReceiptHandle": job.message.receipt_handle}
+            for index, (job, _) in enumerate(batch)
+        ]
+        retry: list[tuple[Job, int]] = []
+        try:
+            response = self._sqs.delete_message_batch(
+                QueueUrl=self._queue_url, Entries=entries
+            )
+        except SQS_ERRORS as error:
+            self._stats.add("sqs_errors")
+            logger.warning("DeleteMessageBatch failed: %s", error)
+            retry = batch
+        else:
+            failed_ids = set()
+            for entry in response.get("Failed", []):
+                failed_ids.add(int(entry["Id"]))
+                job, attempt = batch[int(entry["Id"])]
+                logger.warning(
+                    "delete refused for %s: %s",
+                    job.message.message_id,
+                    entry.get("Message") or entry.get("Code"),
+                    extra={"message_id": job.message.message_id},
+                )
+                if not entry.get("SenderFault"):
+                    retry.append((job, attempt))
+                else:
+                    self._on_done(job)
+            for index, (job, _) in enumerate(batch):
+                if index not in failed_ids:
+                    self._stats.add("deleted")
+                    self._on_done(job)
+        if not retry:
+            return
+        attempt = max(a for _, a in retry)
+        if attempt >= MAX_ATTEMPTS or self._give_up.is_set():
+            for job, _ in retry:
+                logger.error(
+                    "gave up deleting %s; it will be delivered again",
+                    job.message.message_id,
+                    extra={"message_id": job.message.message_id},
+                )
+                self._on_done(job)
+            return
+        self._give_up.wait(self._backoff.delay(attempt))
+        for job, a in retry:
+            self._queue.put((job, a + 1))

@@ -1,0 +1,100 @@
+"""The message a handler receives, and the exception a handler raises to ask for a retry delay."""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Message:
+    """One SQS message, as handed to your handler.
+
+    Attributes:
+        body: The message body, exactly as sent.
+        message_id: The SQS message id (stable across redeliveries).
+        receipt_handle: The handle of this delivery; the worker uses it to delete, extend or
+            release the message. Handlers rarely need it.
+        receive_count: How many times SQS has delivered this message, this delivery included
+            (``ApproximateReceiveCount``); 1 on the first delivery.
+        attributes: The SQS system attributes (``SentTimestamp``, ``MessageGroupId`` ...).
+        message_attributes: The sender's message attributes, as returned by ``ReceiveMessage``
+            (``{"name": {"DataType": "String", "StringValue": "..."}}``).
+        group_id: The ``MessageGroupId`` on a FIFO queue, else ``None``.
+    """
+
+    body: str
+    message_id: str
+    receipt_handle: str
+    receive_count: int = 1
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    message_attributes: Mapping[str, Any] = field(default_factory=dict)
+    group_id: str | None = None
+
+    def json(self) -> Any:
+        """Parse the body as JSON.
+
+        Returns:
+            The decoded JSON value.
+
+        Raises:
+            json.JSONDecodeError: The body is not valid JSON.
+        """
+        return _json.loads(self.body)
+
+    @classmethod
+    def from_sqs(cls, raw: Mapping[str, Any]) -> Message:
+        """Build a ``Message`` from one entry of a ``ReceiveMessage`` response.
+
+        Args:
+            raw: One element of the response's ``Messages`` list.
+
+        Returns:
+            The message.
+        """
+        attributes: dict[str, str] = dict(raw.get("Attributes") or {})
+        return cls(
+            body=raw.get("Body", ""),
+            message_id=raw["MessageId"],
+            receipt_handle=raw["ReceiptHandle"],
+            receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+            attributes=attributes,
+            message_attributes=dict(raw.get("MessageAttributes") or {}),
+            group_id=attributes.get("MessageGroupId"),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Message(message_id={self.message_id!r}, receive_count={self.receive_count}, "
+            f"group_id={self.group_id!r}, body={self.body[:40]!r})"
+        )
+
+
+class RetryLater(Exception):
+    """Raise from a handler to leave the message for a retry after a delay of your choice.
+
+    The worker sets the message's visibility to ``delay_seconds`` instead of the backoff
+    policy's delay. SQS still counts the delivery, so ``max_receive_count`` deliveries in all
+    move the message to the dead-letter queue.
+
+    Args:
+        delay_seconds: Seconds until the message may be delivered again, 0 to 43200.
+        reason: Free text for the log. Default: ``""``.
+
+    Raises:
+        ValueError: ``delay_seconds`` is outside 0..43200.
+    """
+
+    def __init__(self, delay_seconds: float, reason: str = "") -> None:
+        if not 0 <= delay_seconds <= 43200:
+            raise ValueError(
+                f"delay_seconds must be between 0 and 43200 (got {delay_seconds}): "
+                "SQS caps a message's visibility at 12 hours"
+            )
+        self.delay_seconds = delay_seconds
+        self.reason = reason
+        super().__init__(
+            f"retry in {delay_seconds:g} s" + (f": {reason}" if reason else "")
+        )

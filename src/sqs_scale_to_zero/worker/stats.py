@@ -1,0 +1,52 @@
+"""Counters the worker keeps and logs as a summary when ``run()`` returns."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, fields
+
+
+@dataclass
+class WorkerStats:
+    """Thread-safe counters of one ``Worker``.
+
+    Attributes:
+        received: Messages received from SQS.
+        succeeded: Handlers that returned; their messages were deleted (or queued for it).
+        failed: Handlers that raised; their messages were left for a retry with backoff.
+        retried: Handlers that raised ``RetryLater``; their messages got the requested delay.
+        released: Messages handed back with visibility 0 without finishing (shutdown, no
+            task protection, FIFO group after a failure).
+        deleted: Messages deleted.
+        extended: Visibility extensions made by the heartbeat.
+        sqs_errors: SQS calls that failed after the SDK's own retries.
+    """
+
+    received: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    retried: int = 0
+    released: int = 0
+    deleted: int = 0
+    extended: int = 0
+    sqs_errors: int = 0
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, repr=False, compare=False
+    )
+
+    def add(self, name: str, amount: int = 1) -> None:
+        """Add ``amount`` to the counter ``name``."""
+        with self._lock:
+            setattr(self, name, getattr(self, name) + amount)
+
+    @property
+    def processed(self) -> int:
+        """Messages whose handler finished, whatever the outcome."""
+        return self.succeeded + self.failed + self.retried
+
+    def as_dict(self) -> dict[str, int]:
+        """Return the counters as a plain dict."""
+        with self._lock:
+            return {
+                f.name: getattr(self, f.name) for f in fields(self) if f.name != "_lock"
+            }

@@ -1,0 +1,234 @@
+"""Fixtures for the worker tests: a real SQS-protocol server (moto, server mode) on 127.0.0.1.
+
+The only hand-written double is ``EcsAgent``, a stand-in for the ECS agent's task-protection
+endpoint. Everything else talks the real SQS protocol over HTTP through boto3.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from sqs_scale_to_zero.worker import ExponentialBackoff, Worker
+
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "packaging: builds the wheels and installs them into fresh venvs (slow, needs pip's cache)",
+    )
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """Start moto's SQS-protocol server once for the session; yield its URL."""
+    saved = {name: os.environ.get(name) for name in [*AWS_ENV, "AWS_ENDPOINT_URL_SQS"]}
+    os.environ.update(AWS_ENV)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
+    yield endpoint
+    server.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def sqs(moto_endpoint: str) -> Any:
+    """A plain boto3 SQS client for arranging and asserting (the worker makes its own)."""
+    return boto3.client("sqs", endpoint_url=moto_endpoint)
+
+
+@pytest.fixture
+def make_queue(sqs: Any) -> Callable[..., str]:
+    """Create a uniquely named queue; return its URL."""
+
+    def make(
+        *,
+        visibility_timeout: int = 4,
+        fifo: bool = False,
+        dlq_after: int | None = None,
+        name: str = "q",
+    ) -> str:
+        suffix = ".fifo" if fifo else ""
+        unique = f"{name}-{uuid.uuid4().hex[:10]}"
+        attributes = {"VisibilityTimeout": str(visibility_timeout)}
+        if fifo:
+            attributes.update(FifoQueue="true", ContentBasedDeduplication="true")
+        if dlq_after is not None:
+            dlq = sqs.create_queue(
+                QueueName=f"{unique}-dlq{suffix}",
+                Attributes=dict({"FifoQueue": "true"} if fifo else {}),
+            )["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])
+            attributes["RedrivePolicy"] = json.dumps(
+                {
+                    "deadLetterTargetArn": arn["Attributes"]["QueueArn"],
+                    "maxReceiveCount": dlq_after,
+                }
+            )
+        return str(
+            sqs.create_queue(QueueName=unique + suffix, Attributes=attributes)[
+                "QueueUrl"
+            ]
+        )
+
+    return make
+
+
+def queue_counts(sqs: Any, url: str) -> tuple[int, int]:
+    """(visible, in flight) messages of a queue."""
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+        ],
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]), int(
+        attrs["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def send(sqs: Any, url: str, bodies: list[str], **kwargs: Any) -> None:
+    """Send ``bodies`` in batches of 10."""
+    for start in range(0, len(bodies), 10):
+        entries = [
+            {"Id": str(i), "MessageBody": body, **kwargs}
+            for i, body in enumerate(bodies[start : start + 10])
+        ]
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+
+
+def fast_worker(handler: Callable[..., Any], url: str, **kwargs: Any) -> Worker:
+    """A ``Worker`` with test-sized timings: 1-second polls, short backoffs, no env defaults."""
+    options: dict[str, Any] = {
+        "poll_wait_seconds": 1,
+        "shutdown_grace_seconds": 3,
+        "error_backoff": ExponentialBackoff(0.1, 0.5),
+        "environ": {},
+    }
+    options.update(kwargs)
+    return Worker(handler, url, **options)
+
+
+def wait_for(
+    condition: Callable[[], bool], timeout: float = 20, what: str = "condition"
+) -> None:
+    """Poll ``condition`` every 50 ms until true; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+class Running:
+    """A worker running on a background thread."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.worker.run()
+        except BaseException as error:  # noqa: BLE001 - re-raised by stop()
+            self.error = error
+
+    def stop(self, timeout: float = 15) -> None:
+        self.worker.stop()
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "run() did not return after stop()"
+        if self.error is not None:
+            raise self.error
+
+
+@pytest.fixture
+def start() -> Iterator[Callable[[Worker], Running]]:
+    """Run workers on background threads; stop them all at the end of the test."""
+    running: list[Running] = []
+
+    def start_worker(worker: Worker) -> Running:
+        running.append(Running(worker))
+        return running[-1]
+
+    yield start_worker
+    for item in running:
+        if item.thread.is_alive():
+            item.stop()
+
+
+class EcsAgent:
+    """Stand-in for the ECS agent's ``PUT /task-protection/v1/state`` endpoint.
+
+    Records each request body with its time, and answers like the agent: a ``protection``
+    object, or a ``failure`` when ``refuse`` is set.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, dict[str, Any]]] = []
+        self.refuse = False
+        self.protected = False
+        agent = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                agent.calls.append((time.monotonic(), body))
+                if not self.path.endswith("/task-protection/v1/state"):
+                    answer: dict[str, Any] = {"error": {"Code": "NotFound"}}
+                elif agent.refuse:
+                    answer = {
+                        "failure": {"Reason": "TASK_NOT_VALID", "Arn": "arn:task"}
+                    }
+                else:
+                    agent.protected = bool(body["ProtectionEnabled"])
+                    answer = {"protection": {"ProtectionEnabled": agent.protected}}
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.uri = f"http://127.0.0.1:{self.server.server_address[1]}/api/task-id"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def ecs_agent() -> Iterator[EcsAgent]:
+    agent = EcsAgent()
+    yield agent
+    agent.close()

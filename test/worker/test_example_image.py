@@ -1,0 +1,84 @@
+"""examples/worker_image: a Dockerfile that stays correct, and an app that really works.
+
+No Docker engine here: the Dockerfile is checked as text, and the app runs under the real
+``Worker`` against the moto server.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .conftest import fast_worker, queue_counts, send, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+IMAGE = ROOT / "examples" / "worker_image"
+
+
+def test_dockerfile_installs_the_worker_distribution_at_the_project_version() -> None:
+    dockerfile = (IMAGE / "Dockerfile").read_text()
+    version = tomllib.loads((ROOT / "worker" / "pyproject.toml").read_text())[
+        "project"
+    ]["version"]
+
+    assert f"ARG WORKER_VERSION={version}\n" in dockerfile
+    assert '"sqs-scale-to-zero-worker==${WORKER_VERSION}"' in dockerfile
+    instructions = "\n".join(
+        line for line in dockerfile.splitlines() if not line.lstrip().startswith("#")
+    )
+    assert not re.search(
+        r"aws-cdk|jsii|\bnode\b|\bnpm\b|apt-get", instructions, re.IGNORECASE
+    )
+
+
+def test_dockerfile_runs_the_cli_as_a_non_root_user_in_exec_form() -> None:
+    dockerfile = (IMAGE / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.\d+-slim$", dockerfile, re.MULTILINE)
+    user = re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)
+    assert user and user[-1] not in {"root", "0"}
+    assert dockerfile.rstrip().endswith(
+        'CMD ["python", "-m", "sqs_scale_to_zero.worker", "app:handle"]'
+    )
+
+
+def test_image_directory_is_small_and_self_contained() -> None:
+    files = sorted(
+        str(p.relative_to(IMAGE))
+        for p in IMAGE.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+    assert {"Dockerfile", "app.py", ".dockerignore", "wheels/.gitkeep"} <= set(files)
+    assert sum((IMAGE / f).stat().st_size for f in files) < 64 * 1024
+
+
+def test_example_app_runs_under_the_real_worker(
+    sqs: Any, make_queue: Any, start: Any
+) -> None:
+    spec = importlib.util.spec_from_file_location("worker_image_app", IMAGE / "app.py")
+    assert spec and spec.loader
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    url = make_queue(visibility_timeout=60)
+    send(
+        sqs,
+        url,
+        [
+            json.dumps({"order_id": 1}),
+            json.dumps({"order_id": 2, "downstream": "busy"}),
+        ],
+    )
+
+    worker = fast_worker(app.handle, url, concurrency=2)
+    running = start(worker)
+    wait_for(lambda: worker.stats.processed == 2, what="both orders handled")
+    running.stop()
+
+    assert (worker.stats.succeeded, worker.stats.retried) == (1, 1)
+    assert queue_counts(sqs, url) == (
+        0,
+        1,
+    )  # the busy one waits out its 30-second retry delay
