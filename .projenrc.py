@@ -41,11 +41,49 @@ CONSTRUCTS = "constructs>=10.0.0,<11"
 BOTO3 = "boto3>=1.34"  # the worker runtime's only dependency
 WORKER_DIST = "sqs-scale-to-zero-worker"  # built from worker/, ships sqs_scale_to_zero/worker
 
+KEYWORDS = [
+    "aws",
+    "aws-cdk",
+    "cdk",
+    "construct",
+    "sqs",
+    "ecs",
+    "fargate",
+    "autoscaling",
+    "scale-to-zero",
+    "queue-worker",
+]
+
+CLASSIFIERS = [
+    "Development Status :: 3 - Alpha",
+    "Framework :: AWS CDK",
+    "Framework :: AWS CDK :: 2",
+    "Intended Audience :: Developers",
+    "Intended Audience :: System Administrators",
+    "Operating System :: OS Independent",
+    "Programming Language :: Python :: 3",
+    "Programming Language :: Python :: 3 :: Only",
+    "Programming Language :: Python :: 3.11",
+    "Programming Language :: Python :: 3.12",
+    "Programming Language :: Python :: 3.13",
+    "Topic :: Software Development :: Libraries",
+    "Topic :: System :: Distributed Computing",
+    "Typing :: Typed",
+]
+
+URLS = {
+    "Homepage": REPOSITORY,
+    "Repository": REPOSITORY,
+    "Documentation": f"{REPOSITORY}/blob/main/API.md",
+    "Issues": f"{REPOSITORY}/issues",
+    "Changelog": f"{REPOSITORY}/blob/main/CHANGELOG.md",
+}
+
 TEST_REQUIREMENTS = [
     "pytest>=8",
     "pytest-xdist>=3.5",
     "moto[server]>=5.0",
-    "boto3>=1.34",
+    BOTO3,
     "cdk-nag>=3.0,<4",
     "cfn-lint>=1.0",
     "mypy>=1.10",
@@ -89,43 +127,11 @@ project = PythonProject(
             optional_dependencies={"test": TEST_REQUIREMENTS},
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},
             readme="README.md",
-            keywords=[
-                "aws",
-                "aws-cdk",
-                "cdk",
-                "construct",
-                "sqs",
-                "ecs",
-                "fargate",
-                "autoscaling",
-                "scale-to-zero",
-                "queue-worker",
-            ],
+            keywords=KEYWORDS,
             # No `License ::` classifier: `license` above is a PEP 639 SPDX expression, which
             # supersedes those classifiers, and PyPI rejects uploads that carry both.
-            classifiers=[
-                "Development Status :: 3 - Alpha",
-                "Framework :: AWS CDK",
-                "Framework :: AWS CDK :: 2",
-                "Intended Audience :: Developers",
-                "Intended Audience :: System Administrators",
-                "Operating System :: OS Independent",
-                "Programming Language :: Python :: 3",
-                "Programming Language :: Python :: 3 :: Only",
-                "Programming Language :: Python :: 3.11",
-                "Programming Language :: Python :: 3.12",
-                "Programming Language :: Python :: 3.13",
-                "Topic :: Software Development :: Libraries",
-                "Topic :: System :: Distributed Computing",
-                "Typing :: Typed",
-            ],
-            urls={
-                "Homepage": REPOSITORY,
-                "Repository": REPOSITORY,
-                "Documentation": f"{REPOSITORY}/blob/main/API.md",
-                "Issues": f"{REPOSITORY}/issues",
-                "Changelog": f"{REPOSITORY}/blob/main/CHANGELOG.md",
-            },
+            classifiers=CLASSIFIERS,
+            urls=URLS,
         ),
         uv=UvConfiguration(python_downloads=PythonDownloads.NEVER),
     ),
@@ -238,7 +244,9 @@ TomlFile(
                 {"name": "sqs-scale-to-zero developers", "email": "maintainers@sqs-scale-to-zero.dev"}
             ],
             "dependencies": [BOTO3],
-            "urls": {"Homepage": REPOSITORY, "Repository": REPOSITORY},
+            "keywords": KEYWORDS,
+            "classifiers": CLASSIFIERS,
+            "urls": URLS,
         },
         "build-system": {"requires": ["hatchling>=1.25"], "build-backend": "hatchling.build"},
         "tool": {
@@ -264,7 +272,7 @@ TomlFile(
 # --- GitHub workflows ---------------------------------------------------------------------------
 # The suite is run exactly as the README's second command (and .ci/run) runs it.
 README_TEST_COMMAND = (
-    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest"
+    "python3 -m venv .venv && .venv/bin/pip install -q -e ./worker -e '.[test]' && .venv/bin/python -m pytest"
 )
 PYTHON_VERSION = "3.11"
 NODE_VERSION = "20"
@@ -332,7 +340,10 @@ release.add_jobs(
                     name="Install build and twine",
                     run="python -m pip install --upgrade build twine",
                 ),
-                JobStep(name="Build sdist and wheel", run=f"python -m build --outdir {DIST}/"),
+                JobStep(
+                    name="Build both distributions (the worker first: the construct needs it)",
+                    run=f"python -m build --outdir {DIST}/ worker && python -m build --outdir {DIST}/",
+                ),
                 JobStep(name="Check the distributions", run=f"twine check --strict {DIST}/*"),
                 WorkflowSteps.upload_artifact(with_=UploadArtifactWith(name=DIST, path=f"{DIST}/")),
             ],

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -242,3 +245,42 @@ def backlog_signal_service() -> Synthesized:
             stack, "Worker", image=TEST_IMAGE, backlog_signal=True
         )
     )
+
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+DISTRIBUTION_PROJECTS = {
+    "sqs-scale-to-zero-worker": REPOSITORY / "worker",
+    "sqs-scale-to-zero": REPOSITORY,
+}
+"""Each distribution this repository builds, by name, and its project directory."""
+
+
+@dataclass(frozen=True)
+class BuiltDistribution:
+    """An sdist and the wheel ``python -m build`` made from it."""
+
+    name: str
+    project_dir: Path
+    wheel: Path
+    sdist: Path
+
+
+@pytest.fixture(scope="session")
+def built_distributions(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, BuiltDistribution]:
+    """Both distributions built once per session (sdist, then the wheel built from it)."""
+    built = {}
+    for name, project_dir in DISTRIBUTION_PROJECTS.items():
+        outdir = tmp_path_factory.mktemp("dist")
+        result = subprocess.run(
+            [sys.executable, "-m", "build", "--outdir", str(outdir), str(project_dir)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, f"python -m build failed:\n{result.stdout}\n{result.stderr}"
+        (wheel,) = outdir.glob("*.whl")
+        (sdist,) = outdir.glob("*.tar.gz")
+        built[name] = BuiltDistribution(name, project_dir, wheel, sdist)
+    return built

@@ -5,8 +5,8 @@ Marked ``packaging``: the build takes a few seconds locally and up to ~20 s with
 (``python -m build`` installs the build backend into an isolated environment). Skip it with
 ``-m "not packaging"``.
 
-To check a second distribution (for example, if the worker is split into its own package), add
-a ``Distribution`` to ``DISTRIBUTIONS``.
+Both distributions are checked: the construct library and the worker runtime. The builds come
+from the session fixture ``built_distributions``, shared with ``test/worker/test_distributions.py``.
 """
 
 from __future__ import annotations
@@ -23,33 +23,27 @@ from pathlib import Path
 
 import pytest
 
+from test.conftest import BuiltDistribution
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.packaging
 
 
-@dataclass(frozen=True)
-class Distribution:
-    """One distribution built from one project directory."""
-
-    name: str
-    project_dir: Path
-    wheel_files: tuple[str, ...]
-    """Paths that must be in the wheel; the sdist must have each of them under ``src/``."""
-
-
-DISTRIBUTIONS = [
-    Distribution(
-        name="sqs-scale-to-zero",
-        project_dir=ROOT,
-        wheel_files=(
-            "sqs_scale_to_zero/__init__.py",
-            "sqs_scale_to_zero/py.typed",
-            "sqs_scale_to_zero/worker/environment.py",
-        ),
+WHEEL_FILES = {
+    "sqs-scale-to-zero": (
+        "sqs_scale_to_zero/__init__.py",
+        "sqs_scale_to_zero/py.typed",
+        "sqs_scale_to_zero/service.py",
     ),
-]
+    "sqs-scale-to-zero-worker": (
+        "sqs_scale_to_zero/worker/__init__.py",
+        "sqs_scale_to_zero/worker/py.typed",
+        "sqs_scale_to_zero/worker/environment.py",
+    ),
+}
+"""Paths that must be in each wheel; each sdist must have them under ``src/``."""
 
 REQUIRED_CLASSIFIERS = {
     "Framework :: AWS CDK",
@@ -64,27 +58,26 @@ REQUIRED_URLS = {"Homepage", "Repository", "Issues", "Changelog"}
 
 @dataclass(frozen=True)
 class Built:
-    distribution: Distribution
+    name: str
+    wheel_files: tuple[str, ...]
     project: dict[str, object]
     wheel: Path
     sdist: Path
 
 
-@pytest.fixture(scope="module", params=DISTRIBUTIONS, ids=lambda d: d.name)
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Built:
-    distribution: Distribution = request.param
-    outdir = tmp_path_factory.mktemp("dist")
-    result = subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(outdir), str(distribution.project_dir)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"python -m build failed:\n{result.stdout}\n{result.stderr}"
+@pytest.fixture(params=sorted(WHEEL_FILES))
+def built(
+    request: pytest.FixtureRequest, built_distributions: dict[str, BuiltDistribution]
+) -> Built:
+    distribution = built_distributions[request.param]
     pyproject = tomllib.loads((distribution.project_dir / "pyproject.toml").read_text())
-    (wheel,) = outdir.glob("*.whl")
-    (sdist,) = outdir.glob("*.tar.gz")
-    return Built(distribution, project=pyproject["project"], wheel=wheel, sdist=sdist)
+    return Built(
+        name=distribution.name,
+        wheel_files=WHEEL_FILES[distribution.name],
+        project=pyproject["project"],
+        wheel=distribution.wheel,
+        sdist=distribution.sdist,
+    )
 
 
 def _wheel_metadata(wheel: Path) -> email.message.Message:
@@ -106,7 +99,7 @@ def test_twine_check_strict_passes(built: Built) -> None:
 def test_wheel_ships_the_package_with_py_typed(built: Built) -> None:
     with zipfile.ZipFile(built.wheel) as archive:
         names = set(archive.namelist())
-    missing = [path for path in built.distribution.wheel_files if path not in names]
+    missing = [path for path in built.wheel_files if path not in names]
     assert not missing, f"wheel lacks {missing}"
     stray = sorted(n for n in names if n.split("/")[0] in {"test", "tests", "benchmarks", "src"})
     assert not stray, f"wheel ships files outside the package: {stray}"
@@ -115,14 +108,14 @@ def test_wheel_ships_the_package_with_py_typed(built: Built) -> None:
 def test_sdist_ships_py_typed_and_the_changelog(built: Built) -> None:
     with tarfile.open(built.sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    expected = {f"src/{path}" for path in built.distribution.wheel_files}
+    expected = {f"src/{path}" for path in built.wheel_files}
     missing = (expected | {"README.md", "LICENSE", "CHANGELOG.md"}) - names
     assert not missing, f"sdist lacks {sorted(missing)}"
 
 
 def test_metadata_has_version_python_and_classifiers(built: Built) -> None:
     metadata = _wheel_metadata(built.wheel)
-    assert metadata["Name"] == built.distribution.name
+    assert metadata["Name"] == built.name
     assert metadata["Version"] == built.project["version"]
     assert metadata["Requires-Python"] == ">=3.11"
     classifiers = metadata.get_all("Classifier") or []

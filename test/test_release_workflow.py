@@ -91,7 +91,7 @@ def test_build_checks_the_tag_then_builds_and_twine_checks(release: dict[str, An
     runs = _runs(release["jobs"]["build"])
     order = [
         'python scripts/release_notes.py "$GITHUB_REF_NAME"',
-        "python -m build --outdir dist/",
+        "python -m build --outdir dist/ worker && python -m build --outdir dist/",
         "twine check --strict dist/*",
     ]
     assert [run for run in runs if run in order] == order

@@ -89,11 +89,7 @@ def make_queue(sqs: Any) -> Callable[..., str]:
                     "maxReceiveCount": dlq_after,
                 }
             )
-        return str(
-            sqs.create_queue(QueueName=unique + suffix, Attributes=attributes)[
-                "QueueUrl"
-            ]
-        )
+        return str(sqs.create_queue(QueueName=unique + suffix, Attributes=attributes)["QueueUrl"])
 
     return make
 
@@ -134,9 +130,7 @@ def fast_worker(handler: Callable[..., Any], url: str, **kwargs: Any) -> Worker:
     return Worker(handler, url, **options)
 
 
-def wait_for(
-    condition: Callable[[], bool], timeout: float = 20, what: str = "condition"
-) -> None:
+def wait_for(condition: Callable[[], bool], timeout: float = 20, what: str = "condition") -> None:
     """Poll ``condition`` every 50 ms until true; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -157,7 +151,7 @@ class Running:
     def _run(self) -> None:
         try:
             self.worker.run()
-        except BaseException as error:  # noqa: BLE001 - re-raised by stop()
+        except BaseException as error:  # re-raised by stop()
             self.error = error
 
     def stop(self, timeout: float = 15) -> None:
@@ -203,9 +197,7 @@ class EcsAgent:
                 if not self.path.endswith("/task-protection/v1/state"):
                     answer: dict[str, Any] = {"error": {"Code": "NotFound"}}
                 elif agent.refuse:
-                    answer = {
-                        "failure": {"Reason": "TASK_NOT_VALID", "Arn": "arn:task"}
-                    }
+                    answer = {"failure": {"Reason": "TASK_NOT_VALID", "Arn": "arn:task"}}
                 else:
                     agent.protected = bool(body["ProtectionEnabled"])
                     answer = {"protection": {"ProtectionEnabled": agent.protected}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import Counter, defaultdict
@@ -63,9 +64,7 @@ def test_poison_message_goes_to_the_dlq_while_others_flow(
         if message.body == "poison":
             raise RuntimeError("cannot digest this one")
 
-    running = start(
-        fast_worker(handle, url, concurrency=4, retry_backoff=ConstantBackoff(0))
-    )
+    running = start(fast_worker(handle, url, concurrency=4, retry_backoff=ConstantBackoff(0)))
     wait_for(lambda: queue_counts(sqs, dlq)[0] == 1, what="poison message in the DLQ")
     wait_for(lambda: queue_counts(sqs, url) == (0, 0), what="main queue empty")
     running.stop()
@@ -99,9 +98,7 @@ def test_failed_message_is_retried_after_the_backoff_delay(
     assert worker.stats.failed == 1 and worker.stats.succeeded == 1
 
 
-def test_handler_can_ask_for_a_specific_retry_delay(
-    sqs: Any, make_queue: Any, start: Any
-) -> None:
+def test_handler_can_ask_for_a_specific_retry_delay(sqs: Any, make_queue: Any, start: Any) -> None:
     url = make_queue(visibility_timeout=30)
     send(sqs, url, ["later"])
     deliveries: list[tuple[float, int]] = []
@@ -171,7 +168,7 @@ def test_fifo_messages_of_one_group_run_one_at_a_time_in_order(
     for group in "abc":
         order = [seq for seq, _, _ in spans[group]]
         assert order == list(range(8)), f"group {group} out of order: {order}"
-        for (_, _, ended), (_, began, _) in zip(spans[group], spans[group][1:]):
+        for (_, _, ended), (_, began, _) in itertools.pairwise(spans[group]):
             assert began >= ended, f"group {group} ran two messages at once"
 
 
@@ -202,9 +199,7 @@ def test_sqs_endpoint_down_then_back(sqs: Any, make_queue: Any, start: Any) -> N
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    client = boto3.client(
-        "sqs", endpoint_url=f"http://{host}:{port}", config=client_config(1)
-    )
+    client = boto3.client("sqs", endpoint_url=f"http://{host}:{port}", config=client_config(1))
     handled: list[str] = []
     worker = fast_worker(lambda m: handled.append(m.body), url, sqs_client=client)
     running = start(worker)
@@ -237,9 +232,7 @@ def test_sqs_endpoint_down_then_back(sqs: Any, make_queue: Any, start: Any) -> N
         ({"heartbeat_interval_seconds": 0}, "heartbeat_interval_seconds"),
     ],
 )
-def test_invalid_arguments_name_the_argument(
-    kwargs: dict[str, Any], named: str
-) -> None:
+def test_invalid_arguments_name_the_argument(kwargs: dict[str, Any], named: str) -> None:
     with pytest.raises(ValueError, match=named):
         Worker(print, "http://q", environ={}, **kwargs)
 
@@ -264,9 +257,7 @@ def test_unreachable_sqs_at_start_is_retried_not_a_crash() -> None:
         endpoint_url="http://127.0.0.1:9",
         config=Config(retries={"max_attempts": 1}, connect_timeout=1),
     )
-    worker = fast_worker(
-        print, "http://127.0.0.1:9/123456789012/q", sqs_client=unreachable
-    )
+    worker = fast_worker(print, "http://127.0.0.1:9/123456789012/q", sqs_client=unreachable)
     running = Running(worker)
     wait_for(lambda: worker.stats.sqs_errors >= 2, what="retried GetQueueAttributes")
     assert running.thread.is_alive()

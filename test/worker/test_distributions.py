@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from test.conftest import BuiltDistribution
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.packaging
@@ -38,28 +40,16 @@ print(json.dumps({"heavy": heavy, "owners": owners, "cli": cli.returncode,
 
 
 @pytest.fixture(scope="module")
-def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("dist")
-    for project in (
-        ROOT / "worker",
-        ROOT,
-    ):  # sdist, then the wheel built from that sdist
-        subprocess.run(
-            [sys.executable, "-m", "build", "--outdir", str(out), str(project)],
-            check=True,
-            capture_output=True,
-        )
+def wheels(built_distributions: dict[str, BuiltDistribution]) -> dict[str, Path]:
     return {
-        "worker": next(out.glob("sqs_scale_to_zero_worker-*.whl")),
-        "main": next(out.glob("sqs_scale_to_zero-*.whl")),
+        "worker": built_distributions["sqs-scale-to-zero-worker"].wheel,
+        "main": built_distributions["sqs-scale-to-zero"].wheel,
     }
 
 
 def _fresh_venv_with(tmp_path: Path, *requirements: str) -> dict[str, object]:
     venv = tmp_path / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True
-    )
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = str(venv / "bin" / "python")
     subprocess.run(
         [
@@ -75,9 +65,7 @@ def _fresh_venv_with(tmp_path: Path, *requirements: str) -> dict[str, object]:
         check=True,
         capture_output=True,
     )
-    probe = subprocess.run(
-        [python, "-c", PROBE], check=True, capture_output=True, text=True
-    )
+    probe = subprocess.run([python, "-c", PROBE], check=True, capture_output=True, text=True)
     return json.loads(probe.stdout)  # type: ignore[no-any-return]
 
 
@@ -90,9 +78,7 @@ def test_worker_distribution_alone_installs_without_cdk_jsii_or_node(
     assert result["cli"] == 0
     versions = result["versions"]
     assert isinstance(versions, dict)
-    assert (
-        "boto3" in versions and "aws-cdk-lib" not in versions and "jsii" not in versions
-    )
+    assert "boto3" in versions and "aws-cdk-lib" not in versions and "jsii" not in versions
     owners = result["owners"]
     assert isinstance(owners, dict)
     assert owners["sqs-scale-to-zero"] is None

@@ -21,18 +21,14 @@ IMAGE = ROOT / "examples" / "worker_image"
 
 def test_dockerfile_installs_the_worker_distribution_at_the_project_version() -> None:
     dockerfile = (IMAGE / "Dockerfile").read_text()
-    version = tomllib.loads((ROOT / "worker" / "pyproject.toml").read_text())[
-        "project"
-    ]["version"]
+    version = tomllib.loads((ROOT / "worker" / "pyproject.toml").read_text())["project"]["version"]
 
     assert f"ARG WORKER_VERSION={version}\n" in dockerfile
     assert '"sqs-scale-to-zero-worker==${WORKER_VERSION}"' in dockerfile
     instructions = "\n".join(
         line for line in dockerfile.splitlines() if not line.lstrip().startswith("#")
     )
-    assert not re.search(
-        r"aws-cdk|jsii|\bnode\b|\bnpm\b|apt-get", instructions, re.IGNORECASE
-    )
+    assert not re.search(r"aws-cdk|jsii|\bnode\b|\bnpm\b|apt-get", instructions, re.IGNORECASE)
 
 
 def test_dockerfile_runs_the_cli_as_a_non_root_user_in_exec_form() -> None:
@@ -55,9 +51,7 @@ def test_image_directory_is_small_and_self_contained() -> None:
     assert sum((IMAGE / f).stat().st_size for f in files) < 64 * 1024
 
 
-def test_example_app_runs_under_the_real_worker(
-    sqs: Any, make_queue: Any, start: Any
-) -> None:
+def test_example_app_runs_under_the_real_worker(sqs: Any, make_queue: Any, start: Any) -> None:
     spec = importlib.util.spec_from_file_location("worker_image_app", IMAGE / "app.py")
     assert spec and spec.loader
     app = importlib.util.module_from_spec(spec)

@@ -76,9 +76,7 @@ def test_message_from_sqs_reads_the_attributes() -> None:
             "ReceiptHandle": "rh",
             "Body": '{"order": 7}',
             "Attributes": {"ApproximateReceiveCount": "3", "MessageGroupId": "g"},
-            "MessageAttributes": {
-                "kind": {"DataType": "String", "StringValue": "order"}
-            },
+            "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "order"}},
         }
     )
     assert message.json() == {"order": 7}

@@ -26,9 +26,7 @@ def test_protection_is_on_before_work_and_off_after(
     def handle(message: Message) -> None:
         protected_while_handling.append(ecs_agent.protected)
 
-    worker = fast_worker(
-        handle, url, concurrency=2, environ={"ECS_AGENT_URI": ecs_agent.uri}
-    )
+    worker = fast_worker(handle, url, concurrency=2, environ={"ECS_AGENT_URI": ecs_agent.uri})
     assert isinstance(worker.task_protection, EcsAgentTaskProtection)
     running = start(worker)
     time.sleep(1.5)  # an idle worker asks for nothing
@@ -68,9 +66,7 @@ def test_unreachable_agent_is_logged_and_retried_never_fatal(
     sqs: Any, make_queue: Any, start: Any
 ) -> None:
     url = make_queue()
-    protection = EcsAgentTaskProtection(
-        "http://127.0.0.1:9", timeout_seconds=0.2, attempts=2
-    )
+    protection = EcsAgentTaskProtection("http://127.0.0.1:9", timeout_seconds=0.2, attempts=2)
     worker = fast_worker(lambda m: None, url, task_protection=protection)
     running = start(worker)
     send(sqs, url, ["x"])
