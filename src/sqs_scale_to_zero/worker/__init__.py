@@ -1,7 +1,8 @@
 """The worker runtime: runs inside the container and hands each SQS message to your code.
 
 This package imports boto3 and the standard library only, never ``aws_cdk``, ``constructs``
-or ``jsii``. It only re-exports; see ``consumer.Worker``.
+or ``jsii``. It only re-exports (see ``consumer.Worker``), lazily (PEP 562): the construct
+reads ``sqs_scale_to_zero.worker.environment`` at synthesis without importing boto3.
 
 Example::
 
@@ -13,23 +14,46 @@ Example::
     Worker(handle).run()  # QUEUE_URL from the environment; returns after SIGTERM
 """
 
-from sqs_scale_to_zero.worker.consumer import Worker
-from sqs_scale_to_zero.worker.message import Message, RetryLater
-from sqs_scale_to_zero.worker.policies import (
-    BackoffPolicy,
-    ConstantBackoff,
-    ExponentialBackoff,
-    IdleShutdown,
-    MaxMessagesShutdown,
-    NeverShutdown,
-    ShutdownPolicy,
-)
-from sqs_scale_to_zero.worker.protection import (
-    EcsAgentTaskProtection,
-    NoTaskProtection,
-    TaskProtection,
-)
-from sqs_scale_to_zero.worker.stats import WorkerStats
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqs_scale_to_zero.worker.consumer import Worker
+    from sqs_scale_to_zero.worker.message import Message, RetryLater
+    from sqs_scale_to_zero.worker.policies import (
+        BackoffPolicy,
+        ConstantBackoff,
+        ExponentialBackoff,
+        IdleShutdown,
+        MaxMessagesShutdown,
+        NeverShutdown,
+        ShutdownPolicy,
+    )
+    from sqs_scale_to_zero.worker.protection import (
+        EcsAgentTaskProtection,
+        NoTaskProtection,
+        TaskProtection,
+    )
+    from sqs_scale_to_zero.worker.stats import WorkerStats
+
+_EXPORTS = {
+    "BackoffPolicy": "policies",
+    "ConstantBackoff": "policies",
+    "EcsAgentTaskProtection": "protection",
+    "ExponentialBackoff": "policies",
+    "IdleShutdown": "policies",
+    "MaxMessagesShutdown": "policies",
+    "Message": "message",
+    "NeverShutdown": "policies",
+    "NoTaskProtection": "protection",
+    "RetryLater": "message",
+    "ShutdownPolicy": "policies",
+    "TaskProtection": "protection",
+    "Worker": "consumer",
+    "WorkerStats": "stats",
+}
 
 __all__ = [
     "BackoffPolicy",
@@ -47,3 +71,16 @@ __all__ = [
     "Worker",
     "WorkerStats",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sqs_scale_to_zero.worker' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"sqs_scale_to_zero.worker.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

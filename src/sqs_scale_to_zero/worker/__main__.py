@@ -34,9 +34,7 @@ def load_handler(target: str) -> Callable[..., Any]:
     """
     module_name, _, attribute = target.partition(":")
     if not module_name or not attribute:
-        raise ValueError(
-            f"handler must look like package.module:function (got {target!r})"
-        )
+        raise ValueError(f"handler must look like package.module:function (got {target!r})")
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
     value: Any = importlib.import_module(module_name)
@@ -61,9 +59,7 @@ def parser() -> argparse.ArgumentParser:
         default=int(os.environ.get(environment.CONCURRENCY, "1")),
         help=f"handlers at once (default: ${environment.CONCURRENCY} or 1)",
     )
-    p.add_argument(
-        "--poll-wait", type=float, default=20, help="long-poll seconds (default 20)"
-    )
+    p.add_argument("--poll-wait", type=float, default=20, help="long-poll seconds (default 20)")
     p.add_argument(
         "--visibility-timeout",
         type=int,
@@ -74,9 +70,7 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         help="default: $SCALE_TO_ZERO_SHUTDOWN_GRACE_SECONDS or 25",
     )
-    p.add_argument(
-        "--heartbeat-interval", type=float, help="default: visibility timeout / 4"
-    )
+    p.add_argument("--heartbeat-interval", type=float, help="default: visibility timeout / 4")
     p.add_argument(
         "--stop-when-idle",
         type=float,

@@ -45,9 +45,7 @@ def client_config(poll_wait_seconds: float) -> Config:
     )
 
 
-def make_sqs_client(
-    poll_wait_seconds: float, session: Any = None, queue_url: str = ""
-) -> Any:
+def make_sqs_client(poll_wait_seconds: float, session: Any = None, queue_url: str = "") -> Any:
     """Create the SQS client from ``session`` (or a new default session).
 
     Args:
@@ -64,9 +62,7 @@ def make_sqs_client(
     if session.region_name is None:
         match = re.match(r"https://sqs\.([a-z0-9-]+)\.amazonaws\.com", queue_url)
         region = match.group(1) if match else None
-    return session.client(
-        "sqs", region_name=region, config=client_config(poll_wait_seconds)
-    )
+    return session.client("sqs", region_name=region, config=client_config(poll_wait_seconds))
 
 
 def system_attributes_parameter(sqs: Any) -> str:
@@ -75,9 +71,7 @@ def system_attributes_parameter(sqs: Any) -> str:
     ``MessageSystemAttributeNames`` replaced ``AttributeNames``; botocore releases from before
     the change know only the old name, which SQS still accepts.
     """
-    members = sqs.meta.service_model.operation_model(
-        "ReceiveMessage"
-    ).input_shape.members
+    members = sqs.meta.service_model.operation_model("ReceiveMessage").input_shape.members
     return (
         "MessageSystemAttributeNames"
         if "MessageSystemAttributeNames" in members

@@ -121,9 +121,7 @@ class Worker:
     ) -> None:
         env = os.environ if environ is None else environ
         if not callable(handler):
-            raise TypeError(
-                "handler must be callable: pass a function taking one Message"
-            )
+            raise TypeError("handler must be callable: pass a function taking one Message")
         self.handler = handler
         self.queue_url = queue_url or env.get(environment.QUEUE_URL, "")
         if not self.queue_url:
@@ -138,9 +136,7 @@ class Worker:
                 f"poll_wait_seconds must be between 0 and 20 (got {poll_wait_seconds}): "
                 "SQS long polls for at most 20 seconds"
             )
-        if visibility_timeout_seconds is None and env.get(
-            environment.VISIBILITY_TIMEOUT_SECONDS
-        ):
+        if visibility_timeout_seconds is None and env.get(environment.VISIBILITY_TIMEOUT_SECONDS):
             visibility_timeout_seconds = int(
                 _env_number(env, environment.VISIBILITY_TIMEOUT_SECONDS)
             )
@@ -152,9 +148,7 @@ class Worker:
                 f"(got {visibility_timeout_seconds})"
             )
         self.visibility_timeout_seconds = (
-            None
-            if visibility_timeout_seconds is None
-            else int(visibility_timeout_seconds)
+            None if visibility_timeout_seconds is None else int(visibility_timeout_seconds)
         )
         if heartbeat_interval_seconds is not None and heartbeat_interval_seconds <= 0:
             raise ValueError(
@@ -168,18 +162,12 @@ class Worker:
                 else DEFAULT_SHUTDOWN_GRACE_SECONDS
             )
         if shutdown_grace_seconds < 0:
-            raise ValueError(
-                f"shutdown_grace_seconds must be >= 0 (got {shutdown_grace_seconds})"
-            )
+            raise ValueError(f"shutdown_grace_seconds must be >= 0 (got {shutdown_grace_seconds})")
         self.shutdown_grace_seconds = float(shutdown_grace_seconds)
         if batch_fill_seconds < 0:
-            raise ValueError(
-                f"batch_fill_seconds must be >= 0 (got {batch_fill_seconds})"
-            )
+            raise ValueError(f"batch_fill_seconds must be >= 0 (got {batch_fill_seconds})")
         self.batch_fill_seconds = batch_fill_seconds
-        self.poll_wait_seconds = int(
-            min(poll_wait_seconds, self.shutdown_grace_seconds)
-        )
+        self.poll_wait_seconds = int(min(poll_wait_seconds, self.shutdown_grace_seconds))
         self.retry_backoff = retry_backoff or ExponentialBackoff(5, 900, jitter=0.2)
         self.error_backoff = error_backoff or ExponentialBackoff(1, 30)
         self.shutdown_policy = shutdown_policy or NeverShutdown()
@@ -187,9 +175,7 @@ class Worker:
             task_protection if task_protection is not None else _default_protection(env)
         )
         self.is_fifo = self.queue_url.endswith(".fifo")
-        self._sqs = sqs_client or make_sqs_client(
-            self.poll_wait_seconds, session, self.queue_url
-        )
+        self._sqs = sqs_client or make_sqs_client(self.poll_wait_seconds, session, self.queue_url)
         self._attributes_parameter = system_attributes_parameter(self._sqs)
         self.stats = WorkerStats()
 
@@ -204,9 +190,7 @@ class Worker:
         self._jobs: dict[int, Job] = {}  # every held message, by id(job)
         self._active = 0  # QUEUED + RUNNING: what counts against `concurrency`
         self._idle_since = time.monotonic()
-        self._groups: dict[
-            str, deque[Job]
-        ] = {}  # FIFO: waiting jobs of a group with one running
+        self._groups: dict[str, deque[Job]] = {}  # FIFO: waiting jobs of a group with one running
         self._ready: queue.Queue[Job | None] = queue.Queue()
 
     # -- public -------------------------------------------------------------------------------
@@ -231,22 +215,16 @@ class Worker:
         """
         with self._lock:
             if self._ran:
-                raise RuntimeError(
-                    "a Worker runs once: create a new Worker to run again"
-                )
+                raise RuntimeError("a Worker runs once: create a new Worker to run again")
             self._ran = True
             self._idle_since = time.monotonic()
         restore = self._install_signal_handlers()
         try:
-            visibility = (
-                self.visibility_timeout_seconds or self._read_visibility_timeout()
-            )
+            visibility = self.visibility_timeout_seconds or self._read_visibility_timeout()
             if visibility is None:  # stopped before SQS answered
                 logger.info("worker stopped", extra=self.stats.as_dict())
                 return
-            interval = self.heartbeat_interval_seconds or min(
-                60.0, max(0.5, visibility / 4)
-            )
+            interval = self.heartbeat_interval_seconds or min(60.0, max(0.5, visibility / 4))
             heartbeat = Heartbeat(
                 self._sqs,
                 self.queue_url,
@@ -281,9 +259,7 @@ class Worker:
             )
             self._deleter = deleter
             runners = [
-                threading.Thread(
-                    target=self._run_handlers, name=f"sqs-handler-{n}", daemon=True
-                )
+                threading.Thread(target=self._run_handlers, name=f"sqs-handler-{n}", daemon=True)
                 for n in range(self.concurrency)
             ]
             for thread in runners:
@@ -304,9 +280,7 @@ class Worker:
         while not self._stop.is_set():
             with self._lock:
                 idle = time.monotonic() - self._idle_since if self._active == 0 else 0.0
-            if self.shutdown_policy.should_stop(
-                idle_seconds=idle, processed=self.stats.processed
-            ):
+            if self.shutdown_policy.should_stop(idle_seconds=idle, processed=self.stats.processed):
                 logger.info(
                     "shutdown policy says stop",
                     extra={"policy": repr(self.shutdown_policy)},
@@ -396,9 +370,7 @@ class Worker:
                 if self._back_off("GetQueueAttributes", failures, error, logging.ERROR):
                     return None
 
-    def _back_off(
-        self, operation: str, failures: int, error: Exception, level: int
-    ) -> bool:
+    def _back_off(self, operation: str, failures: int, error: Exception, level: int) -> bool:
         """Count and log a failed SQS call, then wait ``error_backoff``; True if stopped."""
         self.stats.add("sqs_errors")
         delay = self.error_backoff.delay(failures)
@@ -458,14 +430,10 @@ class Worker:
             logger.exception("handler failed", extra=fields)
         else:
             outcome = "succeeded"
-        fields.update(
-            outcome=outcome, duration_ms=round((time.monotonic() - started) * 1000, 1)
-        )
+        fields.update(outcome=outcome, duration_ms=round((time.monotonic() - started) * 1000, 1))
         with self._lock:
             if job.state is not JobState.RUNNING:
-                logger.warning(
-                    "handler finished after its message was released", extra=fields
-                )
+                logger.warning("handler finished after its message was released", extra=fields)
                 return
             job.state = JobState.FINISHING
             followers = self._next_in_group(job, failed=delay is not None)
@@ -477,9 +445,7 @@ class Worker:
             self.stats.add("retried" if outcome == "retry_later" else "failed")
             seconds = int(max(0, min(delay, job.remaining_cap(time.monotonic()))))
             with self._visibility_lock:
-                change_visibility(
-                    self._sqs, self.queue_url, [(job, seconds)], self.stats
-                )
+                change_visibility(self._sqs, self.queue_url, [(job, seconds)], self.stats)
                 self._forget(job)
         if followers:
             self._give_back(followers, "an earlier message of its FIFO group failed")
@@ -529,9 +495,7 @@ class Worker:
 
     def _release(self, jobs: list[Job], reason: str) -> None:
         with self._lock:
-            mine = [
-                job for job in jobs if job.state in (JobState.QUEUED, JobState.RUNNING)
-            ]
+            mine = [job for job in jobs if job.state in (JobState.QUEUED, JobState.RUNNING)]
             for job in mine:
                 job.state = JobState.DONE
                 self._jobs.pop(id(job), None)
@@ -550,17 +514,13 @@ class Worker:
         assert self._stop_requested_at is not None
         deadline = self._stop_requested_at + self.shutdown_grace_seconds
         with self._lock:
-            waiting = [
-                job for job in self._jobs.values() if job.state is JobState.QUEUED
-            ]
+            waiting = [job for job in self._jobs.values() if job.state is JobState.QUEUED]
             self._groups.clear()
         self._give_back(waiting, "shutting down before it started")
         with self._lock:
             while self._active > 0 and (left := deadline - time.monotonic()) > 0:
                 self._changed.wait(timeout=min(left, 1.0))
-            unfinished = [
-                job for job in self._jobs.values() if job.state is JobState.RUNNING
-            ]
+            unfinished = [job for job in self._jobs.values() if job.state is JobState.RUNNING]
         if unfinished:
             logger.warning(
                 "grace period of %g s over; releasing %d running message(s)",
@@ -590,10 +550,7 @@ class Worker:
             logger.info("received %s; stopping", signal.Signals(signum).name)
             self.stop()
 
-        previous = {
-            sig: signal.signal(sig, on_signal)
-            for sig in (signal.SIGTERM, signal.SIGINT)
-        }
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
 
         def restore() -> None:
             for sig, handler in previous.items():
@@ -613,16 +570,11 @@ def _env_number(env: Mapping[str, str], name: str) -> float:
     try:
         return float(value)
     except ValueError:
-        raise ValueError(
-            f"${name} must be a number of seconds (got {value!r})"
-        ) from None
+        raise ValueError(f"${name} must be a number of seconds (got {value!r})") from None
 
 
 def _default_protection(env: Mapping[str, str]) -> TaskProtection:
     agent = env.get(environment.ECS_AGENT_URI)
-    if (
-        not agent
-        or env.get(environment.TASK_PROTECTION, "enabled").lower() == "disabled"
-    ):
+    if not agent or env.get(environment.TASK_PROTECTION, "enabled").lower() == "disabled":
         return NoTaskProtection()
     return EcsAgentTaskProtection(agent)

@@ -50,9 +50,7 @@ class Deleter:
         self._on_done = on_done
         self._queue: queue.Queue[tuple[Job, int] | None] = queue.Queue()
         self._give_up = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name="sqs-deleter", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name="sqs-deleter", daemon=True)
 
     def start(self) -> None:
         """Start the thread."""
@@ -70,9 +68,7 @@ class Deleter:
         self._thread.join(timeout=1)
 
     def _run(self) -> None:
-        closing = (
-            False  # after close(): finish what is queued (retries included), then end
-        )
+        closing = False  # after close(): finish what is queued (retries included), then end
         while True:
             try:
                 item = self._queue.get_nowait() if closing else self._queue.get()
@@ -100,9 +96,7 @@ class Deleter:
         ]
         retry: list[tuple[Job, int]] = []
         try:
-            response = self._sqs.delete_message_batch(
-                QueueUrl=self._queue_url, Entries=entries
-            )
+            response = self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=entries)
         except SQS_ERRORS as error:
             self._stats.add("sqs_errors")
             logger.warning("DeleteMessageBatch failed: %s", error)

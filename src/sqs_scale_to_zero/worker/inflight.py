@@ -46,6 +46,4 @@ class Job:
 
     def remaining_cap(self, now: float) -> float:
         """Seconds of visibility SQS still allows before its 12-hour cap, with a margin."""
-        return (
-            SQS_MAX_VISIBILITY_SECONDS - (now - self.received_at) - CAP_SAFETY_SECONDS
-        )
+        return SQS_MAX_VISIBILITY_SECONDS - (now - self.received_at) - CAP_SAFETY_SECONDS

@@ -95,6 +95,4 @@ class RetryLater(Exception):
             )
         self.delay_seconds = delay_seconds
         self.reason = reason
-        super().__init__(
-            f"retry in {delay_seconds:g} s" + (f": {reason}" if reason else "")
-        )
+        super().__init__(f"retry in {delay_seconds:g} s" + (f": {reason}" if reason else ""))

@@ -61,9 +61,7 @@ class ExponentialBackoff:
     def delay(self, attempt: int) -> float:
         """Return the delay before retry number ``attempt``; see the class docstring."""
         exponent = min(max(attempt, 1) - 1, 64)
-        base = min(
-            self.maximum_seconds, self.initial_seconds * self.multiplier**exponent
-        )
+        base = min(self.maximum_seconds, self.initial_seconds * self.multiplier**exponent)
         return base - random.uniform(0, base * self.jitter)
 
     def __repr__(self) -> str:

@@ -186,9 +186,7 @@ class EcsAgentTaskProtection:
             headers={"Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(
-                request, timeout=self.timeout_seconds
-            ) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
                 payload = response.read()
         except urllib.error.HTTPError as error:
             return f"HTTP {error.code}: {error.read()[:300]!r}"

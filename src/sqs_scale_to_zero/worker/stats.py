@@ -30,9 +30,7 @@ class WorkerStats:
     deleted: int = 0
     extended: int = 0
     sqs_errors: int = 0
-    _lock: threading.Lock = field(
-        default_factory=threading.Lock, repr=False, compare=False
-    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, name: str, amount: int = 1) -> None:
         """Add ``amount`` to the counter ``name``."""
@@ -47,6 +45,4 @@ class WorkerStats:
     def as_dict(self) -> dict[str, int]:
         """Return the counters as a plain dict."""
         with self._lock:
-            return {
-                f.name: getattr(self, f.name) for f in fields(self) if f.name != "_lock"
-            }
+            return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_lock"}

@@ -37,9 +37,7 @@ def change_visibility(
             for index, (job, seconds) in enumerate(chunk)
         ]
         try:
-            response = sqs.change_message_visibility_batch(
-                QueueUrl=queue_url, Entries=entries
-            )
+            response = sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
         except SQS_ERRORS as error:
             stats.add("sqs_errors")
             logger.warning("ChangeMessageVisibilityBatch failed: %s", error)
@@ -113,9 +111,7 @@ class Heartbeat:
         self._stats = stats
         self._lock = lock or threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name="sqs-heartbeat", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name="sqs-heartbeat", daemon=True)
 
     def start(self) -> None:
         """Start the thread."""
@@ -156,9 +152,7 @@ class Heartbeat:
             due.append((job, seconds))
         if not due:
             return
-        failed = set(
-            map(id, change_visibility(self._sqs, self._queue_url, due, self._stats))
-        )
+        failed = set(map(id, change_visibility(self._sqs, self._queue_url, due, self._stats)))
         for job, seconds in due:
             if id(job) not in failed:
                 job.visible_until = now + seconds
