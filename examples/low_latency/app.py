@@ -3,7 +3,8 @@
 What it shows: a worker that must wake fast even after a quiet night. SQS stops publishing a
 queue's metrics after six idle hours and can take up to 15 minutes to resume; with
 ``backlog_signal=True`` a small function reads the queue every minute and both scaling alarms
-read its metrics, so the first message of the morning starts a task within about two minutes.
+read its metrics, so the first message of the morning starts a task in under four minutes
+(simulated p95: 215 s, against up to 17 minutes without it).
 It costs roughly $1.35 a month. The operational alarms (DLQ not empty, oldest message too old,
 tasks running on an empty queue) notify an encrypted SNS topic; subscribe your on-call to it.
 
@@ -27,7 +28,7 @@ WORKER_IMAGE = Path(__file__).resolve().parent.parent / "worker_image"
 
 
 class LowLatencyStack(cdk.Stack):
-    """Wakes within about two minutes at any hour, and pages someone when it can't."""
+    """Wakes in minutes at any hour, and pages someone when it can't."""
 
     def __init__(self, scope: cdk.App, construct_id: str) -> None:
         super().__init__(scope, construct_id)
