@@ -96,9 +96,9 @@ def test_default_scale_out_steps_add_more_tasks_for_bigger_backlogs(
     assert config["Cooldown"] == 180
     # Bounds are relative to the threshold of 1 visible message.
     assert config["StepAdjustments"] == [
-        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 99, "ScalingAdjustment": 1},
-        {"MetricIntervalLowerBound": 99, "MetricIntervalUpperBound": 499, "ScalingAdjustment": 2},
-        {"MetricIntervalLowerBound": 499, "ScalingAdjustment": 4},
+        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 9, "ScalingAdjustment": 1},
+        {"MetricIntervalLowerBound": 9, "MetricIntervalUpperBound": 49, "ScalingAdjustment": 2},
+        {"MetricIntervalLowerBound": 49, "ScalingAdjustment": 4},
     ]
 
 

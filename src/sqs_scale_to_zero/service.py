@@ -224,7 +224,7 @@ class ScaleToZeroQueueService(Construct):
                 ``ScalingInterval(lower=..., upper=..., change=...)`` in absolute message counts.
                 Steps must start at ``lower=1`` (one message wakes the service), touch without
                 gaps or overlaps, end unbounded, and add tasks (``change >= 1``).
-                Default: ``[1, 100) +1``, ``[100, 500) +2``, ``[500, inf) +4``.
+                Default: ``[1, 10) +1``, ``[10, 50) +2``, ``[50, inf) +4``.
             scale_out_cooldown: Time after a scale-out before the same step adds tasks again;
                 cover a task's start-up so one message doesn't start two tasks.
                 Default: 3 minutes.
