@@ -1,4 +1,7 @@
-"""``import sqs_scale_to_zero.worker`` stays fast and never pulls in the CDK."""
+"""The worker never pulls in the CDK, and its package re-exports lazily.
+
+How long the import takes is measured by ``benchmarks/worker_throughput.py``, not asserted here.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +10,26 @@ import subprocess
 import sys
 
 PROBE = """
-import json, sys, time
-began = time.perf_counter()
-import sqs_scale_to_zero.worker
-elapsed = time.perf_counter() - began
+import json, sys
+import sqs_scale_to_zero.worker.environment
+package_only = sorted(m for m in ("boto3", "aws_cdk", "constructs", "jsii") if m in sys.modules)
+from sqs_scale_to_zero.worker import Message, Worker
 heavy = sorted(m for m in ("aws_cdk", "constructs", "jsii") if m in sys.modules)
-print(json.dumps({"seconds": elapsed, "heavy": heavy}))
+print(json.dumps({"package_only": package_only, "heavy": heavy, "boto3": "boto3" in sys.modules}))
 """
 
 
-def test_worker_import_does_not_import_the_cdk_and_is_fast() -> None:
+def test_worker_import_never_imports_the_cdk() -> None:
     result = json.loads(
         subprocess.run(
             [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True
         ).stdout
     )
+    # The construct reads the environment contract at synthesis without importing boto3 ...
+    assert result["package_only"] == []
+    # ... and the runtime brings boto3 but never aws_cdk, constructs or jsii.
     assert result["heavy"] == []
-    assert result["seconds"] < 2.0  # boto3 dominates; typically 0.1-0.3 s
+    assert result["boto3"] is True
 
 
 def test_cli_rejects_a_malformed_handler_with_exit_code_2() -> None:
