@@ -152,7 +152,7 @@ def brought_queue_service() -> Synthesized:
             ],
             cpu_architecture=ecs.CpuArchitecture.ARM64,
             capacity_provider_strategies=[
-                ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)
+                ecs.CapacityProviderStrategy(capacity_provider="FARGATE", weight=1)
             ],
         )
 

@@ -115,3 +115,36 @@ def test_dashboard_shows_the_signal_function(backlog_signal_service: Synthesized
         w for w in body["widgets"] if w["properties"].get("title", "").startswith("Backlog:")
     )
     assert {m[0] for m in backlog["properties"]["metrics"]} == {"SqsScaleToZero"}
+
+
+def test_a_missing_signal_point_never_counts_as_idle(backlog_signal_service: Synthesized) -> None:
+    """The function publishes zeros for an empty queue, so missing data means it failed: the
+    idle alarm must not read that as an empty queue and scale queued work to zero."""
+    synth = backlog_signal_service
+    alarm = synth.properties(synth.construct.scale_in_alarm)
+    (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+    assert expression == "IF(((visible + in_flight) == 0) AND (FILL(cpu, 0) <= 5), 1, 0)"
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_signal_failure_alarm_pages_when_the_function_fails_or_stops(
+    backlog_signal_service: Synthesized,
+) -> None:
+    synth = backlog_signal_service
+    alarm = synth.properties(synth.construct.backlog_signal_alarm)
+    (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+    assert expression == "IF((FILL(errors, 0) >= 1) OR (FILL(invocations, 0) == 0), 1, 0)"
+    stats = {m["Id"]: m["MetricStat"] for m in alarm["Metrics"] if "MetricStat" in m}
+    function_id = synth.logical_id(synth.construct.backlog_signal_function)
+    for query_id, name in (("errors", "Errors"), ("invocations", "Invocations")):
+        metric = stats[query_id]["Metric"]
+        assert (metric["Namespace"], metric["MetricName"]) == ("AWS/Lambda", name)
+        assert metric["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function_id}}]
+        assert (stats[query_id]["Stat"], stats[query_id]["Period"]) == ("Sum", 60)
+    assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 5
+    # No Lambda datapoint at all means the function did not run.
+    assert alarm["TreatMissingData"] == "breaching"
+
+
+def test_no_signal_alarm_without_the_signal(default_service: Synthesized) -> None:
+    assert default_service.construct.backlog_signal_alarm is None

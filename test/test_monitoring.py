@@ -208,3 +208,24 @@ def test_monitoring_must_be_a_bool_or_options() -> None:
         ScaleToZeroValidationError, match="monitoring: must be True, False or a MonitoringOptions"
     ):
         ScaleToZeroQueueService(stack, "Worker", image=TEST_IMAGE, monitoring="yes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("idle_minutes", "window"), [(600, 1440), (1436, None)])
+def test_leak_alarm_window_is_capped_at_a_day_and_skipped_without_room(
+    idle_minutes: int, window: int | None
+) -> None:
+    stack = cdk.Stack(cdk.App(), "LongIdle", env=TEST_ENV)
+    service = ScaleToZeroQueueService(
+        stack, "Worker", image=TEST_IMAGE, idle_timeout=cdk.Duration.minutes(idle_minutes)
+    )
+    if window is None:
+        assert service.tasks_on_empty_queue_alarm is None
+        return
+    alarm = service.tasks_on_empty_queue_alarm
+    assert alarm is not None
+    cfn_alarm = alarm.node.default_child
+    assert isinstance(cfn_alarm, cdk.aws_cloudwatch.CfnAlarm)
+    assert cfn_alarm.evaluation_periods == window
+    assert f"for {window} minutes (idle_timeout is {idle_minutes})" in str(
+        cfn_alarm.alarm_description
+    )

@@ -12,7 +12,11 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_sqs as sqs
 
-from sqs_scale_to_zero import ScaleToZeroQueueService, ScaleToZeroValidationError
+from sqs_scale_to_zero import (
+    MonitoringOptions,
+    ScaleToZeroQueueService,
+    ScaleToZeroValidationError,
+)
 from test.conftest import TEST_ENV, TEST_IMAGE
 
 
@@ -22,8 +26,10 @@ def build(**props: Any) -> cdk.Stack:
     return stack
 
 
-def assert_rejected(prop: str, fix: str, **props: Any) -> None:
-    stack = cdk.Stack(cdk.App(), "ValidationStack", env=TEST_ENV)
+def assert_rejected(prop: str, fix: str, *, stack: cdk.Stack | None = None, **props: Any) -> None:
+    """Building with ``props`` raises for ``prop`` with ``fix`` in the message, and adds nothing
+    to ``stack`` (a fresh one unless given, e.g. holding a cluster the props refer to)."""
+    stack = stack or cdk.Stack(cdk.App(), "ValidationStack", env=TEST_ENV)
     before = len(stack.node.find_all())
     with pytest.raises(ScaleToZeroValidationError) as raised:
         ScaleToZeroQueueService(stack, "Worker", **{"image": TEST_IMAGE, **props})
@@ -145,10 +151,45 @@ def test_gradual_scale_in_needs_task_protection() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("cooldown", "fix"),
+    [
+        (cdk.Duration.seconds(90), "whole number of minutes"),
+        (cdk.Duration.days(2), "at most 24 hours"),
+    ],
+)
+def test_gradual_scale_in_cooldown_must_fit_a_one_minute_alarm(
+    cooldown: cdk.Duration, fix: str
+) -> None:
+    assert_rejected(
+        "gradual_scale_in_cooldown", fix, gradual_scale_in=True, gradual_scale_in_cooldown=cooldown
+    )
+
+
+def test_max_capacity_must_be_whole() -> None:
+    assert_rejected("max_capacity", "pass an int", max_capacity=2.5)
+
+
+def test_fifo_queue_name_must_be_literal() -> None:
+    stack = cdk.Stack(cdk.App(), "TokenName", env=TEST_ENV)
+    name = cdk.CfnParameter(stack, "QueueName").value_as_string
+    assert_rejected(
+        "queue_name", "must be a literal string", stack=stack, fifo=True, queue_name=name
+    )
+
+
+def test_dashboard_name_must_be_valid() -> None:
+    assert_rejected(
+        "dashboard_name",
+        "up to 255 letters",
+        monitoring=MonitoringOptions(dashboard_name="bad name!"),
+    )
+
+
 def test_gradual_scale_in_cooldown_must_be_a_minute_or_more() -> None:
     assert_rejected(
         "gradual_scale_in_cooldown",
-        "at least 1 minute",
+        "minutes, at least 1",
         gradual_scale_in=True,
         gradual_scale_in_cooldown=cdk.Duration.seconds(10),
     )
@@ -171,10 +212,20 @@ def test_memory_must_fit_the_cpu_on_fargate() -> None:
     )
 
 
+def test_visibility_timeout_of_zero_is_refused_since_the_worker_could_not_run() -> None:
+    assert_rejected("visibility_timeout", "1 second", visibility_timeout=cdk.Duration.seconds(0))
+
+
+def test_visibility_timeout_is_whole_seconds() -> None:
+    assert_rejected(
+        "visibility_timeout", "whole seconds", visibility_timeout=cdk.Duration.millis(1500)
+    )
+
+
 def test_visibility_timeout_is_at_most_twelve_hours() -> None:
     assert_rejected(
         "visibility_timeout",
-        "between 0 seconds and 12 hours",
+        "1 second and 12 hours",
         visibility_timeout=cdk.Duration.hours(13),
     )
 
@@ -198,10 +249,17 @@ def test_a_variable_has_one_source() -> None:
     secret = ecs.Secret.from_ssm_parameter(
         cdk.aws_ssm.StringParameter.from_string_parameter_name(stack, "P", "/app/token")
     )
-    with pytest.raises(ScaleToZeroValidationError, match="secrets: TOKEN is also in environment"):
-        ScaleToZeroQueueService(
-            stack, "Worker", image=TEST_IMAGE, environment={"TOKEN": "x"}, secrets={"TOKEN": secret}
-        )
+    assert_rejected(
+        "secrets",
+        "TOKEN is also in environment",
+        stack=stack,
+        environment={"TOKEN": "x"},
+        secrets={"TOKEN": secret},
+    )
+
+
+def test_environment_values_must_be_strings() -> None:
+    assert_rejected("environment", "e.g. str(value)", environment={"WORKERS": 4})
 
 
 def test_cluster_and_vpc_are_exclusive() -> None:
@@ -217,10 +275,34 @@ def test_cluster_and_vpc_are_exclusive() -> None:
 def test_container_insights_only_for_a_created_cluster() -> None:
     stack = cdk.Stack(cdk.App(), "Insights", env=TEST_ENV)
     cluster = ecs.Cluster(stack, "Cluster", vpc=ec2.Vpc(stack, "Vpc"))
-    with pytest.raises(ScaleToZeroValidationError, match="container_insights: applies only"):
-        ScaleToZeroQueueService(
-            stack, "Worker", image=TEST_IMAGE, cluster=cluster, container_insights=False
-        )
+    assert_rejected(
+        "container_insights", "omit cluster", stack=stack, cluster=cluster, container_insights=False
+    )
+
+
+def test_arm64_tasks_cannot_run_on_fargate_spot() -> None:
+    assert_rejected(
+        "capacity_provider_strategies",
+        "FARGATE_SPOT runs only X86_64",
+        cpu_architecture=ecs.CpuArchitecture.ARM64,
+        capacity_provider_strategies=[
+            ecs.CapacityProviderStrategy(capacity_provider="FARGATE", weight=1),
+            ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=3),
+        ],
+    )
+
+
+def test_x86_tasks_may_run_on_fargate_spot() -> None:
+    stack = build(
+        capacity_provider_strategies=[
+            ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)
+        ]
+    )
+    assert stack.node.try_find_child("Worker") is not None
+
+
+def test_tasks_in_the_created_vpc_need_a_public_ip() -> None:
+    assert_rejected("assign_public_ip", "no NAT gateway", assign_public_ip=False)
 
 
 def test_subnets_need_a_vpc_of_the_users() -> None:

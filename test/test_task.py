@@ -71,13 +71,11 @@ def test_default_task_size_logs_and_stop_timeout(default_service: Synthesized) -
     assert log_group["RetentionInDays"] == 30
 
 
-def test_arm64_on_fargate_spot(brought_queue_service: Synthesized) -> None:
+def test_arm64_with_a_capacity_provider_strategy(brought_queue_service: Synthesized) -> None:
     task = brought_queue_service.properties(brought_queue_service.construct.task_definition)
     assert task["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
     service = brought_queue_service.properties(brought_queue_service.construct.service)
-    assert service["CapacityProviderStrategy"] == [
-        {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}
-    ]
+    assert service["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE", "Weight": 1}]
 
 
 def test_task_role_may_only_consume_its_queue_and_protect_its_tasks(

@@ -132,6 +132,7 @@ def build_backlog_signal(
             in_flight=signal_metric(
                 queue, handler_module.METRICS["ApproximateNumberOfMessagesNotVisible"]
             ),
+            published_when_empty=True,
         ),
         delayed=signal_metric(queue, handler_module.METRICS["ApproximateNumberOfMessagesDelayed"]),
     )

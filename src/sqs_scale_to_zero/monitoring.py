@@ -8,6 +8,7 @@ resolution; the alarms fire only on the broken cases:
 * **Oldest message too old** — messages wait far longer than a wake takes: the service is not
   waking (or can't keep up).
 * **Tasks running on an empty queue** — scale-in is not happening: money leaks.
+* **Backlog signal failing** (with ``backlog_signal=True``) — the scaling alarms are blind.
 
 A queue at rest publishes no SQS metrics at all (after six idle hours), and a service with no
 running task publishes no ECS metrics; both are healthy, so missing data never alarms here.
@@ -29,7 +30,16 @@ if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
 from sqs_scale_to_zero.scaling import ONE_MINUTE, BacklogMetrics
-from sqs_scale_to_zero.settings import LEAK_WINDOW_FACTOR, MonitoringSettings
+from sqs_scale_to_zero.settings import (
+    LEAK_WINDOW_FACTOR,
+    MAX_ALARM_WINDOW_MINUTES,
+    MonitoringSettings,
+)
+
+LEAK_MIN_MARGIN_MINUTES = 5
+"""The leak alarm's window must exceed ``idle_timeout`` by at least this much, or it is skipped."""
+SIGNAL_FAILURE_MINUTES = 5
+"""Minutes of failed or missing backlog-signal runs before the signal alarm fires."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,7 @@ class Monitoring:
     dead_letter_queue_alarm: Optional[cloudwatch.Alarm]
     oldest_message_age_alarm: cloudwatch.Alarm
     tasks_on_empty_queue_alarm: Optional[cloudwatch.Alarm]
+    backlog_signal_alarm: Optional[cloudwatch.Alarm]
 
     @property
     def alarms(self) -> list[cloudwatch.Alarm]:
@@ -48,6 +59,7 @@ class Monitoring:
             self.dead_letter_queue_alarm,
             self.oldest_message_age_alarm,
             self.tasks_on_empty_queue_alarm,
+            self.backlog_signal_alarm,
         )
         return [alarm for alarm in candidates if alarm is not None]
 
@@ -120,16 +132,18 @@ def build_monitoring(
     )
 
     leak_alarm = None
-    if settings.tasks_on_empty_queue_alarm:
-        window = min(monitored.idle_timeout_minutes * LEAK_WINDOW_FACTOR, 24 * 60)
+    idle = monitored.idle_timeout_minutes
+    window = min(idle * LEAK_WINDOW_FACTOR, MAX_ALARM_WINDOW_MINUTES)
+    # The window must outlast a scale-in that works; near CloudWatch's one-day cap it can't.
+    if settings.tasks_on_empty_queue_alarm and window >= idle + LEAK_MIN_MARGIN_MINUTES:
         leak_alarm = cloudwatch.Alarm(
             scope,
             "TasksOnEmptyQueueAlarm",
             alarm_description=(
-                f"Tasks have run on an empty queue for {window} minutes, "
-                f"{LEAK_WINDOW_FACTOR}x idle_timeout: the scale-in to zero is not happening and "
-                "the service costs money. Check the scale-in alarm's state and history, and "
-                "whether tasks hold task scale-in protection while idle."
+                f"Tasks have run on an empty queue for {window} minutes (idle_timeout is "
+                f"{idle}): the scale-in to zero is not happening and the service costs money. "
+                "Check the scale-in alarm's state and history, and whether tasks hold task "
+                "scale-in protection while idle."
             ),
             metric=cloudwatch.MathExpression(
                 expression=(
@@ -153,6 +167,36 @@ def build_monitoring(
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
 
+    signal_alarm = None
+    function = monitored.backlog_signal_function
+    if function is not None:
+        signal_alarm = cloudwatch.Alarm(
+            scope,
+            "BacklogSignalAlarm",
+            alarm_description=(
+                f"The backlog signal function failed or did not run for {SIGNAL_FAILURE_MINUTES} "
+                "minutes: the scaling alarms can't see the queue, so the service neither wakes "
+                "nor scales in. Check the function's logs and its one-minute schedule rule."
+            ),
+            metric=cloudwatch.MathExpression(
+                expression="IF((FILL(errors, 0) >= 1) OR (FILL(invocations, 0) == 0), 1, 0)",
+                using_metrics={
+                    "errors": function.metric_errors(period=ONE_MINUTE, statistic="Sum"),
+                    "invocations": function.metric_invocations(
+                        period=ONE_MINUTE, statistic="Sum"
+                    ),
+                },
+                period=ONE_MINUTE,
+                label="signal failed (1) or published (0)",
+            ),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=SIGNAL_FAILURE_MINUTES,
+            datapoints_to_alarm=SIGNAL_FAILURE_MINUTES,
+            # No Lambda metric at all means the function did not run: that is the failure.
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+
     monitoring = Monitoring(
         dashboard=cloudwatch.Dashboard(
             scope,
@@ -165,6 +209,7 @@ def build_monitoring(
         dead_letter_queue_alarm=dlq_alarm,
         oldest_message_age_alarm=age_alarm,
         tasks_on_empty_queue_alarm=leak_alarm,
+        backlog_signal_alarm=signal_alarm,
     )
     if settings.alarm_topic is not None:
         action = cloudwatch_actions.SnsAction(settings.alarm_topic)
@@ -238,7 +283,6 @@ def build_monitoring(
                 )
             ]
         )
-    function = monitored.backlog_signal_function
     if function is not None:
         rows.append(
             [

@@ -44,6 +44,10 @@ class BacklogMetrics:
 
     visible: cloudwatch.IMetric
     in_flight: cloudwatch.IMetric
+    published_when_empty: bool = False
+    """True when a datapoint is published every minute even for an empty queue (the fresh
+    backlog signal): a missing point then means the publisher failed, not that the queue is
+    empty, and it must never count as idle."""
 
     @classmethod
     def of_queue(cls, queue: sqs.IQueue) -> BacklogMetrics:
@@ -158,12 +162,14 @@ def relative_bounds(step: ScaleOutStep) -> tuple[float, Optional[float]]:
     return lower, upper
 
 
-def idle_expression(idle_cpu_threshold_percent: Optional[float]) -> str:
+def idle_expression(
+    idle_cpu_threshold_percent: Optional[float], *, fill_backlog: bool = True
+) -> str:
     """The metric-math expression that is 1 for an idle minute and 0 for a busy one.
 
     How missing points count, input by input:
 
-    * ``visible`` and ``in_flight`` (SQS) are the primary guard. A queue with no messages and no
+    * ``visible`` and ``in_flight`` (SQS's own metrics) are the primary guard. A queue with no messages and no
       API calls for six hours is *inactive* and publishes no metrics at all, which must read as
       an empty queue, so they are ``FILL(..., 0)``. CloudWatch warns that ``FILL`` on a metric
       that arrives late makes the newest point look filled at every evaluation; here a late
@@ -179,14 +185,30 @@ def idle_expression(idle_cpu_threshold_percent: Optional[float]) -> str:
     If every input is missing (an inactive queue and no task), the expression has no data at
     all; the alarm's ``TreatMissingData`` is ``breaching`` for exactly that case.
 
+    With the fresh backlog signal (``fill_backlog=False``) the backlog is published every minute,
+    zeros included, so a missing point means the publishing function failed: it is left missing
+    (the minute is not idle) and the alarm treats missing data as ``notBreaching``. A broken
+    signal therefore never scales a service with queued work to zero.
+
     Args:
         idle_cpu_threshold_percent: The CPU at or below which a minute counts as idle, or
             ``None`` to judge by the backlog alone.
+        fill_backlog: Count a missing backlog point as an empty queue. Default: True.
     """
-    backlog_empty = "(FILL(visible, 0) + FILL(in_flight, 0)) == 0"
+    backlog_empty = (
+        "(FILL(visible, 0) + FILL(in_flight, 0)) == 0"
+        if fill_backlog
+        else "(visible + in_flight) == 0"
+    )
     if idle_cpu_threshold_percent is None:
         return f"IF({backlog_empty}, 1, 0)"
-    return f"IF(({backlog_empty}) AND (FILL(cpu, 0) <= {idle_cpu_threshold_percent:g}), 1, 0)"
+    threshold = _decimal(idle_cpu_threshold_percent)
+    return f"IF(({backlog_empty}) AND (FILL(cpu, 0) <= {threshold}), 1, 0)"
+
+
+def _decimal(value: float) -> str:
+    """``value`` as a plain decimal literal (no exponent), e.g. 0.00001 -> ``0.00001``."""
+    return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
 
 
 def _idle_scale_in_alarm(
@@ -212,7 +234,9 @@ def _idle_scale_in_alarm(
             "set the service to 0 tasks."
         ),
         metric=cloudwatch.MathExpression(
-            expression=idle_expression(settings.idle_cpu_threshold_percent),
+            expression=idle_expression(
+                settings.idle_cpu_threshold_percent, fill_backlog=not backlog.published_when_empty
+            ),
             using_metrics=using_metrics,
             period=ONE_MINUTE,
             label="idle (1) or busy (0)",
@@ -223,7 +247,11 @@ def _idle_scale_in_alarm(
         # freshly woken service is never set back to 0 by the alarm's once-a-minute re-invocation.
         evaluation_periods=minutes,
         datapoints_to_alarm=minutes,
-        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        treat_missing_data=(
+            cloudwatch.TreatMissingData.NOT_BREACHING
+            if backlog.published_when_empty
+            else cloudwatch.TreatMissingData.BREACHING
+        ),
     )
 
 

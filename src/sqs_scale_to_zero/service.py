@@ -115,8 +115,13 @@ class ScaleToZeroQueueService(Construct):
     off."""
 
     tasks_on_empty_queue_alarm: Optional[cloudwatch.Alarm]
-    """Alarm: tasks ran on an empty queue for 3x ``idle_timeout``. ``None`` with monitoring off
-    or ``MonitoringOptions(tasks_on_empty_queue_alarm=False)``."""
+    """Alarm: tasks ran on an empty queue for 3x ``idle_timeout`` (at most one day). ``None``
+    with monitoring off, ``MonitoringOptions(tasks_on_empty_queue_alarm=False)``, or an
+    ``idle_timeout`` too close to one day to leave room for it."""
+
+    backlog_signal_alarm: Optional[cloudwatch.Alarm]
+    """Alarm: the backlog signal function failed or did not run for 5 minutes. ``None`` unless
+    ``backlog_signal=True`` with monitoring on."""
 
     def __init__(
         self,
@@ -179,8 +184,8 @@ class ScaleToZeroQueueService(Construct):
             encryption_key: A KMS key (CMK) to encrypt both queues with; the task role may
                 decrypt with it. Default: SQS-managed encryption (SSE-SQS).
             visibility_timeout: How long a received message stays hidden; the worker runtime
-                extends it while a handler runs, so a few minutes suits long jobs too.
-                At most 12 hours. Default: 5 minutes.
+                extends it while a handler runs, so a few minutes suits long jobs too. Whole
+                seconds, 1 second to 12 hours. Default: 5 minutes.
             retention_period: How long the queue keeps a message, 1 minute to 14 days. The DLQ
                 always keeps messages 14 days. Default: 4 days.
             max_receive_count: Receives before a message moves to the DLQ, 1 to 1000.
@@ -207,14 +212,17 @@ class ScaleToZeroQueueService(Construct):
                 Default: a new cluster (in ``vpc``, or in a new VPC).
             vpc: A VPC for the new cluster; can't be combined with ``cluster``.
                 Default: a new two-AZ VPC with public subnets only and no NAT gateway.
-            vpc_subnets: Subnets for the tasks. Default: private subnets of a given VPC, or the
-                public subnets of the VPC the construct creates.
+            vpc_subnets: Subnets for the tasks. Default: the private subnets of a given VPC (its
+                public subnets with ``assign_public_ip=True``), or the public subnets of the
+                VPC the construct creates.
             security_groups: Security groups for the tasks. Default: a new group that admits
                 no inbound traffic.
-            assign_public_ip: Give tasks a public IP. Default: True in the VPC the construct
-                creates (no NAT), False otherwise.
-            capacity_provider_strategies: E.g. ``FARGATE_SPOT`` for lower cost; the cluster
-                must have Fargate capacity providers (a cluster the construct creates has).
+            assign_public_ip: Give tasks a public IP. Must stay True in the VPC the construct
+                creates (it has no NAT gateway). Default: True in the VPC the construct creates,
+                False otherwise.
+            capacity_provider_strategies: E.g. ``FARGATE_SPOT`` for lower cost (X86_64 only:
+                Fargate Spot does not run ARM64 tasks); the cluster must have Fargate capacity
+                providers (a cluster the construct creates has).
                 Default: the FARGATE launch type.
             platform_version: Fargate platform version. Default: LATEST.
             container_insights: Enable Container Insights on the cluster the construct creates
@@ -240,8 +248,8 @@ class ScaleToZeroQueueService(Construct):
             gradual_scale_in: Also remove one task per ``gradual_scale_in_cooldown`` while
                 nothing is visible but work is in flight. Requires ``task_protection``.
                 Default: False (tasks are only removed all at once, when idle).
-            gradual_scale_in_cooldown: Period of the gradual scale-in, at least 1 minute.
-                Default: 5 minutes.
+            gradual_scale_in_cooldown: Period of the gradual scale-in; whole minutes, 1 minute
+                to 24 hours. Default: 5 minutes.
             monitoring: ``True`` for a dashboard and operational alarms (DLQ not empty, oldest
                 message too old, tasks running on an empty queue) with default options, a
                 ``MonitoringOptions`` to tune them (e.g. an SNS ``alarm_topic``), or ``False``
@@ -309,6 +317,7 @@ class ScaleToZeroQueueService(Construct):
         self.dead_letter_queue_alarm = None
         self.oldest_message_age_alarm = None
         self.tasks_on_empty_queue_alarm = None
+        self.backlog_signal_alarm = None
         if settings.monitoring is not None:
             scaling_alarms = (self.scale_out_alarm, self.scale_in_alarm) + (
                 (self.gradual_scale_in_alarm,) if self.gradual_scale_in_alarm else ()
@@ -331,6 +340,7 @@ class ScaleToZeroQueueService(Construct):
             self.dead_letter_queue_alarm = built.dead_letter_queue_alarm
             self.oldest_message_age_alarm = built.oldest_message_age_alarm
             self.tasks_on_empty_queue_alarm = built.tasks_on_empty_queue_alarm
+            self.backlog_signal_alarm = built.backlog_signal_alarm
 
         CfnOutput(self, "QueueUrl", value=self.queue.queue_url, description="URL of the work queue")
         CfnOutput(self, "QueueArn", value=self.queue.queue_arn, description="ARN of the work queue")

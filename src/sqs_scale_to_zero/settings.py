@@ -13,9 +13,9 @@ import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Optional, Union, cast
 
-from aws_cdk import Duration, Token
+from aws_cdk import App, Duration, Stack, Token
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -106,6 +106,7 @@ QUEUE_SHAPING_PROPS = (
 )
 
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 
 
 @dataclass(frozen=True)
@@ -254,11 +255,53 @@ def _props_of(resolver: Callable[..., object], props: Mapping[str, Any]) -> dict
 
 def _seconds(prop: str, value: Duration) -> float:
     try:
-        return value.to_seconds()
+        return value.to_seconds(integral=False)
     except RuntimeError as error:  # jsii: a Duration built from a token can't be converted
         raise ScaleToZeroValidationError(
             prop, "must be a concrete Duration, not a token: pass e.g. Duration.minutes(5)"
         ) from error
+
+
+def _whole_minutes(prop: str, value: Duration) -> int:
+    """``value`` in minutes, which must be whole and fit a one-minute alarm's one-day window."""
+    seconds = _seconds(prop, value)
+    if seconds < 60 or seconds % 60:
+        raise ScaleToZeroValidationError(
+            prop,
+            f"must be a whole number of minutes, at least 1 (got {seconds:g} s): the alarm "
+            "evaluates one-minute periods; use e.g. Duration.minutes(5)",
+        )
+    minutes = int(seconds // 60)
+    if minutes > MAX_ALARM_WINDOW_MINUTES:
+        raise ScaleToZeroValidationError(
+            prop,
+            f"must be at most 24 hours, CloudWatch's window for one-minute alarms "
+            f"(got {minutes} minutes)",
+        )
+    return minutes
+
+
+def _architecture_name(architecture: ecs.CpuArchitecture) -> str:
+    """The CloudFormation name of ``architecture`` (the class exposes none), rendered in a
+    throwaway app so that nothing is added to the user's construct tree."""
+    probe = Stack(App(), "ArchitectureProbe")
+    task = ecs.FargateTaskDefinition(
+        probe,
+        "Task",
+        runtime_platform=ecs.RuntimePlatform(
+            cpu_architecture=architecture,
+            operating_system_family=ecs.OperatingSystemFamily.LINUX,
+        ),
+    )
+    rendered = probe.resolve(cast(ecs.CfnTaskDefinition, task.node.default_child).runtime_platform)
+    return str(rendered["cpuArchitecture"])
+
+
+def _require_int(prop: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScaleToZeroValidationError(
+            prop, f"must be a whole number (got {value!r}): pass an int"
+        )
 
 
 def _resolve_queue(
@@ -272,17 +315,9 @@ def _resolve_queue(
     retention_period: Optional[Duration],
     max_receive_count: Optional[int],
 ) -> QueueSettings:
-    shaping = {
-        "queue_name": queue_name,
-        "fifo": fifo,
-        "content_based_deduplication": content_based_deduplication,
-        "encryption_key": encryption_key,
-        "visibility_timeout": visibility_timeout,
-        "retention_period": retention_period,
-        "max_receive_count": max_receive_count,
-    }
     if queue is not None:
-        given = [name for name, value in shaping.items() if value is not None]
+        provided = locals()
+        given = [name for name in QUEUE_SHAPING_PROPS if provided[name] is not None]
         if given:
             raise ScaleToZeroValidationError(
                 given[0],
@@ -291,6 +326,12 @@ def _resolve_queue(
                 "create one",
             )
     resolved_fifo = bool(fifo)
+    if queue_name is not None and Token.is_unresolved(queue_name) and resolved_fifo:
+        raise ScaleToZeroValidationError(
+            "queue_name",
+            "must be a literal string for a FIFO queue (got a token): the construct derives the "
+            "dead-letter queue's '.fifo' name from it; pass a literal or omit queue_name",
+        )
     if queue_name is not None and not Token.is_unresolved(queue_name):
         base = queue_name[: -len(".fifo")] if queue_name.endswith(".fifo") else queue_name
         if resolved_fifo and not queue_name.endswith(".fifo"):
@@ -323,10 +364,13 @@ def _resolve_queue(
         )
     resolved_visibility = visibility_timeout or DEFAULT_VISIBILITY_TIMEOUT
     visibility_seconds = _seconds("visibility_timeout", resolved_visibility)
-    if not 0 <= visibility_seconds <= MAX_VISIBILITY_TIMEOUT_SECONDS:
+    if (
+        not 1 <= visibility_seconds <= MAX_VISIBILITY_TIMEOUT_SECONDS
+        or visibility_seconds % 1
+    ):
         raise ScaleToZeroValidationError(
             "visibility_timeout",
-            f"must be between 0 seconds and 12 hours, SQS's limit (got {visibility_seconds:g} s): "
+            f"must be whole seconds between 1 second and 12 hours (got {visibility_seconds:g} s): "
             "the worker's heartbeat extends visibility for longer jobs, so a few minutes is enough",
         )
     resolved_retention = retention_period or DEFAULT_RETENTION_PERIOD
@@ -339,6 +383,7 @@ def _resolve_queue(
     resolved_receives = (
         DEFAULT_MAX_RECEIVE_COUNT if max_receive_count is None else max_receive_count
     )
+    _require_int("max_receive_count", resolved_receives)
     if not 1 <= resolved_receives <= 1000:
         raise ScaleToZeroValidationError(
             "max_receive_count",
@@ -384,6 +429,13 @@ def _resolve_task(
         )
     resolved_environment = dict(environment or {})
     resolved_secrets = dict(secrets or {})
+    for name, value in resolved_environment.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ScaleToZeroValidationError(
+                "environment",
+                f"names and values must be strings (got {name!r}: {value!r}): "
+                "convert them, e.g. str(value)",
+            )
     for prop, names in (("environment", resolved_environment), ("secrets", resolved_secrets)):
         reserved = sorted(set(names) & set(RESERVED_ENVIRONMENT))
         if reserved:
@@ -400,6 +452,8 @@ def _resolve_task(
         )
     resolved_cpu = DEFAULT_CPU if cpu is None else cpu
     resolved_memory = DEFAULT_MEMORY_LIMIT_MIB if memory_limit_mib is None else memory_limit_mib
+    _require_int("cpu", resolved_cpu)
+    _require_int("memory_limit_mib", resolved_memory)
     if resolved_cpu not in FARGATE_TASK_SIZES:
         raise ScaleToZeroValidationError(
             "cpu",
@@ -438,6 +492,23 @@ def _resolve_task(
             "vpc_subnets",
             "needs a vpc or cluster: the VPC the construct creates has public subnets only",
         )
+    if creates_vpc and assign_public_ip is False:
+        raise ScaleToZeroValidationError(
+            "assign_public_ip",
+            "must stay True in the VPC the construct creates: it has no NAT gateway, so a task "
+            "without a public IP can't reach ECR or SQS; pass your own vpc to run tasks privately",
+        )
+    architecture = cpu_architecture or ecs.CpuArchitecture.X86_64
+    uses_spot = any(
+        strategy.capacity_provider == "FARGATE_SPOT"
+        for strategy in capacity_provider_strategies or ()
+    )
+    if uses_spot and _architecture_name(architecture) == "ARM64":
+        raise ScaleToZeroValidationError(
+            "capacity_provider_strategies",
+            "FARGATE_SPOT runs only X86_64 Linux tasks (Amazon ECS developer guide, Fargate "
+            "capacity providers): use FARGATE with cpu_architecture=ARM64, or X86_64 on Spot",
+        )
     return TaskSettings(
         image=image,
         command=list(command) if command is not None else None,
@@ -445,7 +516,7 @@ def _resolve_task(
         secrets=resolved_secrets,
         cpu=resolved_cpu,
         memory_limit_mib=resolved_memory,
-        cpu_architecture=cpu_architecture or ecs.CpuArchitecture.X86_64,
+        cpu_architecture=architecture,
         log_retention=log_retention or DEFAULT_LOG_RETENTION,
         stop_timeout=resolved_stop,
         task_protection=True if task_protection is None else task_protection,
@@ -475,6 +546,7 @@ def _resolve_scaling(
     task_protection_enabled: bool,
 ) -> ScalingSettings:
     resolved_max = DEFAULT_MAX_CAPACITY if max_capacity is None else max_capacity
+    _require_int("max_capacity", resolved_max)
     if resolved_max < 1:
         raise ScaleToZeroValidationError(
             "max_capacity",
@@ -488,19 +560,7 @@ def _resolve_scaling(
     if _seconds("scale_out_cooldown", resolved_cooldown) < 0:
         raise ScaleToZeroValidationError("scale_out_cooldown", "must not be negative")
     resolved_idle = idle_timeout or DEFAULT_IDLE_TIMEOUT
-    idle_seconds = _seconds("idle_timeout", resolved_idle)
-    if idle_seconds < 60 or idle_seconds % 60:
-        raise ScaleToZeroValidationError(
-            "idle_timeout",
-            f"must be a whole number of minutes, at least 1 (got {idle_seconds:g} s): the scale-in "
-            "alarm evaluates one-minute periods; use e.g. Duration.minutes(5)",
-        )
-    idle_minutes = int(idle_seconds // 60)
-    if idle_minutes > MAX_ALARM_WINDOW_MINUTES:
-        raise ScaleToZeroValidationError(
-            "idle_timeout",
-            f"must be at most 24 hours, CloudWatch's alarm window (got {idle_minutes} minutes)",
-        )
+    idle_minutes = _whole_minutes("idle_timeout", resolved_idle)
     if idle_cpu_threshold_percent is not None and not 0 <= idle_cpu_threshold_percent <= 100:
         raise ScaleToZeroValidationError(
             "idle_cpu_threshold_percent",
@@ -522,10 +582,7 @@ def _resolve_scaling(
             "stops tasks in the middle of a message",
         )
     resolved_gradual_cooldown = gradual_scale_in_cooldown or DEFAULT_GRADUAL_SCALE_IN_COOLDOWN
-    if _seconds("gradual_scale_in_cooldown", resolved_gradual_cooldown) < 60:
-        raise ScaleToZeroValidationError(
-            "gradual_scale_in_cooldown", "must be at least 1 minute: use e.g. Duration.minutes(5)"
-        )
+    _whole_minutes("gradual_scale_in_cooldown", resolved_gradual_cooldown)
     return ScalingSettings(
         max_capacity=resolved_max,
         scale_out_steps=steps,
@@ -631,6 +688,12 @@ def _resolve_monitoring(
                 "use e.g. Duration.minutes(30), above your longest job",
             )
         age_seconds = int(age_seconds_float)
+    name = options.dashboard_name
+    if name is not None and not Token.is_unresolved(name) and not _DASHBOARD_NAME.match(name):
+        raise ScaleToZeroValidationError(
+            "dashboard_name",
+            f"{name!r} is not a valid dashboard name: use up to 255 letters, digits, '-' or '_'",
+        )
     return MonitoringSettings(
         alarm_topic=options.alarm_topic,
         oldest_message_age_threshold_seconds=age_seconds,
