@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
+from test.conftest import Synthesized
 from test.simulate.reference_template import reference_template
 
 
 @pytest.fixture(scope="session")
 def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The anchor stacks and ours, synthesized once into one temporary cloud assembly.
-
-    ``ScaleToZero`` is the construct with the basic example's defaults; ``ScaleToZeroUnprotected``
-    turns off task protection and the CPU term of the idle alarm; ``ScaleToZeroSignal`` adds the
-    fresh backlog signal (``backlog_signal=True``).
+    """The anchor stacks, synthesized once into one temporary cloud assembly, with
+    ``ScaleToZeroUnprotected``: the construct without task protection or the idle alarm's CPU
+    term. The construct's default and backlog-signal configurations come from the session
+    fixtures of ``test/conftest.py``, which other tests synthesize anyway.
     """
     import aws_cdk as cdk
 
@@ -28,7 +28,6 @@ def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
     anchors.add_qpfs_defaults(app)
     anchors.add_seed_blog(app)
     anchors.add_always_on(app)
-    anchors.add_scale_to_zero(app)
     anchors.add_scale_to_zero(
         app,
         "ScaleToZeroUnprotected",
@@ -36,7 +35,6 @@ def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
         idle_cpu_threshold_percent=None,
         monitoring=False,
     )
-    anchors.add_scale_to_zero(app, "ScaleToZeroSignal", backlog_signal=True)
     app.synth()
     return {
         name: out / f"{name}.template.json"
@@ -44,9 +42,7 @@ def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
             "QpfsDefaults",
             "SeedBlog",
             "AlwaysOn",
-            "ScaleToZero",
             "ScaleToZeroUnprotected",
-            "ScaleToZeroSignal",
         )
     }
 
@@ -59,9 +55,11 @@ def write_template(directory: Path, name: str, template: dict[str, Any]) -> Path
 
 
 @pytest.fixture(scope="session")
-def ours_template(anchor_templates: dict[str, Path]) -> Path:
+def ours_template(default_service: Synthesized, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``ScaleToZeroQueueService`` as synthesized, with the basic example's defaults."""
-    return anchor_templates["ScaleToZero"]
+    return write_template(
+        tmp_path_factory.mktemp("ours"), "ScaleToZero", default_service.template.to_json()
+    )
 
 
 @pytest.fixture(scope="session")
@@ -71,9 +69,15 @@ def ours_unprotected_template(anchor_templates: dict[str, Path]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ours_signal_template(anchor_templates: dict[str, Path]) -> Path:
+def ours_signal_template(
+    backlog_signal_service: Synthesized, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """The construct with the fresh backlog signal (``backlog_signal=True``)."""
-    return anchor_templates["ScaleToZeroSignal"]
+    return write_template(
+        tmp_path_factory.mktemp("ours-signal"),
+        "ScaleToZeroSignal",
+        backlog_signal_service.template.to_json(),
+    )
 
 
 @pytest.fixture(scope="session")
