@@ -34,6 +34,6 @@ def test_api_md_documents_every_public_module(tmp_path: Path) -> None:
         if not any(part.startswith("_") for part in file.relative_to(package).parts)
     ]
     text = _generate(tmp_path / "API.md")
-    assert "sqs_scale_to_zero.worker.environment" in modules
+    assert "sqs_scale_to_zero.worker.contract" in modules
     for module in modules:
         assert f'<a id="{module}"></a>' in text, f"{module} is missing from API.md"

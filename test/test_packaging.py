@@ -40,7 +40,7 @@ WHEEL_FILES = {
     "sqs-scale-to-zero-worker": (
         "sqs_scale_to_zero/worker/__init__.py",
         "sqs_scale_to_zero/worker/py.typed",
-        "sqs_scale_to_zero/worker/environment.py",
+        "sqs_scale_to_zero/worker/contract.py",
     ),
 }
 """Paths that must be in each wheel; each sdist must have them under ``src/``."""

@@ -25,7 +25,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
-from sqs_scale_to_zero.worker import environment as worker_env
+from sqs_scale_to_zero.worker import contract
 
 # Defaults, documented on the construct's props.
 DEFAULT_MAX_RECEIVE_COUNT = 3
@@ -88,11 +88,11 @@ FARGATE_TASK_SIZES: Mapping[int, tuple[int, ...]] = {
 }
 
 RESERVED_ENVIRONMENT = (
-    worker_env.QUEUE_URL,
-    worker_env.QUEUE_NAME,
-    worker_env.VISIBILITY_TIMEOUT_SECONDS,
-    worker_env.TASK_PROTECTION,
-    worker_env.SHUTDOWN_GRACE_SECONDS,
+    contract.QUEUE_URL,
+    contract.QUEUE_NAME,
+    contract.VISIBILITY_TIMEOUT_SECONDS,
+    contract.TASK_PROTECTION,
+    contract.SHUTDOWN_GRACE_SECONDS,
 )
 
 QUEUE_SHAPING_PROPS = (

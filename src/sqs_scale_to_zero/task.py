@@ -14,7 +14,7 @@ from constructs import Construct
 
 from sqs_scale_to_zero.compliance import acknowledge, wildcard_resource_finding
 from sqs_scale_to_zero.settings import TaskSettings
-from sqs_scale_to_zero.worker import environment as worker_env
+from sqs_scale_to_zero.worker import contract
 
 CONTAINER_NAME = "Worker"
 TASK_PROTECTION_ACTIONS = ("ecs:GetTaskProtection", "ecs:UpdateTaskProtection")
@@ -126,13 +126,13 @@ def _worker_environment(
     settings: TaskSettings, queue: sqs.IQueue, visibility_timeout_seconds: int | None
 ) -> dict[str, str]:
     environment = {
-        worker_env.QUEUE_URL: queue.queue_url,
-        worker_env.QUEUE_NAME: queue.queue_name,
-        worker_env.TASK_PROTECTION: "enabled" if settings.task_protection else "disabled",
-        worker_env.SHUTDOWN_GRACE_SECONDS: str(settings.shutdown_grace_seconds),
+        contract.QUEUE_URL: queue.queue_url,
+        contract.QUEUE_NAME: queue.queue_name,
+        contract.TASK_PROTECTION: "enabled" if settings.task_protection else "disabled",
+        contract.SHUTDOWN_GRACE_SECONDS: str(settings.shutdown_grace_seconds),
     }
     if visibility_timeout_seconds is not None:
-        environment[worker_env.VISIBILITY_TIMEOUT_SECONDS] = str(visibility_timeout_seconds)
+        environment[contract.VISIBILITY_TIMEOUT_SECONDS] = str(visibility_timeout_seconds)
     return environment
 
 

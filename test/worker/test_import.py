@@ -11,7 +11,7 @@ import sys
 
 PROBE = """
 import json, sys
-import sqs_scale_to_zero.worker.environment
+import sqs_scale_to_zero.worker.contract
 package_only = sorted(m for m in ("boto3", "aws_cdk", "constructs", "jsii") if m in sys.modules)
 from sqs_scale_to_zero.worker import Message, Worker
 heavy = sorted(m for m in ("aws_cdk", "constructs", "jsii") if m in sys.modules)

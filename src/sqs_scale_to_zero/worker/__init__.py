@@ -2,7 +2,7 @@
 
 This package imports boto3 and the standard library only, never ``aws_cdk``, ``constructs``
 or ``jsii``. It only re-exports (see ``consumer.Worker``), lazily (PEP 562): the construct
-reads ``sqs_scale_to_zero.worker.environment`` at synthesis without importing boto3.
+reads ``sqs_scale_to_zero.worker.contract`` at synthesis without importing boto3.
 
 Example::
 

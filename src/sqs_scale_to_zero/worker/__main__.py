@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqs_scale_to_zero.worker import environment
+from sqs_scale_to_zero.worker import contract
 from sqs_scale_to_zero.worker.consumer import Worker
 from sqs_scale_to_zero.worker.logs import configure_logging
 from sqs_scale_to_zero.worker.policies import (
@@ -56,8 +56,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--concurrency",
         type=int,
-        default=int(os.environ.get(environment.CONCURRENCY, "1")),
-        help=f"handlers at once (default: ${environment.CONCURRENCY} or 1)",
+        default=int(os.environ.get(contract.CONCURRENCY, "1")),
+        help=f"handlers at once (default: ${contract.CONCURRENCY} or 1)",
     )
     p.add_argument("--poll-wait", type=float, default=20, help="long-poll seconds (default 20)")
     p.add_argument(
@@ -80,8 +80,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-messages", type=int, help="exit after this many messages")
     p.add_argument(
         "--log-level",
-        default=os.environ.get(environment.LOG_LEVEL, "INFO"),
-        help=f"default: ${environment.LOG_LEVEL} or INFO",
+        default=os.environ.get(contract.LOG_LEVEL, "INFO"),
+        help=f"default: ${contract.LOG_LEVEL} or INFO",
     )
     p.add_argument("--log-format", choices=["json", "text"], default="json")
     return p

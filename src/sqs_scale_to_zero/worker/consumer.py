@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import Any
 
-from sqs_scale_to_zero.worker import environment
+from sqs_scale_to_zero.worker import contract
 from sqs_scale_to_zero.worker.client import (
     SQS_ERRORS,
     make_sqs_client,
@@ -123,10 +123,10 @@ class Worker:
         if not callable(handler):
             raise TypeError("handler must be callable: pass a function taking one Message")
         self.handler = handler
-        self.queue_url = queue_url or env.get(environment.QUEUE_URL, "")
+        self.queue_url = queue_url or env.get(contract.QUEUE_URL, "")
         if not self.queue_url:
             raise ValueError(
-                f"queue_url is required: pass queue_url= or set ${environment.QUEUE_URL}"
+                f"queue_url is required: pass queue_url= or set ${contract.QUEUE_URL}"
             )
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1 (got {concurrency})")
@@ -136,9 +136,9 @@ class Worker:
                 f"poll_wait_seconds must be between 0 and 20 (got {poll_wait_seconds}): "
                 "SQS long polls for at most 20 seconds"
             )
-        if visibility_timeout_seconds is None and env.get(environment.VISIBILITY_TIMEOUT_SECONDS):
+        if visibility_timeout_seconds is None and env.get(contract.VISIBILITY_TIMEOUT_SECONDS):
             visibility_timeout_seconds = int(
-                _env_number(env, environment.VISIBILITY_TIMEOUT_SECONDS)
+                _env_number(env, contract.VISIBILITY_TIMEOUT_SECONDS)
             )
         if visibility_timeout_seconds is not None and not (
             1 <= visibility_timeout_seconds <= 43200
@@ -157,8 +157,8 @@ class Worker:
         self.heartbeat_interval_seconds = heartbeat_interval_seconds
         if shutdown_grace_seconds is None:
             shutdown_grace_seconds = (
-                _env_number(env, environment.SHUTDOWN_GRACE_SECONDS)
-                if env.get(environment.SHUTDOWN_GRACE_SECONDS)
+                _env_number(env, contract.SHUTDOWN_GRACE_SECONDS)
+                if env.get(contract.SHUTDOWN_GRACE_SECONDS)
                 else DEFAULT_SHUTDOWN_GRACE_SECONDS
             )
         if shutdown_grace_seconds < 0:
@@ -574,7 +574,7 @@ def _env_number(env: Mapping[str, str], name: str) -> float:
 
 
 def _default_protection(env: Mapping[str, str]) -> TaskProtection:
-    agent = env.get(environment.ECS_AGENT_URI)
-    if not agent or env.get(environment.TASK_PROTECTION, "enabled").lower() == "disabled":
+    agent = env.get(contract.ECS_AGENT_URI)
+    if not agent or env.get(contract.TASK_PROTECTION, "enabled").lower() == "disabled":
         return NoTaskProtection()
     return EcsAgentTaskProtection(agent)

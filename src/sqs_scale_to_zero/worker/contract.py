@@ -1,0 +1,92 @@
+"""The contract between processes: names and limits that the construct, the worker, the
+backlog signal function and the simulator must agree on.
+
+Everything that crosses a process boundary is written here once: the environment variables
+the construct sets in the worker container and the signal function, the signal's CloudWatch
+namespace, dimension and metric names, and the SQS limits every part relies on. It lives in the
+worker package because the worker distribution (boto3 only) must ship it, and the construct
+depends on that distribution. It imports nothing.
+"""
+
+# --- Worker container environment (set by the construct, read by the worker) -------------------
+
+QUEUE_URL = "QUEUE_URL"
+"""URL of the queue to consume. Always set by the construct."""
+
+QUEUE_NAME = "QUEUE_NAME"
+"""Name of the queue to consume. Always set by the construct."""
+
+VISIBILITY_TIMEOUT_SECONDS = "SCALE_TO_ZERO_VISIBILITY_TIMEOUT_SECONDS"
+"""The queue's visibility timeout in seconds; set when the construct creates the queue.
+
+When absent (a queue brought with ``queue=``), the worker reads it with ``GetQueueAttributes``.
+"""
+
+TASK_PROTECTION = "SCALE_TO_ZERO_TASK_PROTECTION"
+"""``"enabled"`` when the task role may call ``ecs:UpdateTaskProtection``, else ``"disabled"``."""
+
+SHUTDOWN_GRACE_SECONDS = "SCALE_TO_ZERO_SHUTDOWN_GRACE_SECONDS"
+"""Seconds the worker may let running handlers finish after SIGTERM.
+
+The construct sets it :data:`SHUTDOWN_MARGIN_SECONDS` below the container's ``stop_timeout`` so
+that unfinished messages can still be released before ECS sends SIGKILL.
+"""
+
+CONCURRENCY = "SCALE_TO_ZERO_CONCURRENCY"
+"""Optional: handlers the worker CLI runs at once (default 1); ``--concurrency`` overrides it.
+
+Read by ``python -m sqs_scale_to_zero.worker`` only; ``Worker(concurrency=...)`` is explicit.
+"""
+
+LOG_LEVEL = "SCALE_TO_ZERO_LOG_LEVEL"
+"""Optional: the worker CLI's logging level (default ``INFO``); ``--log-level`` overrides it."""
+
+RESERVED_PREFIX = "SCALE_TO_ZERO_"
+"""Every environment name with this prefix belongs to the worker runtime."""
+
+ECS_AGENT_URI = "ECS_AGENT_URI"
+"""Set by the ECS agent itself (not by the construct); the base of the task-protection endpoint."""
+
+SHUTDOWN_MARGIN_SECONDS = 10
+"""Seconds between the worker's shutdown grace and SIGKILL, left for releasing messages."""
+
+# --- Backlog signal function (set by the construct, read by the function and the simulator) ----
+
+SIGNAL_QUEUE_URL = "QUEUE_URL"
+"""The signal function's variable naming the queue it reads."""
+
+SIGNAL_QUEUE_NAME = "QUEUE_NAME"
+"""The signal function's variable naming the queue, used as the metrics' dimension value."""
+
+SIGNAL_METRIC_NAMESPACE = "METRIC_NAMESPACE"
+"""The signal function's variable naming the namespace it publishes to."""
+
+SIGNAL_NAMESPACE = "SqsScaleToZero"
+"""CloudWatch namespace of the fresh backlog signal's metrics."""
+
+SIGNAL_QUEUE_DIMENSION = "QueueName"
+"""The one dimension of every backlog signal metric: the queue's name."""
+
+SIGNAL_METRICS = {
+    "ApproximateNumberOfMessages": "ApproximateNumberOfMessagesVisible",
+    "ApproximateNumberOfMessagesNotVisible": "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed": "ApproximateNumberOfMessagesDelayed",
+}
+"""SQS queue attribute -> published metric name (the names of SQS's own metrics)."""
+
+# --- SQS limits (Amazon SQS developer guide, "Quotas related to messages") ----------------------
+
+SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60
+"""The longest visibility timeout SQS accepts: 12 hours."""
+
+SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30
+"""SQS's visibility timeout for a queue created without one (``AWS::SQS::Queue``)."""
+
+SQS_MAX_BATCH_SIZE = 10
+"""The most messages one ``ReceiveMessage`` returns, and the most entries of a batch call."""
+
+SQS_MAX_WAIT_SECONDS = 20
+"""The longest long poll (``WaitTimeSeconds``) SQS accepts."""
+
+SQS_MAX_DELAY_SECONDS = 15 * 60
+"""The longest delivery delay of a message or queue (``DelaySeconds``): 15 minutes."""
