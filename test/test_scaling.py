@@ -260,7 +260,7 @@ def test_gradual_scale_in_removes_one_task_while_drained_with_work_in_flight(
 
 
 def test_cpu_threshold_is_written_as_a_plain_decimal() -> None:
-    from sqs_scale_to_zero.scaling import idle_expression
+    from sqs_scale_to_zero.scaling.idle import idle_expression
 
     assert idle_expression(0.00001).endswith("(FILL(cpu, 0) <= 0.00001), 1, 0)")
     assert idle_expression(12.5).endswith("(FILL(cpu, 0) <= 12.5), 1, 0)")

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqs_scale_to_zero.errors import ScaleToZeroValidationError
+    from sqs_scale_to_zero.monitoring import MonitoringOptions
     from sqs_scale_to_zero.service import ScaleToZeroQueueService
-    from sqs_scale_to_zero.settings import MonitoringOptions
 
 __all__ = ["MonitoringOptions", "ScaleToZeroQueueService", "ScaleToZeroValidationError"]
 
 _EXPORTS = {
     "ScaleToZeroQueueService": "sqs_scale_to_zero.service",
     "ScaleToZeroValidationError": "sqs_scale_to_zero.errors",
-    "MonitoringOptions": "sqs_scale_to_zero.settings",
+    "MonitoringOptions": "sqs_scale_to_zero.monitoring",
 }
 
 

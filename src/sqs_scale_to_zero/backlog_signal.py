@@ -1,7 +1,7 @@
 """The fresh backlog signal: a one-minute scheduled function that publishes the live backlog.
 
 Opt-in with ``backlog_signal=True``. Both scaling alarms then read the published metrics
-instead of SQS's own, through one :class:`~sqs_scale_to_zero.scaling.BacklogMetrics`, so the
+instead of SQS's own, through one :class:`~sqs_scale_to_zero.backlog.BacklogMetrics`, so the
 scale-out and scale-in alarms can never act on two different views of the backlog.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -21,8 +22,9 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from sqs_scale_to_zero import backlog_signal_handler as handler_module
+from sqs_scale_to_zero.alarms import ONE_MINUTE
+from sqs_scale_to_zero.backlog import BacklogMetrics
 from sqs_scale_to_zero.compliance import acknowledge
-from sqs_scale_to_zero.scaling import ONE_MINUTE, BacklogMetrics
 
 HANDLER_SOURCE = Path(handler_module.__file__).read_text(encoding="utf-8")
 SCHEDULE = events.Schedule.rate(Duration.minutes(1))
@@ -36,7 +38,11 @@ class BacklogSignal:
     rule: events.Rule
     log_group: logs.LogGroup
     metrics: BacklogMetrics
-    delayed: cloudwatch.Metric
+
+
+def resolve_backlog_signal(*, backlog_signal: Optional[bool]) -> bool:
+    """Whether to scale on the fresh backlog signal (Default: False)."""
+    return bool(backlog_signal)
 
 
 def newest_python_runtime() -> lambda_.Runtime:
@@ -132,7 +138,9 @@ def build_backlog_signal(
             in_flight=signal_metric(
                 queue, handler_module.METRICS["ApproximateNumberOfMessagesNotVisible"]
             ),
+            delayed=signal_metric(
+                queue, handler_module.METRICS["ApproximateNumberOfMessagesDelayed"]
+            ),
             published_when_empty=True,
         ),
-        delayed=signal_metric(queue, handler_module.METRICS["ApproximateNumberOfMessagesDelayed"]),
     )

@@ -18,17 +18,21 @@ from constructs import Construct
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
-from sqs_scale_to_zero.monitoring import MonitoredService, build_monitoring
-from sqs_scale_to_zero.queue import build_queues
-from sqs_scale_to_zero.scaling import ONE_MINUTE, BacklogMetrics, build_scaling
-from sqs_scale_to_zero.settings import (
-    DEFAULT_IDLE_CPU_THRESHOLD_PERCENT,
+from sqs_scale_to_zero.backlog import BacklogMetrics
+from sqs_scale_to_zero.backlog_signal import resolve_backlog_signal
+from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
+from sqs_scale_to_zero.monitoring import (
+    MonitoredService,
     MonitoringOptions,
-    resolve_settings,
+    build_monitoring,
+    resolve_monitoring,
 )
-from sqs_scale_to_zero.task import build_worker_task
-
-_NOT_PROPS = frozenset({"self", "scope", "id", "__class__"})
+from sqs_scale_to_zero.queue import build_queues, resolve_queue
+from sqs_scale_to_zero.scaling import (
+    DEFAULT_IDLE_CPU_THRESHOLD_PERCENT,
+    build_scaling,
+    resolve_scaling,
+)
 
 
 class ScaleToZeroQueueService(Construct):
@@ -266,46 +270,80 @@ class ScaleToZeroQueueService(Construct):
         Raises:
             ScaleToZeroValidationError: For any invalid prop, before any child is created.
         """
-        # Every keyword argument above is a prop; settings resolves and validates them all.
-        props = {name: value for name, value in locals().items() if name not in _NOT_PROPS}
-        settings = resolve_settings(props)
+        # Every prop is resolved and checked here, before any child construct exists.
+        queue_settings = resolve_queue(
+            queue=queue,
+            queue_name=queue_name,
+            fifo=fifo,
+            content_based_deduplication=content_based_deduplication,
+            encryption_key=encryption_key,
+            visibility_timeout=visibility_timeout,
+            retention_period=retention_period,
+            max_receive_count=max_receive_count,
+        )
+        task_settings = resolve_task(
+            image=image,
+            command=command,
+            environment=environment,
+            secrets=secrets,
+            cpu=cpu,
+            memory_limit_mib=memory_limit_mib,
+            cpu_architecture=cpu_architecture,
+            log_retention=log_retention,
+            stop_timeout=stop_timeout,
+            task_protection=task_protection,
+        )
+        network_settings = resolve_network(
+            cluster=cluster,
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=security_groups,
+            assign_public_ip=assign_public_ip,
+            capacity_provider_strategies=capacity_provider_strategies,
+            platform_version=platform_version,
+            container_insights=container_insights,
+        )
+        compute_settings = resolve_compute(task_settings, network_settings)
+        scaling_settings = resolve_scaling(
+            max_capacity=max_capacity,
+            scale_out_steps=scale_out_steps,
+            scale_out_cooldown=scale_out_cooldown,
+            idle_timeout=idle_timeout,
+            idle_cpu_threshold_percent=idle_cpu_threshold_percent,
+            scale_in_on_cpu_only=scale_in_on_cpu_only,
+            gradual_scale_in=gradual_scale_in,
+            gradual_scale_in_cooldown=gradual_scale_in_cooldown,
+            task_protection=task_settings.task_protection,
+        )
+        monitoring_settings = resolve_monitoring(
+            monitoring=monitoring, idle_timeout_minutes=scaling_settings.idle_timeout_minutes
+        )
+        use_backlog_signal = resolve_backlog_signal(backlog_signal=backlog_signal)
         super().__init__(scope, id)
 
-        queues = build_queues(self, settings.queue)
+        queues = build_queues(self, queue_settings)
         self.queue = queues.queue
         self.dead_letter_queue = queues.dead_letter_queue
 
-        worker = build_worker_task(
-            self,
-            settings.task,
-            self.queue,
-            visibility_timeout_seconds=(
-                None
-                if settings.queue.existing is not None
-                else int(settings.queue.visibility_timeout.to_seconds())
-            ),
-        )
-        self.cluster = worker.cluster
-        self.task_definition = worker.task_definition
-        self.container = worker.container
-        self.log_group = worker.log_group
-        self.service = worker.service
+        compute = build_compute(self, compute_settings, queues)
+        self.cluster = compute.cluster
+        self.task_definition = compute.task_definition
+        self.container = compute.container
+        self.log_group = compute.log_group
+        self.service = compute.service
 
         self.backlog_signal_function = None
-        delayed = self.queue.metric_approximate_number_of_messages_delayed(
-            period=ONE_MINUTE, statistic="Maximum"
-        )
-        if settings.backlog_signal:
+        if use_backlog_signal:
             # Imported only when asked for: aws_lambda and aws_events are slow to import.
             from sqs_scale_to_zero.backlog_signal import build_backlog_signal
 
-            signal = build_backlog_signal(self, self.queue, settings.task.log_retention)
+            signal = build_backlog_signal(self, self.queue, task_settings.log_retention)
             self.backlog_signal_function = signal.function
             self.backlog_metrics = signal.metrics
-            delayed = signal.delayed
         else:
             self.backlog_metrics = BacklogMetrics.of_queue(self.queue)
-        scaling = build_scaling(self, settings.scaling, self.service, self.backlog_metrics)
+
+        scaling = build_scaling(self, scaling_settings, self.service, self.backlog_metrics)
         self.scalable_target = scaling.scalable_target
         self.scale_out_alarm = scaling.scale_out_alarm
         self.scale_out_action = scaling.scale_out_action
@@ -318,29 +356,24 @@ class ScaleToZeroQueueService(Construct):
         self.oldest_message_age_alarm = None
         self.tasks_on_empty_queue_alarm = None
         self.backlog_signal_alarm = None
-        if settings.monitoring is not None:
-            scaling_alarms = (self.scale_out_alarm, self.scale_in_alarm) + (
-                (self.gradual_scale_in_alarm,) if self.gradual_scale_in_alarm else ()
-            )
+        if monitoring_settings is not None:
             built = build_monitoring(
                 self,
-                settings.monitoring,
+                monitoring_settings,
                 MonitoredService(
                     queue=self.queue,
                     dead_letter_queue=self.dead_letter_queue,
                     service=self.service,
                     backlog=self.backlog_metrics,
-                    delayed=delayed,
                     backlog_signal_function=self.backlog_signal_function,
-                    scaling_alarms=scaling_alarms,
-                    idle_timeout_minutes=settings.scaling.idle_timeout_minutes,
+                    scaling_alarms=scaling.alarms,
                 ),
             )
             self.dashboard = built.dashboard
-            self.dead_letter_queue_alarm = built.dead_letter_queue_alarm
-            self.oldest_message_age_alarm = built.oldest_message_age_alarm
-            self.tasks_on_empty_queue_alarm = built.tasks_on_empty_queue_alarm
-            self.backlog_signal_alarm = built.backlog_signal_alarm
+            self.dead_letter_queue_alarm = built.alarms.dead_letter_queue_alarm
+            self.oldest_message_age_alarm = built.alarms.oldest_message_age_alarm
+            self.tasks_on_empty_queue_alarm = built.alarms.tasks_on_empty_queue_alarm
+            self.backlog_signal_alarm = built.alarms.backlog_signal_alarm
 
         CfnOutput(self, "QueueUrl", value=self.queue.queue_url, description="URL of the work queue")
         CfnOutput(self, "QueueArn", value=self.queue.queue_arn, description="ARN of the work queue")

@@ -125,9 +125,7 @@ class Worker:
         self.handler = handler
         self.queue_url = queue_url or env.get(contract.QUEUE_URL, "")
         if not self.queue_url:
-            raise ValueError(
-                f"queue_url is required: pass queue_url= or set ${contract.QUEUE_URL}"
-            )
+            raise ValueError(f"queue_url is required: pass queue_url= or set ${contract.QUEUE_URL}")
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1 (got {concurrency})")
         self.concurrency = concurrency
@@ -137,9 +135,7 @@ class Worker:
                 "SQS long polls for at most 20 seconds"
             )
         if visibility_timeout_seconds is None and env.get(contract.VISIBILITY_TIMEOUT_SECONDS):
-            visibility_timeout_seconds = int(
-                _env_number(env, contract.VISIBILITY_TIMEOUT_SECONDS)
-            )
+            visibility_timeout_seconds = int(_env_number(env, contract.VISIBILITY_TIMEOUT_SECONDS))
         if visibility_timeout_seconds is not None and not (
             1 <= visibility_timeout_seconds <= 43200
         ):

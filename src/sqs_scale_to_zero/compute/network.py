@@ -1,0 +1,149 @@
+"""Where the service runs: the cluster, its VPC, subnets, security groups and capacity.
+
+Props: ``cluster``, ``vpc``, ``vpc_subnets``, ``security_groups``, ``assign_public_ip``,
+``capacity_provider_strategies``, ``platform_version`` and ``container_insights``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from sqs_scale_to_zero.errors import ScaleToZeroValidationError
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """The cluster and network of the service, validated."""
+
+    cluster: Optional[ecs.ICluster]
+    vpc: Optional[ec2.IVpc]
+    vpc_subnets: Optional[ec2.SubnetSelection]
+    security_groups: Optional[Sequence[ec2.ISecurityGroup]]
+    assign_public_ip: bool
+    capacity_provider_strategies: Optional[Sequence[ecs.CapacityProviderStrategy]]
+    platform_version: Optional[ecs.FargatePlatformVersion]
+    container_insights: bool
+
+    @property
+    def creates_vpc(self) -> bool:
+        """True when the construct creates the VPC (neither ``cluster`` nor ``vpc`` given)."""
+        return self.cluster is None and self.vpc is None
+
+    @property
+    def uses_spot(self) -> bool:
+        """True when a capacity provider strategy names ``FARGATE_SPOT``."""
+        return any(
+            strategy.capacity_provider == "FARGATE_SPOT"
+            for strategy in self.capacity_provider_strategies or ()
+        )
+
+
+def resolve_network(
+    *,
+    cluster: Optional[ecs.ICluster],
+    vpc: Optional[ec2.IVpc],
+    vpc_subnets: Optional[ec2.SubnetSelection],
+    security_groups: Optional[Sequence[ec2.ISecurityGroup]],
+    assign_public_ip: Optional[bool],
+    capacity_provider_strategies: Optional[Sequence[ecs.CapacityProviderStrategy]],
+    platform_version: Optional[ecs.FargatePlatformVersion],
+    container_insights: Optional[bool],
+) -> NetworkSettings:
+    """Validate the cluster and network props and resolve their defaults.
+
+    Raises:
+        ScaleToZeroValidationError: For the first invalid prop, naming it and the fix.
+    """
+    if cluster is not None and vpc is not None:
+        raise ScaleToZeroValidationError(
+            "vpc",
+            "cannot be set together with cluster: the cluster's VPC is used; pass only one",
+        )
+    if cluster is not None and container_insights is not None:
+        raise ScaleToZeroValidationError(
+            "container_insights",
+            "applies only to a cluster the construct creates: enable Container Insights on the "
+            "cluster you pass, or omit cluster",
+        )
+    creates_vpc = cluster is None and vpc is None
+    if creates_vpc and vpc_subnets is not None:
+        raise ScaleToZeroValidationError(
+            "vpc_subnets",
+            "needs a vpc or cluster: the VPC the construct creates has public subnets only",
+        )
+    if creates_vpc and assign_public_ip is False:
+        raise ScaleToZeroValidationError(
+            "assign_public_ip",
+            "must stay True in the VPC the construct creates: it has no NAT gateway, so a task "
+            "without a public IP can't reach ECR or SQS; pass your own vpc to run tasks privately",
+        )
+    return NetworkSettings(
+        cluster=cluster,
+        vpc=vpc,
+        vpc_subnets=vpc_subnets,
+        security_groups=list(security_groups) if security_groups is not None else None,
+        assign_public_ip=creates_vpc if assign_public_ip is None else assign_public_ip,
+        capacity_provider_strategies=(
+            list(capacity_provider_strategies) if capacity_provider_strategies is not None else None
+        ),
+        platform_version=platform_version,
+        container_insights=True if container_insights is None else container_insights,
+    )
+
+
+def build_cluster(
+    scope: Construct, settings: NetworkSettings, log_retention: logs.RetentionDays
+) -> ecs.ICluster:
+    """The cluster to run in: the one given, or a new one (in ``vpc``, or in a new VPC).
+
+    A new VPC has public subnets only and no NAT gateway, and logs its flows to a log group kept
+    for ``log_retention``.
+    """
+    if settings.cluster is not None:
+        return settings.cluster
+    vpc = settings.vpc or ec2.Vpc(
+        scope,
+        "Vpc",
+        max_azs=2,
+        # Public subnets only and no NAT gateway: a NAT gateway bills by the hour, which a
+        # service that should cost nothing while idle can't afford. Tasks get a public IP
+        # for egress and their security group admits no inbound traffic.
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)
+        ],
+    )
+    if settings.vpc is None:
+        vpc.add_flow_log(
+            "FlowLog",
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+                logs.LogGroup(scope, "FlowLogs", retention=log_retention)
+            ),
+        )
+    return ecs.Cluster(
+        scope,
+        "Cluster",
+        vpc=vpc,
+        enable_fargate_capacity_providers=True,
+        container_insights_v2=(
+            ecs.ContainerInsights.ENABLED
+            if settings.container_insights
+            else ecs.ContainerInsights.DISABLED
+        ),
+    )
+
+
+def task_subnets(settings: NetworkSettings) -> Optional[ec2.SubnetSelection]:
+    """The subnets for the tasks: as given, else the public ones of a VPC the construct made."""
+    if settings.vpc_subnets is not None:
+        return settings.vpc_subnets
+    if settings.creates_vpc:
+        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
+    return None

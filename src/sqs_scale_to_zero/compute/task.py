@@ -1,0 +1,264 @@
+"""The worker's task definition and container: image, command, environment, size, stop timeout.
+
+Props: ``image``, ``command``, ``environment``, ``secrets``, ``cpu``, ``memory_limit_mib``,
+``cpu_architecture``, ``log_retention``, ``stop_timeout`` and ``task_protection``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Optional, cast
+
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from sqs_scale_to_zero.checks import require_int, seconds
+from sqs_scale_to_zero.compliance import acknowledge, wildcard_resource_finding
+from sqs_scale_to_zero.errors import ScaleToZeroValidationError
+from sqs_scale_to_zero.worker import contract
+
+DEFAULT_CPU = 256
+DEFAULT_MEMORY_LIMIT_MIB = 512
+DEFAULT_STOP_TIMEOUT = Duration.seconds(120)
+DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+MAX_STOP_TIMEOUT_SECONDS = 120
+"""Fargate's longest stop timeout (task definition ``stopTimeout``)."""
+
+CONTAINER_NAME = "Worker"
+TASK_PROTECTION_ACTIONS = ("ecs:GetTaskProtection", "ecs:UpdateTaskProtection")
+
+# Fargate task sizes: CPU units -> allowed memory in MiB (Amazon ECS developer guide,
+# "Task CPU and memory" for the Fargate launch type).
+FARGATE_TASK_SIZES: Mapping[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+RESERVED_ENVIRONMENT = (
+    contract.QUEUE_URL,
+    contract.QUEUE_NAME,
+    contract.VISIBILITY_TIMEOUT_SECONDS,
+    contract.TASK_PROTECTION,
+    contract.SHUTDOWN_GRACE_SECONDS,
+)
+"""The variables the construct sets in the container; ``environment`` can't override them."""
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """The task definition and its container, validated."""
+
+    image: ecs.ContainerImage
+    command: Optional[Sequence[str]]
+    environment: Mapping[str, str]
+    secrets: Mapping[str, ecs.Secret]
+    cpu: int
+    memory_limit_mib: int
+    cpu_architecture: ecs.CpuArchitecture
+    log_retention: logs.RetentionDays
+    stop_timeout: Duration
+    task_protection: bool
+
+    @property
+    def shutdown_grace_seconds(self) -> int:
+        """How long the worker lets running handlers finish after SIGTERM."""
+        return max(int(self.stop_timeout.to_seconds()) - contract.SHUTDOWN_MARGIN_SECONDS, 1)
+
+
+@dataclass(frozen=True)
+class WorkerTask:
+    """The composed task definition, its container and the container's log group."""
+
+    task_definition: ecs.FargateTaskDefinition
+    container: ecs.ContainerDefinition
+    log_group: logs.LogGroup
+
+
+def resolve_task(
+    *,
+    image: ecs.ContainerImage,
+    command: Optional[Sequence[str]],
+    environment: Optional[Mapping[str, str]],
+    secrets: Optional[Mapping[str, ecs.Secret]],
+    cpu: Optional[int],
+    memory_limit_mib: Optional[int],
+    cpu_architecture: Optional[ecs.CpuArchitecture],
+    log_retention: Optional[logs.RetentionDays],
+    stop_timeout: Optional[Duration],
+    task_protection: Optional[bool],
+) -> TaskSettings:
+    """Validate the task props and resolve their defaults.
+
+    Raises:
+        ScaleToZeroValidationError: For the first invalid prop, naming it and the fix.
+    """
+    if image is None:
+        raise ScaleToZeroValidationError(
+            "image", "is required: pass e.g. ecs.ContainerImage.from_asset('worker/')"
+        )
+    resolved_environment = dict(environment or {})
+    resolved_secrets = dict(secrets or {})
+    for name, value in resolved_environment.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ScaleToZeroValidationError(
+                "environment",
+                f"names and values must be strings (got {name!r}: {value!r}): "
+                "convert them, e.g. str(value)",
+            )
+    for prop, names in (("environment", resolved_environment), ("secrets", resolved_secrets)):
+        reserved = sorted(set(names) & set(RESERVED_ENVIRONMENT))
+        if reserved:
+            raise ScaleToZeroValidationError(
+                prop,
+                f"{', '.join(reserved)} is set by the construct for the worker runtime: "
+                "rename your variable",
+            )
+    both = sorted(set(resolved_environment) & set(resolved_secrets))
+    if both:
+        raise ScaleToZeroValidationError(
+            "secrets",
+            f"{', '.join(both)} is also in environment: give each variable one source",
+        )
+    resolved_cpu = DEFAULT_CPU if cpu is None else cpu
+    resolved_memory = DEFAULT_MEMORY_LIMIT_MIB if memory_limit_mib is None else memory_limit_mib
+    require_int("cpu", resolved_cpu)
+    require_int("memory_limit_mib", resolved_memory)
+    if resolved_cpu not in FARGATE_TASK_SIZES:
+        raise ScaleToZeroValidationError(
+            "cpu",
+            f"Fargate offers {', '.join(map(str, FARGATE_TASK_SIZES))} CPU units (got {resolved_cpu})",
+        )
+    allowed_memory = FARGATE_TASK_SIZES[resolved_cpu]
+    if resolved_memory not in allowed_memory:
+        raise ScaleToZeroValidationError(
+            "memory_limit_mib",
+            f"Fargate does not offer {resolved_memory} MiB with cpu={resolved_cpu}: use "
+            f"{allowed_memory[0]} to {allowed_memory[-1]} MiB in steps of "
+            f"{allowed_memory[1] - allowed_memory[0]}, or change cpu",
+        )
+    resolved_stop = stop_timeout or DEFAULT_STOP_TIMEOUT
+    stop_seconds = seconds("stop_timeout", resolved_stop)
+    if not 2 <= stop_seconds <= MAX_STOP_TIMEOUT_SECONDS:
+        raise ScaleToZeroValidationError(
+            "stop_timeout",
+            f"must be between 2 and 120 seconds on Fargate (got {stop_seconds:g} s): "
+            "use at most Duration.seconds(120)",
+        )
+    return TaskSettings(
+        image=image,
+        command=list(command) if command is not None else None,
+        environment=resolved_environment,
+        secrets=resolved_secrets,
+        cpu=resolved_cpu,
+        memory_limit_mib=resolved_memory,
+        cpu_architecture=cpu_architecture or ecs.CpuArchitecture.X86_64,
+        log_retention=log_retention or DEFAULT_LOG_RETENTION,
+        stop_timeout=resolved_stop,
+        task_protection=True if task_protection is None else task_protection,
+    )
+
+
+def architecture_name(architecture: ecs.CpuArchitecture) -> str:
+    """The CloudFormation name of ``architecture`` (the class exposes none), rendered in a
+    throwaway app so that nothing is added to the user's construct tree."""
+    probe = Stack(App(), "ArchitectureProbe")
+    task = ecs.FargateTaskDefinition(
+        probe,
+        "Task",
+        runtime_platform=ecs.RuntimePlatform(
+            cpu_architecture=architecture,
+            operating_system_family=ecs.OperatingSystemFamily.LINUX,
+        ),
+    )
+    rendered = probe.resolve(cast(ecs.CfnTaskDefinition, task.node.default_child).runtime_platform)
+    return str(rendered["cpuArchitecture"])
+
+
+def build_task(
+    scope: Construct,
+    settings: TaskSettings,
+    *,
+    cluster: ecs.ICluster,
+    queue: sqs.IQueue,
+    visibility_timeout_seconds: Optional[int],
+) -> WorkerTask:
+    """Create the task definition, its container and log group, and the task role's grants.
+
+    The task role may consume ``queue`` and, with ``task_protection``, set task scale-in
+    protection on the tasks of ``cluster``.
+    """
+    task_definition = ecs.FargateTaskDefinition(
+        scope,
+        "TaskDefinition",
+        cpu=settings.cpu,
+        memory_limit_mib=settings.memory_limit_mib,
+        runtime_platform=ecs.RuntimePlatform(
+            cpu_architecture=settings.cpu_architecture,
+            operating_system_family=ecs.OperatingSystemFamily.LINUX,
+        ),
+    )
+    log_group = logs.LogGroup(scope, "Logs", retention=settings.log_retention)
+    container = task_definition.add_container(
+        CONTAINER_NAME,
+        image=settings.image,
+        command=list(settings.command) if settings.command is not None else None,
+        environment={
+            **settings.environment,
+            **_worker_environment(settings, queue, visibility_timeout_seconds),
+        },
+        secrets=dict(settings.secrets) or None,
+        logging=ecs.LogDrivers.aws_logs(stream_prefix="worker", log_group=log_group),
+        stop_timeout=settings.stop_timeout,
+    )
+    queue.grant_consume_messages(task_definition.task_role)
+    if task_definition.execution_role is not None:
+        acknowledge(
+            task_definition.execution_role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Pulling an image from ECR needs ecr:GetAuthorizationToken, which supports no "
+            "resource-level permissions; the repository actions stay scoped to the repository.",
+        )
+    acknowledge(
+        task_definition,
+        "AwsSolutions-ECS2",
+        "The construct sets non-secret worker configuration (queue URL and name, shutdown "
+        "grace, visibility timeout) as environment variables; secrets go through `secrets`.",
+    )
+    if settings.task_protection:
+        cluster_tasks = Stack.of(scope).format_arn(
+            service="ecs", resource="task", resource_name=f"{cluster.cluster_name}/*"
+        )
+        task_definition.add_to_task_role_policy(
+            iam.PolicyStatement(actions=list(TASK_PROTECTION_ACTIONS), resources=[cluster_tasks])
+        )
+        acknowledge(
+            task_definition.task_role,
+            wildcard_resource_finding(scope, cluster_tasks),
+            "A task protects itself through the ECS agent; task IDs are not known at deploy "
+            "time, so task protection is scoped to the tasks of this service's cluster.",
+        )
+    return WorkerTask(task_definition=task_definition, container=container, log_group=log_group)
+
+
+def _worker_environment(
+    settings: TaskSettings, queue: sqs.IQueue, visibility_timeout_seconds: Optional[int]
+) -> dict[str, str]:
+    environment = {
+        contract.QUEUE_URL: queue.queue_url,
+        contract.QUEUE_NAME: queue.queue_name,
+        contract.TASK_PROTECTION: "enabled" if settings.task_protection else "disabled",
+        contract.SHUTDOWN_GRACE_SECONDS: str(settings.shutdown_grace_seconds),
+    }
+    if visibility_timeout_seconds is not None:
+        environment[contract.VISIBILITY_TIMEOUT_SECONDS] = str(visibility_timeout_seconds)
+    return environment

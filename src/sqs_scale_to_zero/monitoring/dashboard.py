@@ -1,0 +1,129 @@
+"""The dashboard: backlog, oldest message, tasks, CPU and memory, and every alarm's state, all
+at one-minute resolution."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ecs as ecs
+
+from sqs_scale_to_zero.alarms import ONE_MINUTE
+from sqs_scale_to_zero.monitoring.alarms import (
+    OperationalAlarms,
+    dead_letter_depth,
+    oldest_message_age,
+    signal_errors,
+    signal_invocations,
+    tasks_reporting,
+)
+
+if TYPE_CHECKING:
+    from sqs_scale_to_zero.monitoring import MonitoredService, MonitoringSettings
+
+
+def build_dashboard(
+    dashboard: cloudwatch.Dashboard,
+    settings: MonitoringSettings,
+    monitored: MonitoredService,
+    alarms: OperationalAlarms,
+) -> None:
+    """Add the widgets to ``dashboard``, one row per concern."""
+    service, backlog = monitored.service, monitored.backlog
+    cpu = service.metric_cpu_utilization(period=ONE_MINUTE, statistic="Average")
+    memory = service.metric_memory_utilization(period=ONE_MINUTE, statistic="Average")
+    rows: list[list[cloudwatch.IWidget]] = [
+        [
+            _graph(
+                "Backlog: visible, in flight, delayed (max per minute)",
+                [
+                    _labelled(backlog.visible, "visible"),
+                    _labelled(backlog.in_flight, "in flight"),
+                    _labelled(backlog.delayed, "delayed"),
+                ],
+            ),
+            cloudwatch.GraphWidget(
+                title="Age of the oldest message (seconds)",
+                left=[oldest_message_age(monitored.queue)],
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(
+                        value=settings.oldest_message_age_threshold_seconds, label="alarm"
+                    )
+                ],
+                period=ONE_MINUTE,
+                width=12,
+            ),
+        ],
+        [
+            _graph(
+                "Tasks: desired vs running",
+                [
+                    _container_insights(service, "DesiredTaskCount", "desired"),
+                    _container_insights(service, "RunningTaskCount", "running"),
+                    _labelled(tasks_reporting(service), "tasks reporting CPU"),
+                ],
+            ),
+            _graph(
+                "CPU and memory utilization (%)",
+                [_labelled(cpu, "CPU"), _labelled(memory, "memory")],
+            ),
+        ],
+        [
+            cloudwatch.AlarmStatusWidget(
+                title="Scaling and operational alarms",
+                alarms=[*monitored.scaling_alarms, *alarms.all],
+                width=24,
+            ),
+        ],
+        [
+            cloudwatch.AlarmWidget(alarm=alarm, title=title, width=12)
+            for alarm, title in zip(
+                monitored.scaling_alarms[:2],
+                ("Scale-out alarm: visible messages", "Scale-in alarm: idle minutes (1 = idle)"),
+                strict=True,
+            )
+        ],
+    ]
+    if monitored.dead_letter_queue is not None:
+        rows.append(
+            [_graph("Dead-letter queue depth", [dead_letter_depth(monitored.dead_letter_queue)])]
+        )
+    function = monitored.backlog_signal_function
+    if function is not None:
+        rows.append(
+            [
+                _graph(
+                    "Backlog signal function: invocations and errors per minute",
+                    [signal_invocations(function), signal_errors(function)],
+                )
+            ]
+        )
+    for row in rows:
+        # Widgets added in one call share a row; each call starts a new row.
+        dashboard.add_widgets(*row)
+
+
+def _graph(title: str, metrics: list[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
+    """A half-width one-minute graph of ``metrics``."""
+    return cloudwatch.GraphWidget(title=title, left=metrics, period=ONE_MINUTE, width=12)
+
+
+def _labelled(metric: cloudwatch.IMetric, label: str) -> cloudwatch.IMetric:
+    if isinstance(metric, cloudwatch.Metric):
+        return metric.with_(label=label)
+    return metric
+
+
+def _container_insights(service: ecs.FargateService, name: str, label: str) -> cloudwatch.Metric:
+    """A Container Insights task-count metric: no data unless the cluster has it enabled."""
+    return cloudwatch.Metric(
+        namespace="ECS/ContainerInsights",
+        metric_name=name,
+        dimensions_map={
+            "ClusterName": service.cluster.cluster_name,
+            "ServiceName": service.service_name,
+        },
+        statistic="Maximum",
+        period=ONE_MINUTE,
+        label=label,
+    )

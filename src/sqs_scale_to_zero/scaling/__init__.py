@@ -1,0 +1,279 @@
+"""The scaling part: the scalable target, message-count scale-out steps and the scale-in to zero.
+
+Props: ``max_capacity``, ``scale_out_steps``, ``scale_out_cooldown``, ``idle_timeout``,
+``idle_cpu_threshold_percent``, ``scale_in_on_cpu_only``, ``gradual_scale_in`` and
+``gradual_scale_in_cooldown``.
+
+How the service scales, all on one-minute CloudWatch periods:
+
+* **Wake and scale out.** An alarm on the queue's ``ApproximateNumberOfMessagesVisible``
+  (Maximum, 1 minute) with ``>= 1`` — not ``> 1``, which never wakes for one message — drives a
+  ``ChangeInCapacity`` step policy (:mod:`.steps`). Missing data is ``notBreaching``: no data
+  never scales out, and it never blocks a wake either, because the first datapoint that shows a
+  message alarms.
+* **Scale in to zero** (:mod:`.idle`). One metric-math alarm drives an ``ExactCapacity`` policy
+  whose single step ``[0, +inf)`` matches every breach (a breach that matches no step scales
+  nothing). It breaches only when the backlog — visible *and* in flight — has been empty, and
+  the service's CPU idle, for every one of ``idle_timeout`` minutes.
+* Nothing else reduces capacity: there is no CPU target tracking. A gradual scale-in
+  (N -> N-1) exists only on request, and only beside ECS task scale-in protection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from sqs_scale_to_zero.backlog import BacklogMetrics
+from sqs_scale_to_zero.checks import require_int, seconds, whole_minutes
+from sqs_scale_to_zero.errors import ScaleToZeroValidationError
+from sqs_scale_to_zero.scaling.idle import (
+    cpu_only_scale_in_alarm,
+    gradual_scale_in,
+    idle_scale_in_alarm,
+)
+from sqs_scale_to_zero.scaling.steps import (
+    SCALE_OUT_THRESHOLD,
+    ScaleOutStep,
+    default_scale_out_steps,
+    resolve_scale_out_steps,
+)
+
+DEFAULT_MAX_CAPACITY = 4
+DEFAULT_IDLE_TIMEOUT = Duration.minutes(5)
+DEFAULT_IDLE_CPU_THRESHOLD_PERCENT = 5.0
+DEFAULT_SCALE_OUT_COOLDOWN = Duration.minutes(3)
+"""Covers a Fargate task start plus the SQS metric delay, so one message starts one task."""
+DEFAULT_GRADUAL_SCALE_IN_COOLDOWN = Duration.minutes(5)
+
+
+@dataclass(frozen=True)
+class ScalingSettings:
+    """Capacity bounds, scale-out steps and the scale-in-to-zero condition, validated."""
+
+    max_capacity: int
+    scale_out_steps: tuple[ScaleOutStep, ...]
+    scale_out_cooldown: Duration
+    idle_timeout_minutes: int
+    idle_cpu_threshold_percent: Optional[float]
+    scale_in_on_cpu_only: bool
+    gradual_scale_in_minutes: Optional[int]
+    """The gradual scale-in's period; ``None`` when ``gradual_scale_in`` is off."""
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """The composed scaling resources."""
+
+    scalable_target: appscaling.ScalableTarget
+    scale_out_alarm: cloudwatch.Alarm
+    scale_out_action: appscaling.StepScalingAction
+    scale_in_alarm: cloudwatch.Alarm
+    scale_in_action: appscaling.StepScalingAction
+    gradual_scale_in_alarm: Optional[cloudwatch.Alarm]
+
+    @property
+    def alarms(self) -> tuple[cloudwatch.Alarm, ...]:
+        """The scaling alarms: scale-out, scale-in and, if any, gradual scale-in."""
+        return (self.scale_out_alarm, self.scale_in_alarm) + (
+            (self.gradual_scale_in_alarm,) if self.gradual_scale_in_alarm else ()
+        )
+
+
+def resolve_scaling(
+    *,
+    max_capacity: Optional[int],
+    scale_out_steps: Optional[Sequence[appscaling.ScalingInterval]],
+    scale_out_cooldown: Optional[Duration],
+    idle_timeout: Optional[Duration],
+    idle_cpu_threshold_percent: Optional[float],
+    scale_in_on_cpu_only: Optional[bool],
+    gradual_scale_in: Optional[bool],
+    gradual_scale_in_cooldown: Optional[Duration],
+    task_protection: bool,
+) -> ScalingSettings:
+    """Validate the scaling props and resolve their defaults.
+
+    Args:
+        max_capacity: As on the construct.
+        scale_out_steps: As on the construct.
+        scale_out_cooldown: As on the construct.
+        idle_timeout: As on the construct.
+        idle_cpu_threshold_percent: As on the construct; ``None`` turns the CPU condition off.
+        scale_in_on_cpu_only: As on the construct.
+        gradual_scale_in: As on the construct.
+        gradual_scale_in_cooldown: As on the construct.
+        task_protection: The resolved ``task_protection``, which gradual scale-in needs.
+
+    Raises:
+        ScaleToZeroValidationError: For the first invalid prop, naming it and the fix.
+    """
+    resolved_max = DEFAULT_MAX_CAPACITY if max_capacity is None else max_capacity
+    require_int("max_capacity", resolved_max)
+    if resolved_max < 1:
+        raise ScaleToZeroValidationError(
+            "max_capacity",
+            f"must be at least 1 (got {resolved_max}): raise it, or omit it for the default "
+            f"{DEFAULT_MAX_CAPACITY}",
+        )
+    steps = resolve_scale_out_steps(
+        default_scale_out_steps() if scale_out_steps is None else scale_out_steps
+    )
+    resolved_cooldown = scale_out_cooldown or DEFAULT_SCALE_OUT_COOLDOWN
+    if seconds("scale_out_cooldown", resolved_cooldown) < 0:
+        raise ScaleToZeroValidationError("scale_out_cooldown", "must not be negative")
+    idle_minutes = whole_minutes("idle_timeout", idle_timeout or DEFAULT_IDLE_TIMEOUT)
+    if idle_cpu_threshold_percent is not None and not 0 <= idle_cpu_threshold_percent <= 100:
+        raise ScaleToZeroValidationError(
+            "idle_cpu_threshold_percent",
+            f"must be between 0 and 100 (got {idle_cpu_threshold_percent:g}), or None to scale "
+            "in on the backlog alone",
+        )
+    cpu_only = bool(scale_in_on_cpu_only)
+    if cpu_only and idle_cpu_threshold_percent is None:
+        raise ScaleToZeroValidationError(
+            "idle_cpu_threshold_percent",
+            "must be set when scale_in_on_cpu_only=True: the CPU threshold is then the only "
+            "scale-in condition (the seed blog used 0.01)",
+        )
+    gradual = bool(gradual_scale_in)
+    if gradual and not task_protection:
+        raise ScaleToZeroValidationError(
+            "gradual_scale_in",
+            "needs task_protection=True: without ECS task scale-in protection a gradual scale-in "
+            "stops tasks in the middle of a message",
+        )
+    gradual_minutes = whole_minutes(
+        "gradual_scale_in_cooldown", gradual_scale_in_cooldown or DEFAULT_GRADUAL_SCALE_IN_COOLDOWN
+    )
+    return ScalingSettings(
+        max_capacity=resolved_max,
+        scale_out_steps=steps,
+        scale_out_cooldown=resolved_cooldown,
+        idle_timeout_minutes=idle_minutes,
+        idle_cpu_threshold_percent=idle_cpu_threshold_percent,
+        scale_in_on_cpu_only=cpu_only,
+        gradual_scale_in_minutes=gradual_minutes if gradual else None,
+    )
+
+
+def build_scaling(
+    scope: Construct,
+    settings: ScalingSettings,
+    service: ecs.FargateService,
+    backlog: BacklogMetrics,
+) -> Scaling:
+    """Create the scalable target of ``service`` and the policies and alarms that drive it.
+
+    The policies reference the service's own scalable target, created here in the same
+    template, so one ``cdk deploy`` is enough (no look-up by name, no second stage).
+    """
+    target = appscaling.ScalableTarget(
+        scope,
+        "ScalableTarget",
+        service_namespace=appscaling.ServiceNamespace.ECS,
+        scalable_dimension="ecs:service:DesiredCount",
+        resource_id=f"service/{service.cluster.cluster_name}/{service.service_name}",
+        min_capacity=0,
+        max_capacity=settings.max_capacity,
+        role=_ecs_scaling_role(scope),
+    )
+
+    scale_out_action = appscaling.StepScalingAction(
+        scope,
+        "ScaleOutPolicy",
+        scaling_target=target,
+        adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+        metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM,
+        cooldown=settings.scale_out_cooldown,
+    )
+    for step in settings.scale_out_steps:
+        lower, upper = step.relative_bounds()
+        scale_out_action.add_adjustment(
+            adjustment=step.change, lower_bound=lower, upper_bound=upper
+        )
+    scale_out_alarm = cloudwatch.Alarm(
+        scope,
+        "ScaleOutAlarm",
+        alarm_description=(
+            "Messages are waiting in the queue: add tasks (wakes the service from zero on one "
+            "visible message)."
+        ),
+        metric=backlog.visible,
+        threshold=SCALE_OUT_THRESHOLD,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    scale_out_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(scale_out_action))
+
+    scale_in_action = appscaling.StepScalingAction(
+        scope,
+        "ScaleInToZeroPolicy",
+        scaling_target=target,
+        adjustment_type=appscaling.AdjustmentType.EXACT_CAPACITY,
+        metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM,
+    )
+    minutes = settings.idle_timeout_minutes
+    if settings.scale_in_on_cpu_only:
+        assert settings.idle_cpu_threshold_percent is not None  # checked in resolve_scaling
+        scale_in_alarm = cpu_only_scale_in_alarm(
+            scope,
+            minutes=minutes,
+            idle_cpu_threshold_percent=settings.idle_cpu_threshold_percent,
+            service=service,
+        )
+        # The CPU alarm breaches at or below its threshold: the step covers (-inf, 0].
+        scale_in_action.add_adjustment(adjustment=0, upper_bound=0)
+    else:
+        scale_in_alarm = idle_scale_in_alarm(
+            scope,
+            minutes=minutes,
+            idle_cpu_threshold_percent=settings.idle_cpu_threshold_percent,
+            service=service,
+            backlog=backlog,
+        )
+        # Every breach of `idle >= 1` is at or above the threshold: the step covers [0, +inf).
+        scale_in_action.add_adjustment(adjustment=0, lower_bound=0)
+    scale_in_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(scale_in_action))
+
+    gradual_alarm = (
+        gradual_scale_in(
+            scope, minutes=settings.gradual_scale_in_minutes, target=target, backlog=backlog
+        )
+        if settings.gradual_scale_in_minutes is not None
+        else None
+    )
+    return Scaling(
+        scalable_target=target,
+        scale_out_alarm=scale_out_alarm,
+        scale_out_action=scale_out_action,
+        scale_in_alarm=scale_in_alarm,
+        scale_in_action=scale_in_action,
+        gradual_scale_in_alarm=gradual_alarm,
+    )
+
+
+def _ecs_scaling_role(scope: Construct) -> iam.IRole:
+    """The service-linked role Application Auto Scaling uses for ECS (as ``auto_scale_task_count``)."""
+    stack = Stack.of(scope)
+    return iam.Role.from_role_arn(
+        scope,
+        "ScalingRole",
+        stack.format_arn(
+            region="",
+            service="iam",
+            resource="role/aws-service-role/ecs.application-autoscaling.amazonaws.com",
+            resource_name="AWSServiceRoleForApplicationAutoScaling_ECSService",
+        ),
+    )
