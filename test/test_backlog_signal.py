@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
 from typing import Any
 
 from sqs_scale_to_zero.backlog_signal import HANDLER_SOURCE
+from sqs_scale_to_zero.worker import contract
 from test.conftest import Synthesized
 
 
@@ -148,3 +152,27 @@ def test_signal_failure_alarm_pages_when_the_function_fails_or_stops(
 
 def test_no_signal_alarm_without_the_signal(default_service: Synthesized) -> None:
     assert default_service.construct.backlog_signal_alarm is None
+
+
+def test_inline_handler_runs_without_the_package() -> None:
+    # Given the source the function carries, run as Lambda would: no sqs_scale_to_zero on the
+    # path (-I -S: no site-packages, no working directory), boto3 imported only per call.
+    probe = (
+        "import sys; namespace = {}; exec(compile(sys.stdin.read(), 'index.py', 'exec'), namespace);"
+        "print(namespace['SIGNAL_NAMESPACE'], sorted(namespace['SIGNAL_METRICS']),"
+        " callable(namespace['handler']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe],
+        input=HANDLER_SOURCE,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tempfile.gettempdir(),
+    )
+    assert result.returncode == 0, result.stderr
+    # Then the contract's values are spelled inline, and nothing imports the package.
+    assert result.stdout.split()[0] == contract.SIGNAL_NAMESPACE
+    assert "import sqs_scale_to_zero" not in HANDLER_SOURCE
+    assert "from sqs_scale_to_zero" not in HANDLER_SOURCE
+    assert result.stdout.strip().endswith("True")

@@ -11,7 +11,8 @@ import botocore.awsrequest
 import botocore.exceptions
 import pytest
 
-from sqs_scale_to_zero.backlog_signal_handler import NAMESPACE, handler
+from sqs_scale_to_zero.backlog_signal_handler import handler
+from sqs_scale_to_zero.worker.contract import SIGNAL_METRIC_NAMESPACE, SIGNAL_NAMESPACE
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def queue(
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     monkeypatch.setenv("QUEUE_URL", url)
     monkeypatch.setenv("QUEUE_NAME", name)
-    monkeypatch.setenv("METRIC_NAMESPACE", NAMESPACE)
+    monkeypatch.setenv(SIGNAL_METRIC_NAMESPACE, SIGNAL_NAMESPACE)
     yield url
     sqs.delete_queue(QueueUrl=url)
 
@@ -32,7 +33,7 @@ def published(queue_name: str, metric_name: str) -> list[float]:
     cloudwatch = boto3.client("cloudwatch")
     now = datetime.datetime.now(datetime.UTC)
     result = cloudwatch.get_metric_statistics(
-        Namespace=NAMESPACE,
+        Namespace=SIGNAL_NAMESPACE,
         MetricName=metric_name,
         Dimensions=[{"Name": "QueueName", "Value": queue_name}],
         StartTime=now - datetime.timedelta(minutes=5),

@@ -7,6 +7,7 @@ scale-out and scale-in alarms can never act on two different views of the backlo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -25,8 +26,30 @@ from sqs_scale_to_zero import backlog_signal_handler as handler_module
 from sqs_scale_to_zero.alarms import ONE_MINUTE
 from sqs_scale_to_zero.backlog import BacklogMetrics
 from sqs_scale_to_zero.compliance import acknowledge
+from sqs_scale_to_zero.worker import contract
 
-HANDLER_SOURCE = Path(handler_module.__file__).read_text(encoding="utf-8")
+
+def inline_source() -> str:
+    """The handler module's source as the function runs it: standalone, with the one import from
+    the contract replaced by assignments of the values it names.
+
+    Raises:
+        RuntimeError: The handler no longer imports from the contract in the expected form.
+    """
+    source = Path(handler_module.__file__).read_text(encoding="utf-8")
+    match = _CONTRACT_IMPORT.search(source)
+    if match is None:
+        raise RuntimeError("backlog_signal_handler must import its names from the contract")
+    names = [name.strip() for name in match.group("names").split(",") if name.strip()]
+    values = "".join(f"{name} = {getattr(contract, name)!r}\n" for name in names)
+    return source[: match.start()] + values + source[match.end() :]
+
+
+_CONTRACT_IMPORT = re.compile(
+    r"^from sqs_scale_to_zero\.worker\.contract import \((?P<names>[^)]*)\)\n", re.MULTILINE
+)
+HANDLER_SOURCE = inline_source()
+"""The source the function carries inline."""
 SCHEDULE = events.Schedule.rate(Duration.minutes(1))
 
 
@@ -57,9 +80,9 @@ def newest_python_runtime() -> lambda_.Runtime:
 def signal_metric(queue: sqs.IQueue, metric_name: str) -> cloudwatch.Metric:
     """One published backlog metric of ``queue``: Maximum over one minute."""
     return cloudwatch.Metric(
-        namespace=handler_module.NAMESPACE,
+        namespace=contract.SIGNAL_NAMESPACE,
         metric_name=metric_name,
-        dimensions_map={handler_module.QUEUE_DIMENSION: queue.queue_name},
+        dimensions_map={contract.SIGNAL_QUEUE_DIMENSION: queue.queue_name},
         statistic="Maximum",
         period=ONE_MINUTE,
     )
@@ -95,9 +118,9 @@ def build_backlog_signal(
         # A run that fails is superseded by the next minute's run: no retries, no overlap.
         retry_attempts=0,
         environment={
-            "QUEUE_URL": queue.queue_url,
-            "QUEUE_NAME": queue.queue_name,
-            "METRIC_NAMESPACE": handler_module.NAMESPACE,
+            contract.SIGNAL_QUEUE_URL: queue.queue_url,
+            contract.SIGNAL_QUEUE_NAME: queue.queue_name,
+            contract.SIGNAL_METRIC_NAMESPACE: contract.SIGNAL_NAMESPACE,
         },
     )
     role.add_to_policy(
@@ -107,7 +130,7 @@ def build_backlog_signal(
         iam.PolicyStatement(
             actions=["cloudwatch:PutMetricData"],
             resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": handler_module.NAMESPACE}},
+            conditions={"StringEquals": {"cloudwatch:namespace": contract.SIGNAL_NAMESPACE}},
         )
     )
     role.add_to_policy(
@@ -134,12 +157,12 @@ def build_backlog_signal(
         rule=rule,
         log_group=log_group,
         metrics=BacklogMetrics(
-            visible=signal_metric(queue, handler_module.METRICS["ApproximateNumberOfMessages"]),
+            visible=signal_metric(queue, contract.SIGNAL_METRICS["ApproximateNumberOfMessages"]),
             in_flight=signal_metric(
-                queue, handler_module.METRICS["ApproximateNumberOfMessagesNotVisible"]
+                queue, contract.SIGNAL_METRICS["ApproximateNumberOfMessagesNotVisible"]
             ),
             delayed=signal_metric(
-                queue, handler_module.METRICS["ApproximateNumberOfMessagesDelayed"]
+                queue, contract.SIGNAL_METRICS["ApproximateNumberOfMessagesDelayed"]
             ),
             published_when_empty=True,
         ),

@@ -5,10 +5,12 @@ SQS publishes its own CloudWatch metrics only while a queue is *active*, and "a 
 (Amazon SQS developer guide, "Available CloudWatch metrics for Amazon SQS"). This handler reads
 ``ApproximateNumberOfMessages``, ``...NotVisible`` and ``...Delayed`` straight from the queue
 (``GetQueueAttributes``, which also keeps the queue active) and publishes them under
-:data:`NAMESPACE`, so the scaling alarms always see a backlog at most a minute old.
+:data:`~sqs_scale_to_zero.worker.contract.SIGNAL_NAMESPACE`, so the scaling alarms always see a
+backlog at most a minute old.
 
-The construct ships this file's source inline in the function, so it imports only the standard
-library and boto3 (the Lambda runtime provides it), and must stay under 4 KB.
+The construct ships this file's source inline in the function, with the import from the contract
+replaced by the values it names (:func:`sqs_scale_to_zero.backlog_signal.inline_source`), so it
+runs on the standard library and the runtime's boto3 alone, and must stay under 4 KB.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ import logging
 import os
 from typing import Any
 
-NAMESPACE = "SqsScaleToZero"
-QUEUE_DIMENSION = "QueueName"
-METRICS = {
-    "ApproximateNumberOfMessages": "ApproximateNumberOfMessagesVisible",
-    "ApproximateNumberOfMessagesNotVisible": "ApproximateNumberOfMessagesNotVisible",
-    "ApproximateNumberOfMessagesDelayed": "ApproximateNumberOfMessagesDelayed",
-}
-"""SQS queue attribute -> published metric name (the names of SQS's own metrics)."""
+from sqs_scale_to_zero.worker.contract import (
+    SIGNAL_METRIC_NAMESPACE,
+    SIGNAL_METRICS,
+    SIGNAL_NAMESPACE,
+    SIGNAL_QUEUE_DIMENSION,
+    SIGNAL_QUEUE_NAME,
+    SIGNAL_QUEUE_URL,
+)
 
 CLIENT_OPTIONS: dict[str, Any] = {
     "connect_timeout": 2,
@@ -41,7 +43,8 @@ logger.setLevel(logging.INFO)
 def handler(event: Any = None, context: Any = None) -> dict[str, float]:
     """Read the queue's attributes and publish them as one-minute metrics.
 
-    Environment: ``QUEUE_URL``, ``QUEUE_NAME`` and ``METRIC_NAMESPACE``.
+    Environment: the contract's ``SIGNAL_QUEUE_URL``, ``SIGNAL_QUEUE_NAME`` and
+    ``SIGNAL_METRIC_NAMESPACE``.
 
     Returns:
         The published values by metric name.
@@ -56,24 +59,28 @@ def handler(event: Any = None, context: Any = None) -> dict[str, float]:
     import boto3  # type: ignore[import-untyped]
     from botocore.config import Config  # type: ignore[import-untyped]
 
-    queue_url = os.environ["QUEUE_URL"]
+    queue_url = os.environ[SIGNAL_QUEUE_URL]
     sqs = boto3.client("sqs", config=Config(**CLIENT_OPTIONS))
     cloudwatch = boto3.client("cloudwatch", config=Config(**CLIENT_OPTIONS))
     try:
-        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(METRICS))[
-            "Attributes"
-        ]
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=list(SIGNAL_METRICS)
+        )["Attributes"]
     except Exception:
         logger.exception("reading the backlog of %s failed; publishing nothing", queue_url)
         raise
     now = datetime.datetime.now(datetime.UTC)
-    values = {name: float(attributes.get(attribute, 0)) for attribute, name in METRICS.items()}
+    values = {
+        name: float(attributes.get(attribute, 0)) for attribute, name in SIGNAL_METRICS.items()
+    }
     cloudwatch.put_metric_data(
-        Namespace=os.environ.get("METRIC_NAMESPACE", NAMESPACE),
+        Namespace=os.environ.get(SIGNAL_METRIC_NAMESPACE, SIGNAL_NAMESPACE),
         MetricData=[
             {
                 "MetricName": name,
-                "Dimensions": [{"Name": QUEUE_DIMENSION, "Value": os.environ["QUEUE_NAME"]}],
+                "Dimensions": [
+                    {"Name": SIGNAL_QUEUE_DIMENSION, "Value": os.environ[SIGNAL_QUEUE_NAME]}
+                ],
                 "Timestamp": now,
                 "Value": value,
                 "Unit": "Count",

@@ -155,8 +155,8 @@ def test_a_poller_without_a_namespace_only_keeps_the_queue_active() -> None:
 
 
 def test_the_simulated_namespace_and_names_are_the_handlers() -> None:
-    assert backlog_signal_handler.NAMESPACE == BACKLOG_SIGNAL_NAMESPACE
-    assert set(backlog_signal_handler.METRICS.values()) == set(QUEUE_GAUGES)
+    assert backlog_signal_handler.SIGNAL_NAMESPACE == BACKLOG_SIGNAL_NAMESPACE
+    assert set(backlog_signal_handler.SIGNAL_METRICS.values()) == set(QUEUE_GAUGES)
 
 
 # --- runs, metric source, publish delay -----------------------------------------------------
