@@ -27,6 +27,43 @@ def test_ruff_finds_nothing() -> None:
     assert result.returncode == 0, f"`ruff check {' '.join(paths)}` failed:\n{result.stdout}"
 
 
+def test_ruff_format_finds_nothing_to_change() -> None:
+    paths = [path for path in LINTED_PATHS if (ROOT / path).exists()]
+    result = _run("ruff", "format", "--check", "--no-cache", *paths)
+    assert result.returncode == 0, f"`ruff format --check` would reformat:\n{result.stdout}"
+
+
+def test_ruff_lints_src_docstrings_in_the_google_convention() -> None:
+    # Given a public function in src/ whose docstring runs its summary into the description
+    # and leaves an argument undocumented under an Args section ...
+    probe = (
+        '"""A module."""\n\n\n'
+        "def public(a: int, b: int) -> int:\n"
+        '    """Add two numbers\n    together.\n\n    Args:\n        a: The first.\n    """\n'
+        "    return a + b\n"
+    )
+    result = subprocess.run(
+        [
+            str(BIN / "ruff"),
+            "check",
+            "--no-cache",
+            "--output-format",
+            "concise",
+            "--stdin-filename",
+            "src/sqs_scale_to_zero/probe.py",
+            "-",
+        ],
+        cwd=ROOT,
+        input=probe,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # ... then the rule set reports both, as the Google convention asks.
+    assert "D205" in result.stdout, result.stdout
+    assert "D417" in result.stdout, result.stdout
+
+
 def test_mypy_strict_passes_on_src() -> None:
     result = _run("mypy", "src")
     assert result.returncode in (0, 1), f"mypy did not run:\n{result.stdout}{result.stderr}"

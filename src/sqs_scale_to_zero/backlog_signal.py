@@ -30,8 +30,9 @@ from sqs_scale_to_zero.worker import contract
 
 
 def inline_source() -> str:
-    """The handler module's source as the function runs it: standalone, with the one import from
-    the contract replaced by assignments of the values it names.
+    """The handler module's source as the function runs it, standalone.
+
+    The one import from the contract is replaced by assignments of the values it names.
 
     Raises:
         RuntimeError: The handler no longer imports from the contract in the expected form.
@@ -69,8 +70,11 @@ def resolve_backlog_signal(*, backlog_signal: Optional[bool]) -> bool:
 
 
 def newest_python_runtime() -> lambda_.Runtime:
-    """The newest ``python3.N`` Lambda runtime this aws-cdk-lib knows (cdk-nag's L1 rule asks
-    for it); the handler needs only the standard library and the runtime's boto3."""
+    """The newest ``python3.N`` Lambda runtime this aws-cdk-lib knows.
+
+    cdk-nag's L1 rule asks for it; the handler needs only the standard library and the runtime's
+    boto3.
+    """
     python_runtimes = [
         runtime for runtime in lambda_.Runtime.ALL if runtime.name.startswith("python3.")
     ]

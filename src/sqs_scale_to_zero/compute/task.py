@@ -169,8 +169,10 @@ def resolve_task(
 
 
 def architecture_name(architecture: ecs.CpuArchitecture) -> str:
-    """The CloudFormation name of ``architecture`` (the class exposes none), rendered in a
-    throwaway app so that nothing is added to the user's construct tree."""
+    """The CloudFormation name of ``architecture``, which the class does not expose.
+
+    It is rendered in a throwaway app, so nothing is added to the user's construct tree.
+    """
     probe = Stack(App(), "ArchitectureProbe")
     task = ecs.FargateTaskDefinition(
         probe,

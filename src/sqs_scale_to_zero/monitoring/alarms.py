@@ -1,5 +1,7 @@
-"""The operational alarms: DLQ not empty, oldest message too old, tasks on an empty queue, and
-backlog signal failing. Each says in its description what it means and what to check."""
+"""The operational alarms, each saying in its description what it means and what to check.
+
+DLQ not empty, oldest message too old, tasks on an empty queue, and backlog signal failing.
+"""
 
 from __future__ import annotations
 
@@ -35,8 +37,10 @@ def dead_letter_depth(dead_letter_queue: sqs.IQueue) -> cloudwatch.IMetric:
 
 
 def tasks_reporting(service: ecs.FargateService) -> cloudwatch.IMetric:
-    """CPU samples per minute: ECS publishes service metrics only while a task runs, so any
-    sample means tasks run."""
+    """CPU samples per minute.
+
+    ECS publishes service metrics only while a task runs, so any sample means tasks run.
+    """
     return service.metric_cpu_utilization(period=ONE_MINUTE, statistic="SampleCount")
 
 

@@ -1,5 +1,4 @@
-"""The dashboard: backlog, oldest message, tasks, CPU and memory, and every alarm's state, all
-at one-minute resolution."""
+"""The dashboard: backlog, oldest message, tasks, CPU, memory and every alarm, per minute."""
 
 from __future__ import annotations
 

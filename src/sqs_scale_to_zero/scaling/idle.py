@@ -115,8 +115,10 @@ def cpu_only_scale_in_alarm(
     idle_cpu_threshold_percent: float,
     service: ecs.FargateService,
 ) -> cloudwatch.Alarm:
-    """The seed blog's scale-in: average CPU over one ``idle_timeout`` period at or below the
-    threshold, one datapoint, missing data left as missing."""
+    """The seed blog's scale-in: average CPU over one ``idle_timeout`` at or below the threshold.
+
+    One datapoint decides; missing data is left as missing.
+    """
     return cloudwatch.Alarm(
         scope,
         "ScaleInAlarm",

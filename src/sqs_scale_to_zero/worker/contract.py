@@ -1,5 +1,6 @@
-"""The contract between processes: names and limits that the construct, the worker, the
-backlog signal function and the simulator must agree on.
+"""The contract between processes: the names and limits every part must agree on.
+
+The construct, the worker, the backlog signal function and the simulator all import it.
 
 Everything that crosses a process boundary is written here once: the environment variables
 the construct sets in the worker container and the signal function, the signal's CloudWatch
