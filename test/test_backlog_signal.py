@@ -98,11 +98,16 @@ def test_both_scaling_alarms_read_the_fresh_signal(backlog_signal_service: Synth
     assert signal_metric_names(stats) == {
         ("SqsScaleToZero", "ApproximateNumberOfMessagesVisible"),
         ("SqsScaleToZero", "ApproximateNumberOfMessagesNotVisible"),
+        ("AWS/SQS", "NumberOfMessagesSent"),
+        ("AWS/SQS", "NumberOfMessagesReceived"),
+        ("AWS/SQS", "NumberOfMessagesDeleted"),
         ("AWS/ECS", "CPUUtilization"),
     }
-    # No alarm that scales reads SQS's own (possibly stale) metrics.
-    for alarm_construct in (synth.construct.scale_out_alarm, synth.construct.scale_in_alarm):
-        assert "AWS/SQS" not in str(synth.properties(alarm_construct))
+    # The backlog both alarms see is the fresh signal's, never SQS's own gauges: SQS is read
+    # only for its activity sums, which can only make a minute busy.
+    assert "AWS/SQS" not in str(scale_out)
+    sqs_stats = [s for s in stats if s["Metric"]["Namespace"] == "AWS/SQS"]
+    assert {s["Stat"] for s in sqs_stats} == {"Sum"}
 
 
 def test_sqs_metric_mode_has_no_function(default_service: Synthesized) -> None:
@@ -127,8 +132,25 @@ def test_a_missing_signal_point_never_counts_as_idle(backlog_signal_service: Syn
     synth = backlog_signal_service
     alarm = synth.properties(synth.construct.scale_in_alarm)
     (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
-    assert expression == "IF(((visible + in_flight) == 0) AND (FILL(cpu, 0) <= 5), 1, 0)"
+    assert expression == (
+        "IF(((visible + in_flight + sent + received + deleted) == 0) AND (FILL(cpu, 0) <= 5), 1, 0)"
+    )
     assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_leak_alarm_shares_the_signal_modes_idle_condition(
+    backlog_signal_service: Synthesized,
+) -> None:
+    """The leak alarm once filled missing backlog points with zero even in signal mode."""
+    synth = backlog_signal_service
+    alarm = synth.properties(synth.construct.tasks_on_empty_queue_alarm)
+    (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+    assert "FILL(visible" not in expression and "FILL(in_flight" not in expression
+    assert expression.startswith("IF((((visible + in_flight + sent + received + deleted) == 0)")
+    stats = [m["MetricStat"] for m in alarm["Metrics"] if "MetricStat" in m]
+    namespaces = {(s["Metric"]["Namespace"], s["Metric"]["MetricName"]) for s in stats}
+    assert ("SqsScaleToZero", "ApproximateNumberOfMessagesVisible") in namespaces
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible") not in namespaces
 
 
 def test_signal_failure_alarm_pages_when_the_function_fails_or_stops(

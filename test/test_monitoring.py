@@ -112,8 +112,10 @@ def test_tasks_on_empty_queue_alarm_catches_a_scale_in_that_does_not_happen(
 ) -> None:
     props = default_service.properties(default_service.construct.tasks_on_empty_queue_alarm)
     (expression,) = [m for m in props["Metrics"] if "Expression" in m]
+    # The scale-in alarm's own idle condition, and tasks still reporting.
     assert expression["Expression"] == (
-        "IF(((FILL(visible, 0) + FILL(in_flight, 0)) == 0) AND (FILL(tasks_reporting, 0) > 0), 1, 0)"
+        "IF((((visible + in_flight + sent + received + deleted) == 0) AND (FILL(cpu, 0) <= 5))"
+        " AND (FILL(tasks_reporting, 0) > 0), 1, 0)"
     )
     stats = {m["Id"]: m["MetricStat"] for m in props["Metrics"] if "MetricStat" in m}
     assert stats["tasks_reporting"]["Stat"] == "SampleCount"
@@ -226,6 +228,6 @@ def test_leak_alarm_window_is_capped_at_a_day_and_skipped_without_room(
     cfn_alarm = alarm.node.default_child
     assert isinstance(cfn_alarm, cdk.aws_cloudwatch.CfnAlarm)
     assert cfn_alarm.evaluation_periods == window
-    assert f"for {window} minutes (idle_timeout is {idle_minutes})" in str(
+    assert f"for {window} minutes (idle_timeout is {idle_minutes};" in str(
         cfn_alarm.alarm_description
     )

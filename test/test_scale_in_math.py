@@ -49,14 +49,26 @@ def scale_in_alarm(
     return spec
 
 
+NAMES = {
+    "visible": "ApproximateNumberOfMessagesVisible",
+    "in_flight": "ApproximateNumberOfMessagesNotVisible",
+    "sent": "NumberOfMessagesSent",
+    "received": "NumberOfMessagesReceived",
+    "deleted": "NumberOfMessagesDeleted",
+    "cpu": "CPUUtilization",
+}
+QUIET = [0.0] * IDLE
+"""An active queue's activity sums in a minute where nothing happened."""
+
+
+def given(**datapoints: list[float | None]) -> GivenDatapoints:
+    """The window's datapoints by input; activity sums not named are zero (an active queue)."""
+    series = {"sent": QUIET, "received": QUIET, "deleted": QUIET, **datapoints}
+    return GivenDatapoints({NAMES[key]: list(values) for key, values in series.items()})
+
+
 def state(spec: AlarmSpec, **datapoints: list[float | None]) -> str:
-    names = {
-        "visible": "ApproximateNumberOfMessagesVisible",
-        "in_flight": "ApproximateNumberOfMessagesNotVisible",
-        "cpu": "CPUUtilization",
-    }
-    store = GivenDatapoints({names[key]: series for key, series in datapoints.items()})
-    return AlarmRuntime(spec, store).evaluate(now=3600.0).state
+    return AlarmRuntime(spec, given(**datapoints)).evaluate(now=3600.0).state
 
 
 def test_empty_and_idle_scales_in(scale_in_alarm: AlarmSpec) -> None:
@@ -79,10 +91,47 @@ def test_busy_cpu_does_not(scale_in_alarm: AlarmSpec) -> None:
 
 def test_missing_sqs_metrics_on_an_idle_queue_scale_in(scale_in_alarm: AlarmSpec) -> None:
     """After six idle hours SQS publishes nothing, and no task means no CPU datapoint either."""
+    nothing: list[float | None] = [None] * IDLE
     assert (
-        state(scale_in_alarm, visible=[None] * IDLE, in_flight=[None] * IDLE, cpu=[None] * IDLE)
+        state(
+            scale_in_alarm,
+            visible=nothing,
+            in_flight=nothing,
+            sent=nothing,
+            received=nothing,
+            deleted=nothing,
+            cpu=nothing,
+        )
         == ALARM
     )
+
+
+@pytest.mark.parametrize("activity", ["sent", "received", "deleted"])
+def test_a_short_message_that_no_gauge_saw_keeps_the_minute_busy(
+    scale_in_alarm: AlarmSpec, activity: str
+) -> None:
+    """A 2 s message sent, received and deleted between two counts leaves the gauges at zero."""
+    assert (
+        state(
+            scale_in_alarm,
+            visible=[0] * IDLE,
+            in_flight=[0] * IDLE,
+            cpu=[0.5] * IDLE,
+            **{activity: [0, 0, 1, 0, 0]},
+        )
+        == OK
+    )
+
+
+def test_a_late_activity_point_never_reads_as_idle(scale_in_alarm: AlarmSpec) -> None:
+    """The newest minute's sums have not arrived yet: that minute is a hole, not idle."""
+    late: list[float | None] = [0, 0, 0, 0, None]
+    evaluation = AlarmRuntime(
+        scale_in_alarm,
+        given(visible=[0] * IDLE, in_flight=[0] * IDLE, sent=late, received=late, deleted=late),
+    ).evaluate(now=3600.0)
+    assert evaluation.datapoints[-1] is None
+    assert evaluation.datapoints[:-1] == [1.0] * (IDLE - 1)
 
 
 def test_missing_cpu_while_no_task_runs_scales_in(scale_in_alarm: AlarmSpec) -> None:
@@ -94,13 +143,7 @@ def test_missing_cpu_while_no_task_runs_scales_in(scale_in_alarm: AlarmSpec) -> 
 def test_one_busy_minute_in_the_window_returns_the_alarm_to_ok(scale_in_alarm: AlarmSpec) -> None:
     """Hazard (a): the newest minute shows a message, so a woken service is not set back to 0."""
     spec = scale_in_alarm
-    store = GivenDatapoints(
-        {
-            "ApproximateNumberOfMessagesVisible": [0] * IDLE,
-            "ApproximateNumberOfMessagesNotVisible": [0] * IDLE,
-            "CPUUtilization": [None] * IDLE,
-        }
-    )
+    store = given(visible=[0] * IDLE, in_flight=[0] * IDLE, cpu=[None] * IDLE)
     alarm = AlarmRuntime(spec, store)
     assert alarm.evaluate(now=3600.0).state == ALARM
     store.datapoints["ApproximateNumberOfMessagesVisible"] = [0, 0, 0, 0, 1]

@@ -16,6 +16,33 @@ from sqs_scale_to_zero.alarms import ONE_MINUTE
 
 
 @dataclass(frozen=True)
+class QueueActivity:
+    """SQS's per-minute sums of what happened to a queue: messages sent, received and deleted.
+
+    A gauge (``ApproximateNumberOf*``) is a count taken at some moment of a minute, so a message
+    sent, received and deleted within seconds can leave no trace in it; these sums count every
+    message of the minute. They are SQS's own metrics in both modes: the backlog signal's calls
+    keep the queue active, and an active queue publishes them every minute.
+    """
+
+    sent: cloudwatch.IMetric
+    """``NumberOfMessagesSent``, Sum per minute."""
+    received: cloudwatch.IMetric
+    """``NumberOfMessagesReceived``, Sum per minute."""
+    deleted: cloudwatch.IMetric
+    """``NumberOfMessagesDeleted``, Sum per minute."""
+
+    @classmethod
+    def of_queue(cls, queue: sqs.IQueue) -> QueueActivity:
+        """The activity sums of ``queue``."""
+        return cls(
+            sent=queue.metric_number_of_messages_sent(period=ONE_MINUTE, statistic="Sum"),
+            received=queue.metric_number_of_messages_received(period=ONE_MINUTE, statistic="Sum"),
+            deleted=queue.metric_number_of_messages_deleted(period=ONE_MINUTE, statistic="Sum"),
+        )
+
+
+@dataclass(frozen=True)
 class BacklogMetrics:
     """The queue-depth metrics the alarms read, so they can never disagree about the backlog."""
 
@@ -25,6 +52,8 @@ class BacklogMetrics:
     """Messages received and not yet deleted (Maximum per minute)."""
     delayed: cloudwatch.IMetric
     """Messages not yet deliverable because of a delay (Maximum per minute); graphed only."""
+    activity: QueueActivity
+    """What happened to the queue each minute (SQS's own sums, in both modes)."""
     published_when_empty: bool = False
     """True when a datapoint is published every minute even for an empty queue (the fresh
     backlog signal): a missing point then means the publisher failed, not that the queue is
@@ -32,7 +61,7 @@ class BacklogMetrics:
 
     @classmethod
     def of_queue(cls, queue: sqs.IQueue) -> BacklogMetrics:
-        """SQS's own metrics for ``queue``: Maximum over one minute."""
+        """SQS's own metrics for ``queue``: gauges as Maximum, activity as Sum, per minute."""
         return cls(
             visible=queue.metric_approximate_number_of_messages_visible(
                 period=ONE_MINUTE, statistic="Maximum"
@@ -43,4 +72,5 @@ class BacklogMetrics:
             delayed=queue.metric_approximate_number_of_messages_delayed(
                 period=ONE_MINUTE, statistic="Maximum"
             ),
+            activity=QueueActivity.of_queue(queue),
         )

@@ -24,7 +24,7 @@ from constructs import Construct
 
 from sqs_scale_to_zero import backlog_signal_handler as handler_module
 from sqs_scale_to_zero.alarms import ONE_MINUTE
-from sqs_scale_to_zero.backlog import BacklogMetrics
+from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
 from sqs_scale_to_zero.compliance import acknowledge
 from sqs_scale_to_zero.worker import contract
 
@@ -168,6 +168,7 @@ def build_backlog_signal(
             delayed=signal_metric(
                 queue, contract.SIGNAL_METRICS["ApproximateNumberOfMessagesDelayed"]
             ),
+            activity=QueueActivity.of_queue(queue),
             published_when_empty=True,
         ),
     )

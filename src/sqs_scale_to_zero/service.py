@@ -367,6 +367,7 @@ class ScaleToZeroQueueService(Construct):
                     backlog=self.backlog_metrics,
                     backlog_signal_function=self.backlog_signal_function,
                     scaling_alarms=scaling.alarms,
+                    idle=scaling.idle,
                 ),
             )
             self.dashboard = built.dashboard

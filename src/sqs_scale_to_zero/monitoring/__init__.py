@@ -39,6 +39,7 @@ from sqs_scale_to_zero.checks import seconds
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.monitoring.alarms import OperationalAlarms, build_operational_alarms
 from sqs_scale_to_zero.monitoring.dashboard import build_dashboard
+from sqs_scale_to_zero.scaling.idle import IdleCondition
 
 EXPECTED_WAKE = Duration.minutes(5)
 """How long a wake from zero should take at most: SQS metric delay (1-2 minutes), one alarm
@@ -95,6 +96,8 @@ class MonitoredService:
     backlog: BacklogMetrics
     backlog_signal_function: Optional[lambda_.IFunction]
     scaling_alarms: tuple[cloudwatch.Alarm, ...]
+    idle: IdleCondition
+    """The scaling part's definition of an idle minute, which the leak alarm shares."""
 
 
 @dataclass(frozen=True)

@@ -122,18 +122,19 @@ def build_operational_alarms(
             scope,
             "TasksOnEmptyQueueAlarm",
             description=(
-                f"Tasks have run on an empty queue for {window} minutes (idle_timeout is "
-                f"{settings.idle_timeout_minutes}): the scale-in to zero is not happening and the "
-                "service costs money. Check the scale-in alarm's state and history, and whether "
-                "tasks hold task scale-in protection while idle."
+                f"Tasks have run on an idle queue for {window} minutes (idle_timeout is "
+                f"{settings.idle_timeout_minutes}; idle as the scale-in alarm defines it): the "
+                "scale-in to zero is not happening and the service costs money. Check the "
+                "scale-in alarm's state and history, and whether tasks hold task scale-in "
+                "protection while idle."
             ),
+            # The scale-in alarm's own idle condition, so the two never disagree about whether
+            # the service is working (a missing point is not idle here either).
             expression=(
-                "IF(((FILL(visible, 0) + FILL(in_flight, 0)) == 0) AND "
-                "(FILL(tasks_reporting, 0) > 0), 1, 0)"
+                f"IF(({monitored.idle.expression}) AND (FILL(tasks_reporting, 0) > 0), 1, 0)"
             ),
             using_metrics={
-                "visible": monitored.backlog.visible,
-                "in_flight": monitored.backlog.in_flight,
+                **monitored.idle.using_metrics,
                 "tasks_reporting": tasks_reporting(monitored.service),
             },
             label="tasks running on an empty queue (1) or not (0)",

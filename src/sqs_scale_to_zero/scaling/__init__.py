@@ -13,8 +13,9 @@ How the service scales, all on one-minute CloudWatch periods:
   message alarms.
 * **Scale in to zero** (:mod:`.idle`). One metric-math alarm drives an ``ExactCapacity`` policy
   whose single step ``[0, +inf)`` matches every breach (a breach that matches no step scales
-  nothing). It breaches only when the backlog — visible *and* in flight — has been empty, and
-  the service's CPU idle, for every one of ``idle_timeout`` minutes.
+  nothing). It breaches only when every one of ``idle_timeout`` minutes was idle: no message
+  sent, received or deleted, none visible or in flight, and the service's CPU idle
+  (:func:`.idle.idle_condition`).
 * Nothing else reduces capacity: there is no CPU target tracking. A gradual scale-in
   (N -> N-1) exists only on request, and only beside ECS task scale-in protection.
 """
@@ -37,8 +38,10 @@ from sqs_scale_to_zero.backlog import BacklogMetrics
 from sqs_scale_to_zero.checks import require_int, seconds, whole_minutes
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.scaling.idle import (
+    IdleCondition,
     cpu_only_scale_in_alarm,
     gradual_scale_in,
+    idle_condition,
     idle_scale_in_alarm,
 )
 from sqs_scale_to_zero.scaling.steps import (
@@ -80,6 +83,8 @@ class Scaling:
     scale_in_alarm: cloudwatch.Alarm
     scale_in_action: appscaling.StepScalingAction
     gradual_scale_in_alarm: Optional[cloudwatch.Alarm]
+    idle: IdleCondition
+    """The definition of an idle minute, shared with the monitoring alarms."""
 
     @property
     def alarms(self) -> tuple[cloudwatch.Alarm, ...]:
@@ -225,6 +230,7 @@ def build_scaling(
         metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM,
     )
     minutes = settings.idle_timeout_minutes
+    idle = idle_condition(backlog, service, settings.idle_cpu_threshold_percent)
     if settings.scale_in_on_cpu_only:
         assert settings.idle_cpu_threshold_percent is not None  # checked in resolve_scaling
         scale_in_alarm = cpu_only_scale_in_alarm(
@@ -239,9 +245,7 @@ def build_scaling(
         scale_in_alarm = idle_scale_in_alarm(
             scope,
             minutes=minutes,
-            idle_cpu_threshold_percent=settings.idle_cpu_threshold_percent,
-            service=service,
-            backlog=backlog,
+            idle=idle,
         )
         # Every breach of `idle >= 1` is at or above the threshold: the step covers [0, +inf).
         scale_in_action.add_adjustment(adjustment=0, lower_bound=0)
@@ -261,6 +265,7 @@ def build_scaling(
         scale_in_alarm=scale_in_alarm,
         scale_in_action=scale_in_action,
         gradual_scale_in_alarm=gradual_alarm,
+        idle=idle,
     )
 
 

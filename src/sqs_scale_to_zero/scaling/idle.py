@@ -6,6 +6,8 @@ Props: ``idle_timeout``, ``idle_cpu_threshold_percent``, ``scale_in_on_cpu_only`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Optional
 
 from aws_cdk import Duration
@@ -18,49 +20,116 @@ from constructs import Construct
 from sqs_scale_to_zero.alarms import ONE_MINUTE, flag_alarm
 from sqs_scale_to_zero.backlog import BacklogMetrics
 
+ACTIVITY_INPUTS = ("visible", "in_flight", "sent", "received", "deleted")
+"""The metric ids whose sum is zero in an idle minute: two gauges and three activity sums."""
 
-def idle_expression(
-    idle_cpu_threshold_percent: Optional[float], *, fill_backlog: bool = True
-) -> str:
-    """The metric-math expression that is 1 for an idle minute and 0 for a busy one.
+
+@dataclass(frozen=True)
+class IdleCondition:
+    """The definition of an idle minute that every alarm shares.
+
+    Attributes:
+        expression: A metric-math condition, true for an idle minute.
+        using_metrics: The metrics ``expression`` names, by id.
+        treat_missing_data: How a minute with no result counts for the scale-in alarm.
+    """
+
+    expression: str
+    using_metrics: Mapping[str, cloudwatch.IMetric]
+    treat_missing_data: cloudwatch.TreatMissingData
+
+
+def idle_condition(
+    backlog: BacklogMetrics,
+    service: ecs.FargateService,
+    idle_cpu_threshold_percent: Optional[float],
+) -> IdleCondition:
+    """The condition that a minute was idle: nothing happened, nothing waits, nothing runs.
+
+    A minute is idle only if SQS counted no message sent, received or deleted in it
+    (``NumberOfMessages*``, Sum), no message was visible or in flight at the count
+    (``ApproximateNumberOf*``, or the backlog signal's counts), and, where a CPU threshold is
+    set, the tasks' average CPU was at or below it. The gauges alone can miss a message that is
+    sent, received and deleted between two counts; the sums cannot.
 
     How missing points count, input by input:
 
-    * ``visible`` and ``in_flight`` (SQS's own metrics) are the primary guard. A queue with no messages and no
-      API calls for six hours is *inactive* and publishes no metrics at all, which must read as
-      an empty queue, so they are ``FILL(..., 0)``. CloudWatch warns that ``FILL`` on a metric
-      that arrives late makes the newest point look filled at every evaluation; here a late
-      point can only ever look *empty*, and the alarm needs ``idle_timeout`` consecutive idle
-      minutes, so a late point matters only after minutes that really were idle — and then the
-      next on-time point, showing the message, turns the alarm back to OK before it has done
-      harm. A task already working on such a message holds ECS task scale-in protection, which
-      an ``ExactCapacity`` of 0 cannot override.
-    * ``cpu`` (ECS) has no datapoints while no task runs, and may lag while tasks run. It is a
+    * The five queue inputs are summed **without** ``FILL``: a minute that lacks any of them has
+      no result at all. A point that arrives late therefore never reads as idle; it leaves a hole,
+      and CloudWatch, when the evaluation range holds enough real points, "evaluates the alarm
+      state based on the most recent real data points" (CloudWatch user guide, "Configuring how
+      CloudWatch alarms treat missing data"). So a late point delays a scale-in by a minute and
+      can never undo a wake.
+    * With SQS's own metrics, a queue with no messages and no API calls for six hours is
+      *inactive* and publishes nothing (Amazon SQS developer guide, "Available CloudWatch metrics
+      for Amazon SQS"); no task polls it then, so the service is at zero or stopping. Every minute
+      is missing, and the alarm's ``TreatMissingData`` is ``breaching`` for exactly that case.
+    * With the backlog signal, the function publishes its counts every minute, zeros included,
+      and its ``GetQueueAttributes`` calls keep the queue active, so SQS keeps publishing the
+      sums. A missing point means a publisher failed, and the alarm treats it as
+      ``notBreaching``: a broken signal never scales a service with queued work to zero.
+    * ``cpu`` (ECS) has no points while no task runs, and may lag while tasks run. It is a
       secondary guard, for work the queue can't see (a handler that deleted its message early),
-      so it is ``FILL(..., 0)`` too: a missing CPU point never keeps a service awake on its own.
+      so it is ``FILL(cpu, 0)``: a missing CPU point never keeps a service awake on its own.
 
-    If every input is missing (an inactive queue and no task), the expression has no data at
-    all; the alarm's ``TreatMissingData`` is ``breaching`` for exactly that case.
+    Args:
+        backlog: The backlog metrics every alarm reads.
+        service: The service whose CPU is read.
+        idle_cpu_threshold_percent: The CPU at or below which a minute counts as idle, or
+            ``None`` to judge by the queue alone.
 
-    With the fresh backlog signal (``fill_backlog=False``) the backlog is published every minute,
-    zeros included, so a missing point means the publishing function failed: it is left missing
-    (the minute is not idle) and the alarm treats missing data as ``notBreaching``. A broken
-    signal therefore never scales a service with queued work to zero.
+    Returns:
+        The shared condition.
+    """
+    using_metrics: dict[str, cloudwatch.IMetric] = {
+        "visible": backlog.visible,
+        "in_flight": backlog.in_flight,
+        "sent": backlog.activity.sent,
+        "received": backlog.activity.received,
+        "deleted": backlog.activity.deleted,
+    }
+    if idle_cpu_threshold_percent is not None:
+        using_metrics["cpu"] = service.metric_cpu_utilization(
+            period=ONE_MINUTE, statistic="Average"
+        )
+    return IdleCondition(
+        expression=idle_condition_expression(idle_cpu_threshold_percent),
+        using_metrics=using_metrics,
+        treat_missing_data=(
+            cloudwatch.TreatMissingData.NOT_BREACHING
+            if backlog.published_when_empty
+            else cloudwatch.TreatMissingData.BREACHING
+        ),
+    )
+
+
+def idle_condition_expression(idle_cpu_threshold_percent: Optional[float]) -> str:
+    """The metric-math condition of :func:`idle_condition`, true for an idle minute.
 
     Args:
         idle_cpu_threshold_percent: The CPU at or below which a minute counts as idle, or
-            ``None`` to judge by the backlog alone.
-        fill_backlog: Count a missing backlog point as an empty queue. Default: True.
+            ``None`` to judge by the queue alone.
+
+    Returns:
+        E.g. ``((visible + in_flight + sent + received + deleted) == 0) AND (FILL(cpu, 0) <= 5)``.
     """
-    backlog_empty = (
-        "(FILL(visible, 0) + FILL(in_flight, 0)) == 0"
-        if fill_backlog
-        else "(visible + in_flight) == 0"
-    )
+    queue_idle = f"(({' + '.join(ACTIVITY_INPUTS)}) == 0)"
     if idle_cpu_threshold_percent is None:
-        return f"IF({backlog_empty}, 1, 0)"
+        return queue_idle
     threshold = _decimal(idle_cpu_threshold_percent)
-    return f"IF(({backlog_empty}) AND (FILL(cpu, 0) <= {threshold}), 1, 0)"
+    return f"{queue_idle} AND (FILL(cpu, 0) <= {threshold})"
+
+
+def idle_expression(idle_cpu_threshold_percent: Optional[float]) -> str:
+    """The scale-in alarm's expression: 1 for an idle minute, 0 for a busy one.
+
+    Args:
+        idle_cpu_threshold_percent: As for :func:`idle_condition_expression`.
+
+    Returns:
+        ``IF(<idle condition>, 1, 0)``.
+    """
+    return f"IF({idle_condition_expression(idle_cpu_threshold_percent)}, 1, 0)"
 
 
 def _decimal(value: float) -> str:
@@ -68,43 +137,22 @@ def _decimal(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
 
 
-def idle_scale_in_alarm(
-    scope: Construct,
-    *,
-    minutes: int,
-    idle_cpu_threshold_percent: Optional[float],
-    service: ecs.FargateService,
-    backlog: BacklogMetrics,
-) -> cloudwatch.Alarm:
+def idle_scale_in_alarm(scope: Construct, *, minutes: int, idle: IdleCondition) -> cloudwatch.Alarm:
     """The alarm that is in ALARM once every one of the last ``minutes`` minutes was idle."""
-    using_metrics: dict[str, cloudwatch.IMetric] = {
-        "visible": backlog.visible,
-        "in_flight": backlog.in_flight,
-    }
-    if idle_cpu_threshold_percent is not None:
-        using_metrics["cpu"] = service.metric_cpu_utilization(
-            period=ONE_MINUTE, statistic="Average"
-        )
-    # N out of N: the alarm leaves ALARM on the first minute that shows any message, so a
-    # freshly woken service is never set back to 0 by the alarm's once-a-minute re-invocation.
+    # N out of N: the alarm leaves ALARM on the first busy minute, so a freshly woken service
+    # is never set back to 0 by the alarm's once-a-minute re-invocation.
     return flag_alarm(
         scope,
         "ScaleInAlarm",
         description=(
-            f"No message visible or in flight (and CPU idle) for {minutes} consecutive minutes: "
-            "set the service to 0 tasks."
+            f"Idle for {minutes} consecutive minutes: no message sent, received or deleted, none "
+            "visible or in flight (and CPU idle). Set the service to 0 tasks."
         ),
-        expression=idle_expression(
-            idle_cpu_threshold_percent, fill_backlog=not backlog.published_when_empty
-        ),
-        using_metrics=using_metrics,
+        expression=f"IF({idle.expression}, 1, 0)",
+        using_metrics=idle.using_metrics,
         label="idle (1) or busy (0)",
         minutes=minutes,
-        treat_missing_data=(
-            cloudwatch.TreatMissingData.NOT_BREACHING
-            if backlog.published_when_empty
-            else cloudwatch.TreatMissingData.BREACHING
-        ),
+        treat_missing_data=idle.treat_missing_data,
     )
 
 
@@ -165,7 +213,8 @@ def gradual_scale_in(
             f"Backlog drained for {minutes} minutes while messages are still in flight: remove "
             "one idle task (busy tasks are protected)."
         ),
-        expression="IF((FILL(visible, 0) == 0) AND (FILL(in_flight, 0) >= 1), 1, 0)",
+        # No FILL, as in the idle condition: a late or missing point never removes a task.
+        expression="IF((visible == 0) AND (in_flight >= 1), 1, 0)",
         using_metrics={"visible": backlog.visible, "in_flight": backlog.in_flight},
         label="drained with work in flight (1) or not (0)",
         minutes=minutes,
