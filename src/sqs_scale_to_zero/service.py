@@ -38,13 +38,13 @@ from sqs_scale_to_zero.scaling import (
 class ScaleToZeroQueueService(Construct):
     """An SQS queue worker on ECS Fargate that scales to zero tasks while the queue is idle.
 
-    One message wakes the service in about two to three minutes (SQS's one-minute metrics plus
-    a task start); a step policy adds tasks for bigger backlogs; and one alarm sets the service
-    to exactly 0 tasks only after the queue has had no message visible *or in flight* (and the
-    tasks no CPU load) for ``idle_timeout``. Nothing
-    else removes tasks while work is in flight: there is no CPU target tracking, and the worker
-    runtime (``sqs_scale_to_zero.worker``) holds ECS task scale-in protection while it works.
-    Everything is created in one stack, so a single ``cdk deploy`` is enough.
+    One visible message wakes the service (SQS's one-minute metrics, then a task start); a step
+    policy adds tasks for bigger backlogs; and one alarm sets the service to exactly 0 tasks only
+    after ``idle_timeout`` of idle minutes: no message sent, received or deleted, none visible or
+    in flight, and the tasks' CPU at rest. Nothing else removes tasks while work is in flight:
+    there is no CPU target tracking, and the worker runtime (``sqs_scale_to_zero.worker``) holds
+    ECS task scale-in protection while it works. Everything is created in one stack, so a single
+    ``cdk deploy`` is enough.
 
     Example:
         ```python
@@ -92,7 +92,8 @@ class ScaleToZeroQueueService(Construct):
     """The ``ChangeInCapacity`` step policy the scale-out alarm invokes."""
 
     scale_in_alarm: cloudwatch.Alarm
-    """The idle alarm that sets the service to 0 tasks."""
+    """The idle alarm that sets the service to 0 tasks: every minute of ``idle_timeout`` had no
+    message sent, received or deleted, none visible or in flight, and idle CPU."""
 
     scale_in_action: appscaling.StepScalingAction
     """The ``ExactCapacity`` 0 step policy the scale-in alarm invokes."""
@@ -101,8 +102,9 @@ class ScaleToZeroQueueService(Construct):
     """The N -> N-1 alarm, when ``gradual_scale_in=True``; else ``None``."""
 
     backlog_metrics: BacklogMetrics
-    """The visible and in-flight metrics that both scaling alarms read: SQS's own, or the
-    fresh backlog signal's when ``backlog_signal=True``."""
+    """The metrics every scaling and monitoring alarm reads: the visible and in-flight gauges
+    (SQS's own, or the fresh backlog signal's when ``backlog_signal=True``) and SQS's per-minute
+    sent, received and deleted sums."""
 
     backlog_signal_function: Optional[lambda_.Function]
     """The function that publishes the fresh backlog signal; ``None`` unless
@@ -119,7 +121,8 @@ class ScaleToZeroQueueService(Construct):
     off."""
 
     tasks_on_empty_queue_alarm: Optional[cloudwatch.Alarm]
-    """Alarm: tasks ran on an empty queue for 3x ``idle_timeout`` (at most one day). ``None``
+    """Alarm: tasks ran on an idle queue (idle as ``scale_in_alarm`` defines it) for 3x
+    ``idle_timeout`` (at most one day). ``None``
     with monitoring off, ``MonitoringOptions(tasks_on_empty_queue_alarm=False)``, or an
     ``idle_timeout`` too close to one day to leave room for it."""
 
@@ -240,9 +243,10 @@ class ScaleToZeroQueueService(Construct):
             scale_out_cooldown: Time after a scale-out before the same step adds tasks again;
                 cover a task's start-up so one message doesn't start two tasks.
                 Default: 3 minutes.
-            idle_timeout: How long the queue must have had nothing visible or in flight (and the
-                tasks idle CPU) before the service goes to 0 tasks. Whole minutes, 1 minute to
-                24 hours. Default: 5 minutes.
+            idle_timeout: How long the service must have been idle before it goes to 0 tasks:
+                every minute with no message sent, received or deleted, none visible or in
+                flight, and the tasks' CPU at rest. Whole minutes, 1 minute to 24 hours.
+                Default: 5 minutes.
             idle_cpu_threshold_percent: Average service CPU (%) at or below which a minute
                 counts as idle; ``None`` judges by the backlog alone. Default: 5.
             scale_in_on_cpu_only: Seed-blog parity: scale in on average CPU over one
@@ -261,11 +265,9 @@ class ScaleToZeroQueueService(Construct):
             backlog_signal: Scale on a fresh backlog signal: a function, run every minute,
                 reads the queue's message counts straight from SQS and publishes them as
                 CloudWatch metrics (namespace ``SqsScaleToZero``), and both scaling alarms read
-                those instead of SQS's own metrics. It wakes the service in under four minutes
-                even after the queue slept for hours (simulated p95 215 s; SQS's own metrics can
-                lag up to 15 minutes after six idle hours), for roughly $1.35 a month (custom metrics and
-                PutMetricData calls; the invocations fit the Lambda free tier).
-                Default: False.
+                those instead of SQS's own gauges, which can lag up to 15 minutes after six idle
+                hours. It costs three custom metrics and a PutMetricData call a minute (see the
+                README's "Costs"). Default: False.
 
         Raises:
             ScaleToZeroValidationError: For any invalid prop, before any child is created.
