@@ -12,7 +12,7 @@ What it shows: everything the blog's two-stage stack set up, with the construct 
 
 The blog then needed a second deploy for its CPU <= 0.01 % alarm, which stops a job that waits
 on the network at ~0 % CPU. Here scale-in to zero is part of the first deploy and waits until
-nothing is visible *or in flight*. For exactly the blog's CPU-only scale-in, synthesize with
+nothing is sent, received, visible *or in flight*. For exactly the blog's CPU-only scale-in, synthesize with
 ``-c cpu_only_scale_in=true``.
 
 Synthesize:  ``sqs-scale-to-zero synth examples/seed_parity``   (or ``cdk synth`` here)
