@@ -84,6 +84,7 @@ URLS = {
 TEST_REQUIREMENTS = [
     "pytest>=8",
     "pytest-xdist>=3.5",
+    "hypothesis>=6.100",
     "moto[server]>=5.0",
     BOTO3,
     "cdk-nag>=3.0,<4",

@@ -25,6 +25,7 @@ from constructs import Construct
 from sqs_scale_to_zero import backlog_signal_handler as handler_module
 from sqs_scale_to_zero.alarms import ONE_MINUTE
 from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
+from sqs_scale_to_zero.checks import optional_bool
 from sqs_scale_to_zero.compliance import acknowledge
 from sqs_scale_to_zero.worker import contract
 
@@ -65,8 +66,12 @@ class BacklogSignal:
 
 
 def resolve_backlog_signal(*, backlog_signal: Optional[bool]) -> bool:
-    """Whether to scale on the fresh backlog signal (Default: False)."""
-    return bool(backlog_signal)
+    """Whether to scale on the fresh backlog signal (Default: False).
+
+    Raises:
+        ScaleToZeroValidationError: ``backlog_signal`` is not a bool.
+    """
+    return bool(optional_bool("backlog_signal", backlog_signal))
 
 
 def newest_python_runtime() -> lambda_.Runtime:

@@ -15,7 +15,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from sqs_scale_to_zero.checks import require_int, seconds
+from sqs_scale_to_zero.checks import (
+    optional_bool,
+    optional_duration,
+    optional_int,
+    optional_interface,
+    optional_str,
+    seconds,
+    whole_seconds,
+)
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.worker.contract import (
     SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
@@ -87,6 +95,26 @@ def resolve_queue(
     Raises:
         ScaleToZeroValidationError: For the first invalid prop, naming it and the fix.
     """
+    queue = optional_interface(
+        "queue",
+        queue,
+        ("queue_arn", "queue_url", "queue_name"),
+        "pass a queue construct, e.g. sqs.Queue.from_queue_arn(self, 'Queue', arn), not its URL",
+    )
+    queue_name = optional_str("queue_name", queue_name)
+    fifo = optional_bool("fifo", fifo)
+    content_based_deduplication = optional_bool(
+        "content_based_deduplication", content_based_deduplication
+    )
+    encryption_key = optional_interface(
+        "encryption_key",
+        encryption_key,
+        ("key_arn",),
+        "pass a KMS key construct, e.g. kms.Key.from_key_arn(self, 'Key', arn)",
+    )
+    visibility_timeout = optional_duration("visibility_timeout", visibility_timeout)
+    retention_period = optional_duration("retention_period", retention_period)
+    max_receive_count = optional_int("max_receive_count", max_receive_count)
     if queue is not None:
         shaping = {
             "queue_name": queue_name,
@@ -122,7 +150,7 @@ def resolve_queue(
             "the worker's heartbeat extends visibility for longer jobs, so a few minutes is enough",
         )
     resolved_retention = retention_period or DEFAULT_RETENTION_PERIOD
-    retention_seconds = seconds("retention_period", resolved_retention)
+    retention_seconds = whole_seconds("retention_period", resolved_retention)
     if not 60 <= retention_seconds <= 14 * 24 * 3600:
         raise ScaleToZeroValidationError(
             "retention_period",
@@ -131,7 +159,6 @@ def resolve_queue(
     resolved_receives = (
         DEFAULT_MAX_RECEIVE_COUNT if max_receive_count is None else max_receive_count
     )
-    require_int("max_receive_count", resolved_receives)
     if not 1 <= resolved_receives <= 1000:
         raise ScaleToZeroValidationError(
             "max_receive_count",
@@ -157,6 +184,12 @@ def _check_queue_name(queue_name: str, fifo: bool) -> None:
                 "queue_name",
                 "must be a literal string for a FIFO queue (got a token): the construct derives "
                 "the dead-letter queue's '.fifo' name from it; pass a literal or omit queue_name",
+            )
+        if queue_name.endswith(_FIFO_SUFFIX):
+            raise ScaleToZeroValidationError(
+                "queue_name",
+                "ends in '.fifo', which only FIFO queues may: set fifo=True with a literal name, "
+                "or drop the '.fifo' suffix",
             )
         return
     base = queue_name[: -len(_FIFO_SUFFIX)] if queue_name.endswith(_FIFO_SUFFIX) else queue_name

@@ -197,10 +197,14 @@ class ScaleToZeroQueueService(Construct):
                 always keeps messages 14 days. Default: 4 days.
             max_receive_count: Receives before a message moves to the DLQ, 1 to 1000.
                 Default: 3.
-            command: The container's command. Default: the image's.
-            environment: Extra environment variables. ``QUEUE_URL``, ``QUEUE_NAME`` and the
-                ``SCALE_TO_ZERO_*`` variables are set by the construct and can't be overridden.
-                Default: none.
+            command: The container's command, one string per argument, e.g.
+                ``["python", "-m", "sqs_scale_to_zero.worker", "app:handle"]`` (a single string
+                is refused; split it with ``shlex.split``). Default: the image's.
+            environment: Extra environment variables, names and values strings. ``QUEUE_URL``,
+                ``QUEUE_NAME`` and every ``SCALE_TO_ZERO_*`` name are reserved for what the
+                construct sets, except the worker settings ``SCALE_TO_ZERO_CONCURRENCY``
+                (handlers at once, e.g. ``"4"``) and ``SCALE_TO_ZERO_LOG_LEVEL`` (``DEBUG`` to
+                ``CRITICAL``), which are checked here. Default: none.
             secrets: Environment variables read from SSM parameters or Secrets Manager at task
                 start; the execution role may read (and decrypt) exactly these. Default: none.
             cpu: Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. Default: 256.

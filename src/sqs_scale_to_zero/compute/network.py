@@ -15,6 +15,12 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from sqs_scale_to_zero.checks import (
+    optional_bool,
+    optional_instance,
+    optional_interface,
+    optional_sequence,
+)
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 
 
@@ -61,6 +67,49 @@ def resolve_network(
     Raises:
         ScaleToZeroValidationError: For the first invalid prop, naming it and the fix.
     """
+    cluster = optional_interface(
+        "cluster",
+        cluster,
+        ("cluster_name", "cluster_arn"),
+        "pass e.g. ecs.Cluster.from_cluster_attributes(self, 'Cluster', ...)",
+    )
+    vpc = optional_interface(
+        "vpc", vpc, ("vpc_id",), "pass e.g. ec2.Vpc.from_lookup(self, 'Vpc', vpc_id=...)"
+    )
+    vpc_subnets = optional_instance(
+        "vpc_subnets",
+        vpc_subnets,
+        ec2.SubnetSelection,
+        "ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)",
+    )
+    groups = optional_sequence("security_groups", security_groups, "[security_group]")
+    for group in groups or ():
+        optional_interface(
+            "security_groups",
+            group,
+            ("security_group_id",),
+            "pass security group constructs, e.g. ec2.SecurityGroup.from_security_group_id(...)",
+        )
+    assign_public_ip = optional_bool("assign_public_ip", assign_public_ip)
+    strategies = optional_sequence(
+        "capacity_provider_strategies",
+        capacity_provider_strategies,
+        "[ecs.CapacityProviderStrategy(capacity_provider='FARGATE_SPOT', weight=1)]",
+    )
+    for strategy in strategies or ():
+        optional_instance(
+            "capacity_provider_strategies",
+            strategy,
+            ecs.CapacityProviderStrategy,
+            "ecs.CapacityProviderStrategy(capacity_provider='FARGATE_SPOT', weight=1)",
+        )
+    platform_version = optional_instance(
+        "platform_version",
+        platform_version,
+        ecs.FargatePlatformVersion,
+        "ecs.FargatePlatformVersion.LATEST",
+    )
+    container_insights = optional_bool("container_insights", container_insights)
     if cluster is not None and vpc is not None:
         raise ScaleToZeroValidationError(
             "vpc",
@@ -88,11 +137,9 @@ def resolve_network(
         cluster=cluster,
         vpc=vpc,
         vpc_subnets=vpc_subnets,
-        security_groups=list(security_groups) if security_groups is not None else None,
+        security_groups=groups,
         assign_public_ip=creates_vpc if assign_public_ip is None else assign_public_ip,
-        capacity_provider_strategies=(
-            list(capacity_provider_strategies) if capacity_provider_strategies is not None else None
-        ),
+        capacity_provider_strategies=strategies,
         platform_version=platform_version,
         container_insights=True if container_insights is None else container_insights,
     )

@@ -6,6 +6,7 @@ Props: ``image``, ``command``, ``environment``, ``secrets``, ``cpu``, ``memory_l
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional, cast
@@ -17,7 +18,15 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from sqs_scale_to_zero.checks import require_int, seconds
+from sqs_scale_to_zero.checks import (
+    optional_bool,
+    optional_duration,
+    optional_instance,
+    optional_int,
+    optional_mapping,
+    optional_sequence,
+    whole_seconds,
+)
 from sqs_scale_to_zero.compliance import acknowledge, wildcard_resource_finding
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.worker import contract
@@ -44,14 +53,17 @@ FARGATE_TASK_SIZES: Mapping[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
 
-RESERVED_ENVIRONMENT = (
-    contract.QUEUE_URL,
-    contract.QUEUE_NAME,
-    contract.VISIBILITY_TIMEOUT_SECONDS,
-    contract.TASK_PROTECTION,
-    contract.SHUTDOWN_GRACE_SECONDS,
-)
-"""The variables the construct sets in the container; ``environment`` can't override them."""
+RESERVED_ENVIRONMENT = (contract.QUEUE_URL, contract.QUEUE_NAME)
+"""Variables the construct sets in the container besides the ``SCALE_TO_ZERO_*`` ones."""
+
+USER_WORKER_SETTINGS = {
+    contract.CONCURRENCY: "a whole number of handlers, at least 1, e.g. '4'",
+    contract.LOG_LEVEL: "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+}
+"""The worker's ``SCALE_TO_ZERO_*`` settings a user may set in ``environment``, with their form.
+
+Every other ``SCALE_TO_ZERO_*`` name is reserved for what the construct sets."""
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -106,24 +118,54 @@ def resolve_task(
         raise ScaleToZeroValidationError(
             "image", "is required: pass e.g. ecs.ContainerImage.from_asset('worker/')"
         )
-    resolved_environment = dict(environment or {})
-    resolved_secrets = dict(secrets or {})
-    for name, value in resolved_environment.items():
+    if not isinstance(image, ecs.ContainerImage):
+        raise ScaleToZeroValidationError(
+            "image",
+            f"must be an ecs.ContainerImage (got {type(image).__name__} {image!r}): pass e.g. "
+            "ecs.ContainerImage.from_asset('worker/')",
+        )
+    resolved_command = _command(command)
+    resolved_environment = optional_mapping("environment", environment, "{'LOG_FORMAT': 'json'}")
+    resolved_secrets = optional_mapping(
+        "secrets", secrets, "{'API_KEY': ecs.Secret.from_ssm_parameter(parameter)}"
+    )
+    cpu = optional_int("cpu", cpu)
+    memory_limit_mib = optional_int("memory_limit_mib", memory_limit_mib)
+    cpu_architecture = optional_instance(
+        "cpu_architecture", cpu_architecture, ecs.CpuArchitecture, "ecs.CpuArchitecture.ARM64"
+    )
+    log_retention = optional_instance(
+        "log_retention", log_retention, logs.RetentionDays, "logs.RetentionDays.ONE_WEEK"
+    )
+    stop_timeout = optional_duration("stop_timeout", stop_timeout)
+    task_protection = optional_bool("task_protection", task_protection)
+    environment_values = resolved_environment or {}
+    secret_values = resolved_secrets or {}
+    for name, value in environment_values.items():
         if not isinstance(name, str) or not isinstance(value, str):
             raise ScaleToZeroValidationError(
                 "environment",
                 f"names and values must be strings (got {name!r}: {value!r}): "
                 "convert them, e.g. str(value)",
             )
-    for prop, names in (("environment", resolved_environment), ("secrets", resolved_secrets)):
-        reserved = sorted(set(names) & set(RESERVED_ENVIRONMENT))
+    for name, secret in secret_values.items():
+        if not isinstance(name, str) or not isinstance(secret, ecs.Secret):
+            raise ScaleToZeroValidationError(
+                "secrets",
+                f"names must be strings and values ecs.Secret (got {name!r}: {secret!r}): use "
+                "e.g. ecs.Secret.from_secrets_manager(secret)",
+            )
+    for prop, names in (("environment", environment_values), ("secrets", secret_values)):
+        reserved = sorted(name for name in names if _is_reserved(name))
         if reserved:
             raise ScaleToZeroValidationError(
                 prop,
                 f"{', '.join(reserved)} is set by the construct for the worker runtime: "
-                "rename your variable",
+                "rename your variable (every SCALE_TO_ZERO_* name is reserved except "
+                f"{' and '.join(USER_WORKER_SETTINGS)})",
             )
-    both = sorted(set(resolved_environment) & set(resolved_secrets))
+    _check_worker_settings(environment_values)
+    both = sorted(set(environment_values) & set(secret_values))
     if both:
         raise ScaleToZeroValidationError(
             "secrets",
@@ -131,8 +173,6 @@ def resolve_task(
         )
     resolved_cpu = DEFAULT_CPU if cpu is None else cpu
     resolved_memory = DEFAULT_MEMORY_LIMIT_MIB if memory_limit_mib is None else memory_limit_mib
-    require_int("cpu", resolved_cpu)
-    require_int("memory_limit_mib", resolved_memory)
     if resolved_cpu not in FARGATE_TASK_SIZES:
         raise ScaleToZeroValidationError(
             "cpu",
@@ -147,7 +187,7 @@ def resolve_task(
             f"{allowed_memory[1] - allowed_memory[0]}, or change cpu",
         )
     resolved_stop = stop_timeout or DEFAULT_STOP_TIMEOUT
-    stop_seconds = seconds("stop_timeout", resolved_stop)
+    stop_seconds = whole_seconds("stop_timeout", resolved_stop)
     if not 2 <= stop_seconds <= MAX_STOP_TIMEOUT_SECONDS:
         raise ScaleToZeroValidationError(
             "stop_timeout",
@@ -156,9 +196,9 @@ def resolve_task(
         )
     return TaskSettings(
         image=image,
-        command=list(command) if command is not None else None,
-        environment=resolved_environment,
-        secrets=resolved_secrets,
+        command=resolved_command,
+        environment=environment_values,
+        secrets=secret_values,
         cpu=resolved_cpu,
         memory_limit_mib=resolved_memory,
         cpu_architecture=cpu_architecture or ecs.CpuArchitecture.X86_64,
@@ -166,6 +206,46 @@ def resolve_task(
         stop_timeout=resolved_stop,
         task_protection=True if task_protection is None else task_protection,
     )
+
+
+def _command(command: object) -> Optional[list[str]]:
+    """``command`` as a list of strings; one string is refused, not split into characters."""
+    if isinstance(command, str):
+        raise ScaleToZeroValidationError(
+            "command",
+            f"must be a list of strings, one per argument (got the string {command!r}): pass "
+            f"{shlex.split(command)!r}, e.g. shlex.split({command!r})",
+        )
+    resolved = optional_sequence("command", command, "['python', '-m', 'app']")
+    if resolved is not None and not all(isinstance(part, str) for part in resolved):
+        raise ScaleToZeroValidationError(
+            "command", f"must be a list of strings (got {resolved!r}): convert each with str()"
+        )
+    return resolved
+
+
+def _is_reserved(name: str) -> bool:
+    if name in RESERVED_ENVIRONMENT:
+        return True
+    return name.startswith(contract.RESERVED_PREFIX) and name not in USER_WORKER_SETTINGS
+
+
+def _check_worker_settings(environment: Mapping[str, str]) -> None:
+    """The worker settings a user may set must have a form the worker accepts."""
+    concurrency = environment.get(contract.CONCURRENCY)
+    if concurrency is not None and not (concurrency.isdigit() and int(concurrency) >= 1):
+        raise ScaleToZeroValidationError(
+            "environment",
+            f"{contract.CONCURRENCY} must be {USER_WORKER_SETTINGS[contract.CONCURRENCY]} "
+            f"(got {concurrency!r})",
+        )
+    level = environment.get(contract.LOG_LEVEL)
+    if level is not None and level.upper() not in _LOG_LEVELS:
+        raise ScaleToZeroValidationError(
+            "environment",
+            f"{contract.LOG_LEVEL} must be {USER_WORKER_SETTINGS[contract.LOG_LEVEL]} "
+            f"(got {level!r})",
+        )
 
 
 def architecture_name(architecture: ecs.CpuArchitecture) -> str:

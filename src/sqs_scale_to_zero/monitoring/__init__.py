@@ -35,7 +35,13 @@ if TYPE_CHECKING:
 
 from sqs_scale_to_zero.alarms import MAX_ALARM_WINDOW_MINUTES
 from sqs_scale_to_zero.backlog import BacklogMetrics
-from sqs_scale_to_zero.checks import seconds
+from sqs_scale_to_zero.checks import (
+    optional_bool,
+    optional_duration,
+    optional_interface,
+    optional_str,
+    seconds,
+)
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.monitoring.alarms import OperationalAlarms, build_operational_alarms
 from sqs_scale_to_zero.monitoring.dashboard import build_dashboard
@@ -127,12 +133,21 @@ def resolve_monitoring(
             "monitoring",
             f"must be True, False or a MonitoringOptions (got {type(monitoring).__name__})",
         )
-    if options.oldest_message_age_threshold is None:
+    alarm_topic = optional_interface(
+        "alarm_topic",
+        options.alarm_topic,
+        ("topic_arn",),
+        "pass an SNS topic construct, e.g. sns.Topic.from_topic_arn(self, 'Topic', arn)",
+    )
+    threshold = optional_duration(
+        "oldest_message_age_threshold", options.oldest_message_age_threshold
+    )
+    leak_alarm = optional_bool("tasks_on_empty_queue_alarm", options.tasks_on_empty_queue_alarm)
+    name = optional_str("dashboard_name", options.dashboard_name)
+    if threshold is None:
         age_seconds = idle_timeout_minutes * 60 + 3 * int(EXPECTED_WAKE.to_seconds())
     else:
-        age_seconds_float = seconds(
-            "oldest_message_age_threshold", options.oldest_message_age_threshold
-        )
+        age_seconds_float = seconds("oldest_message_age_threshold", threshold)
         if age_seconds_float < 60 or age_seconds_float % 60:
             raise ScaleToZeroValidationError(
                 "oldest_message_age_threshold",
@@ -140,22 +155,19 @@ def resolve_monitoring(
                 "use e.g. Duration.minutes(30), above your longest job",
             )
         age_seconds = int(age_seconds_float)
-    name = options.dashboard_name
     if name is not None and not Token.is_unresolved(name) and not _DASHBOARD_NAME.match(name):
         raise ScaleToZeroValidationError(
             "dashboard_name",
             f"{name!r} is not a valid dashboard name: use up to 255 letters, digits, '-' or '_'",
         )
     return MonitoringSettings(
-        alarm_topic=options.alarm_topic,
+        alarm_topic=alarm_topic,
         oldest_message_age_threshold_seconds=age_seconds,
         idle_timeout_minutes=idle_timeout_minutes,
         leak_window_minutes=(
-            leak_window_minutes(idle_timeout_minutes)
-            if options.tasks_on_empty_queue_alarm
-            else None
+            leak_window_minutes(idle_timeout_minutes) if leak_alarm is not False else None
         ),
-        dashboard_name=options.dashboard_name,
+        dashboard_name=name,
     )
 
 

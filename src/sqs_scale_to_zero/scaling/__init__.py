@@ -35,7 +35,15 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from sqs_scale_to_zero.backlog import BacklogMetrics
-from sqs_scale_to_zero.checks import require_int, seconds, whole_minutes
+from sqs_scale_to_zero.checks import (
+    optional_bool,
+    optional_duration,
+    optional_int,
+    optional_number,
+    optional_sequence,
+    whole_minutes,
+    whole_seconds,
+)
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.scaling.idle import (
     IdleCondition,
@@ -122,19 +130,30 @@ def resolve_scaling(
     Raises:
         ScaleToZeroValidationError: For the first invalid prop, naming it and the fix.
     """
+    max_capacity = optional_int("max_capacity", max_capacity)
+    intervals = optional_sequence(
+        "scale_out_steps", scale_out_steps, "[ScalingInterval(lower=1, change=1)]"
+    )
+    scale_out_cooldown = optional_duration("scale_out_cooldown", scale_out_cooldown)
+    idle_timeout = optional_duration("idle_timeout", idle_timeout)
+    idle_cpu_threshold_percent = optional_number(
+        "idle_cpu_threshold_percent", idle_cpu_threshold_percent
+    )
+    scale_in_on_cpu_only = optional_bool("scale_in_on_cpu_only", scale_in_on_cpu_only)
+    gradual_scale_in = optional_bool("gradual_scale_in", gradual_scale_in)
+    gradual_scale_in_cooldown = optional_duration(
+        "gradual_scale_in_cooldown", gradual_scale_in_cooldown
+    )
     resolved_max = DEFAULT_MAX_CAPACITY if max_capacity is None else max_capacity
-    require_int("max_capacity", resolved_max)
     if resolved_max < 1:
         raise ScaleToZeroValidationError(
             "max_capacity",
             f"must be at least 1 (got {resolved_max}): raise it, or omit it for the default "
             f"{DEFAULT_MAX_CAPACITY}",
         )
-    steps = resolve_scale_out_steps(
-        default_scale_out_steps() if scale_out_steps is None else scale_out_steps
-    )
+    steps = resolve_scale_out_steps(default_scale_out_steps() if intervals is None else intervals)
     resolved_cooldown = scale_out_cooldown or DEFAULT_SCALE_OUT_COOLDOWN
-    if seconds("scale_out_cooldown", resolved_cooldown) < 0:
+    if whole_seconds("scale_out_cooldown", resolved_cooldown) < 0:
         raise ScaleToZeroValidationError("scale_out_cooldown", "must not be negative")
     idle_minutes = whole_minutes("idle_timeout", idle_timeout or DEFAULT_IDLE_TIMEOUT)
     if idle_cpu_threshold_percent is not None and not 0 <= idle_cpu_threshold_percent <= 100:

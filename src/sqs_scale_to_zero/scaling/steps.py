@@ -7,10 +7,12 @@ step adjustments relative to the scale-out alarm's threshold of one message.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
+from aws_cdk import Token
 from aws_cdk import aws_applicationautoscaling as appscaling
 
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
@@ -63,7 +65,26 @@ def resolve_scale_out_steps(
         )
     steps = []
     for index, interval in enumerate(intervals):
+        if not isinstance(interval, appscaling.ScalingInterval):
+            raise ScaleToZeroValidationError(
+                prop,
+                f"step {index} must be an appscaling.ScalingInterval (got "
+                f"{type(interval).__name__} {interval!r}): use "
+                "ScalingInterval(lower=1, upper=10, change=1)",
+            )
         lower, upper, change = interval.lower, interval.upper, interval.change
+        for name, value in (("lower", lower), ("upper", upper), ("change", change)):
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or Token.is_unresolved(value)
+            ):
+                raise ScaleToZeroValidationError(
+                    prop,
+                    f"step {index}'s {name} must be a finite, concrete number (got {value!r}): "
+                    "leave the last step's upper unset instead of infinity",
+                )
         if lower is None:
             raise ScaleToZeroValidationError(
                 prop,
