@@ -160,6 +160,28 @@ def brought_queue_service() -> Synthesized:
 
 
 @pytest.fixture(scope="session")
+def sized_service() -> Synthesized:
+    """Backlog sizing to 50 tasks, 10 messages a task, in a brought cluster (no Container
+    Insights setting, no task count metric)."""
+
+    def build(stack: cdk.Stack) -> ScaleToZeroQueueService:
+        vpc = ec2.Vpc(stack, "OwnVpc", nat_gateways=0)
+        cluster = ecs.Cluster.from_cluster_attributes(
+            stack, "OwnCluster", cluster_name="jobs", vpc=vpc
+        )
+        return ScaleToZeroQueueService(
+            stack,
+            "Worker",
+            image=TEST_IMAGE,
+            cluster=cluster,
+            max_capacity=50,
+            messages_per_task=10,
+        )
+
+    return synthesize(build)
+
+
+@pytest.fixture(scope="session")
 def cpu_only_service() -> Synthesized:
     """Seed-blog parity: scale in on CPU alone, as the blog's alarm did; monitoring off."""
     return synthesize(

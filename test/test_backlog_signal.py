@@ -85,14 +85,16 @@ def test_both_scaling_alarms_read_the_fresh_signal(backlog_signal_service: Synth
     queue_id = synth.logical_id(synth.construct.queue)
     queue_dimension = [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
     scale_out = synth.properties(synth.construct.scale_out_alarm)
-    assert scale_out["Namespace"] == "SqsScaleToZero"
-    assert scale_out["MetricName"] == "ApproximateNumberOfMessagesVisible"
-    assert scale_out["Dimensions"] == queue_dimension
-    assert (scale_out["Statistic"], scale_out["Period"], scale_out["Threshold"]) == (
-        "Maximum",
-        60,
-        1,
-    )
+    sizing = [m["MetricStat"] for m in scale_out["Metrics"] if "MetricStat" in m]
+    # The backlog sizing reads the fresh signal alone, never a mix of fresh and stale views.
+    assert signal_metric_names(sizing) == {
+        ("SqsScaleToZero", "ApproximateNumberOfMessagesVisible"),
+        ("SqsScaleToZero", "ApproximateNumberOfMessagesNotVisible"),
+    }
+    for stat in sizing:
+        assert stat["Metric"]["Dimensions"] == queue_dimension
+        assert (stat["Stat"], stat["Period"]) == ("Maximum", 60)
+    assert scale_out["Threshold"] == 1
     scale_in = synth.properties(synth.construct.scale_in_alarm)
     stats = [m["MetricStat"] for m in scale_in["Metrics"] if "MetricStat" in m]
     assert signal_metric_names(stats) == {

@@ -61,14 +61,21 @@ def test_no_cpu_target_tracking_policy_fights_the_queue_policy(
 def test_one_visible_message_wakes_the_service(default_service: Synthesized) -> None:
     alarm = default_service.properties(default_service.construct.scale_out_alarm)
     queue_id = default_service.logical_id(default_service.construct.queue)
-    assert alarm["Namespace"] == "AWS/SQS"
-    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
-    assert alarm["Dimensions"] == [
-        {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
-    ]
-    assert alarm["Statistic"] == "Maximum"
-    assert alarm["Period"] == 60
-    # >= 1, not Copilot's strict > 1 (or QPFS's 100), so a single message wakes the service.
+    stats = metric_stats(alarm)
+    assert set(stats) == {"visible", "in_flight"}
+    for query_id, name in (
+        ("visible", "ApproximateNumberOfMessagesVisible"),
+        ("in_flight", "ApproximateNumberOfMessagesNotVisible"),
+    ):
+        metric = stats[query_id]["Metric"]
+        assert (metric["Namespace"], metric["MetricName"]) == ("AWS/SQS", name)
+        assert metric["Dimensions"] == [
+            {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
+        ]
+        assert (stats[query_id]["Stat"], stats[query_id]["Period"]) == ("Maximum", 60)
+    # The value is the backlog (visible + in flight) while a message waits, else 0 ...
+    assert expression(alarm) == "IF(visible >= 1, visible + FILL(in_flight, 0), 0)"
+    # ... and >= 1, not Copilot's strict > 1 (or QPFS's 100): a single message wakes it.
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["Threshold"] == 1
     assert alarm["EvaluationPeriods"] == 1
@@ -86,20 +93,62 @@ def test_scale_out_alarm_drives_the_step_policy(default_service: Synthesized) ->
     assert alarm["AlarmActions"] == [{"Ref": policy_id}]
 
 
-def test_default_scale_out_steps_add_more_tasks_for_bigger_backlogs(
-    default_service: Synthesized,
-) -> None:
+def test_the_backlog_sizes_the_service_in_one_action(default_service: Synthesized) -> None:
     policy = default_service.properties(default_service.construct.scale_out_action)
     config = policy["StepScalingPolicyConfiguration"]
     assert config["AdjustmentType"] == "ChangeInCapacity"
     assert config["MetricAggregationType"] == "Maximum"
-    assert config["Cooldown"] == 180
-    # Bounds are relative to the threshold of 1 visible message.
+    # The cooldown is the sizing window: a larger backlog within it adds only the difference.
+    assert config["Cooldown"] == 600
+    # One level per task count, 4 messages a task: a backlog B adds ceil(B / 4) tasks, up to 4.
+    # Bounds are relative to the threshold of 1 message.
     assert config["StepAdjustments"] == [
-        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 9, "ScalingAdjustment": 1},
-        {"MetricIntervalLowerBound": 9, "MetricIntervalUpperBound": 49, "ScalingAdjustment": 2},
-        {"MetricIntervalLowerBound": 49, "ScalingAdjustment": 4},
+        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 4, "ScalingAdjustment": 1},
+        {"MetricIntervalLowerBound": 4, "MetricIntervalUpperBound": 8, "ScalingAdjustment": 2},
+        {"MetricIntervalLowerBound": 8, "MetricIntervalUpperBound": 12, "ScalingAdjustment": 3},
+        {"MetricIntervalLowerBound": 12, "ScalingAdjustment": 4},
     ]
+
+
+def test_fixed_scale_out_steps_keep_the_visible_alarm_and_their_cooldown(
+    brought_queue_service: Synthesized,
+) -> None:
+    synth = brought_queue_service
+    alarm = synth.properties(synth.construct.scale_out_alarm)
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert "Metrics" not in alarm
+    config = synth.properties(synth.construct.scale_out_action)["StepScalingPolicyConfiguration"]
+    assert config["Cooldown"] == 180
+
+
+def test_fixed_scale_out_steps_helper_gives_the_former_default() -> None:
+    from sqs_scale_to_zero.scaling.steps import fixed_scale_out_steps
+
+    assert [(s.lower, s.upper, s.change) for s in fixed_scale_out_steps()] == [
+        (1, 10, 1),
+        (10, 50, 2),
+        (50, None, 4),
+    ]
+
+
+def test_sizing_levels_fit_the_step_quota_with_a_brought_cluster(
+    sized_service: Synthesized,
+) -> None:
+    """max_capacity=50, messages_per_task=10, a brought cluster without Container Insights."""
+    synth = sized_service
+    config = synth.properties(synth.construct.scale_out_action)["StepScalingPolicyConfiguration"]
+    steps = config["StepAdjustments"]
+    assert len(steps) == 20  # Application Auto Scaling's quota of step adjustments
+    levels = [step["ScalingAdjustment"] for step in steps]
+    assert levels[0] == 1 and levels[-1] == 50 and levels == sorted(set(levels))
+    # Contiguous: each step starts where the last ended, at (level * 10) messages above 1.
+    assert steps[0]["MetricIntervalLowerBound"] == 0
+    for before, after in zip(steps, steps[1:], strict=False):
+        assert before["MetricIntervalUpperBound"] == after["MetricIntervalLowerBound"]
+        assert before["MetricIntervalUpperBound"] == before["ScalingAdjustment"] * 10
+    assert "MetricIntervalUpperBound" not in steps[-1]
+    # Never a step that removes a task.
+    assert min(levels) >= 1
 
 
 def test_custom_scale_out_steps_and_max_capacity(brought_queue_service: Synthesized) -> None:

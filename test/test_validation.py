@@ -326,3 +326,16 @@ def test_valid_props_build() -> None:
         max_capacity=1, idle_timeout=cdk.Duration.minutes(1), idle_cpu_threshold_percent=0
     )
     assert stack.node.try_find_child("Worker") is not None
+
+
+def test_messages_per_task_must_be_at_least_one() -> None:
+    assert_rejected("messages_per_task", "at least 1", messages_per_task=0)
+
+
+def test_messages_per_task_and_fixed_steps_are_exclusive() -> None:
+    assert_rejected(
+        "messages_per_task",
+        "not both",
+        messages_per_task=10,
+        scale_out_steps=steps((1, None, 1)),
+    )

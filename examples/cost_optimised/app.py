@@ -1,10 +1,10 @@
-"""Cost-optimised: tasks on Fargate Spot, more of them for big backlogs, tuned steps.
+"""Cost-optimised: tasks on Fargate Spot, sized to big backlogs in one step.
 
 What it shows: the cheapest way to run a bursty batch worker. Fargate Spot costs up to 70 %
 less than on-demand Fargate; Spot may stop a task with two minutes' notice (a SIGTERM), which
-the worker runtime answers by finishing or releasing its message, so nothing is lost. Up to 20
-tasks serve a large backlog, added faster the bigger it is, and all of them go once the queue
-has been idle for 10 minutes.
+the worker runtime answers by finishing or releasing its message, so nothing is lost. A backlog
+is served by one task per 25 messages, up to 20 tasks, started in one scaling action, and all of
+them go once the queue has been idle for 10 minutes.
 
 Why not ARM64 on Spot? Fargate Spot runs only X86_64 Linux tasks (Amazon ECS developer guide,
 "Fargate capacity providers"), and the construct rejects the combination. Spot's discount is
@@ -20,7 +20,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 
@@ -47,12 +46,7 @@ class CostOptimisedStack(cdk.Stack):
             cpu=512,
             memory_limit_mib=1024,
             max_capacity=20,
-            scale_out_steps=[
-                appscaling.ScalingInterval(lower=1, upper=50, change=1),
-                appscaling.ScalingInterval(lower=50, upper=200, change=3),
-                appscaling.ScalingInterval(lower=200, upper=1000, change=6),
-                appscaling.ScalingInterval(lower=1000, change=10),
-            ],
+            messages_per_task=25,
             idle_timeout=cdk.Duration.minutes(10),
         )
 

@@ -162,6 +162,7 @@ class ScaleToZeroQueueService(Construct):
         platform_version: Optional[ecs.FargatePlatformVersion] = None,
         container_insights: Optional[bool] = None,
         max_capacity: Optional[int] = None,
+        messages_per_task: Optional[int] = None,
         scale_out_steps: Optional[Sequence[appscaling.ScalingInterval]] = None,
         scale_out_cooldown: Optional[Duration] = None,
         idle_timeout: Optional[Duration] = None,
@@ -239,14 +240,23 @@ class ScaleToZeroQueueService(Construct):
             container_insights: Enable Container Insights on the cluster the construct creates
                 (task counts, memory). Only with no ``cluster``. Default: True.
             max_capacity: Most tasks the service scales out to, at least 1. Default: 4.
-            scale_out_steps: Tasks to add per visible-message backlog, as
-                ``ScalingInterval(lower=..., upper=..., change=...)`` in absolute message counts.
-                Steps must start at ``lower=1`` (one message wakes the service), touch without
-                gaps or overlaps, end unbounded, and add tasks (``change >= 1``).
-                Default: ``[1, 10) +1``, ``[10, 50) +2``, ``[50, inf) +4``.
-            scale_out_cooldown: Time after a scale-out before the same step adds tasks again;
-                cover a task's start-up so one message doesn't start two tasks.
-                Default: 3 minutes.
+            messages_per_task: The backlog one task should carry: while a message waits, the
+                service is sized to ``ceil((visible + in flight) / messages_per_task)`` tasks, up
+                to ``max_capacity``, in one scaling action, and grows the same way if the backlog
+                grows; nothing here ever removes a task. One visible message wakes one task. Can't
+                be combined with ``scale_out_steps``. Default: 4.
+            scale_out_steps: Fixed steps instead of backlog sizing: tasks to add per
+                visible-message backlog, as ``ScalingInterval(lower=..., upper=..., change=...)``
+                in absolute message counts, re-applied once per ``scale_out_cooldown``. Steps must
+                start at ``lower=1`` (one message wakes the service), touch without gaps or
+                overlaps, end unbounded, and add tasks (``change >= 1``); e.g.
+                ``fixed_scale_out_steps()`` from ``sqs_scale_to_zero.scaling.steps``. Can't be
+                combined with ``messages_per_task``. Default: none (backlog sizing).
+            scale_out_cooldown: With backlog sizing, the window in which the service is sized to
+                the largest backlog seen (a bigger backlog adds only the difference); with fixed
+                steps, the time before the same step adds tasks again (cover a task's start-up so
+                one message doesn't start two tasks). Default: 10 minutes with backlog sizing,
+                3 minutes with fixed steps.
             idle_timeout: How long the service must have been idle before it goes to 0 tasks:
                 every minute with no message sent, received or deleted, none visible or in
                 flight, and the tasks' CPU at rest. Whole minutes, 1 minute to 24 hours.
@@ -312,6 +322,7 @@ class ScaleToZeroQueueService(Construct):
         compute_settings = resolve_compute(task_settings, network_settings)
         scaling_settings = resolve_scaling(
             max_capacity=max_capacity,
+            messages_per_task=messages_per_task,
             scale_out_steps=scale_out_steps,
             scale_out_cooldown=scale_out_cooldown,
             idle_timeout=idle_timeout,

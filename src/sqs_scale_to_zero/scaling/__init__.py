@@ -34,6 +34,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from sqs_scale_to_zero.alarms import ONE_MINUTE
 from sqs_scale_to_zero.backlog import BacklogMetrics
 from sqs_scale_to_zero.checks import (
     optional_bool,
@@ -52,18 +53,27 @@ from sqs_scale_to_zero.scaling.idle import (
     idle_condition,
     idle_scale_in_alarm,
 )
+from sqs_scale_to_zero.scaling.sizing import (
+    BACKLOG_EXPRESSION,
+    resolve_messages_per_task,
+    sizing_steps,
+)
 from sqs_scale_to_zero.scaling.steps import (
     SCALE_OUT_THRESHOLD,
     ScaleOutStep,
-    default_scale_out_steps,
     resolve_scale_out_steps,
 )
 
 DEFAULT_MAX_CAPACITY = 4
+DEFAULT_MESSAGES_PER_TASK = 4
+DEFAULT_SIZING_COOLDOWN = Duration.minutes(10)
+"""The scale-out cooldown when sizing by backlog: the window within which the service is
+sized to the largest backlog seen, adding only the difference."""
 DEFAULT_IDLE_TIMEOUT = Duration.minutes(5)
 DEFAULT_IDLE_CPU_THRESHOLD_PERCENT = 5.0
 DEFAULT_SCALE_OUT_COOLDOWN = Duration.minutes(3)
-"""Covers a Fargate task start plus the SQS metric delay, so one message starts one task."""
+"""The scale-out cooldown with fixed ``scale_out_steps``: covers a Fargate task start plus the
+SQS metric delay, so one message starts one task."""
 DEFAULT_GRADUAL_SCALE_IN_COOLDOWN = Duration.minutes(5)
 
 
@@ -72,6 +82,8 @@ class ScalingSettings:
     """Capacity bounds, scale-out steps and the scale-in-to-zero condition, validated."""
 
     max_capacity: int
+    messages_per_task: Optional[int]
+    """The backlog one task carries; ``None`` with fixed ``scale_out_steps``."""
     scale_out_steps: tuple[ScaleOutStep, ...]
     scale_out_cooldown: Duration
     idle_timeout_minutes: int
@@ -105,6 +117,7 @@ class Scaling:
 def resolve_scaling(
     *,
     max_capacity: Optional[int],
+    messages_per_task: Optional[int],
     scale_out_steps: Optional[Sequence[appscaling.ScalingInterval]],
     scale_out_cooldown: Optional[Duration],
     idle_timeout: Optional[Duration],
@@ -118,6 +131,7 @@ def resolve_scaling(
 
     Args:
         max_capacity: As on the construct.
+        messages_per_task: As on the construct.
         scale_out_steps: As on the construct.
         scale_out_cooldown: As on the construct.
         idle_timeout: As on the construct.
@@ -151,8 +165,23 @@ def resolve_scaling(
             f"must be at least 1 (got {resolved_max}): raise it, or omit it for the default "
             f"{DEFAULT_MAX_CAPACITY}",
         )
-    steps = resolve_scale_out_steps(default_scale_out_steps() if intervals is None else intervals)
-    resolved_cooldown = scale_out_cooldown or DEFAULT_SCALE_OUT_COOLDOWN
+    if intervals is not None and messages_per_task is not None:
+        raise ScaleToZeroValidationError(
+            "messages_per_task",
+            "cannot be combined with scale_out_steps: size the fleet by backlog "
+            "(messages_per_task) or add fixed steps (scale_out_steps), not both",
+        )
+    per_task: Optional[int] = None
+    if intervals is None:
+        per_task = resolve_messages_per_task(
+            DEFAULT_MESSAGES_PER_TASK if messages_per_task is None else messages_per_task
+        )
+        steps = sizing_steps(per_task, resolved_max)
+        default_cooldown = DEFAULT_SIZING_COOLDOWN
+    else:
+        steps = resolve_scale_out_steps(intervals)
+        default_cooldown = DEFAULT_SCALE_OUT_COOLDOWN
+    resolved_cooldown = scale_out_cooldown or default_cooldown
     if whole_seconds("scale_out_cooldown", resolved_cooldown) < 0:
         raise ScaleToZeroValidationError("scale_out_cooldown", "must not be negative")
     idle_minutes = whole_minutes("idle_timeout", idle_timeout or DEFAULT_IDLE_TIMEOUT)
@@ -181,6 +210,7 @@ def resolve_scaling(
     )
     return ScalingSettings(
         max_capacity=resolved_max,
+        messages_per_task=per_task,
         scale_out_steps=steps,
         scale_out_cooldown=resolved_cooldown,
         idle_timeout_minutes=idle_minutes,
@@ -228,11 +258,8 @@ def build_scaling(
     scale_out_alarm = cloudwatch.Alarm(
         scope,
         "ScaleOutAlarm",
-        alarm_description=(
-            "Messages are waiting in the queue: add tasks (wakes the service from zero on one "
-            "visible message)."
-        ),
-        metric=backlog.visible,
+        alarm_description=_scale_out_description(settings),
+        metric=_scale_out_metric(settings, backlog),
         threshold=SCALE_OUT_THRESHOLD,
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluation_periods=1,
@@ -285,6 +312,31 @@ def build_scaling(
         scale_in_action=scale_in_action,
         gradual_scale_in_alarm=gradual_alarm,
         idle=idle,
+    )
+
+
+def _scale_out_metric(settings: ScalingSettings, backlog: BacklogMetrics) -> cloudwatch.IMetric:
+    """Visible messages with fixed steps; the backlog while a message waits when sizing."""
+    if settings.messages_per_task is None:
+        return backlog.visible
+    return cloudwatch.MathExpression(
+        expression=BACKLOG_EXPRESSION,
+        using_metrics={"visible": backlog.visible, "in_flight": backlog.in_flight},
+        period=ONE_MINUTE,
+        label="backlog while a message waits (visible + in flight)",
+    )
+
+
+def _scale_out_description(settings: ScalingSettings) -> str:
+    if settings.messages_per_task is None:
+        return (
+            "Messages are waiting in the queue: add tasks (wakes the service from zero on one "
+            "visible message)."
+        )
+    return (
+        "Messages are waiting in the queue: size the service to the backlog (visible plus in "
+        f"flight), one task per {settings.messages_per_task} messages up to "
+        f"{settings.max_capacity} (wakes the service from zero on one visible message)."
     )
 
 

@@ -36,8 +36,10 @@ class ScaleOutStep:
         return lower, upper
 
 
-def default_scale_out_steps() -> list[appscaling.ScalingInterval]:
-    """The default scale-out steps: more tasks for bigger backlogs.
+def fixed_scale_out_steps() -> list[appscaling.ScalingInterval]:
+    """Fixed scale-out steps, for ``scale_out_steps=fixed_scale_out_steps()``.
+
+    They were the construct's scale-out before it sized the service by backlog.
 
     Returns:
         ``[1, 10) -> +1``, ``[10, 50) -> +2``, ``[50, inf) -> +4`` visible messages, each
