@@ -32,10 +32,15 @@ def test_function_carries_the_tested_handler_inline(backlog_signal_service: Synt
     assert function["Handler"] == "index.handler"
     assert function["Runtime"].startswith("python3.")
     queue_id = synth.logical_id(synth.construct.queue)
+    service_id = synth.logical_id(synth.construct.service)
     assert function["Environment"]["Variables"] == {
         "QUEUE_URL": {"Ref": queue_id},
         "QUEUE_NAME": {"Fn::GetAtt": [queue_id, "QueueName"]},
         "METRIC_NAMESPACE": "SqsScaleToZero",
+        # The fast wake: the service it wakes and the idle alarm it holds off meanwhile.
+        "CLUSTER_NAME": {"Ref": synth.logical_id(synth.construct.cluster)},
+        "SERVICE_NAME": {"Fn::GetAtt": [service_id, "Name"]},
+        "IDLE_ALARM_NAME": {"Ref": synth.logical_id(synth.construct.scale_in_alarm)},
     }
     log_group_id = function["LoggingConfig"]["LogGroup"]["Ref"]
     log_group = synth.template.to_json()["Resources"][log_group_id]["Properties"]
@@ -73,6 +78,21 @@ def test_function_role_is_least_privilege(backlog_signal_service: Synthesized) -
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
         },
+        # The fast wake: this service only, and this alarm only; no wildcard.
+        {
+            "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+            "Effect": "Allow",
+            "Resource": {"Ref": synth.logical_id(synth.construct.service)},
+        },
+        {
+            "Action": [
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:DisableAlarmActions",
+                "cloudwatch:EnableAlarmActions",
+            ],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [synth.logical_id(synth.construct.scale_in_alarm), "Arn"]},
+        },
     ]
 
 
@@ -86,11 +106,17 @@ def test_both_scaling_alarms_read_the_fresh_signal(backlog_signal_service: Synth
     queue_dimension = [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
     scale_out = synth.properties(synth.construct.scale_out_alarm)
     sizing = [m["MetricStat"] for m in scale_out["Metrics"] if "MetricStat" in m]
-    # The backlog sizing reads the fresh signal alone, never a mix of fresh and stale views.
+    # The backlog sizing reads the fresh signal alone, never a mix of fresh and stale views,
+    # and subtracts what the desired tasks (after any fast wake) already cover.
     assert signal_metric_names(sizing) == {
         ("SqsScaleToZero", "ApproximateNumberOfMessagesVisible"),
         ("SqsScaleToZero", "ApproximateNumberOfMessagesNotVisible"),
+        ("SqsScaleToZero", "DesiredTaskCount"),
     }
+    (expression,) = [m["Expression"] for m in scale_out["Metrics"] if "Expression" in m]
+    assert expression == "IF(visible >= 1, visible + FILL(in_flight, 0) - 4 * FILL(desired, 0), 0)"
+    policy = synth.properties(synth.construct.scale_out_action)
+    assert policy["StepScalingPolicyConfiguration"]["Cooldown"] == 120
     for stat in sizing:
         assert stat["Metric"]["Dimensions"] == queue_dimension
         assert (stat["Stat"], stat["Period"]) == ("Maximum", 60)

@@ -44,6 +44,151 @@ def published(queue_name: str, metric_name: str) -> list[float]:
     return [point["Maximum"] for point in result["Datapoints"]]
 
 
+# The fast wake ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def service(aws_local: str, queue: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A moto ECS service at zero tasks and a moto CloudWatch alarm standing for the idle one."""
+    ecs = boto3.client("ecs")
+    cluster = f"c-{queue.rsplit('/', 1)[-1][-20:]}"
+    ecs.create_cluster(clusterName=cluster)
+    ecs.register_task_definition(
+        family="worker", containerDefinitions=[{"name": "w", "image": "worker", "memory": 512}]
+    )
+    ecs.create_service(
+        cluster=cluster, serviceName="worker", taskDefinition="worker", desiredCount=0
+    )
+    alarm = f"idle-{cluster}"
+    boto3.client("cloudwatch").put_metric_alarm(
+        AlarmName=alarm,
+        Namespace="AWS/SQS",
+        MetricName="NumberOfMessagesSent",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=5,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=["arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:scale-in"],
+    )
+    monkeypatch.setenv("CLUSTER_NAME", cluster)
+    monkeypatch.setenv("SERVICE_NAME", "worker")
+    monkeypatch.setenv("IDLE_ALARM_NAME", alarm)
+    yield cluster
+    ecs.delete_service(cluster=cluster, service="worker", force=True)
+
+
+def desired_count(cluster: str) -> int:
+    (found,) = boto3.client("ecs").describe_services(cluster=cluster, services=["worker"])[
+        "services"
+    ]
+    return int(found["desiredCount"])
+
+
+def alarm_of(cluster: str) -> dict[str, Any]:
+    (alarm,) = boto3.client("cloudwatch").describe_alarms(AlarmNames=[f"idle-{cluster}"])[
+        "MetricAlarms"
+    ]
+    return dict(alarm)
+
+
+def set_idle_alarm(cluster: str, state: str) -> None:
+    boto3.client("cloudwatch").set_alarm_state(
+        AlarmName=f"idle-{cluster}", StateValue=state, StateReason="test"
+    )
+
+
+def test_a_waiting_message_wakes_a_service_at_zero(queue: str, service: str) -> None:
+    boto3.client("sqs").send_message(QueueUrl=queue, MessageBody="job")
+    values = handler({}, None)
+    assert desired_count(service) == 1
+    # The desired count is published as it is after the wake, so sizing doesn't add it twice.
+    assert values["DesiredTaskCount"] == 1.0
+    assert published(queue.rsplit("/", 1)[-1], "DesiredTaskCount") == [1.0]
+
+
+def test_a_stale_idle_alarm_is_held_off_before_the_wake(queue: str, service: str) -> None:
+    """The idle alarm is still in ALARM after a long silence: its once-a-minute ExactCapacity 0
+    would stop the task just started, so its actions are disabled before the wake ..."""
+    set_idle_alarm(service, "ALARM")
+    boto3.client("sqs").send_message(QueueUrl=queue, MessageBody="job")
+    handler({}, None)
+    assert desired_count(service) == 1
+    assert alarm_of(service)["ActionsEnabled"] is False
+    # ... stay disabled while the alarm is still in ALARM ...
+    handler({}, None)
+    assert alarm_of(service)["ActionsEnabled"] is False
+    # ... and come back once it has left ALARM (the first busy minute), so it can scale in again.
+    set_idle_alarm(service, "OK")
+    handler({}, None)
+    assert alarm_of(service)["ActionsEnabled"] is True
+
+
+def test_an_ok_idle_alarm_keeps_its_actions(queue: str, service: str) -> None:
+    set_idle_alarm(service, "OK")
+    boto3.client("sqs").send_message(QueueUrl=queue, MessageBody="job")
+    handler({}, None)
+    assert desired_count(service) == 1
+    assert alarm_of(service)["ActionsEnabled"] is True
+
+
+def test_no_wake_without_a_waiting_message(queue: str, service: str) -> None:
+    values = handler({}, None)
+    assert desired_count(service) == 0
+    assert values["DesiredTaskCount"] == 0.0
+
+
+def test_a_count_above_zero_is_never_changed(queue: str, service: str) -> None:
+    boto3.client("ecs").update_service(cluster=service, service="worker", desiredCount=3)
+    sqs = boto3.client("sqs")
+    for body in ("a", "b"):
+        sqs.send_message(QueueUrl=queue, MessageBody=body)
+    handler({}, None)
+    assert desired_count(service) == 3
+
+
+def test_a_missing_service_still_publishes_the_backlog(
+    queue: str, aws_local: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    boto3.client("ecs").create_cluster(clusterName="empty-cluster")
+    monkeypatch.setenv("CLUSTER_NAME", "empty-cluster")
+    monkeypatch.setenv("SERVICE_NAME", "no-such-service")
+    monkeypatch.setenv("IDLE_ALARM_NAME", "no-such-alarm")
+    boto3.client("sqs").send_message(QueueUrl=queue, MessageBody="job")
+    values = handler({}, None)
+    assert values["ApproximateNumberOfMessagesVisible"] == 1
+    assert "DesiredTaskCount" not in values
+
+
+def test_a_throttled_wake_leaves_it_to_the_alarm(
+    queue: str, service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """UpdateService keeps answering with throttling: the run publishes the counts (desired 0)
+    so the scale-out alarm wakes the service the slow way, and never fails the invocation."""
+    real_client = boto3.client
+
+    def client_with_throttling(name: str, *args: Any, **kwargs: Any) -> Any:
+        client = real_client(name, *args, **kwargs)
+        if name == "ecs":
+
+            def throttle(request: Any, **_: Any) -> Any:
+                return botocore.awsrequest.AWSResponse(
+                    request.url,
+                    400,
+                    {"Content-Type": "application/x-amz-json-1.1"},
+                    _RawBody(b'{"__type":"ThrottlingException","message":"Rate exceeded"}'),
+                )
+
+            client.meta.events.register("before-send.ecs.UpdateService", throttle)
+        return client
+
+    monkeypatch.setattr(boto3, "client", client_with_throttling)
+    boto3.client("sqs").send_message(QueueUrl=queue, MessageBody="job")
+    values = handler({}, None)
+    assert desired_count(service) == 0
+    assert values["DesiredTaskCount"] == 0.0
+
+
 def test_empty_queue_publishes_zeros(queue: str) -> None:
     name = queue.rsplit("/", 1)[-1]
     values = handler({}, None)

@@ -8,6 +8,7 @@ backlog: SQS's own metrics, or the fresh backlog signal's (see :mod:`.backlog_si
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sqs as sqs
@@ -54,6 +55,9 @@ class BacklogMetrics:
     """Messages not yet deliverable because of a delay (Maximum per minute); graphed only."""
     activity: QueueActivity
     """What happened to the queue each minute (SQS's own sums, in both modes)."""
+    desired: Optional[cloudwatch.IMetric] = None
+    """The service's desired task count after any fast wake, as the backlog signal function
+    publishes it (Maximum per minute); ``None`` with SQS's own metrics."""
     published_when_empty: bool = False
     """True when a datapoint is published every minute even for an empty queue (the fresh
     backlog signal): a missing point then means the publisher failed, not that the queue is

@@ -7,6 +7,7 @@ scale-out and scale-in alarms can never act on two different views of the backlo
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Optional
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -31,9 +33,11 @@ from sqs_scale_to_zero.worker import contract
 
 
 def inline_source() -> str:
-    """The handler module's source as the function runs it, standalone.
+    """The handler module's source as the function runs it: standalone and compact.
 
-    The one import from the contract is replaced by assignments of the values it names.
+    The one import from the contract is replaced by assignments of the values it names, and
+    docstrings and comments are dropped (``ast.unparse``), so the code fits CloudFormation's
+    inline ``ZipFile`` and runs without this package.
 
     Raises:
         RuntimeError: The handler no longer imports from the contract in the expected form.
@@ -44,7 +48,21 @@ def inline_source() -> str:
         raise RuntimeError("backlog_signal_handler must import its names from the contract")
     names = [name.strip() for name in match.group("names").split(",") if name.strip()]
     values = "".join(f"{name} = {getattr(contract, name)!r}\n" for name in names)
-    return source[: match.start()] + values + source[match.end() :]
+    tree = ast.parse(source[: match.start()] + values + source[match.end() :])
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list):
+            kept = [statement for statement in body if not _is_docstring(statement)]
+            setattr(node, "body", kept or [ast.Pass()])  # noqa: B010 (any node with a body)
+    return ast.unparse(tree) + "\n"
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
 
 
 _CONTRACT_IMPORT = re.compile(
@@ -72,6 +90,38 @@ def resolve_backlog_signal(*, backlog_signal: Optional[bool]) -> bool:
         ScaleToZeroValidationError: ``backlog_signal`` is not a bool.
     """
     return bool(optional_bool("backlog_signal", backlog_signal))
+
+
+def enable_fast_wake(
+    signal: BacklogSignal, service: ecs.FargateService, idle_alarm: cloudwatch.Alarm
+) -> None:
+    """Let the signal function wake ``service`` from zero tasks itself.
+
+    The function may read and update only this service (``ecs:UpdateService`` has no narrower
+    action for the desired count) and read, disable and enable the actions of only the idle
+    alarm, which it holds off while it wakes the service (see
+    :mod:`sqs_scale_to_zero.backlog_signal_handler`).
+    """
+    function = signal.function
+    function.add_environment(contract.SIGNAL_CLUSTER_NAME, service.cluster.cluster_name)
+    function.add_environment(contract.SIGNAL_SERVICE_NAME, service.service_name)
+    function.add_environment(contract.SIGNAL_IDLE_ALARM_NAME, idle_alarm.alarm_name)
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["ecs:DescribeServices", "ecs:UpdateService"],
+            resources=[service.service_arn],
+        )
+    )
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=[
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:DisableAlarmActions",
+                "cloudwatch:EnableAlarmActions",
+            ],
+            resources=[idle_alarm.alarm_arn],
+        )
+    )
 
 
 def newest_python_runtime() -> lambda_.Runtime:
@@ -104,7 +154,8 @@ def build_backlog_signal(
 
     The role may read only this queue's attributes, write only to its own log group, and put
     metric data only into the signal's namespace (``PutMetricData`` has no resource-level
-    permissions, so a ``cloudwatch:namespace`` condition scopes it instead).
+    permissions, so a ``cloudwatch:namespace`` condition scopes it instead). The fast wake's
+    permissions are added by :func:`enable_fast_wake` once the service and its idle alarm exist.
     """
     log_group = logs.LogGroup(scope, "BacklogSignalLogs", retention=log_retention)
     role = iam.Role(
@@ -174,6 +225,7 @@ def build_backlog_signal(
                 queue, contract.SIGNAL_METRICS["ApproximateNumberOfMessagesDelayed"]
             ),
             activity=QueueActivity.of_queue(queue),
+            desired=signal_metric(queue, contract.SIGNAL_DESIRED_METRIC),
             published_when_empty=True,
         ),
     )

@@ -320,6 +320,7 @@ class ScaleToZeroQueueService(Construct):
             container_insights=container_insights,
         )
         compute_settings = resolve_compute(task_settings, network_settings)
+        use_backlog_signal = resolve_backlog_signal(backlog_signal=backlog_signal)
         scaling_settings = resolve_scaling(
             max_capacity=max_capacity,
             messages_per_task=messages_per_task,
@@ -331,11 +332,11 @@ class ScaleToZeroQueueService(Construct):
             gradual_scale_in=gradual_scale_in,
             gradual_scale_in_cooldown=gradual_scale_in_cooldown,
             task_protection=task_settings.task_protection,
+            backlog_signal=use_backlog_signal,
         )
         monitoring_settings = resolve_monitoring(
             monitoring=monitoring, idle_timeout_minutes=scaling_settings.idle_timeout_minutes
         )
-        use_backlog_signal = resolve_backlog_signal(backlog_signal=backlog_signal)
         super().__init__(scope, id)
 
         queues = build_queues(self, queue_settings)
@@ -350,6 +351,7 @@ class ScaleToZeroQueueService(Construct):
         self.service = compute.service
 
         self.backlog_signal_function = None
+        signal = None
         if use_backlog_signal:
             # Imported only when asked for: aws_lambda and aws_events are slow to import.
             from sqs_scale_to_zero.backlog_signal import build_backlog_signal
@@ -361,6 +363,10 @@ class ScaleToZeroQueueService(Construct):
             self.backlog_metrics = BacklogMetrics.of_queue(self.queue)
 
         scaling = build_scaling(self, scaling_settings, self.service, self.backlog_metrics)
+        if signal is not None and scaling_settings.messages_per_task is not None:
+            from sqs_scale_to_zero.backlog_signal import enable_fast_wake
+
+            enable_fast_wake(signal, self.service, scaling.scale_in_alarm)
         self.scalable_target = scaling.scalable_target
         self.scale_out_alarm = scaling.scale_out_alarm
         self.scale_out_action = scaling.scale_out_action

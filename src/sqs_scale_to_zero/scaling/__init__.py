@@ -55,8 +55,10 @@ from sqs_scale_to_zero.scaling.idle import (
 )
 from sqs_scale_to_zero.scaling.sizing import (
     BACKLOG_EXPRESSION,
+    SIGNAL_COOLDOWN_SECONDS,
     resolve_messages_per_task,
     sizing_steps,
+    uncovered_backlog_expression,
 )
 from sqs_scale_to_zero.scaling.steps import (
     SCALE_OUT_THRESHOLD,
@@ -126,6 +128,7 @@ def resolve_scaling(
     gradual_scale_in: Optional[bool],
     gradual_scale_in_cooldown: Optional[Duration],
     task_protection: bool,
+    backlog_signal: bool,
 ) -> ScalingSettings:
     """Validate the scaling props and resolve their defaults.
 
@@ -140,6 +143,8 @@ def resolve_scaling(
         gradual_scale_in: As on the construct.
         gradual_scale_in_cooldown: As on the construct.
         task_protection: The resolved ``task_protection``, which gradual scale-in needs.
+        backlog_signal: The resolved ``backlog_signal``: with it, sizing reads the backlog the
+            desired tasks don't cover, on a shorter cooldown.
 
     Raises:
         ScaleToZeroValidationError: For the first invalid prop, naming it and the fix.
@@ -177,7 +182,9 @@ def resolve_scaling(
             DEFAULT_MESSAGES_PER_TASK if messages_per_task is None else messages_per_task
         )
         steps = sizing_steps(per_task, resolved_max)
-        default_cooldown = DEFAULT_SIZING_COOLDOWN
+        default_cooldown = (
+            Duration.seconds(SIGNAL_COOLDOWN_SECONDS) if backlog_signal else DEFAULT_SIZING_COOLDOWN
+        )
     else:
         steps = resolve_scale_out_steps(intervals)
         default_cooldown = DEFAULT_SCALE_OUT_COOLDOWN
@@ -316,9 +323,24 @@ def build_scaling(
 
 
 def _scale_out_metric(settings: ScalingSettings, backlog: BacklogMetrics) -> cloudwatch.IMetric:
-    """Visible messages with fixed steps; the backlog while a message waits when sizing."""
+    """The scale-out alarm's metric.
+
+    Visible messages with fixed steps; the backlog while a message waits when sizing, less what
+    the desired tasks cover when the backlog signal publishes the desired count.
+    """
     if settings.messages_per_task is None:
         return backlog.visible
+    if backlog.desired is not None:
+        return cloudwatch.MathExpression(
+            expression=uncovered_backlog_expression(settings.messages_per_task),
+            using_metrics={
+                "visible": backlog.visible,
+                "in_flight": backlog.in_flight,
+                "desired": backlog.desired,
+            },
+            period=ONE_MINUTE,
+            label="backlog the desired tasks don't cover, while a message waits",
+        )
     return cloudwatch.MathExpression(
         expression=BACKLOG_EXPRESSION,
         using_metrics={"visible": backlog.visible, "in_flight": backlog.in_flight},

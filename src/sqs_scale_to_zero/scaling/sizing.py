@@ -50,6 +50,23 @@ BACKLOG_EXPRESSION = "IF(visible >= 1, visible + FILL(in_flight, 0), 0)"
 ``visible`` is not filled: no visible point never scales out. A missing ``in_flight`` point
 counts as none, which can only make the level smaller."""
 
+SIGNAL_COOLDOWN_SECONDS = 120
+"""The sizing cooldown with the backlog signal: one publish cycle and its ingestion, so an
+action is never repeated on the datapoint that caused it."""
+
+
+def uncovered_backlog_expression(messages_per_task: int) -> str:
+    """The sizing alarm's value with the backlog signal: the backlog the desired tasks don't cover.
+
+    The signal publishes the desired count as it is after any fast wake, so the policy adds only
+    ``ceil(backlog / messages_per_task) - desired`` tasks and never counts a wake twice. A
+    missing desired point counts as none (the plain backlog), which can only add tasks.
+    """
+    return (
+        "IF(visible >= 1, visible + FILL(in_flight, 0) - "
+        f"{messages_per_task} * FILL(desired, 0), 0)"
+    )
+
 
 def resolve_messages_per_task(messages_per_task: object) -> int:
     """Validate ``messages_per_task``.

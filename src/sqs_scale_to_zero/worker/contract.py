@@ -62,6 +62,16 @@ SIGNAL_QUEUE_NAME = "QUEUE_NAME"
 SIGNAL_METRIC_NAMESPACE = "METRIC_NAMESPACE"
 """The signal function's variable naming the namespace it publishes to."""
 
+SIGNAL_CLUSTER_NAME = "CLUSTER_NAME"
+"""The signal function's variable naming the service's cluster, for the fast wake."""
+
+SIGNAL_SERVICE_NAME = "SERVICE_NAME"
+"""The signal function's variable naming the service it wakes from zero tasks."""
+
+SIGNAL_IDLE_ALARM_NAME = "IDLE_ALARM_NAME"
+"""The signal function's variable naming the idle (scale-in) alarm whose actions it holds off
+while it wakes the service."""
+
 SIGNAL_NAMESPACE = "SqsScaleToZero"
 """CloudWatch namespace of the fresh backlog signal's metrics."""
 
@@ -74,6 +84,9 @@ SIGNAL_METRICS = {
     "ApproximateNumberOfMessagesDelayed": "ApproximateNumberOfMessagesDelayed",
 }
 """SQS queue attribute -> published metric name (the names of SQS's own metrics)."""
+
+SIGNAL_DESIRED_METRIC = "DesiredTaskCount"
+"""The signal's metric of the service's desired task count, as it is after any wake."""
 
 # --- SQS limits (Amazon SQS developer guide, "Quotas related to messages") ----------------------
 
