@@ -24,7 +24,9 @@ from aws_cdk import aws_ecs as ecs
 
 from sqs_scale_to_zero import ScaleToZeroQueueService
 
-WORKER_IMAGE = Path(__file__).resolve().parent.parent / "worker_image"
+REPOSITORY = Path(__file__).resolve().parents[2]
+WORKER_DOCKERFILE = "examples/worker_image/Dockerfile"
+"""Built from the repository root, whose .dockerignore lets in only the worker's sources."""
 
 
 class BasicStack(cdk.Stack):
@@ -35,7 +37,7 @@ class BasicStack(cdk.Stack):
         self.worker = ScaleToZeroQueueService(
             self,
             "Worker",
-            image=ecs.ContainerImage.from_asset(str(WORKER_IMAGE)),
+            image=ecs.ContainerImage.from_asset(str(REPOSITORY), file=WORKER_DOCKERFILE),
         )
 
 

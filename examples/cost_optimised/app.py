@@ -25,7 +25,9 @@ from aws_cdk import aws_ecs as ecs
 
 from sqs_scale_to_zero import ScaleToZeroQueueService
 
-WORKER_IMAGE = Path(__file__).resolve().parent.parent / "worker_image"
+REPOSITORY = Path(__file__).resolve().parents[2]
+WORKER_DOCKERFILE = "examples/worker_image/Dockerfile"
+"""Built from the repository root, whose .dockerignore lets in only the worker's sources."""
 
 
 class CostOptimisedStack(cdk.Stack):
@@ -37,7 +39,7 @@ class CostOptimisedStack(cdk.Stack):
             self,
             "Worker",
             image=ecs.ContainerImage.from_asset(
-                str(WORKER_IMAGE), platform=ecr_assets.Platform.LINUX_AMD64
+                str(REPOSITORY), file=WORKER_DOCKERFILE, platform=ecr_assets.Platform.LINUX_AMD64
             ),
             cpu_architecture=ecs.CpuArchitecture.X86_64,
             capacity_provider_strategies=[

@@ -24,7 +24,9 @@ from aws_cdk import aws_sns as sns
 
 from sqs_scale_to_zero import MonitoringOptions, ScaleToZeroQueueService
 
-WORKER_IMAGE = Path(__file__).resolve().parent.parent / "worker_image"
+REPOSITORY = Path(__file__).resolve().parents[2]
+WORKER_DOCKERFILE = "examples/worker_image/Dockerfile"
+"""Built from the repository root, whose .dockerignore lets in only the worker's sources."""
 
 
 class LowLatencyStack(cdk.Stack):
@@ -42,7 +44,7 @@ class LowLatencyStack(cdk.Stack):
         self.worker = ScaleToZeroQueueService(
             self,
             "Worker",
-            image=ecs.ContainerImage.from_asset(str(WORKER_IMAGE)),
+            image=ecs.ContainerImage.from_asset(str(REPOSITORY), file=WORKER_DOCKERFILE),
             backlog_signal=True,
             idle_timeout=cdk.Duration.minutes(10),
             monitoring=MonitoringOptions(

@@ -1,7 +1,7 @@
 """examples/worker_image: a Dockerfile that stays correct, and an app that really works.
 
-No Docker engine here: the Dockerfile is checked as text, and the app runs under the real
-``Worker`` against the moto server.
+Here the Dockerfile is checked as text and the app runs under the real ``Worker`` against the
+moto server; ``test/e2e`` builds the image and runs it in a container.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 IMAGE = ROOT / "examples" / "worker_image"
 
 
-def test_dockerfile_installs_the_worker_distribution_at_the_project_version() -> None:
+def test_dockerfile_installs_the_sources_by_default_and_a_release_on_request() -> None:
     dockerfile = (IMAGE / "Dockerfile").read_text()
-    version = tomllib.loads((ROOT / "worker" / "pyproject.toml").read_text())["project"]["version"]
 
-    assert f"ARG WORKER_VERSION={version}\n" in dockerfile
-    assert '"sqs-scale-to-zero-worker==${WORKER_VERSION}"' in dockerfile
+    assert "\nARG WORKER_VERSION=\n" in dockerfile  # empty: the sources in the build context
+    assert 'spec="sqs-scale-to-zero-worker==${WORKER_VERSION}"' in dockerfile
+    assert "COPY worker/ " in dockerfile and "COPY src/sqs_scale_to_zero/worker/ " in dockerfile
     instructions = "\n".join(
         line for line in dockerfile.splitlines() if not line.lstrip().startswith("#")
     )
@@ -33,22 +32,13 @@ def test_dockerfile_installs_the_worker_distribution_at_the_project_version() ->
 
 def test_dockerfile_runs_the_cli_as_a_non_root_user_in_exec_form() -> None:
     dockerfile = (IMAGE / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.\d+-slim$", dockerfile, re.MULTILINE)
+    assert re.search(r"^ARG BASE_IMAGE=python:3\.\d+-slim$", dockerfile, re.MULTILINE)
+    assert re.search(r"^FROM \$\{BASE_IMAGE\}$", dockerfile, re.MULTILINE)
     user = re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)
     assert user and user[-1] not in {"root", "0"}
     assert dockerfile.rstrip().endswith(
         'CMD ["python", "-m", "sqs_scale_to_zero.worker", "app:handle"]'
     )
-
-
-def test_image_directory_is_small_and_self_contained() -> None:
-    files = sorted(
-        str(p.relative_to(IMAGE))
-        for p in IMAGE.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
-    )
-    assert {"Dockerfile", "app.py", ".dockerignore", "wheels/.gitkeep"} <= set(files)
-    assert sum((IMAGE / f).stat().st_size for f in files) < 64 * 1024
 
 
 def test_example_app_runs_under_the_real_worker(sqs: Any, make_queue: Any, start: Any) -> None:
