@@ -1,0 +1,253 @@
+"""The example worker image, built from this repository's sources and run for real.
+
+The image is the basic example's synthesized asset, built by a private ``dockerd`` on a base
+image made locally with debootstrap (see ``conftest.py``). Each container runs on
+``--network host`` against moto's SQS server on 127.0.0.1, with the environment the construct
+writes into the task definition plus what ECS itself adds (``ECS_AGENT_URI``, pointed at the
+stand-in for the agent's task-protection endpoint, the region and credentials).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from sqs_scale_to_zero.worker import contract
+from test.worker.conftest import EcsAgent
+
+from .conftest import BasicExample, Image
+from .engine import DockerEngine
+
+pytestmark = pytest.mark.container
+
+REGION = "us-east-1"
+MAX_ADDED_MEGABYTES = 80
+"""The worker's layers on top of the base: the worker, boto3 and botocore (about 40 MB)."""
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Poll ``condition`` every 0.2 s; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def sqs(moto_endpoint: str) -> Any:
+    return boto3.client(
+        "sqs",
+        endpoint_url=moto_endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@dataclass(frozen=True)
+class Queue:
+    url: str
+    name: str
+
+    def counts(self, sqs: Any) -> tuple[int, int]:
+        """(visible, in flight)."""
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=self.url,
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+            ],
+        )["Attributes"]
+        return (
+            int(attributes["ApproximateNumberOfMessages"]),
+            int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+        )
+
+    def send(self, sqs: Any, *orders: dict[str, Any]) -> None:
+        for order in orders:
+            sqs.send_message(QueueUrl=self.url, MessageBody=json.dumps(order))
+
+
+@pytest.fixture
+def queue(sqs: Any, basic_example: BasicExample) -> Queue:
+    """A new queue with the visibility timeout the construct gives the basic example's queue."""
+    visibility = basic_example.environment[contract.VISIBILITY_TIMEOUT_SECONDS]
+    name = f"e2e-{uuid.uuid4().hex[:10]}"
+    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": visibility})["QueueUrl"]
+    return Queue(url, name)
+
+
+@pytest.fixture
+def agent() -> Iterator[EcsAgent]:
+    stand_in = EcsAgent()
+    yield stand_in
+    stand_in.close()
+
+
+def task_environment(
+    example: BasicExample, queue: Queue, grace_seconds: int, agent: EcsAgent, endpoint: str
+) -> dict[str, str]:
+    """The construct's container environment with its references resolved, plus what ECS adds."""
+    injected = example.environment
+    assert {
+        contract.QUEUE_URL,
+        contract.QUEUE_NAME,
+        contract.SHUTDOWN_GRACE_SECONDS,
+        contract.TASK_PROTECTION,
+    } <= set(injected)
+    resolved = {
+        contract.QUEUE_URL: queue.url,
+        contract.QUEUE_NAME: queue.name,
+        contract.SHUTDOWN_GRACE_SECONDS: str(grace_seconds),
+    }
+    environment = {}
+    for name, value in injected.items():
+        if name in resolved:
+            environment[name] = resolved[name]
+        else:
+            assert isinstance(value, str), f"{name}: unresolved reference {value}"
+            environment[name] = value
+    return {
+        **environment,
+        contract.ECS_AGENT_URI: agent.uri,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL_SQS": endpoint,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+@dataclass
+class Container:
+    engine: DockerEngine
+    name: str
+
+    def logs(self) -> str:
+        proc = self.engine.run("logs", self.name)
+        return proc.stdout + proc.stderr
+
+    def stop(self, timeout_seconds: int) -> tuple[int, float]:
+        """``docker stop -t``: (the exit code, seconds from SIGTERM to exit)."""
+        started = time.monotonic()
+        self.engine.run("stop", "--time", str(timeout_seconds), self.name, timeout=120)
+        elapsed = time.monotonic() - started
+        state = self.engine.run("inspect", "--format", "{{json .State}}", self.name).stdout
+        return int(json.loads(state)["ExitCode"]), elapsed
+
+
+@pytest.fixture
+def run_worker(
+    engine: DockerEngine,
+    worker_image: Image,
+    basic_example: BasicExample,
+    moto_endpoint: str,
+    queue: Queue,
+    agent: EcsAgent,
+) -> Iterator[Callable[[int], Container]]:
+    started: list[Container] = []
+
+    def run(grace_seconds: int) -> Container:
+        environment = task_environment(basic_example, queue, grace_seconds, agent, moto_endpoint)
+        name = f"worker-{uuid.uuid4().hex[:8]}"
+        engine.run(
+            "run",
+            "--detach",
+            "--network",
+            "host",
+            "--name",
+            name,
+            *[f"--env={key}={value}" for key, value in environment.items()],
+            worker_image.tag,
+        )
+        started.append(Container(engine, name))
+        return started[-1]
+
+    yield run
+    for container in started:
+        engine.run("rm", "--force", container.name, check=False)
+
+
+def test_messages_are_processed_and_deleted(
+    run_worker: Callable[[int], Container], queue: Queue, sqs: Any, agent: EcsAgent
+) -> None:
+    queue.send(sqs, *({"order_id": i} for i in range(5)))
+
+    worker = run_worker(5)
+    wait_for(lambda: worker.logs().count("processed order") == 5, "five orders processed")
+    wait_for(lambda: queue.counts(sqs) == (0, 0), "the queue to be empty")
+    wait_for(lambda: not agent.protected, "task protection released when idle")
+    code, _ = worker.stop(30)
+
+    assert code == 0
+    assert [body["ProtectionEnabled"] for _, body in agent.calls][:1] == [True]
+
+
+def test_docker_stop_during_a_message_lets_it_finish(
+    run_worker: Callable[[int], Container], queue: Queue, sqs: Any, agent: EcsAgent
+) -> None:
+    worker = run_worker(30)
+    queue.send(sqs, {"order_id": 2, "work_seconds": 6})
+    wait_for(lambda: queue.counts(sqs) == (0, 1) and agent.protected, "the order to start")
+
+    code, elapsed = worker.stop(40)
+
+    assert code == 0
+    assert "processed order 2" in worker.logs()
+    assert queue.counts(sqs) == (0, 0)
+    assert elapsed < 40, "the worker exited by itself, not by SIGKILL"
+
+
+def test_a_short_grace_releases_the_unfinished_message(
+    run_worker: Callable[[int], Container], queue: Queue, sqs: Any, agent: EcsAgent
+) -> None:
+    worker = run_worker(2)
+    queue.send(sqs, {"order_id": 3, "work_seconds": 600})
+    wait_for(lambda: queue.counts(sqs) == (0, 1) and agent.protected, "the order to start")
+
+    code, elapsed = worker.stop(30)
+
+    assert code == 0
+    assert elapsed < 30, "the worker exited by itself, not by SIGKILL"
+    assert "processed order 3" not in worker.logs()
+    assert queue.counts(sqs) == (1, 0), "released with visibility 0: visible again at once"
+
+
+def test_runs_as_a_non_root_user_without_the_cdk_and_stays_small(
+    engine: DockerEngine,
+    worker_image: Image,
+    base_image: Image,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    probe = (
+        "import importlib.util as u, json, os; print(json.dumps({'uid': os.getuid(), "
+        "'absent': [m for m in ('aws_cdk', 'constructs', 'jsii') if u.find_spec(m) is None], "
+        "'worker': u.find_spec('sqs_scale_to_zero.worker') is not None}))"
+    )
+    out = engine.run(
+        "run", "--rm", "--network", "none", "--entrypoint", "python", worker_image.tag, "-c", probe
+    ).stdout
+    user = engine.run("image", "inspect", "--format", "{{.Config.User}}", worker_image.tag).stdout
+
+    assert json.loads(out) == {
+        "uid": 10001,
+        "absent": ["aws_cdk", "constructs", "jsii"],
+        "worker": True,
+    }
+    assert user.strip() not in {"", "root", "0"}
+    added = (worker_image.size_bytes - base_image.size_bytes) / 1e6
+    with capsys.disabled():
+        print(
+            f"\nworker image {worker_image.size_bytes / 1e6:.0f} MB = base "
+            f"{base_image.size_bytes / 1e6:.0f} MB + {added:.0f} MB (worker, boto3)"
+        )
+    assert added < MAX_ADDED_MEGABYTES
