@@ -168,3 +168,83 @@ def test_synth_reports_a_failing_app(tmp_path: Path, capsys: pytest.CaptureFixtu
     (tmp_path / "app.py").write_text("raise SystemExit(3)\n")
     assert cli.main(["synth", str(tmp_path), "--outdir", str(tmp_path / "out")]) == 1
     assert "failed with exit code 3" in capsys.readouterr().err
+
+
+CONTEXT_APP = """
+import aws_cdk as cdk
+def stack(scope, name):
+    cdk.CfnWaitConditionHandle(cdk.Stack(scope, name), "Handle")
+app = cdk.App()
+for name in filter(None, str(app.node.try_get_context("stacks") or "").split(",")):
+    stack(app, name)
+staged = app.node.try_get_context("staged")
+if staged:
+    stack(cdk.Stage(app, "Prod"), staged)
+if app.node.try_get_context("a"):
+    stack(app, "S" + "".join(app.node.try_get_context(k) for k in "abc"))
+app.synth()
+"""
+"""A CDK app whose stacks are chosen by its context: no ECS service, so it synthesizes fast."""
+
+
+def synth_output(app: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    assert cli.main(["synth", str(app), *args]) == 0
+    return [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
+
+
+def test_synth_summarizes_the_stacks_of_this_run_not_stale_templates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = tmp_path / "app.py"
+    out = tmp_path / "cdk.out"
+    app.write_text(CONTEXT_APP.replace('app.node.try_get_context("stacks")', '"Old,Kept"'))
+    first = synth_output(tmp_path, capsys=capsys)
+    app.write_text(
+        CONTEXT_APP.replace('app.node.try_get_context("stacks")', '"Kept"').replace(
+            'app.node.try_get_context("staged")', '"Inner"'
+        )
+    )
+
+    second = synth_output(tmp_path, capsys=capsys)
+
+    assert first == [str(out / "Old.template.json"), str(out / "Kept.template.json")]
+    assert (out / "Old.template.json").exists()  # left from the first run, and not summarized
+    (staged,) = [line for line in second if "assembly-Prod" in line]
+    assert sorted(second) == sorted([str(out / "Kept.template.json"), staged])
+    assert staged.startswith(str(out / "assembly-Prod" / "ProdInner"))
+
+
+def test_synth_passes_each_context_option_to_the_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "app.py").write_text(CONTEXT_APP)
+
+    lines = synth_output(
+        tmp_path, "-c", "stacks=One,Two", "--context", "staged=Three", capsys=capsys
+    )
+
+    assert len(lines) == 3
+    assert lines[-2:] == [str(tmp_path / "cdk.out" / f"{n}.template.json") for n in ("One", "Two")]
+
+
+def test_synth_context_precedence_is_the_cdk_clis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "app.py").write_text(CONTEXT_APP)
+    (tmp_path / "cdk.context.json").write_text('{"a": "1", "b": "1", "c": "1"}')
+    (tmp_path / "cdk.json").write_text('{"app": "python3 app.py", "context": {"b": "2", "c": "2"}}')
+
+    (line,) = synth_output(tmp_path, "-c", "c=3", capsys=capsys)
+
+    assert line == str(tmp_path / "cdk.out" / "S123.template.json")
+
+
+def test_synth_rejects_context_without_an_equals_sign(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "app.py").write_text(CONTEXT_APP)
+
+    assert cli.main(["synth", str(tmp_path), "-c", "stacks"]) == 1
+    assert capsys.readouterr().err == (
+        "sqs-scale-to-zero: error: -c expects KEY=VALUE, got 'stacks'\n"
+    )

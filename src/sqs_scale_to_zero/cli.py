@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
@@ -46,6 +47,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="cloud assembly directory (default: APP_DIR/cdk.out)",
     )
+    synth.add_argument(
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="context for the app, as with cdk synth -c (repeatable; over cdk.json's "
+        "'context' and cdk.context.json)",
+    )
 
     sim = sub.add_parser("simulate", help="replay a workload against synthesized templates")
     sim.add_argument(
@@ -72,14 +82,60 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _read_json_object(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        raise CliError(f"{path}: not valid JSON") from None
+    if not isinstance(value, dict):
+        raise CliError(f"{path}: not a JSON object")
+    return value
+
+
+def _context(app_dir: Path, pairs: Sequence[str]) -> dict[str, Any]:
+    """The context the cdk CLI gives an app, lowest precedence first: ``cdk.context.json``,
+    ``cdk.json``'s ``context``, then each ``-c KEY=VALUE`` (a string, as with ``cdk -c``)."""
+    context: dict[str, Any] = {}
+    if (app_dir / "cdk.context.json").is_file():
+        context.update(_read_json_object(app_dir / "cdk.context.json"))
+    if (app_dir / "cdk.json").is_file():
+        project = _read_json_object(app_dir / "cdk.json").get("context", {})
+        if not isinstance(project, dict):
+            raise CliError(f"{app_dir / 'cdk.json'}: 'context' is not a JSON object")
+        context.update(project)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CliError(f"-c expects KEY=VALUE, got {pair!r}")
+        context[key] = value
+    return context
+
+
+def _assembly_templates(out: Path) -> list[Path]:
+    """The templates of the stacks in the cloud assembly at ``out``, in manifest order.
+
+    Reads ``manifest.json`` (nested assemblies, i.e. stages, included), so templates left in
+    ``out`` by earlier runs are never summarized.
+    """
+    manifest_path = out / "manifest.json"
+    if not manifest_path.is_file():
+        raise CliError(f"synth: the app wrote no cloud assembly (manifest.json) into {out}")
+    artifacts = _read_json_object(manifest_path).get("artifacts", {})
+    templates = []
+    for artifact in artifacts.values():
+        properties = artifact.get("properties", {})
+        if artifact.get("type") == "aws:cloudformation:stack":
+            templates.append(out / properties["templateFile"])
+        elif artifact.get("type") == "cdk:cloud-assembly":
+            templates.extend(_assembly_templates(out / properties["directoryName"]))
+    return templates
+
+
 def _app_command(app_dir: Path) -> list[str]:
     """The command that runs the app: ``cdk.json``'s ``app`` if it is ``python <file>``, else app.py."""
     cdk_json = app_dir / "cdk.json"
     if cdk_json.exists():
-        try:
-            app = json.loads(cdk_json.read_text()).get("app")
-        except json.JSONDecodeError:
-            raise CliError(f"{cdk_json}: not valid JSON") from None
+        app = _read_json_object(cdk_json).get("app")
         if isinstance(app, str):
             words = shlex.split(app)
             if (
@@ -93,8 +149,13 @@ def _app_command(app_dir: Path) -> list[str]:
     raise CliError(f"{app_dir}: no app.py (and no cdk.json 'app' of the form 'python <file>.py')")
 
 
-def synth(app_dir: str, outdir: str | None = None) -> int:
-    """Run the CDK app in ``app_dir`` and print each template's path and scaling summary."""
+def synth(app_dir: str, outdir: str | None = None, context: Sequence[str] = ()) -> int:
+    """Run the CDK app in ``app_dir`` and print each template's path and scaling summary.
+
+    Only the stacks of this run's cloud assembly are summarized (read from its
+    ``manifest.json``); ``context`` holds ``KEY=VALUE`` pairs passed to the app as with
+    ``cdk synth -c``.
+    """
     app = Path(app_dir)
     if not app.is_dir():
         raise CliError(f"{app_dir}: not a directory")
@@ -102,6 +163,10 @@ def synth(app_dir: str, outdir: str | None = None) -> int:
     command = _app_command(app)
     env = dict(os.environ, CDK_OUTDIR=str(out))
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    values = _context(app, context)
+    if values:
+        env["CDK_CONTEXT_JSON"] = json.dumps(values)
+    (out / "manifest.json").unlink(missing_ok=True)  # never read an earlier run's assembly
     proc = subprocess.run(command, cwd=app, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         last = next(
@@ -112,9 +177,9 @@ def synth(app_dir: str, outdir: str | None = None) -> int:
             f"synth: {' '.join(command[1:])} in {app_dir} failed with exit code {proc.returncode}"
             + (f": {last}" if last else "")
         )
-    templates = sorted(out.rglob("*.template.json"))
+    templates = _assembly_templates(out)
     if not templates:
-        raise CliError(f"synth: the app wrote no *.template.json into {out}")
+        raise CliError(f"synth: the app's cloud assembly in {out} has no stack")
     for path in templates:
         print(path)
         reader = TemplateReader.from_path(path)
@@ -161,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "synth":
-            return synth(args.app_dir, args.outdir)
+            return synth(args.app_dir, args.outdir, args.context)
         return run_simulate(args)
     except (CliError, SimulationInputError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
