@@ -248,3 +248,18 @@ def test_synth_rejects_context_without_an_equals_sign(
     assert capsys.readouterr().err == (
         "sqs-scale-to-zero: error: -c expects KEY=VALUE, got 'stacks'\n"
     )
+
+
+def test_version_names_both_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    import tomllib
+
+    main_version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    worker = tomllib.loads((ROOT / "worker" / "pyproject.toml").read_text())["project"]["version"]
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == (
+        f"sqs-scale-to-zero {main_version} (sqs-scale-to-zero-worker {worker})\n"
+    )

@@ -7,6 +7,7 @@ templates it writes with the simulator's template reader.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import shlex
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="SQS queue workers on ECS Fargate that scale to zero."
     )
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True)
 
     synth = sub.add_parser(
@@ -80,6 +82,17 @@ def _parser() -> argparse.ArgumentParser:
         help="the ECS service, where a template has several",
     )
     return parser
+
+
+def _version() -> str:
+    """``sqs-scale-to-zero X (sqs-scale-to-zero-worker Y)``: the installed distributions."""
+    versions = []
+    for dist in ("sqs-scale-to-zero", "sqs-scale-to-zero-worker"):
+        try:
+            versions.append(importlib.metadata.version(dist))
+        except importlib.metadata.PackageNotFoundError:
+            versions.append("not installed")
+    return f"{PROG} {versions[0]} (sqs-scale-to-zero-worker {versions[1]})"
 
 
 def _read_json_object(path: Path) -> dict[str, Any]:
