@@ -10,19 +10,24 @@ stand-in for the agent's task-protection endpoint, the region and credentials).
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from sqs_scale_to_zero.worker import contract
+from test.test_quick_start import write_quick_start
 from test.worker.conftest import EcsAgent
 
-from .conftest import BasicExample, Image
+from .conftest import ROOT, BasicExample, Image
 from .engine import DockerEngine
 
 pytestmark = pytest.mark.container
@@ -153,10 +158,10 @@ def run_worker(
     moto_endpoint: str,
     queue: Queue,
     agent: EcsAgent,
-) -> Iterator[Callable[[int], Container]]:
+) -> Iterator[Callable[..., Container]]:
     started: list[Container] = []
 
-    def run(grace_seconds: int) -> Container:
+    def run(grace_seconds: int, image: str = worker_image.tag) -> Container:
         environment = task_environment(basic_example, queue, grace_seconds, agent, moto_endpoint)
         name = f"worker-{uuid.uuid4().hex[:8]}"
         engine.run(
@@ -167,7 +172,7 @@ def run_worker(
             "--name",
             name,
             *[f"--env={key}={value}" for key, value in environment.items()],
-            worker_image.tag,
+            image,
         )
         started.append(Container(engine, name))
         return started[-1]
@@ -178,7 +183,7 @@ def run_worker(
 
 
 def test_messages_are_processed_and_deleted(
-    run_worker: Callable[[int], Container], queue: Queue, sqs: Any, agent: EcsAgent
+    run_worker: Callable[..., Container], queue: Queue, sqs: Any, agent: EcsAgent
 ) -> None:
     queue.send(sqs, *({"order_id": i} for i in range(5)))
 
@@ -193,7 +198,7 @@ def test_messages_are_processed_and_deleted(
 
 
 def test_docker_stop_during_a_message_lets_it_finish(
-    run_worker: Callable[[int], Container], queue: Queue, sqs: Any, agent: EcsAgent
+    run_worker: Callable[..., Container], queue: Queue, sqs: Any, agent: EcsAgent
 ) -> None:
     worker = run_worker(30)
     queue.send(sqs, {"order_id": 2, "work_seconds": 6})
@@ -208,7 +213,7 @@ def test_docker_stop_during_a_message_lets_it_finish(
 
 
 def test_a_short_grace_releases_the_unfinished_message(
-    run_worker: Callable[[int], Container], queue: Queue, sqs: Any, agent: EcsAgent
+    run_worker: Callable[..., Container], queue: Queue, sqs: Any, agent: EcsAgent
 ) -> None:
     worker = run_worker(2)
     queue.send(sqs, {"order_id": 3, "work_seconds": 600})
@@ -251,3 +256,34 @@ def test_runs_as_a_non_root_user_without_the_cdk_and_stays_small(
             f"{base_image.size_bytes / 1e6:.0f} MB + {added:.0f} MB (worker, boto3)"
         )
     assert added < MAX_ADDED_MEGABYTES
+
+
+def test_the_quick_start_image_builds_from_its_wheel_and_handles_a_message(
+    engine: DockerEngine,
+    base_image: Image,
+    run_worker: Callable[..., Container],
+    queue: Queue,
+    sqs: Any,
+    tmp_path: Path,
+) -> None:
+    worker_dir = write_quick_start(tmp_path) / "worker"
+    wheel = ["wheel", "-q", "--no-deps", "--wheel-dir", str(worker_dir / "wheels")]
+    subprocess.run(  # the README's command for the time before the first release
+        [sys.executable, "-m", "pip", *wheel, str(ROOT / "worker")],
+        check=True,
+        capture_output=True,
+    )
+    base = re.search(r"^FROM (\S+)$", (worker_dir / "Dockerfile").read_text(), re.MULTILINE)
+    assert base is not None
+    engine.run("tag", base_image.tag, base.group(1))  # its FROM, satisfied without a pull
+    engine.run(
+        "build", "--network", "host", "--tag", "quick-start:e2e", str(worker_dir), timeout=900
+    )
+    queue.send(sqs, {"order_id": 8})
+
+    worker = run_worker(5, image="quick-start:e2e")
+    wait_for(lambda: queue.counts(sqs) == (0, 0), "the order to be processed and deleted")
+    code, _ = worker.stop(30)
+
+    assert code == 0
+    assert "processing order {'order_id': 8}" in worker.logs()
