@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -287,3 +288,52 @@ def test_the_quick_start_image_builds_from_its_wheel_and_handles_a_message(
 
     assert code == 0
     assert "processing order {'order_id': 8}" in worker.logs()
+
+
+def test_the_example_image_builds_offline_from_wheels(
+    engine: DockerEngine, base_image: Image, basic_example: BasicExample, tmp_path: Path
+) -> None:
+    """With boto3's and hatchling's wheels in ``wheels/``, ``PIP_NO_INDEX=1`` needs no network."""
+    context = tmp_path / "context"
+    shutil.copytree(basic_example.asset_dir, context)
+    wheels = context / "examples" / "worker_image" / "wheels"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--dest",
+            str(wheels),
+            "boto3",
+            "hatchling",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    engine.run(
+        "build",
+        "--network",
+        "none",
+        "--tag",
+        "offline:e2e",
+        "--file",
+        str(context / basic_example.dockerfile),
+        f"--build-arg=BASE_IMAGE={base_image.tag}",
+        "--build-arg=PIP_NO_INDEX=1",
+        str(context),
+        timeout=900,
+    )
+    out = engine.run(
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "offline:e2e",
+        "python",
+        "-c",
+        "import boto3, sqs_scale_to_zero.worker as w; print(w.__name__)",
+    ).stdout
+
+    assert out.strip() == "sqs_scale_to_zero.worker"
