@@ -141,9 +141,10 @@ class DockerEngine:
     def stop(self) -> None:
         """Remove every container, stop the daemon by its PID, unmount and delete its roots."""
         if self.process is not None and self.process.poll() is None:
-            ids = self.run("ps", "-aq", check=False).stdout.split()
-            if ids:
-                self.run("rm", "-f", *ids, check=False)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                ids = self.run("ps", "-aq", check=False, timeout=30).stdout.split()
+                if ids:
+                    self.run("rm", "-f", *ids, check=False, timeout=60)
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=STOP_TIMEOUT_SECONDS)

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.container
 
 REGION = "us-east-1"
 MAX_ADDED_MEGABYTES = 80
-"""The worker's layers on top of the base: the worker, boto3 and botocore (about 40 MB)."""
+"""Bound on the layers the Dockerfile adds to the base: the worker, boto3 and botocore."""
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
