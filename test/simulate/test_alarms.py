@@ -11,7 +11,7 @@ from sqs_scale_to_zero.simulate.metrics import (
     Snapshot,
     aggregate,
 )
-from sqs_scale_to_zero.simulate.template import AlarmSpec, MetricQuery, MetricStat
+from sqs_scale_to_zero.simulate.specs import AlarmSpec, MetricQuery, MetricStat
 
 VISIBLE = MetricStat("AWS/SQS", "ApproximateNumberOfMessagesVisible", {}, "Q", "Maximum", 60)
 

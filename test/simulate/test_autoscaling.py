@@ -11,7 +11,7 @@ from sqs_scale_to_zero.simulate.autoscaling import (
     choose_step,
 )
 from sqs_scale_to_zero.simulate.metrics import MetricStore, ServiceGauges, Snapshot
-from sqs_scale_to_zero.simulate.template import (
+from sqs_scale_to_zero.simulate.specs import (
     MetricStat,
     StepAdjustmentSpec,
     StepPolicySpec,

@@ -144,7 +144,7 @@ def test_a_new_metric_source_can_be_registered(tmp_path: Path) -> None:
     """A fresh-backlog metric (custom namespace, never delayed by inactivity) drives the wake alarm."""
     from sqs_scale_to_zero.simulate import register_metric_source
     from sqs_scale_to_zero.simulate.metrics import Snapshot
-    from sqs_scale_to_zero.simulate.template import MetricStat
+    from sqs_scale_to_zero.simulate.specs import MetricStat
 
     def backlog(snapshot: Snapshot, metric: MetricStat) -> float | None:
         gauges = snapshot.queues.get(metric.subject or "")

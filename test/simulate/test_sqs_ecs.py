@@ -13,6 +13,7 @@ from sqs_scale_to_zero.simulate.ecs import (
     Task,
     choose_tasks_to_stop,
 )
+from sqs_scale_to_zero.simulate.specs import QueueSpec
 from sqs_scale_to_zero.simulate.sqs import (
     DEAD,
     IN_FLIGHT,
@@ -21,7 +22,6 @@ from sqs_scale_to_zero.simulate.sqs import (
     Message,
     SqsQueue,
 )
-from sqs_scale_to_zero.simulate.template import QueueSpec
 
 
 def queue(**kw: float | None) -> SqsQueue:

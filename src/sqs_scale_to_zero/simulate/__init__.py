@@ -25,7 +25,8 @@ from sqs_scale_to_zero.simulate.engine import SimulationConfig
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.metrics import register_metric_source
 from sqs_scale_to_zero.simulate.report import Result
-from sqs_scale_to_zero.simulate.template import ServiceModel, load_service
+from sqs_scale_to_zero.simulate.specs import ServiceModel
+from sqs_scale_to_zero.simulate.template import load_service
 from sqs_scale_to_zero.simulate.workload import WorkItem, read_jsonl
 
 __all__ = [

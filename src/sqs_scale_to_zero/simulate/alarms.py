@@ -29,7 +29,7 @@ from sqs_scale_to_zero.simulate.metric_math import (
     compile_expression,
 )
 from sqs_scale_to_zero.simulate.metrics import MetricStore, aggregate
-from sqs_scale_to_zero.simulate.template import AlarmSpec
+from sqs_scale_to_zero.simulate.specs import AlarmSpec
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 

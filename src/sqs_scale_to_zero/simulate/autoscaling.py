@@ -34,7 +34,7 @@ import math
 from dataclasses import dataclass
 
 from sqs_scale_to_zero.simulate.metrics import MetricStore
-from sqs_scale_to_zero.simulate.template import (
+from sqs_scale_to_zero.simulate.specs import (
     MetricStat,
     StepPolicySpec,
     TargetTrackingSpec,

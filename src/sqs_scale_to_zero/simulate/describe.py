@@ -6,7 +6,7 @@ import math
 import re
 
 from sqs_scale_to_zero.simulate.cost import FargatePricing
-from sqs_scale_to_zero.simulate.template import (
+from sqs_scale_to_zero.simulate.specs import (
     AlarmSpec,
     MetricStat,
     ServiceModel,

@@ -50,6 +50,11 @@ from sqs_scale_to_zero.simulate.metrics import (
 )
 from sqs_scale_to_zero.simulate.poller import PUBLISH_AFTER_RUN_SECONDS, PollerRuntime
 from sqs_scale_to_zero.simulate.report import Result
+from sqs_scale_to_zero.simulate.specs import (
+    MetricStat,
+    ServiceModel,
+    TargetTrackingSpec,
+)
 from sqs_scale_to_zero.simulate.sqs import (
     DEAD,
     DONE,
@@ -57,11 +62,6 @@ from sqs_scale_to_zero.simulate.sqs import (
     WAKE_METRICS_DELAY_MAX,
     Message,
     SqsQueue,
-)
-from sqs_scale_to_zero.simulate.template import (
-    MetricStat,
-    ServiceModel,
-    TargetTrackingSpec,
 )
 from sqs_scale_to_zero.simulate.workload import WorkItem
 

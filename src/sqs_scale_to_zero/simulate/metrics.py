@@ -25,7 +25,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqs_scale_to_zero.simulate.template import MetricStat
+from sqs_scale_to_zero.simulate.specs import MetricStat
 
 DEFAULT_PUBLISH_DELAY: dict[str, float] = {"AWS/SQS": 60.0, "AWS/ECS": 60.0}
 """Seconds after a minute ends until its datapoint is visible to alarms, by namespace (else 0)."""

@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqs_scale_to_zero.simulate.metrics import QueueGauges
+from sqs_scale_to_zero.simulate.specs import QueuePollerSpec
 from sqs_scale_to_zero.simulate.sqs import SqsQueue
-from sqs_scale_to_zero.simulate.template import QueuePollerSpec
 
 PUBLISH_AFTER_RUN_SECONDS = 15.0
 """Seconds from a run until its datapoint is visible to alarms (assumed, see module doc)."""

@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqs_scale_to_zero.simulate.template import QueueSpec
+from sqs_scale_to_zero.simulate.specs import QueueSpec
 
 INACTIVE_AFTER_SECONDS = 6 * 3600.0
 """No messages and no API calls for this long makes a queue inactive (SQS guide)."""

@@ -1,334 +1,38 @@
 """Read a synthesized CloudFormation template into the simulator's model of one ECS service.
 
-Only template JSON is read: no aws_cdk, no constructs. Intrinsic functions are resolved to
-plain strings in which references stay recognisable (``{ref:Logical}`` for ``Ref``,
-``{att:Logical.Attr}`` for ``Fn::GetAtt``), which is enough to link
-alarm -> scaling policy -> scalable target -> service -> task definition -> queue in any
-stack, ours or not.
-
-CloudFormation intrinsic functions:
-https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
+Only template JSON is read: no aws_cdk, no constructs. Intrinsic functions are resolved first
+(:mod:`.intrinsics`); the reader then follows the references from each ECS service to its task
+definition, scalable target, scaling policies, alarms, queue and scheduled queue readers, and
+builds the :mod:`.specs` dataclasses.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
-
-_REF_RE = re.compile(r"\{ref:([A-Za-z0-9]+)\}")
-_ATT_RE = re.compile(r"\{att:([A-Za-z0-9]+)\.([A-Za-z0-9.]+)\}")
-
-DEFAULT_VISIBILITY_TIMEOUT = 30.0
-"""SQS default visibility timeout in seconds (AWS::SQS::Queue VisibilityTimeout)."""
-
-DEFAULT_FARGATE_STOP_TIMEOUT = 30.0
-"""ECS default container stopTimeout on Fargate, in seconds (task definition parameters)."""
-
-DEFAULT_ECS_COOLDOWN = 300.0
-"""Application Auto Scaling's default cooldown for ECS services, in seconds."""
+from sqs_scale_to_zero.simulate.intrinsics import IntrinsicResolver, referenced_ids
+from sqs_scale_to_zero.simulate.specs import (
+    DEFAULT_ECS_COOLDOWN,
+    DEFAULT_FARGATE_STOP_TIMEOUT,
+    AlarmSpec,
+    MetricQuery,
+    MetricStat,
+    QueuePollerSpec,
+    QueueSpec,
+    ServiceModel,
+    StepAdjustmentSpec,
+    StepPolicySpec,
+    TargetTrackingSpec,
+    TaskSpec,
+)
+from sqs_scale_to_zero.worker import contract
 
 _RATE_RE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _RATE_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-
-
-@dataclass(frozen=True)
-class QueueSpec:
-    """One ``AWS::SQS::Queue``.
-
-    Attributes:
-        logical_id: The queue's logical ID.
-        name: Its ``QueueName`` if set literally, else the logical ID.
-        visibility_timeout: Seconds. Default: 30.
-        delay_seconds: Queue-level delivery delay in seconds. Default: 0.
-        max_receive_count: From ``RedrivePolicy``; ``None`` without a DLQ.
-        dlq_logical_id: Logical ID of the dead-letter queue, if any.
-    """
-
-    logical_id: str
-    name: str
-    visibility_timeout: float = DEFAULT_VISIBILITY_TIMEOUT
-    delay_seconds: float = 0.0
-    max_receive_count: int | None = None
-    dlq_logical_id: str | None = None
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """The part of an ``AWS::ECS::TaskDefinition`` the simulator uses.
-
-    Attributes:
-        cpu_units: Task CPU units (1024 = 1 vCPU).
-        memory_mib: Task memory in MiB.
-        arm64: True when ``RuntimePlatform.CpuArchitecture`` is ARM64.
-        stop_timeout: Seconds between SIGTERM and SIGKILL. Default: 30 (Fargate).
-        task_protection: True when the container sets ``SCALE_TO_ZERO_TASK_PROTECTION=enabled``.
-        shutdown_grace: ``SCALE_TO_ZERO_SHUTDOWN_GRACE_SECONDS`` if set: after that long the
-            worker releases an unfinished message instead of waiting for its visibility to lapse.
-        extends_visibility: True when the container runs our worker runtime (any
-            ``SCALE_TO_ZERO_*`` environment variable): it keeps extending a message's visibility
-            while working on it, so a long job does not reappear in the queue mid-work.
-        environment: All literal container environment variables (resolved to strings).
-    """
-
-    cpu_units: int
-    memory_mib: int
-    arm64: bool = False
-    stop_timeout: float = DEFAULT_FARGATE_STOP_TIMEOUT
-    task_protection: bool = False
-    shutdown_grace: float | None = None
-    extends_visibility: bool = False
-    environment: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class MetricStat:
-    """A metric with its statistic and period, as an alarm queries it.
-
-    Attributes:
-        namespace: e.g. ``AWS/SQS``.
-        metric_name: e.g. ``ApproximateNumberOfMessagesVisible``.
-        dimensions: Dimension name -> resolved value string.
-        subject: Logical ID of the queue or service the dimensions point at, if any.
-        stat: ``Average``, ``Maximum``, ``Minimum``, ``Sum`` or ``SampleCount``.
-        period: Seconds.
-    """
-
-    namespace: str
-    metric_name: str
-    dimensions: dict[str, str]
-    subject: str | None
-    stat: str
-    period: int
-
-
-@dataclass(frozen=True)
-class MetricQuery:
-    """One entry of an alarm's ``Metrics`` list (metric math).
-
-    Attributes:
-        id: The query ID used in expressions.
-        metric: The metric it reads, or ``None`` for an expression.
-        expression: A metric math expression, or ``None`` for a metric.
-        return_data: Whether this query is the alarm's time series.
-    """
-
-    id: str
-    metric: MetricStat | None
-    expression: str | None
-    return_data: bool
-
-
-@dataclass(frozen=True)
-class AlarmSpec:
-    """One ``AWS::CloudWatch::Alarm`` acting on the service's scaling policies.
-
-    Attributes:
-        logical_id: The alarm's logical ID.
-        queries: Metric queries; a single-metric alarm has exactly one.
-        period: Seconds per datapoint.
-        evaluation_periods: N of "M out of N".
-        datapoints_to_alarm: M of "M out of N". Default: N.
-        threshold: Threshold value.
-        comparison: CloudFormation ``ComparisonOperator``.
-        treat_missing_data: ``missing`` (default), ``breaching``, ``notBreaching`` or ``ignore``.
-        alarm_actions: Logical IDs of scaling policies invoked in ALARM.
-        ok_actions: Logical IDs of scaling policies invoked in OK.
-    """
-
-    logical_id: str
-    queries: tuple[MetricQuery, ...]
-    period: int
-    evaluation_periods: int
-    datapoints_to_alarm: int
-    threshold: float
-    comparison: str
-    treat_missing_data: str
-    alarm_actions: tuple[str, ...]
-    ok_actions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class StepAdjustmentSpec:
-    """A step adjustment; bounds are relative to the alarm threshold (``None`` = infinite)."""
-
-    lower: float | None
-    upper: float | None
-    adjustment: int
-
-
-@dataclass(frozen=True)
-class StepPolicySpec:
-    """A ``StepScaling`` policy.
-
-    Attributes:
-        logical_id: Logical ID.
-        adjustment_type: ``ChangeInCapacity``, ``ExactCapacity`` or ``PercentChangeInCapacity``.
-        steps: Step adjustments.
-        metric_aggregation: ``Average`` (default), ``Minimum`` or ``Maximum``.
-        cooldown: Seconds. Default: 300 (ECS).
-        min_adjustment_magnitude: For ``PercentChangeInCapacity``. Default: None.
-    """
-
-    logical_id: str
-    adjustment_type: str
-    steps: tuple[StepAdjustmentSpec, ...]
-    metric_aggregation: str = "Average"
-    cooldown: float = DEFAULT_ECS_COOLDOWN
-    min_adjustment_magnitude: int | None = None
-
-
-@dataclass(frozen=True)
-class TargetTrackingSpec:
-    """A ``TargetTrackingScaling`` policy on the service's average CPU (or another metric).
-
-    Attributes:
-        logical_id: Logical ID.
-        target_value: Target metric value.
-        metric: What it tracks (``ECSServiceAverageCPUUtilization`` maps to AWS/ECS CPU).
-        scale_out_cooldown: Seconds. Default: 300.
-        scale_in_cooldown: Seconds. Default: 300.
-        disable_scale_in: Default: False.
-    """
-
-    logical_id: str
-    target_value: float
-    metric: MetricStat | None
-    predefined_type: str | None
-    scale_out_cooldown: float = DEFAULT_ECS_COOLDOWN
-    scale_in_cooldown: float = DEFAULT_ECS_COOLDOWN
-    disable_scale_in: bool = False
-
-
-@dataclass(frozen=True)
-class QueuePollerSpec:
-    """A scheduled function that reads the service's queue (e.g. the fresh backlog signal).
-
-    Found as an ``AWS::Events::Rule`` with a ``rate(N minute|minutes|hour|hours|day|days)``
-    ``ScheduleExpression`` (not ``DISABLED``) whose target is an ``AWS::Lambda::Function``
-    whose ``QUEUE_URL`` environment variable references the queue. Rate expressions run "at
-    regular intervals" from the rule's creation, with a precision of one minute.
-    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
-
-    Attributes:
-        rule_logical_id: The schedule rule.
-        function_logical_id: The Lambda function it invokes.
-        queue_logical_id: The queue the function reads.
-        period: Seconds between runs.
-        namespace: The function's literal ``METRIC_NAMESPACE`` variable (where it publishes the
-            queue's counts), or ``None``.
-    """
-
-    rule_logical_id: str
-    function_logical_id: str
-    queue_logical_id: str
-    period: float
-    namespace: str | None = None
-
-
-@dataclass(frozen=True)
-class ServiceModel:
-    """Everything the simulator needs about one ECS service, read from a template.
-
-    Attributes:
-        template: Path or name of the template.
-        logical_id: The service's logical ID.
-        desired_count: Initial desired count (``DesiredCount``, default 1).
-        min_capacity: Scalable target minimum (``None`` = no scalable target).
-        max_capacity: Scalable target maximum.
-        task: The task definition.
-        queue: The queue the service consumes.
-        dlq: Its dead-letter queue, if any.
-        alarms: Alarms whose actions invoke this service's step policies.
-        step_policies: Step scaling policies by logical ID.
-        target_tracking: Target-tracking policies.
-        spot: True when the capacity provider strategy uses only FARGATE_SPOT.
-        pollers: Scheduled functions that read the queue. Default: none.
-    """
-
-    template: str
-    logical_id: str
-    desired_count: int
-    min_capacity: int | None
-    max_capacity: int | None
-    task: TaskSpec
-    queue: QueueSpec
-    dlq: QueueSpec | None
-    alarms: tuple[AlarmSpec, ...]
-    step_policies: dict[str, StepPolicySpec]
-    target_tracking: tuple[TargetTrackingSpec, ...]
-    spot: bool = False
-    pollers: tuple[QueuePollerSpec, ...] = ()
-
-
-class _Resolver:
-    """Resolves intrinsic functions to strings that keep references recognisable."""
-
-    def __init__(self, template: dict[str, Any]) -> None:
-        self.resources: dict[str, Any] = template.get("Resources") or {}
-        self.parameters: dict[str, Any] = template.get("Parameters") or {}
-
-    def resolve(self, value: Any) -> Any:
-        """Resolve ``value`` recursively; dicts without intrinsics stay dicts."""
-        if isinstance(value, list):
-            return [self.resolve(v) for v in value]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            ((key, arg),) = value.items()
-            if key == "Ref":
-                return self._ref(str(arg))
-            if key == "Fn::GetAtt":
-                parts = arg.split(".", 1) if isinstance(arg, str) else list(arg)
-                return f"{{att:{parts[0]}.{self.resolve(parts[1])}}}"
-            if key == "Fn::Join":
-                sep, items = arg
-                return str(sep).join(str(self.resolve(i)) for i in self.resolve(items))
-            if key == "Fn::Select":
-                index, items = arg
-                return self.resolve(items)[int(self.resolve(index))]
-            if key == "Fn::Split":
-                sep, text = arg
-                return str(self.resolve(text)).split(sep)
-            if key == "Fn::Sub":
-                return self._sub(arg)
-            if key == "Fn::If":
-                return self.resolve(arg[1])
-            if key.startswith("Fn::"):
-                return f"{{fn:{key}}}"
-        return {k: self.resolve(v) for k, v in value.items()}
-
-    def _ref(self, name: str) -> Any:
-        if name in self.parameters:
-            default = self.parameters[name].get("Default")
-            return default if default is not None else f"{{param:{name}}}"
-        if name.startswith("AWS::"):
-            return {"AWS::Partition": "aws", "AWS::Region": "us-east-1"}.get(name, f"{{{name}}}")
-        return f"{{ref:{name}}}"
-
-    def _sub(self, arg: Any) -> str:
-        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
-
-        def repl(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name in variables:
-                return str(self.resolve(variables[name]))
-            if "." in name:
-                logical, attr = name.split(".", 1)
-                return f"{{att:{logical}.{attr}}}"
-            return str(self._ref(name))
-
-        return re.sub(r"\$\{([^}!]+)\}", repl, str(text))
-
-
-def _referenced_ids(text: Any) -> list[str]:
-    """Logical IDs referenced (by Ref or GetAtt) anywhere in a resolved value."""
-    s = json.dumps(text) if not isinstance(text, str) else text
-    return [m.group(1) for m in _REF_RE.finditer(s)] + [m.group(1) for m in _ATT_RE.finditer(s)]
 
 
 def _num(value: Any, default: float) -> float:
@@ -355,7 +59,7 @@ class TemplateReader:
         if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
             raise SimulationInputError(f"{name}: not a CloudFormation template (no Resources)")
         self.name = name
-        self._resolver = _Resolver(template)
+        self._resolver = IntrinsicResolver(template)
         self.resources: dict[str, dict[str, Any]] = {
             k: {
                 "Type": v.get("Type", ""),
@@ -458,7 +162,7 @@ class TemplateReader:
     # --- links -------------------------------------------------------------------------
 
     def _task(self, service_id: str, props: dict[str, Any]) -> TaskSpec:
-        ids = _referenced_ids(props.get("TaskDefinition"))
+        ids = referenced_ids(props.get("TaskDefinition"))
         tasks = self.of_type("AWS::ECS::TaskDefinition")
         tid = next((i for i in ids if i in tasks), None)
         if tid is None:
@@ -474,15 +178,15 @@ class TemplateReader:
             if container.get("StopTimeout") is not None:
                 stop_timeout = _num(container.get("StopTimeout"), stop_timeout)
         platform = tprops.get("RuntimePlatform") or {}
-        grace = env.get("SCALE_TO_ZERO_SHUTDOWN_GRACE_SECONDS")
+        grace = env.get(contract.SHUTDOWN_GRACE_SECONDS)
         return TaskSpec(
             cpu_units=int(_num(tprops.get("Cpu"), 256)),
             memory_mib=int(_num(tprops.get("Memory"), 512)),
             arm64=str(platform.get("CpuArchitecture", "")).upper() == "ARM64",
             stop_timeout=stop_timeout,
-            task_protection=env.get("SCALE_TO_ZERO_TASK_PROTECTION") == "enabled",
+            task_protection=env.get(contract.TASK_PROTECTION) == "enabled",
             shutdown_grace=_num(grace, 0.0) if grace is not None else None,
-            extends_visibility=any(k.startswith("SCALE_TO_ZERO_") for k in env),
+            extends_visibility=any(k.startswith(contract.RESERVED_PREFIX) for k in env),
             environment=env,
         )
 
@@ -490,7 +194,7 @@ class TemplateReader:
         for tid, tprops in self.of_type("AWS::ApplicationAutoScaling::ScalableTarget").items():
             if tprops.get("ScalableDimension") != "ecs:service:DesiredCount":
                 continue
-            if service_id in _referenced_ids(tprops.get("ResourceId")):
+            if service_id in referenced_ids(tprops.get("ResourceId")):
                 return tid, tprops
         return None, None
 
@@ -498,7 +202,7 @@ class TemplateReader:
     def _policy_targets(
         props: dict[str, Any], target_id: str, target: dict[str, Any] | None
     ) -> bool:
-        if target_id in _referenced_ids(props.get("ScalingTargetId")):
+        if target_id in referenced_ids(props.get("ScalingTargetId")):
             return True
         return target is not None and props.get("ResourceId") == target.get("ResourceId")
 
@@ -549,7 +253,7 @@ class TemplateReader:
             v for k, v in dims.items() if k not in preferred
         ]
         for value in ordered:
-            for rid in _referenced_ids(value):
+            for rid in referenced_ids(value):
                 if rid in self.resources:
                     return rid
             for qid, q in self._queues().items():
@@ -572,12 +276,8 @@ class TemplateReader:
         )
 
     def _alarm(self, aid: str, props: dict[str, Any], policies: set[str]) -> AlarmSpec | None:
-        actions = tuple(
-            i for i in _referenced_ids(props.get("AlarmActions") or []) if i in policies
-        )
-        ok_actions = tuple(
-            i for i in _referenced_ids(props.get("OKActions") or []) if i in policies
-        )
+        actions = tuple(i for i in referenced_ids(props.get("AlarmActions") or []) if i in policies)
+        ok_actions = tuple(i for i in referenced_ids(props.get("OKActions") or []) if i in policies)
         if not actions and not ok_actions:
             return None
         queries: list[MetricQuery] = []
@@ -630,13 +330,13 @@ class TemplateReader:
             redrive = qprops.get("RedrivePolicy") or {}
             if isinstance(redrive, str):
                 redrive = json.loads(redrive)
-            dlq_ids = _referenced_ids(redrive.get("deadLetterTargetArn"))
+            dlq_ids = referenced_ids(redrive.get("deadLetterTargetArn"))
             name = qprops.get("QueueName")
             out[qid] = QueueSpec(
                 logical_id=qid,
                 name=name if isinstance(name, str) and "{" not in name else qid,
                 visibility_timeout=_num(
-                    qprops.get("VisibilityTimeout"), DEFAULT_VISIBILITY_TIMEOUT
+                    qprops.get("VisibilityTimeout"), contract.SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS
                 ),
                 delay_seconds=_num(qprops.get("DelaySeconds"), 0.0),
                 max_receive_count=int(redrive["maxReceiveCount"])
@@ -650,7 +350,7 @@ class TemplateReader:
         queues = self._queues()
         dlqs = {q.dlq_logical_id for q in queues.values() if q.dlq_logical_id}
         for value in task.environment.values():
-            for rid in _referenced_ids(value):
+            for rid in referenced_ids(value):
                 if rid in queues:
                     return queues[rid]
         for alarm in alarms:
@@ -673,13 +373,13 @@ class TemplateReader:
             if period is None or rprops.get("State") == "DISABLED":
                 continue
             for target in rprops.get("Targets") or []:
-                for fid in _referenced_ids(target.get("Arn")):
+                for fid in referenced_ids(target.get("Arn")):
                     variables = (functions.get(fid, {}).get("Environment") or {}).get(
                         "Variables"
                     ) or {}
-                    if queue_id not in _referenced_ids(variables.get("QUEUE_URL")):
+                    if queue_id not in referenced_ids(variables.get(contract.SIGNAL_QUEUE_URL)):
                         continue
-                    ns = variables.get("METRIC_NAMESPACE")
+                    ns = variables.get(contract.SIGNAL_METRIC_NAMESPACE)
                     out.append(
                         QueuePollerSpec(
                             rule_logical_id=rid,
