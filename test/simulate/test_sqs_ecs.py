@@ -7,19 +7,16 @@ import random
 import pytest
 
 from sqs_scale_to_zero.simulate.ecs import (
-    PROVISIONING,
-    RUNNING,
     StartLatency,
     Task,
+    TaskState,
     choose_tasks_to_stop,
 )
 from sqs_scale_to_zero.simulate.specs import QueueSpec
 from sqs_scale_to_zero.simulate.sqs import (
-    DEAD,
-    IN_FLIGHT,
     INACTIVE_AFTER_SECONDS,
-    VISIBLE,
     Message,
+    MessageState,
     SqsQueue,
 )
 
@@ -34,8 +31,8 @@ def test_visible_in_flight_and_back() -> None:
     q.send(m, 0.0)
     assert q.gauges() == (0, 0, 1)
     q.make_visible(m)
-    assert q.gauges() == (1, 0, 0) and m.state == VISIBLE
-    assert q.receive(1.0) is m and q.gauges() == (0, 1, 0) and m.state == IN_FLIGHT
+    assert q.gauges() == (1, 0, 0) and m.state is MessageState.VISIBLE
+    assert q.receive(1.0) is m and q.gauges() == (0, 1, 0) and m.state is MessageState.IN_FLIGHT
     q.make_visible(m)  # visibility lapsed
     assert q.gauges() == (1, 0, 0)
     assert q.receive(2.0) is m and m.receive_count == 2
@@ -51,7 +48,12 @@ def test_redrive_after_max_receive_count() -> None:
         q.make_visible(m)
         assert q.receive(1.0) is m
     q.make_visible(m)
-    assert q.receive(2.0) is None and m.state == DEAD and q.counters.dead_lettered == 1 and q.empty
+    assert (
+        q.receive(2.0) is None
+        and m.state is MessageState.DEAD
+        and q.counters.dead_lettered == 1
+        and q.empty
+    )
 
 
 def test_delay_seconds_from_the_template() -> None:
@@ -71,9 +73,9 @@ def test_scale_in_never_picks_protected_tasks_and_prefers_starting_ones() -> Non
     rng = random.Random(0)
     tasks = [Task(i, float(i)) for i in range(4)]
     for t in tasks[:3]:
-        t.state = RUNNING
+        t.state = TaskState.RUNNING
     tasks[0].protected = True
-    assert tasks[3].state == PROVISIONING
+    assert tasks[3].state is TaskState.PROVISIONING
     chosen = choose_tasks_to_stop(tasks, 2, rng)
     assert chosen[0] is tasks[3] and tasks[0] not in chosen
     assert tasks[0] not in choose_tasks_to_stop(tasks, 4, rng)

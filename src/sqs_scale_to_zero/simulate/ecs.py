@@ -23,10 +23,22 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from enum import Enum
 
 from sqs_scale_to_zero.simulate.sqs import Message
 
-PROVISIONING, RUNNING, STOPPING, STOPPED = range(4)
+
+class TaskState(Enum):
+    """Where a Fargate task is in its life."""
+
+    PROVISIONING = "provisioning"
+    """Launched and billed, not yet polling (image pull, ENI attach, container start)."""
+    RUNNING = "running"
+    """Polling the queue or working on a message."""
+    STOPPING = "stopping"
+    """SIGTERM sent: finishing or releasing its message before it exits or is killed."""
+    STOPPED = "stopped"
+    """Exited or killed; no longer billed."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,7 @@ class Task:
     Attributes:
         id: Sequence number.
         launched_at: When it was launched (billing starts).
-        state: ``PROVISIONING``, ``RUNNING``, ``STOPPING`` or ``STOPPED``.
+        state: Its :class:`TaskState`.
         message: The message it is working on, if any.
         work_started: When it started on ``message``.
         protected: Scale-in protection is set.
@@ -93,7 +105,7 @@ class Task:
     def __init__(self, id: int, now: float) -> None:
         self.id = id
         self.launched_at = now
-        self.state = PROVISIONING
+        self.state = TaskState.PROVISIONING
         self.message: Message | None = None
         self.work_started = 0.0
         self.work_epoch = 0
@@ -105,9 +117,19 @@ class Task:
         self.run_seconds = 0.0
         self.last_acc = now
 
+    @property
+    def active(self) -> bool:
+        """Provisioning or running: the task counts toward the service's desired count."""
+        return self.state is TaskState.PROVISIONING or self.state is TaskState.RUNNING
+
+    @property
+    def billed_running(self) -> bool:
+        """Running or stopping: the container runs and shows in ``CPUUtilization``."""
+        return self.state is TaskState.RUNNING or self.state is TaskState.STOPPING
+
     def accumulate(self, now: float) -> None:
         """Add CPU-seconds and running seconds since the last call (for the minute's CPU metric)."""
-        if self.state == RUNNING or self.state == STOPPING:
+        if self.billed_running:
             dt = now - self.last_acc
             self.cpu_seconds += self.cpu_now * dt
             self.run_seconds += dt
@@ -118,7 +140,9 @@ def choose_tasks_to_stop(tasks: list[Task], count: int, rng: random.Random) -> l
     """Pick ``count`` tasks for scale-in: starting tasks first (newest first), then running
     tasks at random; protected tasks are never picked.
     """
-    starting = sorted((t for t in tasks if t.state == PROVISIONING), key=lambda t: -t.launched_at)
-    running = [t for t in tasks if t.state == RUNNING and not t.protected]
+    starting = sorted(
+        (t for t in tasks if t.state is TaskState.PROVISIONING), key=lambda t: -t.launched_at
+    )
+    running = [t for t in tasks if t.state is TaskState.RUNNING and not t.protected]
     rng.shuffle(running)
     return (starting + running)[:count]

@@ -21,8 +21,9 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 
 from sqs_scale_to_zero.simulate.alarms import ALARM, OK, AlarmRuntime
 from sqs_scale_to_zero.simulate.autoscaling import (
@@ -31,15 +32,7 @@ from sqs_scale_to_zero.simulate.autoscaling import (
     TargetTrackingRuntime,
 )
 from sqs_scale_to_zero.simulate.cost import FargatePricing
-from sqs_scale_to_zero.simulate.ecs import (
-    PROVISIONING,
-    RUNNING,
-    STOPPED,
-    STOPPING,
-    StartLatency,
-    Task,
-    choose_tasks_to_stop,
-)
+from sqs_scale_to_zero.simulate.ecs import StartLatency, Task, TaskState, choose_tasks_to_stop
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.metrics import (
     DEFAULT_PUBLISH_DELAY,
@@ -56,16 +49,37 @@ from sqs_scale_to_zero.simulate.specs import (
     TargetTrackingSpec,
 )
 from sqs_scale_to_zero.simulate.sqs import (
-    DEAD,
-    DONE,
-    IN_FLIGHT,
     WAKE_METRICS_DELAY_MAX,
     Message,
+    MessageState,
     SqsQueue,
 )
 from sqs_scale_to_zero.simulate.workload import WorkItem
 
-_VISIBLE, _READY, _DONE, _LAPSE, _KILL, _RELEASE, _EXIT, _POLL = range(8)
+
+class EventKind(Enum):
+    """What an event on the heap does when its time comes (see ``Simulation._handlers``)."""
+
+    VISIBLE = "visible"
+    """A delayed message becomes visible."""
+    READY = "ready"
+    """A provisioning task starts polling."""
+    DONE = "done"
+    """A task finishes its message (stale unless the work epoch matches)."""
+    LAPSE = "lapse"
+    """A message's visibility timeout lapses (stale unless the message epoch matches)."""
+    KILL = "kill"
+    """``stopTimeout`` after SIGTERM: ECS kills a task still working (SIGKILL)."""
+    RELEASE = "release"
+    """The worker's shutdown grace ends: it releases its unfinished message and exits."""
+    EXIT = "exit"
+    """An idle task exits after SIGTERM."""
+    POLL = "poll"
+    """A scheduled function reads the queue."""
+
+
+Handler = Callable[[object, int, float], None]
+"""Handles one event: ``(subject, epoch, now)``."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +170,7 @@ class Simulation:
             service=model.logical_id,
             messages=len(self.workload),
         )
-        self._heap: list[tuple[float, int, int, object, int]] = []
+        self._heap: list[tuple[float, int, EventKind, object, int]] = []
         self._seq = 0
         self.live: list[Task] = []
         self.idle: list[Task] = []
@@ -166,6 +180,16 @@ class Simulation:
         self._minute_run = 0.0
         self.messages: list[Message] = []
         self._polled: dict[int, dict[tuple[str, str], QueueGauges]] = {}
+        self._handlers: dict[EventKind, Handler] = {
+            EventKind.VISIBLE: self._on_visible,
+            EventKind.READY: self._on_ready,
+            EventKind.DONE: self._on_done,
+            EventKind.LAPSE: self._on_lapse,
+            EventKind.KILL: self._on_kill,
+            EventKind.RELEASE: self._on_release,
+            EventKind.EXIT: self._on_exit,
+            EventKind.POLL: self._on_poll,
+        }
 
     def _publish_delays(self) -> dict[str, float]:
         delays = dict(self.config.publish_delay)
@@ -190,7 +214,7 @@ class Simulation:
 
     # --- events -----------------------------------------------------------------------
 
-    def _push(self, at: float, kind: int, obj: object, epoch: int = 0) -> None:
+    def _push(self, at: float, kind: EventKind, obj: object, epoch: int = 0) -> None:
         self._seq += 1
         heapq.heappush(self._heap, (at, self._seq, kind, obj, epoch))
 
@@ -201,13 +225,13 @@ class Simulation:
         self.live.append(task)
         self.result.task_launches += 1
         if running:
-            task.state = RUNNING
+            task.state = TaskState.RUNNING
             self.idle.append(task)
         else:
-            self._push(now + self.config.start_latency.sample(self.rng), _READY, task)
+            self._push(now + self.config.start_latency.sample(self.rng), EventKind.READY, task)
 
     def _reconcile(self, now: float) -> None:
-        active = [t for t in self.live if t.state == PROVISIONING or t.state == RUNNING]
+        active = [t for t in self.live if t.active]
         diff = self.desired - len(active)
         for _ in range(diff):
             self._launch(now)
@@ -217,27 +241,27 @@ class Simulation:
         self.result.max_tasks = max(self.result.max_tasks, max(len(active), len(active) + diff))
 
     def _sigterm(self, task: Task, now: float) -> None:
-        if task.state == PROVISIONING:
+        if task.state is TaskState.PROVISIONING:
             self._stopped(task, now)
             return
         task.accumulate(now)
-        task.state = STOPPING
+        task.state = TaskState.STOPPING
         if task in self.idle:
             self.idle.remove(task)
         if task.message is None:
-            self._push(now + self.config.exit_seconds, _EXIT, task)
+            self._push(now + self.config.exit_seconds, EventKind.EXIT, task)
             return
         spec = self.model.task
-        self._push(now + spec.stop_timeout, _KILL, task, task.work_epoch)
+        self._push(now + spec.stop_timeout, EventKind.KILL, task, task.work_epoch)
         if spec.shutdown_grace is not None and spec.shutdown_grace < spec.stop_timeout:
-            self._push(now + spec.shutdown_grace, _RELEASE, task, task.work_epoch)
+            self._push(now + spec.shutdown_grace, EventKind.RELEASE, task, task.work_epoch)
 
     def _stopped(self, task: Task, now: float) -> None:
         task.accumulate(now)
         self._minute_cpu += task.cpu_seconds
         self._minute_run += task.run_seconds
         task.cpu_seconds = task.run_seconds = 0.0
-        task.state = STOPPED
+        task.state = TaskState.STOPPED
         task.stopped_at = now
         self.live.remove(task)
         if task in self.idle:
@@ -259,12 +283,12 @@ class Simulation:
         task.work_epoch += 1
         task.cpu_now = msg.cpu_percent
         task.protected = self.model.task.task_protection
-        self._push(now + msg.work_seconds, _DONE, task, task.work_epoch)
+        self._push(now + msg.work_seconds, EventKind.DONE, task, task.work_epoch)
         if (
             msg.work_seconds > self.model.queue.visibility_timeout
             and not self.model.task.extends_visibility
         ):
-            self._push(now + self.model.queue.visibility_timeout, _LAPSE, msg, msg.epoch)
+            self._push(now + self.model.queue.visibility_timeout, EventKind.LAPSE, msg, msg.epoch)
 
     def _end_work(self, task: Task, now: float) -> Message | None:
         msg = task.message
@@ -275,22 +299,22 @@ class Simulation:
         task.protected = False
         return msg
 
-    def _on_done(self, task: Task, epoch: int, now: float) -> None:
-        if task.state == STOPPED or epoch != task.work_epoch or task.message is None:
+    def _done(self, task: Task, epoch: int, now: float) -> None:
+        if task.state is TaskState.STOPPED or epoch != task.work_epoch or task.message is None:
             return
         msg = self._end_work(task, now)
         assert msg is not None
-        if msg.state == DONE:
+        if msg.state is MessageState.DONE:
             self.result.duplicate_deliveries += 1
-        elif msg.state != DEAD:
+        elif msg.state is not MessageState.DEAD:
             msg.started_at = task.work_started
             self.result.processed += 1
             self.result.waits.append(task.work_started - msg.sent_at)
             self.queue.delete(msg, now)
-        if task.state == STOPPING:
+        if task.state is TaskState.STOPPING:
             self._stopped(task, now)
             return
-        active = sum(1 for t in self.live if t.state == PROVISIONING or t.state == RUNNING)
+        active = sum(1 for t in self.live if t.active)
         if active > self.desired:
             # ECS was waiting for this task's protection to be released.
             self._sigterm(task, now)
@@ -299,7 +323,7 @@ class Simulation:
         self._dispatch(now)
 
     def _lapse(self, msg: Message, epoch: int, now: float) -> None:
-        if msg.state == IN_FLIGHT and msg.epoch == epoch:
+        if msg.state is MessageState.IN_FLIGHT and msg.epoch == epoch:
             self.queue.make_visible(msg)
             self._dispatch(now)
 
@@ -314,45 +338,55 @@ class Simulation:
             vt = self.model.queue.visibility_timeout
             base = now if self.model.task.extends_visibility else task.work_started
             lapse_at = max(now, base + vt)
-            self._push(lapse_at, _LAPSE, msg, msg.epoch)
+            self._push(lapse_at, EventKind.LAPSE, msg, msg.epoch)
         self._stopped(task, now)
 
-    def _handle(self, kind: int, obj: object, epoch: int, now: float) -> None:
-        if kind == _VISIBLE:
-            assert isinstance(obj, Message)
-            self.queue.make_visible(obj)
+    def _on_visible(self, obj: object, epoch: int, now: float) -> None:
+        assert isinstance(obj, Message)
+        self.queue.make_visible(obj)
+        self._dispatch(now)
+
+    def _on_ready(self, obj: object, epoch: int, now: float) -> None:
+        assert isinstance(obj, Task)
+        if obj.state is TaskState.PROVISIONING:
+            obj.state = TaskState.RUNNING
+            obj.last_acc = now
+            self.idle.append(obj)
             self._dispatch(now)
-        elif kind == _READY:
-            assert isinstance(obj, Task)
-            if obj.state == PROVISIONING:
-                obj.state = RUNNING
-                obj.last_acc = now
-                self.idle.append(obj)
-                self._dispatch(now)
-        elif kind == _DONE:
-            assert isinstance(obj, Task)
-            self._on_done(obj, epoch, now)
-        elif kind == _LAPSE:
-            assert isinstance(obj, Message)
-            self._lapse(obj, epoch, now)
-        elif kind in (_KILL, _RELEASE):
-            assert isinstance(obj, Task)
-            if obj.state == STOPPING and obj.message is not None and obj.work_epoch == epoch:
-                self._interrupt(obj, now, release=kind == _RELEASE)
-        elif kind == _EXIT:
-            assert isinstance(obj, Task)
-            if obj.state == STOPPING and obj.message is None:
-                self._stopped(obj, now)
-        elif kind == _POLL:
-            assert isinstance(obj, PollerRuntime)
-            self._poll(obj, now)
+
+    def _on_done(self, obj: object, epoch: int, now: float) -> None:
+        assert isinstance(obj, Task)
+        self._done(obj, epoch, now)
+
+    def _on_lapse(self, obj: object, epoch: int, now: float) -> None:
+        assert isinstance(obj, Message)
+        self._lapse(obj, epoch, now)
+
+    def _on_kill(self, obj: object, epoch: int, now: float) -> None:
+        assert isinstance(obj, Task)
+        if obj.state is TaskState.STOPPING and obj.message is not None and obj.work_epoch == epoch:
+            self._interrupt(obj, now, release=False)
+
+    def _on_release(self, obj: object, epoch: int, now: float) -> None:
+        assert isinstance(obj, Task)
+        if obj.state is TaskState.STOPPING and obj.message is not None and obj.work_epoch == epoch:
+            self._interrupt(obj, now, release=True)
+
+    def _on_exit(self, obj: object, epoch: int, now: float) -> None:
+        assert isinstance(obj, Task)
+        if obj.state is TaskState.STOPPING and obj.message is None:
+            self._stopped(obj, now)
+
+    def _on_poll(self, obj: object, epoch: int, now: float) -> None:
+        assert isinstance(obj, PollerRuntime)
+        self._poll(obj, now)
 
     def _poll(self, poller: PollerRuntime, now: float) -> None:
         gauges = poller.run(self.queue, now)
         key = poller.sample_key
         if key is not None:
             self._polled.setdefault(int(now // 60), {})[key] = gauges
-        self._push(now + poller.spec.period, _POLL, poller)
+        self._push(now + poller.spec.period, EventKind.POLL, poller)
 
     def _arrive(self, item: WorkItem, now: float) -> None:
         msg = Message(len(self.messages), item.at, item.work_seconds, item.cpu_percent)
@@ -362,14 +396,14 @@ class Simulation:
             self.queue.make_visible(msg)
             self._dispatch(now)
         else:
-            self._push(visible_at, _VISIBLE, msg)
+            self._push(visible_at, EventKind.VISIBLE, msg)
 
     # --- minute ticks -------------------------------------------------------------------
 
     def _tick(self, now: float) -> None:
         cpu, run, running = self._minute_cpu, self._minute_run, 0
         for task in self.live:
-            if task.state == RUNNING or task.state == STOPPING:
+            if task.billed_running:
                 running += 1
                 task.accumulate(now)
                 cpu += task.cpu_seconds
@@ -432,7 +466,7 @@ class Simulation:
             self._launch(0.0, running=True)
         self.result.max_tasks = self.desired
         for poller in self.pollers:
-            self._push(poller.phase, _POLL, poller)
+            self._push(poller.phase, EventKind.POLL, poller)
         heap = self._heap
         work = self.workload
         i, n = 0, len(work)
@@ -452,7 +486,7 @@ class Simulation:
                     if next_event > boundary:
                         break
                     at, _, kind, obj, epoch = heapq.heappop(heap)
-                    self._handle(kind, obj, epoch, at)
+                    self._handlers[kind](obj, epoch, at)
             if boundary >= horizon:
                 break
             self._tick(minute)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 from sqs_scale_to_zero.simulate.specs import QueueSpec
 
@@ -32,7 +33,20 @@ INACTIVE_AFTER_SECONDS = 6 * 3600.0
 WAKE_METRICS_DELAY_MAX = 900.0
 """Up to this many seconds of missing metrics after an inactive queue is activated."""
 
-DELAYED, VISIBLE, IN_FLIGHT, DONE, DEAD = range(5)
+
+class MessageState(Enum):
+    """Where a message is in the queue."""
+
+    DELAYED = "delayed"
+    """Sent, hidden by the delivery delay (``DelaySeconds``)."""
+    VISIBLE = "visible"
+    """Available for retrieval."""
+    IN_FLIGHT = "in_flight"
+    """Received, neither deleted nor back to visible."""
+    DONE = "done"
+    """Deleted after processing."""
+    DEAD = "dead"
+    """Moved to the dead-letter queue."""
 
 
 class Message:
@@ -44,7 +58,7 @@ class Message:
         work_seconds: Processing time it needs.
         cpu_percent: Task CPU while working on it.
         receive_count: Times it has been received.
-        state: One of ``DELAYED, VISIBLE, IN_FLIGHT, DONE, DEAD``.
+        state: Its :class:`MessageState`.
         epoch: Bumped whenever it becomes visible or is received (stale events are ignored).
         started_at: Start of the processing that succeeded (set when done).
     """
@@ -66,7 +80,7 @@ class Message:
         self.work_seconds = work_seconds
         self.cpu_percent = cpu_percent
         self.receive_count = 0
-        self.state = DELAYED
+        self.state = MessageState.DELAYED
         self.epoch = 0
         self.started_at: float | None = None
 
@@ -124,19 +138,19 @@ class SqsQueue:
         if self.inactive(now):
             self.metrics_resume_at = now + self._wake_delay()
         self.touch(now)
-        msg.state = DELAYED
+        msg.state = MessageState.DELAYED
         self.n_delayed += 1
         return now + self.spec.delay_seconds
 
     def make_visible(self, msg: Message) -> None:
         """Move a delayed or in-flight message to visible."""
-        if msg.state == DELAYED:
+        if msg.state is MessageState.DELAYED:
             self.n_delayed -= 1
-        elif msg.state == IN_FLIGHT:
+        elif msg.state is MessageState.IN_FLIGHT:
             self.n_in_flight -= 1
         else:
             return
-        msg.state = VISIBLE
+        msg.state = MessageState.VISIBLE
         msg.epoch += 1
         self.n_visible += 1
         self._visible.append((msg, msg.epoch))
@@ -146,16 +160,16 @@ class SqsQueue:
         self.touch(now)
         while self._visible:
             msg, epoch = self._visible.popleft()
-            if msg.state != VISIBLE or msg.epoch != epoch:
+            if msg.state is not MessageState.VISIBLE or msg.epoch != epoch:
                 continue
             self.n_visible -= 1
             max_rc = self.spec.max_receive_count
             if max_rc is not None and msg.receive_count >= max_rc:
-                msg.state = DEAD
+                msg.state = MessageState.DEAD
                 self.counters.dead_lettered += 1
                 continue
             msg.receive_count += 1
-            msg.state = IN_FLIGHT
+            msg.state = MessageState.IN_FLIGHT
             msg.epoch += 1
             self.n_in_flight += 1
             self.counters.receives += 1
@@ -165,13 +179,13 @@ class SqsQueue:
     def delete(self, msg: Message, now: float) -> None:
         """Delete a processed message wherever it is (in flight or visible again)."""
         self.touch(now)
-        if msg.state == IN_FLIGHT:
+        if msg.state is MessageState.IN_FLIGHT:
             self.n_in_flight -= 1
-        elif msg.state == VISIBLE:
+        elif msg.state is MessageState.VISIBLE:
             self.n_visible -= 1
-        elif msg.state == DELAYED:
+        elif msg.state is MessageState.DELAYED:
             self.n_delayed -= 1
-        msg.state = DONE
+        msg.state = MessageState.DONE
 
     @property
     def empty(self) -> bool:
