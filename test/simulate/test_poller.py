@@ -14,7 +14,6 @@ from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.ecs import StartLatency
 from sqs_scale_to_zero.simulate.engine import Simulation
 from sqs_scale_to_zero.simulate.metrics import (
-    BACKLOG_SIGNAL_NAMESPACE,
     QUEUE_GAUGES,
     MetricStore,
     QueueGauges,
@@ -29,6 +28,7 @@ from sqs_scale_to_zero.simulate.template import (
     load_service,
     schedule_rate_seconds,
 )
+from sqs_scale_to_zero.worker import contract
 from test.simulate.reference_template import reference_template
 
 from .conftest import write_template
@@ -41,7 +41,7 @@ def with_poller(
     *,
     schedule: str = "rate(1 minute)",
     queue_url: Any = None,
-    namespace: str | None = BACKLOG_SIGNAL_NAMESPACE,
+    namespace: str | None = contract.SIGNAL_NAMESPACE,
     state: str = "ENABLED",
     signal_alarms: bool = False,
 ) -> dict[str, Any]:
@@ -56,9 +56,9 @@ def with_poller(
         signal_alarms: Point every alarm's AWS/SQS metrics at ``namespace``.
     """
     t = copy.deepcopy(template)
-    variables: dict[str, Any] = {"QUEUE_URL": queue_url or {"Ref": "Queue"}}
+    variables: dict[str, Any] = {contract.SIGNAL_QUEUE_URL: queue_url or {"Ref": "Queue"}}
     if namespace is not None:
-        variables["METRIC_NAMESPACE"] = namespace
+        variables[contract.SIGNAL_METRIC_NAMESPACE] = namespace
     t["Resources"]["SignalFunction"] = {
         "Type": "AWS::Lambda::Function",
         "Properties": {"Environment": {"Variables": variables}},
@@ -113,7 +113,7 @@ def test_the_synthesized_backlog_signal_is_a_one_minute_poller_of_the_service_qu
     assert (poller.queue_logical_id, poller.period, poller.namespace) == (
         m.queue.logical_id,
         60.0,
-        BACKLOG_SIGNAL_NAMESPACE,
+        contract.SIGNAL_NAMESPACE,
     )
     signal_metrics = [
         q.metric
@@ -128,7 +128,7 @@ def test_the_synthesized_backlog_signal_is_a_one_minute_poller_of_the_service_qu
 def test_a_hand_written_poller_with_a_five_minute_rate() -> None:
     m = TemplateReader(with_poller(reference_template(), schedule="rate(5 minutes)"), "t").service()
     assert m.pollers == (
-        QueuePollerSpec("SignalRule", "SignalFunction", "Queue", 300.0, BACKLOG_SIGNAL_NAMESPACE),
+        QueuePollerSpec("SignalRule", "SignalFunction", "Queue", 300.0, contract.SIGNAL_NAMESPACE),
     )
 
 
@@ -153,7 +153,7 @@ def test_a_poller_without_a_namespace_only_keeps_the_queue_active() -> None:
 
 
 def test_the_simulated_namespace_and_names_are_the_handlers() -> None:
-    assert backlog_signal_handler.SIGNAL_NAMESPACE == BACKLOG_SIGNAL_NAMESPACE
+    assert backlog_signal_handler.SIGNAL_NAMESPACE == contract.SIGNAL_NAMESPACE
     assert set(backlog_signal_handler.SIGNAL_METRICS.values()) == set(QUEUE_GAUGES)
 
 
@@ -189,7 +189,7 @@ def test_publish_delay_after_the_minute_follows_the_run_phase(
 
 def test_signal_source_reads_polled_counts_and_never_the_sqs_gauges() -> None:
     metric = MetricStat(
-        BACKLOG_SIGNAL_NAMESPACE,
+        contract.SIGNAL_NAMESPACE,
         "ApproximateNumberOfMessagesNotVisible",
         {},
         "Queue",
@@ -203,7 +203,7 @@ def test_signal_source_reads_polled_counts_and_never_the_sqs_gauges() -> None:
     polled = Snapshot(
         60.0,
         queues={"Queue": QueueGauges(3, 2, 1, False)},  # SQS itself silent (inactive queue)
-        polled={(BACKLOG_SIGNAL_NAMESPACE, "Queue"): QueueGauges(4, 5, 6, True)},
+        polled={(contract.SIGNAL_NAMESPACE, "Queue"): QueueGauges(4, 5, 6, True)},
     )
     assert source(polled, metric) == 5.0
 
@@ -258,7 +258,7 @@ def test_a_configured_namespace_delay_wins_over_the_run_phase(tmp_path: Path) ->
     model = load_service(template)
     config = SimulationConfig(
         start_latency=StartLatency(30, 30, 30),
-        publish_delay={"AWS/SQS": 60.0, "AWS/ECS": 60.0, BACKLOG_SIGNAL_NAMESPACE: 120.0},
+        publish_delay={"AWS/SQS": 60.0, "AWS/ECS": 60.0, contract.SIGNAL_NAMESPACE: 120.0},
     )
     seen = set()
     for seed in range(8):
@@ -274,6 +274,6 @@ def test_describe_names_the_poller(ours_signal_template: Path) -> None:
     lines = describe(load_service(ours_signal_template))
     assert any(
         line.startswith("  queue read every 60 s by ")
-        and line.endswith(f"(keeps it active; publishes its counts to {BACKLOG_SIGNAL_NAMESPACE})")
+        and line.endswith(f"(keeps it active; publishes its counts to {contract.SIGNAL_NAMESPACE})")
         for line in lines
     )

@@ -11,7 +11,8 @@
 * Each namespace has a publishing delay: the datapoint for a minute becomes visible to alarms
   that many seconds after the minute ends (:data:`DEFAULT_PUBLISH_DELAY`).
 
-* The fresh backlog signal's namespace :data:`BACKLOG_SIGNAL_NAMESPACE`: the queue's live
+* The fresh backlog signal's namespace
+  (:data:`~sqs_scale_to_zero.worker.contract.SIGNAL_NAMESPACE`): the queue's live
   counts as read by a scheduled function (see :mod:`.poller`), one datapoint per run, subject =
   the queue of the ``QueueName`` dimension, never missing because the queue is inactive. Its
   publishing delay comes from the run's phase (:meth:`.poller.PollerRuntime.publish_delay`).
@@ -26,13 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqs_scale_to_zero.simulate.specs import MetricStat
+from sqs_scale_to_zero.worker import contract
 
 DEFAULT_PUBLISH_DELAY: dict[str, float] = {"AWS/SQS": 60.0, "AWS/ECS": 60.0}
 """Seconds after a minute ends until its datapoint is visible to alarms, by namespace (else 0)."""
-
-BACKLOG_SIGNAL_NAMESPACE = "SqsScaleToZero"
-"""Namespace of the backlog signal function's metrics (``backlog_signal_handler.NAMESPACE``);
-it publishes them under SQS's own metric names with a ``QueueName`` dimension."""
 
 
 @dataclass
@@ -138,7 +136,7 @@ QUEUE_GAUGES = {
 
 for _name, _attr in QUEUE_GAUGES.items():
     register_metric_source("AWS/SQS", _name, _queue_gauge(_attr))
-    register_metric_source(BACKLOG_SIGNAL_NAMESPACE, _name, _queue_gauge(_attr, polled=True))
+    register_metric_source(contract.SIGNAL_NAMESPACE, _name, _queue_gauge(_attr, polled=True))
 register_metric_source("AWS/ECS", "CPUUtilization", _ecs_cpu)
 
 
