@@ -11,10 +11,12 @@ Python::
     from sqs_scale_to_zero.simulate import simulate
     results = simulate(["cdk.out/MyStack.template.json"], "poisson:rate_per_minute=2,hours=24", seed=1)
 
-One concept per module: ``template`` (CloudFormation reader), ``sqs``, ``metrics`` (CloudWatch
-datapoints and sources), ``metric_math``, ``alarms``, ``autoscaling``, ``ecs``, ``poller``
-(scheduled functions that read the queue, e.g. the fresh backlog signal), ``cost``,
-``workload``, ``engine`` (event loop), ``report``, ``describe`` (summary for ``synth``).
+One concept per module: ``specs`` (the service model's dataclasses), ``intrinsics``
+(CloudFormation intrinsic functions), ``template`` (the reader that builds the specs), ``sqs``,
+``metrics`` (CloudWatch datapoints and sources), ``metric_math``, ``alarms``, ``autoscaling``,
+``ecs``, ``poller`` (scheduled functions that read the queue, e.g. the fresh backlog signal),
+``cost``, ``workload``, ``engine`` (event loop), ``report``, ``describe`` (summary for
+``synth``), ``api`` (:func:`simulate`) and ``errors``.
 This module only re-exports. Nothing here imports aws_cdk or constructs: the simulator reads
 template JSON only.
 """

@@ -8,7 +8,10 @@ Supported (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-
 * logical ``AND`` / ``&&``, ``OR`` / ``||``, ``NOT``;
 * ``IF(condition, trueValue[, falseValue])`` — without ``falseValue`` a false condition gives
   no datapoint;
-* ``FILL(series, value | REPEAT | LINEAR)`` — fills missing datapoints;
+* ``FILL(series, value | REPEAT)`` — fills missing datapoints with a value (or series), or
+  with ``REPEAT``: the last present value carried forward, the first one carried back to the
+  start of the window. ``FILL(series, LINEAR)`` is accepted but evaluated as ``REPEAT``: the
+  simulator does not interpolate;
 * ``ABS``, ``CEIL``, ``FLOOR``; ``MAX``/``MIN``/``SUM``/``AVG`` of an array ``[a, b]`` per
   timestamp, or of one series (a scalar over the window).
 
