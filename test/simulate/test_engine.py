@@ -127,7 +127,7 @@ def test_default_horizon_covers_the_last_job_plus_an_hour() -> None:
 
 
 def test_bad_horizon_is_rejected(ours_template: Path) -> None:
-    with pytest.raises(SimulationInputError, match="horizon must be positive"):
+    with pytest.raises(SimulationInputError, match="horizon must be a positive number"):
         simulate([ours_template], [WorkItem(0.0, 1.0)], horizon=0)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.workload import (
     WorkItem,
     burst,
@@ -92,7 +93,59 @@ def test_spec_strings_build_generators_or_read_files(tmp_path: Path) -> None:
     path = tmp_path / "w.jsonl"
     path.write_text('{"at": 0, "work_seconds": 1}\n')
     assert len(from_spec(str(path))) == 1
-    with pytest.raises(SimulationInputError, match="must be a number"):
+    with pytest.raises(SimulationInputError, match="count must be a whole number"):
         from_spec("burst:count=many")
-    with pytest.raises(SimulationInputError, match="unexpected keyword"):
+    with pytest.raises(SimulationInputError, match="burst has no argument 'colour'"):
         from_spec("burst:colour=1")
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("burst:count", r"expected key=value, got 'count' \(keys: count, at, spread_seconds"),
+        ("steady:interval_seconds=0", r"interval_seconds must be a number > 0 \(got 0\)"),
+        ("burst:count=1e400", r"count must be a whole number from 0 to 2,000,000 \(got inf\)"),
+        ("burst:count=2.5", "count must be a whole number"),
+        ("burst:count=-5", r"count must be a whole number .* \(got -5\)"),
+        ("burst:work_seconds=-5", r"work_seconds must be a number >= 0 \(got -5\)"),
+        ("steady:cpu_percent=500", r"cpu_percent must be a number from 0 to 100 \(got 500\)"),
+        ("burst:at=-100", r"at must be a number >= 0 \(got -100\)"),
+        ("poisson:rate_per_minute=nan", "rate_per_minute must be a number >= 0"),
+        ("poisson:seed=1.5", "seed must be a whole number"),
+        ("poisson:rate_per_minute=1e9", "at most 2,000,000"),
+        ("nope:count=3", r"unknown workload generator 'nope' \(known: steady, poisson, burst"),
+    ],
+)
+def test_bad_generator_specs_are_argument_errors(spec: str, message: str) -> None:
+    with pytest.raises(SimulationArgumentError, match=message):
+        from_spec(spec)
+
+
+def test_generators_check_their_arguments_from_python_too() -> None:
+    with pytest.raises(SimulationArgumentError, match="interval_seconds must be a number > 0"):
+        steady(interval_seconds=0)
+    with pytest.raises(SimulationArgumentError, match="cpu_percent must be a number from 0"):
+        idle_then_one(cpu_percent=-1)
+
+
+def test_generator_ranges_match_the_file_reader(tmp_path: Path) -> None:
+    """A value the JSON Lines reader rejects is rejected by the generators as well."""
+    for field, value in (("at", -100), ("work_seconds", -5), ("cpu_percent", 500)):
+        path = tmp_path / f"{field}.jsonl"
+        path.write_text(json.dumps({"at": 0, "work_seconds": 1, field: value}) + "\n")
+        with pytest.raises(SimulationInputError):
+            read_jsonl(path)
+        generator = "burst" if field != "cpu_percent" else "daily"
+        with pytest.raises(SimulationArgumentError, match=f"{field} must be"):
+            from_spec(f"{generator}:{field}={value}")
+
+
+def test_a_directory_is_not_a_workload(tmp_path: Path) -> None:
+    with pytest.raises(SimulationArgumentError, match="a directory, not a workload file"):
+        from_spec(str(tmp_path))
+
+
+def test_a_file_whose_name_looks_like_a_spec_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "odd:name.jsonl"
+    path.write_text('{"at": 0, "work_seconds": 1}\n')
+    assert len(from_spec(str(path))) == 1

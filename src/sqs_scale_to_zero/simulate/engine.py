@@ -33,7 +33,7 @@ from sqs_scale_to_zero.simulate.autoscaling import (
 )
 from sqs_scale_to_zero.simulate.cost import FargatePricing
 from sqs_scale_to_zero.simulate.ecs import StartLatency, Task, TaskState, choose_tasks_to_stop
-from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
 from sqs_scale_to_zero.simulate.metrics import (
     DEFAULT_PUBLISH_DELAY,
     MetricStore,
@@ -129,6 +129,7 @@ class Simulation:
 
     Raises:
         SimulationInputError: An alarm or policy the simulator cannot model.
+        SimulationArgumentError: A horizon that is not a positive, finite number.
     """
 
     def __init__(
@@ -145,8 +146,10 @@ class Simulation:
         self.rng = random.Random(seed)
         self.workload = sorted(workload, key=lambda w: w.at)
         self.horizon = float(horizon) if horizon is not None else default_horizon(self.workload)
-        if self.horizon <= 0:
-            raise SimulationInputError(f"horizon must be positive (got {self.horizon})")
+        if not (math.isfinite(self.horizon) and self.horizon > 0):
+            raise SimulationArgumentError(
+                f"horizon must be a positive number of seconds (got {self.horizon:g})"
+            )
         wake_max = self.config.wake_metrics_delay_max
         self.queue = SqsQueue(model.queue, lambda: self.rng.uniform(0.0, wake_max))
         self.pollers = [PollerRuntime(p, self.rng.uniform(0.0, p.period)) for p in model.pollers]

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.intrinsics import IntrinsicResolver, referenced_ids
 from sqs_scale_to_zero.simulate.specs import (
     DEFAULT_ECS_COOLDOWN,
@@ -73,13 +73,18 @@ class TemplateReader:
         """Load a template JSON file.
 
         Raises:
-            SimulationInputError: If the file is missing or not JSON.
+            SimulationInputError: If the file is missing, unreadable or not JSON.
+            SimulationArgumentError: If ``path`` is a directory.
         """
         p = Path(path)
+        if p.is_dir():
+            raise SimulationArgumentError(f"{p}: a directory, not a template file")
         try:
             data = json.loads(p.read_text())
         except FileNotFoundError:
             raise SimulationInputError(f"{p}: template file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SimulationInputError(f"{p}: cannot read the template ({exc})") from None
         except json.JSONDecodeError as exc:
             raise SimulationInputError(
                 f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})"

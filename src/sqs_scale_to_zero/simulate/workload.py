@@ -7,7 +7,8 @@ A workload file has one message per line::
 ``at`` is seconds from the start, ``work_seconds`` how long a task works on it and
 ``cpu_percent`` the CPU the task shows meanwhile. Blank lines and lines starting with ``#``
 are skipped. On the command line a generator can stand in for a file:
-``poisson:rate_per_minute=2,hours=24`` (see :data:`GENERATORS`).
+``poisson:rate_per_minute=2,hours=24`` (see :data:`.generators.GENERATORS`). Generator arguments accept
+the same values as the file: times and durations finite and >= 0, ``cpu_percent`` 0-100.
 """
 
 from __future__ import annotations
@@ -15,11 +16,22 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
+from sqs_scale_to_zero.simulate.generators import (
+    CPU,
+    GENERATORS,
+    MAX_GENERATED_MESSAGES,
+    SECONDS,
+    SEED,
+    Param,
+    bounded,
+    generator,
+)
 
 
 @dataclass(frozen=True)
@@ -65,12 +77,17 @@ def read_jsonl(path: str | Path) -> list[WorkItem]:
     Raises:
         SimulationInputError: The file is missing or a line is not a valid message; the message
             names the file and line.
+        SimulationArgumentError: ``path`` is a directory.
     """
     p = Path(path)
+    if p.is_dir():
+        raise SimulationArgumentError(f"{p}: a directory, not a workload file")
     try:
         lines = p.read_text().splitlines()
     except FileNotFoundError:
         raise SimulationInputError(f"{p}: workload file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SimulationInputError(f"{p}: cannot read the workload ({exc})") from None
     items: list[WorkItem] = []
     for number, line in enumerate(lines, start=1):
         text = line.strip()
@@ -107,6 +124,13 @@ def _exponential(rng: random.Random, mean: float) -> float:
     return rng.expovariate(1 / mean) if mean > 0 else 0.0
 
 
+@generator(
+    "steady",
+    interval_seconds=Param(low_open=True),
+    hours=SECONDS,
+    work_seconds=SECONDS,
+    cpu_percent=CPU,
+)
 def steady(
     *,
     interval_seconds: float = 60.0,
@@ -122,10 +146,20 @@ def steady(
         work_seconds: Work per message. Default: 5.
         cpu_percent: CPU while working. Default: 50.
     """
+    bounded("steady", hours * 3600 / interval_seconds)
     count = int(hours * 3600 // interval_seconds)
     return [WorkItem(i * interval_seconds, work_seconds, cpu_percent) for i in range(count)]
 
 
+@generator(
+    "poisson",
+    rate_per_minute=SECONDS,
+    hours=SECONDS,
+    work_seconds=SECONDS,
+    cpu_percent=CPU,
+    start=SECONDS,
+    seed=SEED,
+)
 def poisson(
     *,
     rate_per_minute: float = 1.0,
@@ -145,6 +179,7 @@ def poisson(
         start: Offset of the first possible arrival in seconds. Default: 0.
         seed: Random seed. Default: 0.
     """
+    bounded("poisson", rate_per_minute * hours * 60)
     rng = random.Random(seed)
     out, t, end = [], start, start + hours * 3600
     while rate_per_minute > 0:
@@ -155,6 +190,14 @@ def poisson(
     return out
 
 
+@generator(
+    "burst",
+    count=Param(whole=True, high=MAX_GENERATED_MESSAGES),
+    at=SECONDS,
+    spread_seconds=SECONDS,
+    work_seconds=SECONDS,
+    cpu_percent=CPU,
+)
 def burst(
     *,
     count: int = 200,
@@ -173,9 +216,17 @@ def burst(
         cpu_percent: CPU while working. Default: 80.
     """
     step = spread_seconds / count if count else 0.0
-    return [WorkItem(at + i * step, work_seconds, cpu_percent) for i in range(count)]
+    return [WorkItem(at + i * step, work_seconds, cpu_percent) for i in range(int(count))]
 
 
+@generator(
+    "daily",
+    days=SECONDS,
+    peak_per_hour=SECONDS,
+    work_seconds=SECONDS,
+    cpu_percent=CPU,
+    seed=SEED,
+)
 def daily_curve(
     *,
     days: float = 1.0,
@@ -193,6 +244,7 @@ def daily_curve(
         cpu_percent: CPU while working. Default: 60.
         seed: Random seed. Default: 0.
     """
+    bounded("daily", peak_per_hour * days * 24)
     rng = random.Random(seed)
     out, t, end = [], 0.0, days * 86400
     peak = peak_per_hour / 3600.0
@@ -207,6 +259,7 @@ def daily_curve(
     return out
 
 
+@generator("idle-then-one", idle_hours=SECONDS, work_seconds=SECONDS, cpu_percent=CPU)
 def idle_then_one(
     *, idle_hours: float = 8.0, work_seconds: float = 60.0, cpu_percent: float = 50.0
 ) -> list[WorkItem]:
@@ -220,37 +273,48 @@ def idle_then_one(
     return [WorkItem(idle_hours * 3600, work_seconds, cpu_percent)]
 
 
-GENERATORS: dict[str, Callable[..., list[WorkItem]]] = {
-    "steady": steady,
-    "poisson": poisson,
-    "burst": burst,
-    "daily": daily_curve,
-    "idle-then-one": idle_then_one,
-}
-"""Generators by the name used in ``NAME:key=value,...`` workload specs."""
+_GENERATOR_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 def from_spec(spec: str) -> list[WorkItem]:
     """Build a workload from ``NAME:key=value,...`` (e.g. ``burst:count=50``) or read a file.
 
+    A spec whose name is not a generator is read as a file when it exists.
+
     Raises:
-        SimulationInputError: Unknown generator, bad argument, or an unreadable file.
+        SimulationArgumentError: Unknown generator, a malformed or unknown key, a value out of
+            range, or a directory.
+        SimulationInputError: An unreadable workload file.
     """
     name, sep, args = spec.partition(":")
-    if name not in GENERATORS or (not sep and Path(spec).exists()):
+    generator = GENERATORS.get(name)
+    if generator is None or (not sep and Path(spec).exists()):
+        if sep and _GENERATOR_NAME_RE.match(name) and not Path(spec).exists():
+            raise SimulationArgumentError(
+                f"workload {spec!r}: unknown workload generator {name!r} "
+                f"(known: {', '.join(GENERATORS)})"
+            )
         return read_jsonl(spec)
-    kwargs: dict[str, float | int] = {}
-    for part in filter(None, args.split(",")):
-        key, eq, value = part.partition("=")
+    kwargs: dict[str, float] = {}
+    for part in filter(None, (a.strip() for a in args.split(","))):
+        key, eq, text = (x.strip() for x in part.partition("="))
+        if not eq or not key:
+            raise SimulationArgumentError(
+                f"workload {spec!r}: expected key=value, got {part!r} "
+                f"(keys: {', '.join(generator.params)})"
+            )
+        param = generator.params.get(key)
+        if param is None:
+            raise SimulationArgumentError(
+                f"workload {spec!r}: {name} has no argument {key!r} "
+                f"(keys: {', '.join(generator.params)})"
+            )
         try:
-            kwargs[key.strip()] = float(value) if eq else float("nan")
+            value = float(text)
         except ValueError:
-            raise SimulationInputError(f"workload {spec!r}: {key} must be a number") from None
-    if "count" in kwargs:
-        kwargs["count"] = int(kwargs["count"])
-    if "seed" in kwargs:
-        kwargs["seed"] = int(kwargs["seed"])
-    try:
-        return GENERATORS[name](**kwargs)
-    except TypeError as exc:
-        raise SimulationInputError(f"workload {spec!r}: {exc}") from None
+            raise SimulationArgumentError(
+                f"workload {spec!r}: {key} must be {param.describe()} (got {text!r})"
+            ) from None
+        param.check(name, key, value)
+        kwargs[key] = int(value) if param.whole else value
+    return generator.function(**kwargs)
