@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from sqs_scale_to_zero.simulate.describe import describe
-from sqs_scale_to_zero.simulate.errors import SimulationInputError
-from sqs_scale_to_zero.simulate.report import table
+from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
+from sqs_scale_to_zero.simulate.report import column_name, table
 from sqs_scale_to_zero.simulate.template import TemplateReader
 
 PROG = "sqs-scale-to-zero"
@@ -59,7 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         "'context' and cdk.context.json)",
     )
 
-    sim = sub.add_parser("simulate", help="replay a workload against synthesized templates")
+    sim = sub.add_parser(
+        "simulate",
+        help="replay a workload against synthesized templates",
+        epilog=_generators_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sim.add_argument(
         "templates",
         metavar="TEMPLATE",
@@ -71,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         metavar="FILE",
         help="JSON Lines file ({'at', 'work_seconds', 'cpu_percent'} per line) or a generator "
-        "spec: steady:|poisson:|burst:|daily:|idle-then-one: with key=value,... arguments",
+        "spec NAME:key=value,... (generators and their keys below)",
     )
     sim.add_argument("--json", action="store_true", help="print {'results': [...]} as JSON")
     sim.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -142,6 +147,19 @@ def _assembly_templates(out: Path) -> list[Path]:
         elif artifact.get("type") == "cdk:cloud-assembly":
             templates.extend(_assembly_templates(out / properties["directoryName"]))
     return templates
+
+
+def _generators_help() -> str:
+    """The ``simulate`` epilog: every workload generator with its keys and defaults."""
+    from sqs_scale_to_zero.simulate.generators import GENERATORS
+
+    lines = ["workload generators (NAME:key=value,...; these are the defaults):"]
+    lines += [f"  {g.usage()}" for g in GENERATORS.values()]
+    lines.append(
+        "times and durations are seconds (hours/days where named), finite and >= 0; "
+        "cpu_percent is 0-100"
+    )
+    return "\n".join(lines)
 
 
 def _app_command(app_dir: Path) -> list[str]:
@@ -227,6 +245,13 @@ def run_simulate(args: argparse.Namespace) -> int:
     horizon = results[0].horizon_seconds if results else 0.0
     print(f"workload: {len(items)} messages; horizon {horizon / 3600:.2f} h; seed {args.seed}\n")
     print(table(results))
+    left = [r for r in results if r.unprocessed]
+    if left:
+        counts = ", ".join(f"{column_name(r.template)} {r.unprocessed}" for r in left)
+        print(
+            f"note: the horizon ended with messages unprocessed ({counts}); "
+            "pass a longer --horizon to see them through"
+        )
     return 0
 
 
@@ -234,13 +259,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script.
 
     Returns:
-        0 on success; 1 with a one-line message on stderr for invalid input; 2 for bad usage.
+        0 on success; 1 with a one-line message on stderr for invalid input; 2 for bad usage
+        (including a ``simulate`` argument that is wrong in itself, such as a malformed
+        workload generator or a directory given as a file).
     """
     args = _parser().parse_args(argv)
     try:
         if args.command == "synth":
             return synth(args.app_dir, args.outdir, args.context)
         return run_simulate(args)
+    except SimulationArgumentError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
     except (CliError, SimulationInputError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1

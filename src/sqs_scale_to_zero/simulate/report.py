@@ -115,6 +115,11 @@ ROWS: list[tuple[str, Any]] = [
 ]
 
 
+def column_name(template: str) -> str:
+    """A template's default column header: its file name without ``.template.json``."""
+    return template.rsplit("/", 1)[-1].removesuffix(".template.json")
+
+
 def table(results: Sequence[Result], names: Sequence[str] | None = None) -> str:
     """A plain-text table with one column per result.
 
@@ -122,11 +127,7 @@ def table(results: Sequence[Result], names: Sequence[str] | None = None) -> str:
         results: The results, in column order.
         names: Column headers. Default: each template's file name.
     """
-    headers = (
-        list(names)
-        if names is not None
-        else [r.template.rsplit("/", 1)[-1].removesuffix(".template.json") for r in results]
-    )
+    headers = list(names) if names is not None else [column_name(r.template) for r in results]
     cells = [[label] + [fmt(r) for r in results] for label, fmt in ROWS]
     widths = [max(len(row[i]) for row in [["", *headers], *cells]) for i in range(len(headers) + 1)]
     lines = [

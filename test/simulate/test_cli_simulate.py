@@ -1,0 +1,81 @@
+"""``sqs-scale-to-zero simulate`` on bad arguments: one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sqs_scale_to_zero import cli
+from sqs_scale_to_zero.simulate.generators import GENERATORS
+
+
+@pytest.mark.parametrize(
+    ("workload", "message"),
+    [
+        ("burst:count", "expected key=value, got 'count'"),
+        ("steady:interval_seconds=0", "interval_seconds must be a number > 0"),
+        ("burst:count=1e400", "count must be a whole number"),
+        ("burst:count=-5", "count must be a whole number"),
+        ("burst:work_seconds=-5", "work_seconds must be a number >= 0"),
+        ("burst:cpu_percent=500", "cpu_percent must be a number from 0 to 100"),
+        ("burst:at=-100", "at must be a number >= 0"),
+        ("nope:count=3", "unknown workload generator 'nope'"),
+        ("{dir}", "a directory, not a workload file"),
+    ],
+)
+def test_a_bad_workload_is_one_line_and_exit_2(
+    workload: str,
+    message: str,
+    reference_template_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["simulate", str(reference_template_path), "--workload", workload.format(dir=tmp_path)]
+    assert cli.main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("sqs-scale-to-zero: error: ") and message in captured.err
+    assert captured.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("horizon", ["0", "-60", "nan", "inf"])
+def test_a_horizon_that_is_not_a_positive_number_is_exit_2(
+    horizon: str, reference_template_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["simulate", str(reference_template_path), "--workload", "burst:count=1"]
+    assert cli.main([*args, "--horizon", horizon]) == 2
+    err = capsys.readouterr().err
+    assert "horizon must be a positive number of seconds" in err and err.count("\n") == 1
+
+
+def test_a_directory_given_as_template_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["simulate", str(tmp_path), "--workload", "burst:count=1"]) == 2
+    err = capsys.readouterr().err
+    assert "a directory, not a template file" in err and err.count("\n") == 1
+
+
+def test_help_lists_every_generator_with_its_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["simulate", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for name, generator in GENERATORS.items():
+        (line,) = [x.strip() for x in out.splitlines() if x.strip().startswith(f"{name}:")]
+        assert [kv.split("=")[0] for kv in line.split(":", 1)[1].split(",")] == list(
+            generator.params
+        )
+
+
+def test_messages_left_at_the_horizon_are_named_under_the_table(
+    reference_template_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["simulate", str(reference_template_path), "--workload", "burst:count=100"]
+    assert cli.main([*args, "--horizon", "300"]) == 0
+    lines = capsys.readouterr().out.rstrip().splitlines()
+    assert lines[-2].startswith("task launches")
+    assert lines[-1].startswith("note: the horizon ended with messages unprocessed (Reference ")
+    assert cli.main([*args, "--horizon", "36000"]) == 0
+    assert "note:" not in capsys.readouterr().out
