@@ -16,8 +16,21 @@ Supported (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-
   timestamp, or of one series (a scalar over the window).
 
 A *series* is a list of optional floats, one per period of the alarm's evaluation window; a
-missing datapoint is ``None``. Arithmetic and comparisons with a missing datapoint give a
-missing datapoint, as CloudWatch does when a timestamp has no value in one of the operands.
+missing datapoint is ``None``. Missing datapoints follow the CloudWatch User Guide, "Metric
+math syntax and functions" (same page):
+
+* Arithmetic (``+ - * / ^``) and comparisons between two series: a timestamp where only one
+  operand has a value treats the other as 0 ("Missing values in a time series are treated as
+  0"; "the function treats the missing value in the other time series as 0"); a timestamp where
+  neither has a value has none. Logical ``AND``/``OR`` follow the comparisons (the guide's
+  example ``(metric1 > 15 AND metric2 > 15)``). Between a series and a scalar, a missing
+  datapoint stays missing. A division by zero drops the datapoint.
+* ``IF(condition, trueValue, falseValue)`` with a series condition (section "Using IF
+  expressions"): no value where the condition has none; where it is true, ``trueValue``, or 0
+  when ``trueValue`` is a series without a value there; where it is false, ``falseValue``, or
+  no value when ``falseValue`` is omitted or a series without a value there.
+* ``AVG`` of an array treats missing values as 0 where any series has a value; ``MAX``, ``MIN``
+  and ``SUM`` of an array use the values present.
 """
 
 from __future__ import annotations
@@ -65,21 +78,26 @@ def _series(v: Value, n: int) -> Series:
 
 
 def _binary(
-    fn: Callable[[float, float], float],
+    fn: Callable[[float, float], float | None],
 ) -> Callable[[Value, Value, int], Value]:
     def apply(a: Value, b: Value, n: int) -> Value:
         if not isinstance(a, list) and not isinstance(b, list):
-            return fn(a, b)
+            out = fn(a, b)
+            return math.nan if out is None else out
+        if isinstance(a, list) and isinstance(b, list):
+            # two series: a value on one side only meets a 0 on the other
+            return [
+                None if x is None and y is None else fn(x or 0.0, y or 0.0)
+                for x, y in zip(a, b, strict=True)
+            ]
         sa, sb = _series(a, n), _series(b, n)
         return [None if x is None or y is None else fn(x, y) for x, y in zip(sa, sb, strict=True)]
 
     return apply
 
 
-def _div(a: float, b: float) -> float:
-    if b == 0:
-        return math.nan
-    return a / b
+def _div(a: float, b: float) -> float | None:
+    return None if b == 0 else a / b
 
 
 _BINARY: dict[str, Callable[[Value, Value, int], Value]] = {
@@ -118,13 +136,21 @@ def _fill(series: Value, how: Value | str, n: int) -> Value:
 
 
 def _if(cond: Value, a: Value, b: Value | None, n: int) -> Value:
-    if not isinstance(cond, list) and not isinstance(a, list) and not isinstance(b, list):
+    if not isinstance(cond, list):
         if cond:
             return a
         return b if b is not None else [None] * n
-    sc, sa = _series(cond, n), _series(a, n)
-    sb = _series(b, n) if b is not None else [None] * n
-    return [None if c is None else (x if c else y) for c, x, y in zip(sc, sa, sb, strict=True)]
+    out: Series = []
+    for i, c in enumerate(cond):
+        if c is None:
+            out.append(None)
+        elif c:
+            x = a[i] if isinstance(a, list) else a
+            out.append(0.0 if x is None else x)
+        else:
+            y = b[i] if isinstance(b, list) else b
+            out.append(y)
+    return out
 
 
 def _avg(xs: list[float]) -> float:
@@ -153,6 +179,8 @@ def _reduce(name: str, args: list[Value], n: int) -> Value:
     out: Series = []
     for col in columns:
         present = [v for v in col if v is not None]
+        if name == "AVG" and present:
+            present = [0.0 if v is None else v for v in col]
         out.append(agg(present) if present else None)
     return out
 
