@@ -17,7 +17,8 @@ from test.simulate.reference_template import reference_template
 
 from .conftest import write_template
 
-FIXED_START = SimulationConfig(start_latency=StartLatency(30, 30, 30))
+FIXED_START = SimulationConfig(start_latency=StartLatency(30, 30, 30), gauge_sample_second=60.0)
+"""Fixed task start, and SQS's gauges sampled at each minute's end, for exact timings."""
 
 
 def test_always_on_processes_at_once_and_pays_for_every_hour(

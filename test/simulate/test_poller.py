@@ -33,7 +33,8 @@ from test.simulate.reference_template import reference_template
 
 from .conftest import write_template
 
-FIXED_START = SimulationConfig(start_latency=StartLatency(30, 30, 30))
+FIXED_START = SimulationConfig(start_latency=StartLatency(30, 30, 30), gauge_sample_second=60.0)
+"""Fixed task start, and SQS's gauges sampled at each minute's end, for exact timings."""
 
 
 def with_poller(

@@ -95,3 +95,34 @@ def test_start_latency_quantiles_invert_the_triangular_distribution() -> None:
     draws = sorted(latency.sample(rng) for _ in range(4000))
     assert latency.quantile(0.95) == pytest.approx(draws[3800], abs=2.0)
     assert StartLatency(30, 30, 30).quantile(0.95) == 30
+
+
+def test_activity_counts_sends_receives_and_deletes_until_taken() -> None:
+    q = queue()
+    a, b = Message(0, 0.0, 1.0, 50.0), Message(1, 5.0, 1.0, 50.0)
+    for m, at in ((a, 0.0), (b, 5.0)):
+        q.send(m, at)
+        q.make_visible(m)
+    assert q.receive(6.0) is a
+    q.delete(a, 7.0)
+    q.delete(a, 8.0)  # a duplicate delivery finishing late deletes it again
+    taken = q.take_activity()
+    assert (taken.sent, taken.received, taken.deleted) == (2, 1, 2)
+    assert q.take_activity() == type(taken)()
+
+
+def test_oldest_age_skips_finished_messages() -> None:
+    q = queue(max_receive_count=1)
+    a, b = Message(0, 0.0, 1.0, 50.0), Message(1, 10.0, 1.0, 50.0)
+    assert q.oldest_age(0.0) is None
+    for m, at in ((a, 0.0), (b, 10.0)):
+        q.send(m, at)
+        q.make_visible(m)
+    assert q.oldest_age(30.0) == 30.0
+    assert q.receive(31.0) is a
+    q.delete(a, 32.0)
+    assert q.oldest_age(40.0) == 30.0
+    assert q.receive(41.0) is b
+    q.make_visible(b)
+    assert q.receive(42.0) is None  # over maxReceiveCount: dead-lettered
+    assert q.oldest_age(50.0) is None

@@ -15,15 +15,16 @@ One concept per module: ``specs`` (the service model's dataclasses), ``intrinsic
 (CloudFormation intrinsic functions), ``template`` (the reader that builds the specs), ``sqs``,
 ``metrics`` (CloudWatch datapoints and sources), ``metric_math``, ``alarms``, ``autoscaling``,
 ``ecs``, ``poller`` (scheduled functions that read the queue, e.g. the fresh backlog signal),
-``cost``, ``workload``, ``engine`` (event loop), ``report``, ``describe`` (summary for
-``synth``), ``api`` (:func:`simulate`) and ``errors``.
+``cost``, ``workload`` and ``generators`` (workloads and the generators' registry),
+``config`` (model knobs), ``events`` and ``engine`` (event loop), ``report``, ``describe``
+(summary for ``synth``), ``api`` (:func:`simulate`) and ``errors``.
 This module only re-exports. Nothing here imports aws_cdk or constructs: the simulator reads
 template JSON only.
 """
 
 from sqs_scale_to_zero.simulate.api import simulate
+from sqs_scale_to_zero.simulate.config import SimulationConfig
 from sqs_scale_to_zero.simulate.cost import FargatePricing
-from sqs_scale_to_zero.simulate.engine import SimulationConfig
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.metrics import register_metric_source
 from sqs_scale_to_zero.simulate.report import Result

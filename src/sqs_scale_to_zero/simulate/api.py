@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqs_scale_to_zero.simulate.engine import SimulationConfig, run_simulation
+from sqs_scale_to_zero.simulate.config import SimulationConfig
+from sqs_scale_to_zero.simulate.engine import run_simulation
 from sqs_scale_to_zero.simulate.report import Result
 from sqs_scale_to_zero.simulate.template import load_service
 from sqs_scale_to_zero.simulate.workload import WorkItem, from_spec

@@ -31,8 +31,10 @@ Semantics (Application Auto Scaling API Reference and User Guide):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from sqs_scale_to_zero.simulate.alarms import ALARM, OK, AlarmRuntime
 from sqs_scale_to_zero.simulate.metrics import MetricStore
 from sqs_scale_to_zero.simulate.specs import (
     MetricStat,
@@ -248,3 +250,43 @@ class TargetTrackingRuntime:
         """Propose and commit; returns whether capacity changed."""
         proposed = self.propose(target, store, now)
         return proposed is not None and self.commit(target, proposed, now)
+
+
+def apply_scaling(
+    target: ScalableTarget,
+    alarms: Sequence[AlarmRuntime],
+    policies: Mapping[str, StepPolicyRuntime],
+    tracking: Sequence[TargetTrackingRuntime],
+    store: MetricStore,
+    now: float,
+) -> None:
+    """One minute of Application Auto Scaling: evaluate the alarms in template order, let each
+    invoked policy and each target-tracking policy propose a capacity, and commit the largest.
+
+    An alarm in ALARM invokes its alarm actions at every evaluation; an alarm that has just
+    returned to OK invokes its OK actions once.
+    """
+    proposals: list[tuple[int, StepPolicyRuntime | TargetTrackingRuntime]] = []
+    for alarm in alarms:
+        ev = alarm.evaluate(now)
+        if ev.state == ALARM:
+            actions = alarm.spec.alarm_actions
+        elif ev.state == OK and ev.changed:
+            actions = alarm.spec.ok_actions
+        else:
+            continue
+        above = alarm.spec.comparison.startswith("Greater")
+        for pid in actions:
+            policy = policies[pid]
+            value = ev.aggregated(policy.spec.metric_aggregation, alarm.spec.threshold)
+            proposed = policy.propose(target, value, alarm.spec.threshold, now, breach_above=above)
+            if proposed is not None:
+                proposals.append((proposed, policy))
+    for tt in tracking:
+        proposed = tt.propose(target, store, now)
+        if proposed is not None:
+            proposals.append((proposed, tt))
+    if proposals:
+        # the largest capacity wins, for scale-out and scale-in alike (PutScalingPolicy)
+        capacity, winner = max(proposals, key=lambda p: p[0])
+        winner.commit(target, capacity, now)

@@ -4,8 +4,10 @@ metrics, alarms and scaling, and one seeded RNG per run.
 Scaling policies invoked at the same minute each propose a capacity; the largest proposal is
 applied (Application Auto Scaling's precedence rule, see :mod:`.autoscaling`).
 
-Order at each minute boundary: every message/task event up to the boundary is processed; then
-the minute's metric samples are recorded; then alarms are evaluated in template order and their
+Within each minute SQS samples the queue's gauges once, at a seeded moment (an event like the
+others, see :mod:`.metrics`). Order at each minute boundary: every message/task event up to the
+boundary is processed; then the minute's metric datapoints are recorded (the gauges as sampled,
+the activity sums as counted); then alarms are evaluated in template order and their
 scaling policies invoked; then target-tracking policies; then the ECS scheduler launches or
 stops tasks to match the desired count.
 
@@ -21,100 +23,31 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
+from collections.abc import Sequence
 
-from sqs_scale_to_zero.simulate.alarms import ALARM, OK, AlarmRuntime
+from sqs_scale_to_zero.simulate.alarms import AlarmRuntime
 from sqs_scale_to_zero.simulate.autoscaling import (
     ScalableTarget,
     StepPolicyRuntime,
     TargetTrackingRuntime,
+    apply_scaling,
 )
-from sqs_scale_to_zero.simulate.cost import FargatePricing
-from sqs_scale_to_zero.simulate.ecs import StartLatency, Task, TaskState, choose_tasks_to_stop
+from sqs_scale_to_zero.simulate.config import SimulationConfig, default_horizon
+from sqs_scale_to_zero.simulate.ecs import Task, TaskState, choose_tasks_to_stop
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
+from sqs_scale_to_zero.simulate.events import EventKind, Handler
 from sqs_scale_to_zero.simulate.metrics import (
-    DEFAULT_PUBLISH_DELAY,
+    GaugeSample,
     MetricStore,
     QueueGauges,
     ServiceGauges,
     Snapshot,
 )
-from sqs_scale_to_zero.simulate.poller import PUBLISH_AFTER_RUN_SECONDS, PollerRuntime
+from sqs_scale_to_zero.simulate.poller import PollerRuntime
 from sqs_scale_to_zero.simulate.report import Result
-from sqs_scale_to_zero.simulate.specs import (
-    MetricStat,
-    ServiceModel,
-    TargetTrackingSpec,
-)
-from sqs_scale_to_zero.simulate.sqs import (
-    WAKE_METRICS_DELAY_MAX,
-    Message,
-    MessageState,
-    SqsQueue,
-)
+from sqs_scale_to_zero.simulate.specs import MetricStat, ServiceModel, TargetTrackingSpec
+from sqs_scale_to_zero.simulate.sqs import Message, MessageState, SqsQueue
 from sqs_scale_to_zero.simulate.workload import WorkItem
-
-
-class EventKind(Enum):
-    """What an event on the heap does when its time comes (see ``Simulation._handlers``)."""
-
-    VISIBLE = "visible"
-    """A delayed message becomes visible."""
-    READY = "ready"
-    """A provisioning task starts polling."""
-    DONE = "done"
-    """A task finishes its message (stale unless the work epoch matches)."""
-    LAPSE = "lapse"
-    """A message's visibility timeout lapses (stale unless the message epoch matches)."""
-    KILL = "kill"
-    """``stopTimeout`` after SIGTERM: ECS kills a task still working (SIGKILL)."""
-    RELEASE = "release"
-    """The worker's shutdown grace ends: it releases its unfinished message and exits."""
-    EXIT = "exit"
-    """An idle task exits after SIGTERM."""
-    POLL = "poll"
-    """A scheduled function reads the queue."""
-
-
-Handler = Callable[[object, int, float], None]
-"""Handles one event: ``(subject, epoch, now)``."""
-
-
-@dataclass(frozen=True)
-class SimulationConfig:
-    """Knobs of the models, all with documented defaults.
-
-    Attributes:
-        start_latency: Task start latency distribution. Default: triangular 25/40/120 s.
-        idle_cpu_percent: CPU of a polling, idle worker. Default: 0.005.
-        publish_delay: Metric publishing delay in seconds by namespace. Default: 60 for AWS/SQS
-            and AWS/ECS; a scheduled function's namespace gets the delay of its runs' phase
-            (:meth:`.poller.PollerRuntime.publish_delay`) unless set here; 0 for others.
-        wake_metrics_delay_max: Upper bound of the metrics delay after an inactive queue is
-            activated, drawn uniformly from 0. Default: 900.
-        exit_seconds: Time an idle worker takes to exit after SIGTERM. Default: 2.
-        pricing: Fargate prices. Default: us-east-1 on-demand.
-        poll_publish_seconds: Seconds from a scheduled function's run until its datapoint is
-            visible to alarms. Default: 15.
-    """
-
-    start_latency: StartLatency = field(default_factory=StartLatency)
-    idle_cpu_percent: float = 0.005
-    publish_delay: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_PUBLISH_DELAY))
-    wake_metrics_delay_max: float = WAKE_METRICS_DELAY_MAX
-    exit_seconds: float = 2.0
-    pricing: FargatePricing = field(default_factory=FargatePricing)
-    poll_publish_seconds: float = PUBLISH_AFTER_RUN_SECONDS
-
-
-def default_horizon(workload: Sequence[WorkItem]) -> float:
-    """Last arrival plus the longest job plus one hour, rounded up to a minute (at least 1 h)."""
-    if not workload:
-        return 3600.0
-    end = max(w.at for w in workload) + max(w.work_seconds for w in workload) + 3600.0
-    return float(math.ceil(end / 60.0) * 60)
 
 
 class Simulation:
@@ -150,6 +83,14 @@ class Simulation:
             raise SimulationArgumentError(
                 f"horizon must be a positive number of seconds (got {self.horizon:g})"
             )
+        sample_second = self.config.gauge_sample_second
+        if sample_second is not None and not 0.0 <= sample_second <= 60.0:
+            raise SimulationArgumentError(
+                f"gauge_sample_second must be between 0 and 60 (got {sample_second:g})"
+            )
+        # its own stream, so that sampling moments never shift the other draws of a run
+        self._gauge_rng = random.Random(f"sqs-gauges:{seed}")
+        self._gauge_sample: GaugeSample | None = None
         wake_max = self.config.wake_metrics_delay_max
         self.queue = SqsQueue(model.queue, lambda: self.rng.uniform(0.0, wake_max))
         self.pollers = [PollerRuntime(p, self.rng.uniform(0.0, p.period)) for p in model.pollers]
@@ -192,6 +133,7 @@ class Simulation:
             EventKind.RELEASE: self._on_release,
             EventKind.EXIT: self._on_exit,
             EventKind.POLL: self._on_poll,
+            EventKind.SAMPLE: self._on_sample,
         }
 
     def _publish_delays(self) -> dict[str, float]:
@@ -309,6 +251,7 @@ class Simulation:
         assert msg is not None
         if msg.state is MessageState.DONE:
             self.result.duplicate_deliveries += 1
+            self.queue.delete(msg, now)  # SQS counts the repeated deletion
         elif msg.state is not MessageState.DEAD:
             msg.started_at = task.work_started
             self.result.processed += 1
@@ -384,6 +327,17 @@ class Simulation:
         assert isinstance(obj, PollerRuntime)
         self._poll(obj, now)
 
+    def _on_sample(self, obj: object, epoch: int, now: float) -> None:
+        visible, in_flight, delayed = self.queue.gauges()
+        self._gauge_sample = GaugeSample(visible, in_flight, delayed, self.queue.oldest_age(now))
+
+    def _schedule_sample(self, minute_start: float) -> None:
+        """Schedule SQS's gauge sample of the minute starting at ``minute_start``."""
+        second = self.config.gauge_sample_second
+        if second is None:
+            second = self._gauge_rng.uniform(0.0, 60.0)
+        self._push(minute_start + second, EventKind.SAMPLE, None)
+
     def _poll(self, poller: PollerRuntime, now: float) -> None:
         gauges = poller.run(self.queue, now)
         key = poller.sample_key
@@ -417,10 +371,22 @@ class Simulation:
         if running or not queue.empty:
             queue.touch(now)
         snapshot = Snapshot(now, polled=self._polled.pop(int(now // 60) - 1, {}))
-        visible, in_flight, delayed = queue.gauges()
+        sample = self._gauge_sample
+        self._gauge_sample = None
+        if sample is None:  # not reached: every minute has its sample before its end
+            sample = GaugeSample(*queue.gauges(), queue.oldest_age(now))
+        activity = queue.take_activity()
         snapshot.queues[self.model.queue.logical_id] = QueueGauges(
-            visible, in_flight, delayed, queue.publishing(now)
+            sample.visible,
+            sample.in_flight,
+            sample.delayed,
+            queue.publishing(now),
+            oldest_age=sample.oldest_age,
+            sent=activity.sent,
+            received=activity.received,
+            deleted=activity.deleted,
         )
+        self._schedule_sample(now)
         if self.model.dlq is not None:
             dead = queue.counters.dead_lettered
             snapshot.queues[self.model.dlq.logical_id] = QueueGauges(dead, 0, 0, dead > 0)
@@ -432,32 +398,7 @@ class Simulation:
         if target is None:
             return
         before = target.desired
-        proposals: list[tuple[int, StepPolicyRuntime | TargetTrackingRuntime]] = []
-        for alarm in self.alarms:
-            ev = alarm.evaluate(now)
-            if ev.state == ALARM:
-                actions = alarm.spec.alarm_actions
-            elif ev.state == OK and ev.changed:
-                actions = alarm.spec.ok_actions
-            else:
-                continue
-            above = alarm.spec.comparison.startswith("Greater")
-            for pid in actions:
-                policy = self.policies[pid]
-                value = ev.aggregated(policy.spec.metric_aggregation, alarm.spec.threshold)
-                proposed = policy.propose(
-                    target, value, alarm.spec.threshold, now, breach_above=above
-                )
-                if proposed is not None:
-                    proposals.append((proposed, policy))
-        for tt in self.tracking:
-            proposed = tt.propose(target, self.store, now)
-            if proposed is not None:
-                proposals.append((proposed, tt))
-        if proposals:
-            # the largest capacity wins, for scale-out and scale-in alike (PutScalingPolicy)
-            capacity, winner = max(proposals, key=lambda p: p[0])
-            winner.commit(target, capacity, now)
+        apply_scaling(target, self.alarms, self.policies, self.tracking, self.store, now)
         if target.desired != before:
             self._reconcile(now)
 
@@ -470,6 +411,7 @@ class Simulation:
         self.result.max_tasks = self.desired
         for poller in self.pollers:
             self._push(poller.phase, EventKind.POLL, poller)
+        self._schedule_sample(0.0)
         heap = self._heap
         work = self.workload
         i, n = 0, len(work)

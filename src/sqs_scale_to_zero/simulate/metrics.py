@@ -1,21 +1,35 @@
 """CloudWatch in virtual time: one-minute datapoints, publishing delays and pluggable sources.
 
-* Amazon SQS sends its queue metrics to CloudWatch at one-minute intervals; the gauges
-  (``ApproximateNumberOfMessagesVisible``, ``...NotVisible``, ``...Delayed``) are modelled as
-  one sample a minute, the queue's state at the end of the minute.
+* Amazon SQS sends its queue metrics to CloudWatch at one-minute intervals.
   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
-* An inactive SQS queue publishes nothing (missing data); see :mod:`.sqs`.
+  That page describes each metric but not how SQS samples its *gauges*, so the simulator takes
+  the pessimistic reading: a gauge datapoint (``ApproximateNumberOfMessagesVisible``,
+  ``...NotVisible``, ``...Delayed``, ``ApproximateAgeOfOldestMessage``) is ONE sample of the
+  queue per minute, taken at a moment within the minute drawn from a seeded RNG of its own
+  (:attr:`.engine.SimulationConfig.gauge_sample_second` pins it), not the minute's maximum. A
+  message received and deleted between two samples is never seen by a gauge. The age of the
+  oldest message is reported only while the queue holds a message that is neither deleted nor
+  dead-lettered ("reported if the queue contains at least one active message").
+* The *activity sums* ``NumberOfMessagesSent``, ``NumberOfMessagesReceived`` and
+  ``NumberOfMessagesDeleted`` count every send, every message returned by a receive and every
+  successful deletion in the minute (a repeated deletion included, as SQS counts every valid
+  receipt handle): they cannot miss a message. Their datapoint for a minute is that count, so
+  ``Sum`` over a period adds the minutes up.
+* An inactive SQS queue publishes nothing, gauges and sums alike (missing data); after it is
+  activated, both resume after the same wake delay; see :mod:`.sqs`.
 * ECS ``CPUUtilization`` for a service is the CPU used by the service's tasks as a percentage of
   the CPU they reserve, averaged over the running tasks; with no running task there is no
   datapoint. https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-metrics.html
 * Each namespace has a publishing delay: the datapoint for a minute becomes visible to alarms
-  that many seconds after the minute ends (:data:`DEFAULT_PUBLISH_DELAY`).
+  that many seconds after the minute ends (:data:`DEFAULT_PUBLISH_DELAY`); the sums have the
+  gauges' delay, since both are AWS/SQS.
 
 * The fresh backlog signal's namespace
   (:data:`~sqs_scale_to_zero.worker.contract.SIGNAL_NAMESPACE`): the queue's live
-  counts as read by a scheduled function (see :mod:`.poller`), one datapoint per run, subject =
-  the queue of the ``QueueName`` dimension, never missing because the queue is inactive. Its
-  publishing delay comes from the run's phase (:meth:`.poller.PollerRuntime.publish_delay`).
+  counts as read by a scheduled function at its invocation instant (see :mod:`.poller`), one
+  datapoint per run, subject = the queue of the ``QueueName`` dimension, never missing because
+  the queue is inactive. Its publishing delay comes from the run's phase
+  (:meth:`.poller.PollerRuntime.publish_delay`).
 
 New sources are added with :func:`register_metric_source`.
 """
@@ -35,19 +49,45 @@ DEFAULT_PUBLISH_DELAY: dict[str, float] = {"AWS/SQS": 60.0, "AWS/ECS": 60.0}
 
 @dataclass
 class QueueGauges:
-    """A queue's state at the end of a minute.
+    """A queue's figures for one minute: gauges as sampled, activity as counted.
 
     Attributes:
-        visible: Messages available for retrieval.
-        in_flight: Messages received and neither deleted nor back to visible.
-        delayed: Messages not yet available because of a delivery delay.
+        visible: Messages available for retrieval at the sample.
+        in_flight: Messages received and neither deleted nor back to visible, at the sample.
+        delayed: Messages not yet available because of a delivery delay, at the sample.
         publishing: False while the queue is inactive (or waking): SQS sends no metrics.
+        oldest_age: Seconds since the oldest unfinished message was sent, at the sample;
+            ``None`` when there was none. Default: None.
+        sent: Messages sent during the minute. Default: 0.
+        received: Messages received during the minute. Default: 0.
+        deleted: Deletions during the minute. Default: 0.
     """
 
     visible: int
     in_flight: int
     delayed: int
     publishing: bool
+    oldest_age: float | None = None
+    sent: int = 0
+    received: int = 0
+    deleted: int = 0
+
+
+@dataclass(frozen=True)
+class GaugeSample:
+    """The queue's gauges at SQS's sample of a minute.
+
+    Attributes:
+        visible: Visible messages.
+        in_flight: In-flight messages.
+        delayed: Delayed messages.
+        oldest_age: Age of the oldest unfinished message in seconds, or ``None``.
+    """
+
+    visible: int
+    in_flight: int
+    delayed: int
+    oldest_age: float | None
 
 
 @dataclass
@@ -117,7 +157,8 @@ def _queue_gauge(attr: str, *, polled: bool = False) -> MetricSource:
         )
         if gauges is None or not gauges.publishing:
             return None
-        return float(getattr(gauges, attr))
+        value = getattr(gauges, attr)
+        return None if value is None else float(value)
 
     return source
 
@@ -132,11 +173,21 @@ QUEUE_GAUGES = {
     "ApproximateNumberOfMessagesNotVisible": "in_flight",
     "ApproximateNumberOfMessagesDelayed": "delayed",
 }
-"""Queue gauge metric names (AWS/SQS and the backlog signal alike) -> :class:`QueueGauges` field."""
+"""Queue count metric names (AWS/SQS and the backlog signal alike) -> :class:`QueueGauges` field."""
 
-for _name, _attr in QUEUE_GAUGES.items():
+SQS_ONLY_METRICS = {
+    "ApproximateAgeOfOldestMessage": "oldest_age",
+    "NumberOfMessagesSent": "sent",
+    "NumberOfMessagesReceived": "received",
+    "NumberOfMessagesDeleted": "deleted",
+}
+"""AWS/SQS metrics the backlog signal does not publish -> :class:`QueueGauges` field."""
+
+for _name, _attr in (QUEUE_GAUGES | SQS_ONLY_METRICS).items():
     register_metric_source("AWS/SQS", _name, _queue_gauge(_attr))
-    register_metric_source(contract.SIGNAL_NAMESPACE, _name, _queue_gauge(_attr, polled=True))
+for _name in contract.SIGNAL_METRICS.values():
+    _signal = _queue_gauge(QUEUE_GAUGES[_name], polled=True)
+    register_metric_source(contract.SIGNAL_NAMESPACE, _name, _signal)
 register_metric_source("AWS/ECS", "CPUUtilization", _ecs_cpu)
 
 

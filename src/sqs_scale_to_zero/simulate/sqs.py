@@ -49,6 +49,9 @@ class MessageState(Enum):
     """Moved to the dead-letter queue."""
 
 
+_FINISHED = (MessageState.DONE, MessageState.DEAD)
+
+
 class Message:
     """One workload message as it travels through the queue.
 
@@ -93,6 +96,22 @@ class QueueCounters:
     receives: int = 0
 
 
+@dataclass
+class QueueActivity:
+    """What happened to the queue since the last :meth:`SqsQueue.take_activity` (one minute).
+
+    Attributes:
+        sent: Messages sent (``NumberOfMessagesSent``).
+        received: Messages returned by receives (``NumberOfMessagesReceived``).
+        deleted: Successful deletions, a repeated deletion of a message included
+            (``NumberOfMessagesDeleted``).
+    """
+
+    sent: int = 0
+    received: int = 0
+    deleted: int = 0
+
+
 class SqsQueue:
     """One source queue (with its redrive policy).
 
@@ -109,6 +128,8 @@ class SqsQueue:
         self.n_in_flight = 0
         self.n_delayed = 0
         self.counters = QueueCounters()
+        self.activity = QueueActivity()
+        self._unfinished: deque[Message] = deque()
         self.last_active = 0.0
         self.metrics_resume_at = 0.0
         self._wake_delay = wake_delay
@@ -131,6 +152,19 @@ class SqsQueue:
         """``(visible, in_flight, delayed)`` right now."""
         return self.n_visible, self.n_in_flight, self.n_delayed
 
+    def oldest_age(self, now: float) -> float | None:
+        """Seconds since the oldest message neither deleted nor dead-lettered was sent, or
+        ``None`` when there is none (SQS then reports no ``ApproximateAgeOfOldestMessage``)."""
+        unfinished = self._unfinished
+        while unfinished and unfinished[0].state in _FINISHED:
+            unfinished.popleft()
+        return now - unfinished[0].sent_at if unfinished else None
+
+    def take_activity(self) -> QueueActivity:
+        """The activity since the last call, and start counting afresh."""
+        activity, self.activity = self.activity, QueueActivity()
+        return activity
+
     # --- messages --------------------------------------------------------------------
 
     def send(self, msg: Message, now: float) -> float:
@@ -140,6 +174,8 @@ class SqsQueue:
         self.touch(now)
         msg.state = MessageState.DELAYED
         self.n_delayed += 1
+        self.activity.sent += 1
+        self._unfinished.append(msg)
         return now + self.spec.delay_seconds
 
     def make_visible(self, msg: Message) -> None:
@@ -173,12 +209,18 @@ class SqsQueue:
             msg.epoch += 1
             self.n_in_flight += 1
             self.counters.receives += 1
+            self.activity.received += 1
             return msg
         return None
 
     def delete(self, msg: Message, now: float) -> None:
-        """Delete a processed message wherever it is (in flight or visible again)."""
+        """Delete a processed message wherever it is (in flight or visible again).
+
+        Deleting a message again (a duplicate delivery finishing late) still counts as a
+        deletion, as ``NumberOfMessagesDeleted`` does for every valid receipt handle.
+        """
         self.touch(now)
+        self.activity.deleted += 1
         if msg.state is MessageState.IN_FLIGHT:
             self.n_in_flight -= 1
         elif msg.state is MessageState.VISIBLE:

@@ -1,0 +1,53 @@
+"""The simulator's model knobs and the default horizon of a run."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqs_scale_to_zero.simulate.cost import FargatePricing
+from sqs_scale_to_zero.simulate.ecs import StartLatency
+from sqs_scale_to_zero.simulate.metrics import DEFAULT_PUBLISH_DELAY
+from sqs_scale_to_zero.simulate.poller import PUBLISH_AFTER_RUN_SECONDS
+from sqs_scale_to_zero.simulate.sqs import WAKE_METRICS_DELAY_MAX
+from sqs_scale_to_zero.simulate.workload import WorkItem
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Knobs of the models, all with documented defaults.
+
+    Attributes:
+        start_latency: Task start latency distribution. Default: triangular 25/40/120 s.
+        idle_cpu_percent: CPU of a polling, idle worker. Default: 0.005.
+        publish_delay: Metric publishing delay in seconds by namespace. Default: 60 for AWS/SQS
+            and AWS/ECS; a scheduled function's namespace gets the delay of its runs' phase
+            (:meth:`.poller.PollerRuntime.publish_delay`) unless set here; 0 for others.
+        wake_metrics_delay_max: Upper bound of the metrics delay after an inactive queue is
+            activated, drawn uniformly from 0. Default: 900.
+        exit_seconds: Time an idle worker takes to exit after SIGTERM. Default: 2.
+        pricing: Fargate prices. Default: us-east-1 on-demand.
+        poll_publish_seconds: Seconds from a scheduled function's run until its datapoint is
+            visible to alarms. Default: 15.
+        gauge_sample_second: Second within each minute (0-60) at which SQS samples the queue
+            for its gauge datapoint; 60 is the minute's end. Default: None, a moment drawn
+            uniformly per minute from an RNG seeded by the run's seed.
+    """
+
+    start_latency: StartLatency = field(default_factory=StartLatency)
+    idle_cpu_percent: float = 0.005
+    publish_delay: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_PUBLISH_DELAY))
+    wake_metrics_delay_max: float = WAKE_METRICS_DELAY_MAX
+    exit_seconds: float = 2.0
+    pricing: FargatePricing = field(default_factory=FargatePricing)
+    poll_publish_seconds: float = PUBLISH_AFTER_RUN_SECONDS
+    gauge_sample_second: float | None = None
+
+
+def default_horizon(workload: Sequence[WorkItem]) -> float:
+    """Last arrival plus the longest job plus one hour, rounded up to a minute (at least 1 h)."""
+    if not workload:
+        return 3600.0
+    end = max(w.at for w in workload) + max(w.work_seconds for w in workload) + 3600.0
+    return float(math.ceil(end / 60.0) * 60)
