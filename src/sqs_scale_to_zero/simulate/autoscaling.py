@@ -260,9 +260,10 @@ def apply_scaling(
     store: MetricStore,
     now: float,
 ) -> None:
-    """One minute of Application Auto Scaling: evaluate the alarms in template order, let each
-    invoked policy and each target-tracking policy propose a capacity, and commit the largest.
+    """One minute of Application Auto Scaling: the largest proposed capacity wins.
 
+    The alarms are evaluated in template order; each invoked step policy and each
+    target-tracking policy proposes a capacity, and the largest is committed.
     An alarm in ALARM invokes its alarm actions at every evaluation; an alarm that has just
     returned to OK invokes its OK actions once.
     """

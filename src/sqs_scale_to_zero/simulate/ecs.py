@@ -137,8 +137,10 @@ class Task:
 
 
 def choose_tasks_to_stop(tasks: list[Task], count: int, rng: random.Random) -> list[Task]:
-    """Pick ``count`` tasks for scale-in: starting tasks first (newest first), then running
-    tasks at random; protected tasks are never picked.
+    """Pick ``count`` tasks for scale-in.
+
+    Starting tasks go first (newest first), then running tasks at random; protected tasks are
+    never picked.
     """
     starting = sorted(
         (t for t in tasks if t.state is TaskState.PROVISIONING), key=lambda t: -t.launched_at

@@ -1,5 +1,7 @@
-"""The event loop: a virtual clock, an event heap for messages and tasks, minute ticks for
-metrics, alarms and scaling, and one seeded RNG per run.
+"""The event loop: a virtual clock, an event heap, minute ticks and seeded RNGs.
+
+The heap holds message and task events; minute ticks record metrics, evaluate alarms and
+apply scaling; each run has one seeded RNG (and one of its own for SQS's gauge samples).
 
 Scaling policies invoked at the same minute each propose a capacity; the largest proposal is
 applied (Application Auto Scaling's precedence rule, see :mod:`.autoscaling`).

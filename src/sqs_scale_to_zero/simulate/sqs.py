@@ -153,8 +153,11 @@ class SqsQueue:
         return self.n_visible, self.n_in_flight, self.n_delayed
 
     def oldest_age(self, now: float) -> float | None:
-        """Seconds since the oldest message neither deleted nor dead-lettered was sent, or
-        ``None`` when there is none (SQS then reports no ``ApproximateAgeOfOldestMessage``)."""
+        """Seconds since the oldest unfinished message was sent, or ``None`` if there is none.
+
+        Unfinished: neither deleted nor dead-lettered. With none, SQS reports no
+        ``ApproximateAgeOfOldestMessage``.
+        """
         unfinished = self._unfinished
         while unfinished and unfinished[0].state in _FINISHED:
             unfinished.popleft()
