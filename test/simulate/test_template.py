@@ -75,17 +75,25 @@ def test_construct_design(ours_template: Path) -> None:
         and m.queue.visibility_timeout == 300
         and m.queue.max_receive_count == 3
     )
-    idle = next(a for a in m.alarms if len(a.queries) > 1)
+    (idle,) = [
+        a
+        for a in m.alarms
+        if any(m.step_policies[p].adjustment_type == "ExactCapacity" for p in a.alarm_actions)
+    ]
     assert (
         idle.evaluation_periods,
         idle.datapoints_to_alarm,
         idle.treat_missing_data,
     ) == (5, 5, "breaching")
-    subjects = {q.id: q.metric.subject for q in idle.queries if q.metric}
-    assert subjects == {
-        "visible": m.queue.logical_id,
-        "in_flight": m.queue.logical_id,
-        "cpu": m.logical_id,
+    metrics = {q.id: q.metric for q in idle.queries if q.metric}
+    queue, service = m.queue.logical_id, m.logical_id
+    assert {k: (v.subject, v.stat) for k, v in metrics.items()} == {
+        "visible": (queue, "Maximum"),
+        "in_flight": (queue, "Maximum"),
+        "sent": (queue, "Sum"),
+        "received": (queue, "Sum"),
+        "deleted": (queue, "Sum"),
+        "cpu": (service, "Average"),
     }
 
 
