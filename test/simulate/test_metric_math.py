@@ -165,3 +165,18 @@ def test_references_are_reported() -> None:
         "visible",
         "cpu",
     }
+
+
+GUARDED = f"IF((sent + received + deleted) >= 0, {IDLE})"
+"""The idle expression, missing wherever all three activity sums are (they share a delay)."""
+
+
+def test_a_guard_on_the_sums_turns_late_or_absent_sums_into_a_hole() -> None:
+    """Arithmetic treats a missing operand as 0 only beside a present one: ``sent + received +
+    deleted`` has no value when all three are missing, and ``IF`` without a false value drops
+    the datapoint there, so late sums beside present gauges, or an inactive queue, give a hole."""
+    assert ev(GUARDED, n=1, **sqs(sent=_, received=_, deleted=_)) == [_]
+    missing = sqs(visible=_, in_flight=_, sent=_, received=_, deleted=_, cpu=_)
+    assert ev(GUARDED, n=1, **missing) == [_]
+    assert ev(GUARDED, n=1, **sqs()) == [1.0]
+    assert ev(GUARDED, n=1, **sqs(received=1.0)) == [0.0]
