@@ -11,7 +11,14 @@ Semantics (Amazon CloudWatch User Guide):
   present datapoints are evaluated.
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
 * The windows are sliding and end at the newest minute whose datapoint has been published (the
-  publishing delay of the slowest namespace the alarm reads).
+  publishing delay of the slowest namespace the alarm reads). For an alarm that mixes
+  namespaces with different delays this is optimistic: CloudWatch can only see what each
+  namespace has published, so the newest minute may have the fast metrics and not the slow
+  ones (metric math then counts the missing ones as 0, see :mod:`.metric_math`).
+* Not modelled: CloudWatch retrieves an *evaluation range* longer than N and, when enough
+  datapoints exist, evaluates the N most recent existing ones, skipping missing ones (same
+  page, "How alarm state is evaluated when data is missing"); here the last N periods are
+  evaluated with ``TreatMissingData`` applied to the missing ones.
 * Application Auto Scaling keeps invoking a step scaling policy every minute while its alarm
   stays in ALARM; the simulator therefore returns the alarm's actions on every evaluation in
   ALARM, and OK actions on the transition to OK.
