@@ -114,8 +114,9 @@ def test_tasks_on_empty_queue_alarm_catches_a_scale_in_that_does_not_happen(
     (expression,) = [m for m in props["Metrics"] if "Expression" in m]
     # The scale-in alarm's own idle condition, and tasks still reporting.
     assert expression["Expression"] == (
-        "IF((((visible + in_flight + sent + received + deleted) == 0) AND (FILL(cpu, 0) <= 5))"
-        " AND (FILL(tasks_reporting, 0) > 0), 1, 0)"
+        "IF((IF((sent + received + deleted) >= 0, IF((visible + in_flight) >= 0, "
+        "IF(((visible + in_flight + sent + received + deleted) == 0) AND (FILL(cpu, 0) <= 5), "
+        "1, 0), 0))) AND (FILL(tasks_reporting, 0) > 0), 1, 0)"
     )
     stats = {m["Id"]: m["MetricStat"] for m in props["Metrics"] if "MetricStat" in m}
     assert stats["tasks_reporting"]["Stat"] == "SampleCount"

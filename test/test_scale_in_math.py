@@ -160,3 +160,13 @@ def test_a_single_idle_minute_after_work_does_not_scale_in(scale_in_alarm: Alarm
         )
         == OK
     )
+
+
+def test_a_minute_with_sums_but_no_gauge_is_busy(scale_in_alarm: AlarmSpec) -> None:
+    """With the backlog signal, no gauge means the function failed: never an idle minute."""
+    nothing: list[float | None] = [None] * IDLE
+    evaluation = AlarmRuntime(
+        scale_in_alarm, given(visible=nothing, in_flight=nothing, cpu=nothing)
+    ).evaluate(now=3600.0)
+    assert evaluation.datapoints == [0.0] * IDLE
+    assert evaluation.state == OK

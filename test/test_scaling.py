@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from aws_cdk.assertions import Match
@@ -143,7 +144,7 @@ def test_sizing_levels_fit_the_step_quota_with_a_brought_cluster(
     assert levels[0] == 1 and levels[-1] == 50 and levels == sorted(set(levels))
     # Contiguous: each step starts where the last ended, at (level * 10) messages above 1.
     assert steps[0]["MetricIntervalLowerBound"] == 0
-    for before, after in zip(steps, steps[1:], strict=False):
+    for before, after in itertools.pairwise(steps):
         assert before["MetricIntervalUpperBound"] == after["MetricIntervalLowerBound"]
         assert before["MetricIntervalUpperBound"] == before["ScalingAdjustment"] * 10
     assert "MetricIntervalUpperBound" not in steps[-1]
@@ -201,9 +202,12 @@ def test_scale_in_expression_needs_an_empty_backlog_and_idle_cpu(
     default_service: Synthesized,
 ) -> None:
     alarm = default_service.properties(default_service.construct.scale_in_alarm)
-    # No FILL on the queue's inputs: a late point leaves a hole, never an idle minute.
+    # Guarded on the sums (a minute without them has no value: a late point leaves a hole,
+    # never an idle minute) and on the gauges (a minute without them is busy).
     assert expression(alarm) == (
-        "IF(((visible + in_flight + sent + received + deleted) == 0) AND (FILL(cpu, 0) <= 5), 1, 0)"
+        "IF((sent + received + deleted) >= 0, IF((visible + in_flight) >= 0, "
+        "IF(((visible + in_flight + sent + received + deleted) == 0) AND (FILL(cpu, 0) <= 5), "
+        "1, 0), 0))"
     )
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["Threshold"] == 1
@@ -241,7 +245,10 @@ def test_backlog_only_scale_in_when_cpu_threshold_is_none(
     synth = brought_queue_service
     alarm = synth.properties(synth.construct.scale_in_alarm)
     assert set(metric_stats(alarm)) == {"visible", "in_flight", "sent", "received", "deleted"}
-    assert expression(alarm) == "IF(((visible + in_flight + sent + received + deleted) == 0), 1, 0)"
+    assert expression(alarm) == (
+        "IF((sent + received + deleted) >= 0, IF((visible + in_flight) >= 0, "
+        "IF(((visible + in_flight + sent + received + deleted) == 0), 1, 0), 0))"
+    )
     assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 15
 
 
@@ -327,6 +334,6 @@ def test_gradual_scale_in_removes_one_task_while_drained_with_work_in_flight(
 def test_cpu_threshold_is_written_as_a_plain_decimal() -> None:
     from sqs_scale_to_zero.scaling.idle import idle_expression
 
-    assert idle_expression(0.00001).endswith("(FILL(cpu, 0) <= 0.00001), 1, 0)")
-    assert idle_expression(12.5).endswith("(FILL(cpu, 0) <= 12.5), 1, 0)")
-    assert idle_expression(0).endswith("(FILL(cpu, 0) <= 0), 1, 0)")
+    assert idle_expression(0.00001).endswith("(FILL(cpu, 0) <= 0.00001), 1, 0), 0))")
+    assert idle_expression(12.5).endswith("(FILL(cpu, 0) <= 12.5), 1, 0), 0))")
+    assert idle_expression(0).endswith("(FILL(cpu, 0) <= 0), 1, 0), 0))")

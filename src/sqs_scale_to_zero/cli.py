@@ -111,8 +111,11 @@ def _read_json_object(path: Path) -> dict[str, Any]:
 
 
 def _context(app_dir: Path, pairs: Sequence[str]) -> dict[str, Any]:
-    """The context the cdk CLI gives an app, lowest precedence first: ``cdk.context.json``,
-    ``cdk.json``'s ``context``, then each ``-c KEY=VALUE`` (a string, as with ``cdk -c``)."""
+    """The context the cdk CLI gives an app.
+
+    Lowest precedence first: ``cdk.context.json``, ``cdk.json``'s ``context``, then each
+    ``-c KEY=VALUE`` (a string, as with ``cdk -c``).
+    """
     context: dict[str, Any] = {}
     if (app_dir / "cdk.context.json").is_file():
         context.update(_read_json_object(app_dir / "cdk.context.json"))

@@ -29,7 +29,8 @@ class IdleCondition:
     """The definition of an idle minute that every alarm shares.
 
     Attributes:
-        expression: A metric-math condition, true for an idle minute.
+        expression: A metric-math flag: 1 for an idle minute, 0 for a busy one, no value for a
+            minute whose activity sums have not arrived.
         using_metrics: The metrics ``expression`` names, by id.
         treat_missing_data: How a minute with no result counts for the scale-in alarm.
     """
@@ -52,22 +53,27 @@ def idle_condition(
     set, the tasks' average CPU was at or below it. The gauges alone can miss a message that is
     sent, received and deleted between two counts; the sums cannot.
 
-    How missing points count, input by input:
+    How missing points count. CloudWatch's metric math treats a value missing from one side of
+    an arithmetic or comparison between two series as 0 where the other side has one, and gives
+    no value only where neither has one; an ``IF`` gives no value where its condition has none
+    (CloudWatch user guide, "Metric math syntax and functions"). A plain sum of the inputs would
+    therefore read a minute whose sums have not arrived yet as idle. So the flag is guarded:
 
-    * The five queue inputs are summed **without** ``FILL``: a minute that lacks any of them has
-      no result at all. A point that arrives late therefore never reads as idle; it leaves a hole,
-      and CloudWatch, when the evaluation range holds enough real points, "evaluates the alarm
-      state based on the most recent real data points" (CloudWatch user guide, "Configuring how
-      CloudWatch alarms treat missing data"). So a late point delays a scale-in by a minute and
-      can never undo a wake.
+    * ``IF((sent + received + deleted) >= 0, ...)``: a minute without SQS's activity sums (not
+      published yet, or a queue that publishes nothing) has **no value**, so a late point leaves
+      a hole instead of an idle minute. CloudWatch, when the evaluation range holds enough real
+      points, "evaluates the alarm state based on the most recent real data points" (CloudWatch
+      user guide, "Configuring how CloudWatch alarms treat missing data"), so lateness delays a
+      scale-in by a minute and can never undo a wake.
+    * ``IF((visible + in_flight) >= 0, ..., 0)`` inside it: a minute that has the sums but no
+      gauge is **busy**. With the backlog signal that means the function failed to publish, and
+      a broken signal must never scale a service with queued work to zero.
     * With SQS's own metrics, a queue with no messages and no API calls for six hours is
       *inactive* and publishes nothing (Amazon SQS developer guide, "Available CloudWatch metrics
-      for Amazon SQS"); no task polls it then, so the service is at zero or stopping. Every minute
-      is missing, and the alarm's ``TreatMissingData`` is ``breaching`` for exactly that case.
-    * With the backlog signal, the function publishes its counts every minute, zeros included,
-      and its ``GetQueueAttributes`` calls keep the queue active, so SQS keeps publishing the
-      sums. A missing point means a publisher failed, and the alarm treats it as
-      ``notBreaching``: a broken signal never scales a service with queued work to zero.
+      for Amazon SQS"); no task polls it then, so the service is at zero or stopping. Every
+      minute is a hole, and the alarm's ``TreatMissingData`` is ``breaching`` for exactly that
+      case. With the backlog signal the function's calls keep the queue active, so the sums keep
+      coming, and the alarm treats missing data as ``notBreaching``.
     * ``cpu`` (ECS) has no points while no task runs, and may lag while tasks run. It is a
       secondary guard, for work the queue can't see (a handler that deleted its message early),
       so it is ``FILL(cpu, 0)``: a missing CPU point never keeps a service awake on its own.
@@ -93,7 +99,7 @@ def idle_condition(
             period=ONE_MINUTE, statistic="Average"
         )
     return IdleCondition(
-        expression=idle_condition_expression(idle_cpu_threshold_percent),
+        expression=idle_expression(idle_cpu_threshold_percent),
         using_metrics=using_metrics,
         treat_missing_data=(
             cloudwatch.TreatMissingData.NOT_BREACHING
@@ -103,33 +109,23 @@ def idle_condition(
     )
 
 
-def idle_condition_expression(idle_cpu_threshold_percent: Optional[float]) -> str:
-    """The metric-math condition of :func:`idle_condition`, true for an idle minute.
+def idle_expression(idle_cpu_threshold_percent: Optional[float]) -> str:
+    """The idle flag of :func:`idle_condition`: 1 idle, 0 busy, no value without the sums.
 
     Args:
         idle_cpu_threshold_percent: The CPU at or below which a minute counts as idle, or
             ``None`` to judge by the queue alone.
 
     Returns:
-        E.g. ``((visible + in_flight + sent + received + deleted) == 0) AND (FILL(cpu, 0) <= 5)``.
+        ``IF(sums >= 0, IF(gauges >= 0, IF(<nothing happened> AND <CPU idle>, 1, 0), 0))``.
     """
-    queue_idle = f"(({' + '.join(ACTIVITY_INPUTS)}) == 0)"
-    if idle_cpu_threshold_percent is None:
-        return queue_idle
-    threshold = _decimal(idle_cpu_threshold_percent)
-    return f"{queue_idle} AND (FILL(cpu, 0) <= {threshold})"
-
-
-def idle_expression(idle_cpu_threshold_percent: Optional[float]) -> str:
-    """The scale-in alarm's expression: 1 for an idle minute, 0 for a busy one.
-
-    Args:
-        idle_cpu_threshold_percent: As for :func:`idle_condition_expression`.
-
-    Returns:
-        ``IF(<idle condition>, 1, 0)``.
-    """
-    return f"IF({idle_condition_expression(idle_cpu_threshold_percent)}, 1, 0)"
+    condition = f"(({' + '.join(ACTIVITY_INPUTS)}) == 0)"
+    if idle_cpu_threshold_percent is not None:
+        condition += f" AND (FILL(cpu, 0) <= {_decimal(idle_cpu_threshold_percent)})"
+    return (
+        "IF((sent + received + deleted) >= 0, "
+        f"IF((visible + in_flight) >= 0, IF({condition}, 1, 0), 0))"
+    )
 
 
 def _decimal(value: float) -> str:
@@ -148,7 +144,7 @@ def idle_scale_in_alarm(scope: Construct, *, minutes: int, idle: IdleCondition) 
             f"Idle for {minutes} consecutive minutes: no message sent, received or deleted, none "
             "visible or in flight (and CPU idle). Set the service to 0 tasks."
         ),
-        expression=f"IF({idle.expression}, 1, 0)",
+        expression=idle.expression,
         using_metrics=idle.using_metrics,
         label="idle (1) or busy (0)",
         minutes=minutes,
