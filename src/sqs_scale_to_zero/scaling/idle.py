@@ -32,7 +32,7 @@ class IdleCondition:
         expression: A metric-math flag: 1 for an idle minute, 0 for a busy one, no value for a
             minute whose activity sums have not arrived.
         using_metrics: The metrics ``expression`` names, by id.
-        treat_missing_data: How a minute with no result counts for the scale-in alarm.
+        treat_missing_data: How a minute with no value counts: never as idle.
     """
 
     expression: str
@@ -68,12 +68,14 @@ def idle_condition(
     * ``IF((visible + in_flight) >= 0, ..., 0)`` inside it: a minute that has the sums but no
       gauge is **busy**. With the backlog signal that means the function failed to publish, and
       a broken signal must never scale a service with queued work to zero.
-    * With SQS's own metrics, a queue with no messages and no API calls for six hours is
-      *inactive* and publishes nothing (Amazon SQS developer guide, "Available CloudWatch metrics
-      for Amazon SQS"); no task polls it then, so the service is at zero or stopping. Every
-      minute is a hole, and the alarm's ``TreatMissingData`` is ``breaching`` for exactly that
-      case. With the backlog signal the function's calls keep the queue active, so the sums keep
-      coming, and the alarm treats missing data as ``notBreaching``.
+    * A minute with no value at all is **not idle**: the alarm treats missing data as
+      ``notBreaching``, in both modes. With SQS's own metrics, a queue with no messages and no
+      API calls for six hours is *inactive* and publishes nothing (Amazon SQS developer guide,
+      "Available CloudWatch metrics for Amazon SQS"); no task polls it then, so the service is
+      already at zero and there is nothing to scale in (and no stale ALARM to undo the next
+      wake). A new stack has no data yet either: the task CloudFormation starts stays until
+      ``idle_timeout`` of real idle minutes has been published. With the backlog signal the
+      function's calls keep the queue active, so the sums keep coming.
     * ``cpu`` (ECS) has no points while no task runs, and may lag while tasks run. It is a
       secondary guard, for work the queue can't see (a handler that deleted its message early),
       so it is ``FILL(cpu, 0)``: a missing CPU point never keeps a service awake on its own.
@@ -101,11 +103,7 @@ def idle_condition(
     return IdleCondition(
         expression=idle_expression(idle_cpu_threshold_percent),
         using_metrics=using_metrics,
-        treat_missing_data=(
-            cloudwatch.TreatMissingData.NOT_BREACHING
-            if backlog.published_when_empty
-            else cloudwatch.TreatMissingData.BREACHING
-        ),
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
 
 
