@@ -223,9 +223,11 @@ def test_scale_in_alarm_needs_every_minute_of_idle_timeout_and_clears_on_the_fir
     assert alarm["DatapointsToAlarm"] == 5
 
 
-def test_scale_in_alarm_counts_no_data_at_all_as_idle(default_service: Synthesized) -> None:
+def test_scale_in_alarm_never_counts_a_minute_without_data_as_idle(
+    default_service: Synthesized,
+) -> None:
     alarm = default_service.properties(default_service.construct.scale_in_alarm)
-    assert alarm["TreatMissingData"] == "breaching"
+    assert alarm["TreatMissingData"] == "notBreaching"
 
 
 def test_scale_in_policy_sets_exactly_zero_on_every_breach(default_service: Synthesized) -> None:
