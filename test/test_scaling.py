@@ -63,7 +63,13 @@ def test_one_visible_message_wakes_the_service(default_service: Synthesized) -> 
     alarm = default_service.properties(default_service.construct.scale_out_alarm)
     queue_id = default_service.logical_id(default_service.construct.queue)
     stats = metric_stats(alarm)
-    assert set(stats) == {"visible", "in_flight"}
+    assert set(stats) == {"visible", "in_flight", "desired"}
+    # Container Insights on the cluster the construct creates publishes the desired count.
+    desired = stats["desired"]["Metric"]
+    assert (desired["Namespace"], desired["MetricName"]) == (
+        "ECS/ContainerInsights",
+        "DesiredTaskCount",
+    )
     for query_id, name in (
         ("visible", "ApproximateNumberOfMessagesVisible"),
         ("in_flight", "ApproximateNumberOfMessagesNotVisible"),
@@ -74,8 +80,11 @@ def test_one_visible_message_wakes_the_service(default_service: Synthesized) -> 
             {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
         ]
         assert (stats[query_id]["Stat"], stats[query_id]["Period"]) == ("Maximum", 60)
-    # The value is the backlog (visible + in flight) while a message waits, else 0 ...
-    assert expression(alarm) == "IF(visible >= 1, visible + FILL(in_flight, 0), 0)"
+    # The value is the backlog (visible + in flight) the desired tasks don't cover while a
+    # message waits, else 0; at zero tasks (no desired point) that is the whole backlog ...
+    assert expression(alarm) == (
+        "IF(visible >= 1, visible + FILL(in_flight, 0) - 4 * FILL(desired, 0), 0)"
+    )
     # ... and >= 1, not Copilot's strict > 1 (or QPFS's 100): a single message wakes it.
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["Threshold"] == 1
@@ -99,8 +108,8 @@ def test_the_backlog_sizes_the_service_in_one_action(default_service: Synthesize
     config = policy["StepScalingPolicyConfiguration"]
     assert config["AdjustmentType"] == "ChangeInCapacity"
     assert config["MetricAggregationType"] == "Maximum"
-    # The cooldown is the sizing window: a larger backlog within it adds only the difference.
-    assert config["Cooldown"] == 600
+    # With the desired count known, a short cooldown: one publish cycle and its ingestion.
+    assert config["Cooldown"] == 120
     # One level per task count, 4 messages a task: a backlog B adds ceil(B / 4) tasks, up to 4.
     # Bounds are relative to the threshold of 1 message.
     assert config["StepAdjustments"] == [
@@ -137,8 +146,12 @@ def test_sizing_levels_fit_the_step_quota_with_a_brought_cluster(
 ) -> None:
     """max_capacity=50, messages_per_task=10, a brought cluster without Container Insights."""
     synth = sized_service
+    alarm = synth.properties(synth.construct.scale_out_alarm)
+    # No desired-count metric: the plain backlog, and the cooldown is the sizing window.
+    assert expression(alarm) == "IF(visible >= 1, visible + FILL(in_flight, 0), 0)"
     config = synth.properties(synth.construct.scale_out_action)["StepScalingPolicyConfiguration"]
     steps = config["StepAdjustments"]
+    assert config["Cooldown"] == 600
     assert len(steps) == 20  # Application Auto Scaling's quota of step adjustments
     levels = [step["ScalingAdjustment"] for step in steps]
     assert levels[0] == 1 and levels[-1] == 50 and levels == sorted(set(levels))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_sqs as sqs
 
 from sqs_scale_to_zero.alarms import ONE_MINUTE
@@ -56,15 +57,18 @@ class BacklogMetrics:
     activity: QueueActivity
     """What happened to the queue each minute (SQS's own sums, in both modes)."""
     desired: Optional[cloudwatch.IMetric] = None
-    """The service's desired task count after any fast wake, as the backlog signal function
-    publishes it (Maximum per minute); ``None`` with SQS's own metrics."""
+    """The service's desired task count (Maximum per minute): as the backlog signal function
+    publishes it after any fast wake, or Container Insights' ``DesiredTaskCount`` on a cluster
+    the construct creates with it; ``None`` when neither is there."""
     published_when_empty: bool = False
     """True when a datapoint is published every minute even for an empty queue (the fresh
     backlog signal): a missing point then means the publisher failed, not that the queue is
     empty, and it must never count as idle."""
 
     @classmethod
-    def of_queue(cls, queue: sqs.IQueue) -> BacklogMetrics:
+    def of_queue(
+        cls, queue: sqs.IQueue, desired: Optional[cloudwatch.IMetric] = None
+    ) -> BacklogMetrics:
         """SQS's own metrics for ``queue``: gauges as Maximum, activity as Sum, per minute."""
         return cls(
             visible=queue.metric_approximate_number_of_messages_visible(
@@ -77,4 +81,25 @@ class BacklogMetrics:
                 period=ONE_MINUTE, statistic="Maximum"
             ),
             activity=QueueActivity.of_queue(queue),
+            desired=desired,
         )
+
+
+def container_insights_metric(
+    service: ecs.FargateService, name: str, label: Optional[str] = None
+) -> cloudwatch.Metric:
+    """A Container Insights task-count metric of ``service`` (Maximum per minute).
+
+    It has data only on a cluster with Container Insights enabled.
+    """
+    return cloudwatch.Metric(
+        namespace="ECS/ContainerInsights",
+        metric_name=name,
+        dimensions_map={
+            "ClusterName": service.cluster.cluster_name,
+            "ServiceName": service.service_name,
+        },
+        statistic="Maximum",
+        period=ONE_MINUTE,
+        label=label,
+    )

@@ -18,7 +18,7 @@ from constructs import Construct
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
-from sqs_scale_to_zero.backlog import BacklogMetrics
+from sqs_scale_to_zero.backlog import BacklogMetrics, container_insights_metric
 from sqs_scale_to_zero.backlog_signal import resolve_backlog_signal
 from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
 from sqs_scale_to_zero.monitoring import (
@@ -332,7 +332,7 @@ class ScaleToZeroQueueService(Construct):
             gradual_scale_in=gradual_scale_in,
             gradual_scale_in_cooldown=gradual_scale_in_cooldown,
             task_protection=task_settings.task_protection,
-            backlog_signal=use_backlog_signal,
+            desired_count_published=use_backlog_signal or network_settings.has_container_insights,
         )
         monitoring_settings = resolve_monitoring(
             monitoring=monitoring, idle_timeout_minutes=scaling_settings.idle_timeout_minutes
@@ -360,7 +360,14 @@ class ScaleToZeroQueueService(Construct):
             self.backlog_signal_function = signal.function
             self.backlog_metrics = signal.metrics
         else:
-            self.backlog_metrics = BacklogMetrics.of_queue(self.queue)
+            self.backlog_metrics = BacklogMetrics.of_queue(
+                self.queue,
+                desired=(
+                    container_insights_metric(self.service, "DesiredTaskCount")
+                    if network_settings.has_container_insights
+                    else None
+                ),
+            )
 
         scaling = build_scaling(self, scaling_settings, self.service, self.backlog_metrics)
         if signal is not None and scaling_settings.messages_per_task is not None:

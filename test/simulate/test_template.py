@@ -84,7 +84,7 @@ def test_construct_design(ours_template: Path) -> None:
         idle.evaluation_periods,
         idle.datapoints_to_alarm,
         idle.treat_missing_data,
-    ) == (5, 5, "breaching")
+    ) == (5, 5, "notBreaching")
     metrics = {q.id: q.metric for q in idle.queries if q.metric}
     queue, service = m.queue.logical_id, m.logical_id
     assert {k: (v.subject, v.stat) for k, v in metrics.items()} == {

@@ -43,6 +43,14 @@ class NetworkSettings:
         return self.cluster is None and self.vpc is None
 
     @property
+    def has_container_insights(self) -> bool:
+        """True when the construct creates the cluster with Container Insights on.
+
+        The service's task counts are then published (``ECS/ContainerInsights``).
+        """
+        return self.cluster is None and self.container_insights
+
+    @property
     def uses_spot(self) -> bool:
         """True when a capacity provider strategy names ``FARGATE_SPOT``."""
         return any(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_ecs as ecs
 
 from sqs_scale_to_zero.alarms import ONE_MINUTE
+from sqs_scale_to_zero.backlog import container_insights_metric
 from sqs_scale_to_zero.monitoring.alarms import (
     OperationalAlarms,
     dead_letter_depth,
@@ -57,8 +57,8 @@ def build_dashboard(
             _graph(
                 "Tasks: desired vs running",
                 [
-                    _container_insights(service, "DesiredTaskCount", "desired"),
-                    _container_insights(service, "RunningTaskCount", "running"),
+                    container_insights_metric(service, "DesiredTaskCount", "desired"),
+                    container_insights_metric(service, "RunningTaskCount", "running"),
                     _labelled(tasks_reporting(service), "tasks reporting CPU"),
                 ],
             ),
@@ -111,18 +111,3 @@ def _labelled(metric: cloudwatch.IMetric, label: str) -> cloudwatch.IMetric:
     if isinstance(metric, cloudwatch.Metric):
         return metric.with_(label=label)
     return metric
-
-
-def _container_insights(service: ecs.FargateService, name: str, label: str) -> cloudwatch.Metric:
-    """A Container Insights task-count metric: no data unless the cluster has it enabled."""
-    return cloudwatch.Metric(
-        namespace="ECS/ContainerInsights",
-        metric_name=name,
-        dimensions_map={
-            "ClusterName": service.cluster.cluster_name,
-            "ServiceName": service.service_name,
-        },
-        statistic="Maximum",
-        period=ONE_MINUTE,
-        label=label,
-    )

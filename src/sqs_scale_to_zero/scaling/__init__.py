@@ -55,7 +55,7 @@ from sqs_scale_to_zero.scaling.idle import (
 )
 from sqs_scale_to_zero.scaling.sizing import (
     BACKLOG_EXPRESSION,
-    SIGNAL_COOLDOWN_SECONDS,
+    COVERED_SIZING_COOLDOWN_SECONDS,
     resolve_messages_per_task,
     sizing_steps,
     uncovered_backlog_expression,
@@ -128,7 +128,7 @@ def resolve_scaling(
     gradual_scale_in: Optional[bool],
     gradual_scale_in_cooldown: Optional[Duration],
     task_protection: bool,
-    backlog_signal: bool,
+    desired_count_published: bool,
 ) -> ScalingSettings:
     """Validate the scaling props and resolve their defaults.
 
@@ -143,8 +143,9 @@ def resolve_scaling(
         gradual_scale_in: As on the construct.
         gradual_scale_in_cooldown: As on the construct.
         task_protection: The resolved ``task_protection``, which gradual scale-in needs.
-        backlog_signal: The resolved ``backlog_signal``: with it, sizing reads the backlog the
-            desired tasks don't cover, on a shorter cooldown.
+        desired_count_published: Whether a desired-count metric exists (the backlog signal,
+            or Container Insights on a cluster the construct creates): sizing then reads the
+            backlog the desired tasks don't cover, on a shorter cooldown.
 
     Raises:
         ScaleToZeroValidationError: For the first invalid prop, naming it and the fix.
@@ -183,7 +184,9 @@ def resolve_scaling(
         )
         steps = sizing_steps(per_task, resolved_max)
         default_cooldown = (
-            Duration.seconds(SIGNAL_COOLDOWN_SECONDS) if backlog_signal else DEFAULT_SIZING_COOLDOWN
+            Duration.seconds(COVERED_SIZING_COOLDOWN_SECONDS)
+            if desired_count_published
+            else DEFAULT_SIZING_COOLDOWN
         )
     else:
         steps = resolve_scale_out_steps(intervals)

@@ -24,9 +24,12 @@ Visible plus in flight is the work outstanding. The alarm still fires only while
 *visible* (waiting), so a fleet that holds all the work it has in flight is not grown.
 
 Why it needs no task count: the level is a capacity, not a per-task ratio, so nothing divides
-by the number of running tasks, and nothing depends on Container Insights, the cluster, or a
-task count that does not exist at zero tasks. One visible message is level 1: the wake from
-zero is the same single task as before.
+by the number of running tasks, and it works on any cluster. One visible message is level 1:
+the wake from zero is the same single task as before. Where a desired-count metric exists (the
+backlog signal, or Container Insights on a cluster the construct creates), the alarm reads the
+backlog those tasks don't cover instead (:func:`uncovered_backlog_expression`), so the policy
+never adds a task for a backlog the running ones already carry; without one, a backlog that
+persists past the cooldown is sized again on top of the tasks already there.
 
 A policy holds at most 20 step adjustments (Application Auto Scaling quotas), so above 20 tasks
 the levels are spaced geometrically, as evenly as the quota allows (for 50 tasks: 1 to 8, then
@@ -50,17 +53,19 @@ BACKLOG_EXPRESSION = "IF(visible >= 1, visible + FILL(in_flight, 0), 0)"
 ``visible`` is not filled: no visible point never scales out. A missing ``in_flight`` point
 counts as none, which can only make the level smaller."""
 
-SIGNAL_COOLDOWN_SECONDS = 120
-"""The sizing cooldown with the backlog signal: one publish cycle and its ingestion, so an
-action is never repeated on the datapoint that caused it."""
+COVERED_SIZING_COOLDOWN_SECONDS = 120
+"""The sizing cooldown when a desired-count metric exists: one publish cycle and its ingestion,
+so an action is never repeated on the datapoint that caused it."""
 
 
 def uncovered_backlog_expression(messages_per_task: int) -> str:
-    """The sizing alarm's value with the backlog signal: the backlog the desired tasks don't cover.
+    """The sizing alarm's value with a desired-count metric: the backlog the tasks don't cover.
 
-    The signal publishes the desired count as it is after any fast wake, so the policy adds only
-    ``ceil(backlog / messages_per_task) - desired`` tasks and never counts a wake twice. A
-    missing desired point counts as none (the plain backlog), which can only add tasks.
+    The policy then adds only ``ceil(backlog / messages_per_task) - desired`` tasks: a second
+    task is never added for a message that waits behind a busy one, and the backlog signal's
+    desired count, published as it is after a fast wake, never counts the wake twice. A missing
+    desired point counts as none (the plain backlog), which can only add tasks; at zero tasks
+    that is the wake.
     """
     return (
         "IF(visible >= 1, visible + FILL(in_flight, 0) - "
