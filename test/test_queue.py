@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aws_cdk as cdk
 from aws_cdk.assertions import Match
 
 from test.conftest import KEY_ARN, Synthesized
@@ -90,9 +91,9 @@ def test_brought_queue_is_used_and_no_queue_is_created(brought_queue_service: Sy
     assert synth.construct.dead_letter_queue is None
     # Only the user's own queue exists in the stack.
     synth.template.resource_count_is("AWS::SQS::Queue", 1)
-    own_queue_id = synth.stack.get_logical_id(
-        synth.stack.node.find_child("OwnQueue").node.default_child
-    )  # type: ignore[arg-type]
+    own_queue = synth.stack.node.find_child("OwnQueue").node.default_child
+    assert isinstance(own_queue, cdk.CfnElement)
+    own_queue_id = synth.stack.get_logical_id(own_queue)
     assert synth.logical_id(synth.construct.queue) == own_queue_id
 
 

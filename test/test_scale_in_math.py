@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from sqs_scale_to_zero.simulate.alarms import ALARM, OK, AlarmRuntime
-from sqs_scale_to_zero.simulate.metrics import MetricStat, MetricStore
-from sqs_scale_to_zero.simulate.template import AlarmSpec, load_service
+from sqs_scale_to_zero.simulate.metrics import MetricStore
+from sqs_scale_to_zero.simulate.specs import AlarmSpec, MetricStat
+from sqs_scale_to_zero.simulate.template import load_service
 from test.conftest import Synthesized
 
 IDLE = 5  # minutes: the default idle_timeout
@@ -57,13 +58,18 @@ NAMES = {
     "deleted": "NumberOfMessagesDeleted",
     "cpu": "CPUUtilization",
 }
-QUIET = [0.0] * IDLE
+QUIET: list[float | None] = [0.0] * IDLE
 """An active queue's activity sums in a minute where nothing happened."""
 
 
 def given(**datapoints: list[float | None]) -> GivenDatapoints:
     """The window's datapoints by input; activity sums not named are zero (an active queue)."""
-    series = {"sent": QUIET, "received": QUIET, "deleted": QUIET, **datapoints}
+    series: dict[str, list[float | None]] = {
+        "sent": list(QUIET),
+        "received": list(QUIET),
+        "deleted": list(QUIET),
+        **datapoints,
+    }
     return GivenDatapoints({NAMES[key]: list(values) for key, values in series.items()})
 
 
@@ -118,7 +124,7 @@ def test_a_short_message_that_no_gauge_saw_keeps_the_minute_busy(
             visible=[0] * IDLE,
             in_flight=[0] * IDLE,
             cpu=[0.5] * IDLE,
-            **{activity: [0, 0, 1, 0, 0]},
+            **{activity: list[float | None]([0.0, 0.0, 1.0, 0.0, 0.0])},
         )
         == OK
     )

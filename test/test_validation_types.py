@@ -106,7 +106,8 @@ def test_an_age_threshold_token_is_refused_as_a_token() -> None:
     ],
 )
 def test_a_wrong_type_is_refused_naming_the_prop(prop: str, value: object, fix: str) -> None:
-    assert_rejected(prop, fix, **{prop: value})
+    props: dict[str, Any] = {prop: value}
+    assert_rejected(prop, fix, **props)
 
 
 def test_a_dict_is_not_a_scale_out_step() -> None:
@@ -151,7 +152,8 @@ def test_a_token_queue_name_ending_in_fifo_needs_fifo() -> None:
     ],
 )
 def test_a_fraction_of_a_second_is_refused(prop: str, value: cdk.Duration) -> None:
-    assert_rejected(prop, "whole seconds", **{prop: value})
+    props: dict[str, Any] = {prop: value}
+    assert_rejected(prop, "whole seconds", **props)
 
 
 # Trap: the reserved environment -----------------------------------------------------------
