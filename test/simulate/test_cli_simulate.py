@@ -75,7 +75,7 @@ def test_messages_left_at_the_horizon_are_named_under_the_table(
     args = ["simulate", str(reference_template_path), "--workload", "burst:count=100"]
     assert cli.main([*args, "--horizon", "300"]) == 0
     lines = capsys.readouterr().out.rstrip().splitlines()
-    assert lines[-2].startswith("task launches")
+    assert lines[-2].startswith("wasted starts")
     assert lines[-1].startswith("note: the horizon ended with messages unprocessed (Reference ")
     assert cli.main([*args, "--horizon", "36000"]) == 0
     assert "note:" not in capsys.readouterr().out

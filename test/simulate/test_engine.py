@@ -163,3 +163,30 @@ def test_a_new_metric_source_can_be_registered(tmp_path: Path) -> None:
         for s in range(3)
     ]
     assert waits == [pytest.approx(30.0)] * 3  # sent on a minute boundary, seen at once
+
+
+def test_task_start_share_and_drain_on_a_wake_from_zero(reference_template_path: Path) -> None:
+    # wake as above: the task is asked for at 120 s and polls at 150 s; the second message,
+    # sent at 130 s while that task starts, waits 20 s of the start and then 10 s behind the first
+    items = [WorkItem(30.0, 10.0, 50.0), WorkItem(130.0, 10.0, 50.0)]
+    (r,) = simulate([reference_template_path], items, config=FIXED_START)
+    assert r.waits == [pytest.approx(120.0), pytest.approx(30.0)]
+    assert r.task_starts == [pytest.approx(30.0), pytest.approx(20.0)]
+    assert r.scaling_waits() == [pytest.approx(90.0), pytest.approx(10.0)]
+    assert r.drain_seconds == pytest.approx(170.0 - 30.0)
+    entry = r.to_json()
+    assert entry["drain_seconds"] == pytest.approx(140.0)
+    assert entry["wait_minus_task_start_seconds"]["max"] == pytest.approx(90.0)
+    assert entry["fast_wakes"] == 0
+    # the second message made the reference scale out to a second task, which never served one
+    assert (entry["task_launches"], entry["wasted_starts"]) == (2, 1)
+
+
+def test_an_already_running_task_adds_no_task_start(anchor_templates: dict[str, Path]) -> None:
+    (r,) = simulate([anchor_templates["AlwaysOn"]], [WorkItem(10.0, 5.0, 50.0)], horizon=600)
+    assert r.task_starts == [0.0] and r.drain_seconds == pytest.approx(5.0)
+
+
+def test_no_drain_time_while_messages_are_left(reference_template_path: Path) -> None:
+    (r,) = simulate([reference_template_path], "burst:count=100", horizon=300)
+    assert r.unprocessed > 0 and r.drain_seconds is None and r.to_json()["drain_seconds"] is None

@@ -84,6 +84,9 @@ class Task:
         protected: Scale-in protection is set.
         stopped_at: When it stopped.
         busy_seconds: Time spent working on messages.
+        ready_at: When it started polling (left provisioning), if it did.
+        served: Messages it has started working on.
+        initial: It existed at time 0 (deployed before the workload started).
     """
 
     __slots__ = (
@@ -91,11 +94,14 @@ class Task:
         "cpu_now",
         "cpu_seconds",
         "id",
+        "initial",
         "last_acc",
         "launched_at",
         "message",
         "protected",
+        "ready_at",
         "run_seconds",
+        "served",
         "state",
         "stopped_at",
         "work_epoch",
@@ -111,6 +117,9 @@ class Task:
         self.work_epoch = 0
         self.protected = False
         self.stopped_at: float | None = None
+        self.ready_at: float | None = None
+        self.served = 0
+        self.initial = False
         self.busy_seconds = 0.0
         self.cpu_now = 0.0
         self.cpu_seconds = 0.0

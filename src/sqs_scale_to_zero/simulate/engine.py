@@ -122,6 +122,7 @@ class Simulation:
         self.idle: list[Task] = []
         self.finished: list[Task] = []
         self._task_ids = 0
+        self._last_done: float | None = None
         self._minute_cpu = 0.0
         self._minute_run = 0.0
         self.messages: list[Message] = []
@@ -173,6 +174,8 @@ class Simulation:
         self.result.task_launches += 1
         if running:
             task.state = TaskState.RUNNING
+            task.ready_at = now
+            task.initial = True
             self.idle.append(task)
         else:
             self._push(now + self.config.start_latency.sample(self.rng), EventKind.READY, task)
@@ -210,6 +213,8 @@ class Simulation:
         task.cpu_seconds = task.run_seconds = 0.0
         task.state = TaskState.STOPPED
         task.stopped_at = now
+        if task.served == 0 and not task.initial:
+            self.result.wasted_starts += 1
         self.live.remove(task)
         if task in self.idle:
             self.idle.remove(task)
@@ -228,6 +233,7 @@ class Simulation:
         task.message = msg
         task.work_started = now
         task.work_epoch += 1
+        task.served += 1
         task.cpu_now = msg.cpu_percent
         task.protected = self.model.task.task_protection
         self._push(now + msg.work_seconds, EventKind.DONE, task, task.work_epoch)
@@ -258,6 +264,8 @@ class Simulation:
             msg.started_at = task.work_started
             self.result.processed += 1
             self.result.waits.append(task.work_started - msg.sent_at)
+            self.result.task_starts.append(task_start_share(task, msg))
+            self._last_done = now
             self.queue.delete(msg, now)
         if task.state is TaskState.STOPPING:
             self._stopped(task, now)
@@ -298,6 +306,7 @@ class Simulation:
         assert isinstance(obj, Task)
         if obj.state is TaskState.PROVISIONING:
             obj.state = TaskState.RUNNING
+            obj.ready_at = now
             obj.last_acc = now
             self.idle.append(obj)
             self._dispatch(now)
@@ -466,7 +475,22 @@ class Simulation:
         r.unprocessed = r.messages - r.processed - r.dead_lettered
         r.scaling_activities = self.target.activities if self.target is not None else 0
         r.horizon_seconds = horizon
+        if r.messages and r.processed == r.messages and self._last_done is not None:
+            r.drain_seconds = self._last_done - self.workload[0].at
         return r
+
+
+def task_start_share(task: Task, msg: Message) -> float:
+    """The part of ``msg``'s wait spent while ``task``, which then served it, was starting.
+
+    From the later of the task's launch and the message's send to the task's first poll
+    (``ready_at``); 0 for a task that was already running (or present at time 0). The rest of
+    the wait (:attr:`.report.Result.waits` minus this) is the part the scaling path controls:
+    seeing the message and asking for a task, or waiting behind other messages.
+    """
+    if task.initial or task.ready_at is None:
+        return 0.0
+    return max(0.0, task.ready_at - max(task.launched_at, msg.sent_at))
 
 
 def run_simulation(

@@ -38,8 +38,18 @@ class Result:
             (visibility lapsed during work).
         max_tasks: Most tasks running or starting at once.
         task_launches: Tasks launched.
-        scaling_activities: Desired-count changes.
+        scaling_activities: Desired-count changes by Application Auto Scaling.
         horizon_seconds: Virtual time simulated.
+        task_starts: Per processed message, in the order of :attr:`waits`: the part of its wait
+            spent while the task that served it was starting (from the later of the task's
+            launch and the message's send to the task's first poll; 0 when that task was
+            already running). ``waits[i] - task_starts[i]`` is the part the scaling path
+            controls: seeing the message and asking ECS for a task.
+        wasted_starts: Tasks launched during the run and stopped before starting any message
+            (tasks present at time 0 are not counted).
+        fast_wakes: Times a scheduled function set the desired count from 0 to 1 itself.
+        drain_seconds: First message sent -> last message finished; ``None`` unless every
+            message was processed by the horizon.
     """
 
     template: str
@@ -58,6 +68,10 @@ class Result:
     task_launches: int = 0
     scaling_activities: int = 0
     horizon_seconds: float = 0.0
+    task_starts: list[float] = field(default_factory=list, repr=False)
+    wasted_starts: int = 0
+    fast_wakes: int = 0
+    drain_seconds: float | None = None
 
     def wait_seconds(self) -> dict[str, float]:
         """``{"p50", "p95", "max"}`` of :attr:`waits` (0.0 when nothing was processed)."""
@@ -65,6 +79,19 @@ class Result:
             "p50": round(percentile(self.waits, 50), 3),
             "p95": round(percentile(self.waits, 95), 3),
             "max": round(max(self.waits), 3) if self.waits else 0.0,
+        }
+
+    def scaling_waits(self) -> list[float]:
+        """Per processed message, its wait minus its :attr:`task_starts` share."""
+        return [w - t for w, t in zip(self.waits, self.task_starts, strict=True)]
+
+    def scaling_wait_seconds(self) -> dict[str, float]:
+        """``{"p50", "p95", "max"}`` of :meth:`scaling_waits` (wait minus task start)."""
+        values = self.scaling_waits()
+        return {
+            "p50": round(percentile(values, 50), 3),
+            "p95": round(percentile(values, 95), 3),
+            "max": round(max(values), 3) if values else 0.0,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -78,12 +105,16 @@ class Result:
             "dead_lettered": self.dead_lettered,
             "unprocessed": self.unprocessed,
             "wait_seconds": self.wait_seconds(),
+            "wait_minus_task_start_seconds": self.scaling_wait_seconds(),
+            "drain_seconds": None if self.drain_seconds is None else round(self.drain_seconds, 3),
             "task_hours": round(self.task_hours, 4),
             "cost_usd": round(self.cost_usd, 4),
             "idle_task_hours": round(self.idle_task_hours, 4),
             "duplicate_deliveries": self.duplicate_deliveries,
             "max_tasks": self.max_tasks,
             "task_launches": self.task_launches,
+            "wasted_starts": self.wasted_starts,
+            "fast_wakes": self.fast_wakes,
             "scaling_activities": self.scaling_activities,
             "horizon_seconds": self.horizon_seconds,
         }
@@ -106,12 +137,16 @@ ROWS: list[tuple[str, Any]] = [
     ("wait p50", lambda r: _fmt_seconds(r.wait_seconds()["p50"])),
     ("wait p95", lambda r: _fmt_seconds(r.wait_seconds()["p95"])),
     ("wait max", lambda r: _fmt_seconds(r.wait_seconds()["max"])),
+    ("wait - task start p50", lambda r: _fmt_seconds(r.scaling_wait_seconds()["p50"])),
+    ("wait - task start p95", lambda r: _fmt_seconds(r.scaling_wait_seconds()["p95"])),
+    ("time to drain", lambda r: "-" if r.drain_seconds is None else _fmt_seconds(r.drain_seconds)),
     ("task-hours", lambda r: f"{r.task_hours:.2f}"),
     ("idle task-hours", lambda r: f"{r.idle_task_hours:.2f}"),
     ("cost (USD)", lambda r: f"{r.cost_usd:.4f}"),
     ("duplicate deliveries", lambda r: str(r.duplicate_deliveries)),
     ("max tasks", lambda r: str(r.max_tasks)),
     ("task launches", lambda r: str(r.task_launches)),
+    ("wasted starts", lambda r: str(r.wasted_starts)),
 ]
 
 
