@@ -19,6 +19,9 @@ Semantics (Amazon CloudWatch User Guide):
   datapoints exist, evaluates the N most recent existing ones, skipping missing ones (same
   page, "How alarm state is evaluated when data is missing"); here the last N periods are
   evaluated with ``TreatMissingData`` applied to the missing ones.
+* ``DisableAlarmActions`` / ``EnableAlarmActions``: an alarm whose actions are disabled keeps
+  evaluating and changing state but invokes no action (:attr:`AlarmRuntime.actions_enabled`).
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DisableAlarmActions.html
 * Application Auto Scaling keeps invoking a step scaling policy every minute while its alarm
   stays in ALARM; the simulator therefore returns the alarm's actions on every evaluation in
   ALARM, and OK actions on the transition to OK.
@@ -91,6 +94,8 @@ class AlarmRuntime:
         self.spec = spec
         self.store = store
         self.state = INSUFFICIENT_DATA
+        self.actions_enabled = True
+        """False after ``DisableAlarmActions``: the alarm evaluates, its actions are not invoked."""
         self._compare = COMPARISONS[spec.comparison]
         ids = {q.id for q in spec.queries}
         self._expressions: dict[str, Expression] = {

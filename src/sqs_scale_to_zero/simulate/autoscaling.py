@@ -265,11 +265,13 @@ def apply_scaling(
     The alarms are evaluated in template order; each invoked step policy and each
     target-tracking policy proposes a capacity, and the largest is committed.
     An alarm in ALARM invokes its alarm actions at every evaluation; an alarm that has just
-    returned to OK invokes its OK actions once.
+    returned to OK invokes its OK actions once; an alarm whose actions are disabled invokes none.
     """
     proposals: list[tuple[int, StepPolicyRuntime | TargetTrackingRuntime]] = []
     for alarm in alarms:
         ev = alarm.evaluate(now)
+        if not alarm.actions_enabled:
+            continue
         if ev.state == ALARM:
             actions = alarm.spec.alarm_actions
         elif ev.state == OK and ev.changed:

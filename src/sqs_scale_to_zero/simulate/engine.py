@@ -15,6 +15,8 @@ stops tasks to match the desired count.
 
 Scheduled functions that read the queue (:mod:`.poller`) run as events between the minute
 boundaries; what a run reads is handed to the metric sources with the next boundary's samples.
+A function that may wake the service (:mod:`.wake`) raises the desired count from 0 at its
+run, and ECS launches the task then.
 
 Tasks that exist at time 0 (the initial desired count) are already running: the service was
 deployed before the workload starts.
@@ -49,6 +51,7 @@ from sqs_scale_to_zero.simulate.poller import PollerRuntime
 from sqs_scale_to_zero.simulate.report import Result
 from sqs_scale_to_zero.simulate.specs import MetricStat, ServiceModel, TargetTrackingSpec
 from sqs_scale_to_zero.simulate.sqs import Message, MessageState, SqsQueue
+from sqs_scale_to_zero.simulate.wake import FastWakeRuntime
 from sqs_scale_to_zero.simulate.workload import WorkItem
 
 
@@ -98,6 +101,13 @@ class Simulation:
         self.pollers = [PollerRuntime(p, self.rng.uniform(0.0, p.period)) for p in model.pollers]
         self.store = MetricStore(self._publish_delays())
         self.alarms = [AlarmRuntime(a, self.store) for a in model.alarms]
+        by_id = {a.spec.logical_id: a for a in self.alarms}
+        self.wakes: dict[str, FastWakeRuntime] = {}
+        for poller in self.pollers:
+            wake = poller.spec.wake
+            if wake is not None and wake.service_logical_id == model.logical_id:
+                alarm = by_id.get(wake.alarm_logical_id or "")
+                self.wakes[poller.spec.rule_logical_id] = FastWakeRuntime(wake, alarm)
         self.policies = {pid: StepPolicyRuntime(p) for pid, p in model.step_policies.items()}
         self.tracking = [
             TargetTrackingRuntime(t, m)
@@ -108,6 +118,7 @@ class Simulation:
             self.store.track(tt.metric)
         self.target: ScalableTarget | None = None
         desired = model.desired_count
+        self._fixed_desired = desired
         if model.min_capacity is not None and model.max_capacity is not None:
             self.target = ScalableTarget(model.min_capacity, model.max_capacity, desired)
             self.target.desired = self.target.clamp(desired)
@@ -158,7 +169,7 @@ class Simulation:
     @property
     def desired(self) -> int:
         """The service's desired count now."""
-        return self.target.desired if self.target is not None else self.model.desired_count
+        return self.target.desired if self.target is not None else self._fixed_desired
 
     # --- events -----------------------------------------------------------------------
 
@@ -351,6 +362,17 @@ class Simulation:
 
     def _poll(self, poller: PollerRuntime, now: float) -> None:
         gauges = poller.run(self.queue, now)
+        wake = self.wakes.get(poller.spec.rule_logical_id)
+        if wake is not None:
+            outcome = wake.run(gauges.visible, self.desired)
+            gauges.desired = outcome.desired
+            if outcome.woke:
+                self.result.fast_wakes += 1
+                if self.target is not None:
+                    self.target.desired = 1  # UpdateService: ECS's count, which AAS reads
+                else:
+                    self._fixed_desired = 1
+                self._reconcile(now)
         key = poller.sample_key
         if key is not None:
             self._polled.setdefault(int(now // 60), {})[key] = gauges
@@ -402,7 +424,7 @@ class Simulation:
             dead = queue.counters.dead_lettered
             snapshot.queues[self.model.dlq.logical_id] = QueueGauges(dead, 0, 0, dead > 0)
         snapshot.services[self.model.logical_id] = ServiceGauges(
-            cpu / run if run > 0 else None, running, self.desired
+            cpu / run if run > 0 else None, running, self.desired, self.model.container_insights
         )
         self.store.record_minute(snapshot)
         target = self.target

@@ -20,6 +20,13 @@
 * ECS ``CPUUtilization`` for a service is the CPU used by the service's tasks as a percentage of
   the CPU they reserve, averaged over the running tasks; with no running task there is no
   datapoint. https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-metrics.html
+* ``ECS/ContainerInsights`` ``DesiredTaskCount`` and ``RunningTaskCount`` (dimensions
+  ClusterName and ServiceName) exist only for a service whose cluster has Container Insights
+  on (:attr:`.specs.ServiceModel.container_insights`); then there is a datapoint every minute
+  while the service exists, 0 included. The desired count is the one at the end of the minute,
+  which is the minute's maximum (scaling acts at minute boundaries, a fast wake only raises it);
+  the running count is the tasks running then. They have the AWS/ECS publishing delay.
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html
 * Each namespace has a publishing delay: the datapoint for a minute becomes visible to alarms
   that many seconds after the minute ends (:data:`DEFAULT_PUBLISH_DELAY`); the sums have the
   gauges' delay, since both are AWS/SQS.
@@ -29,7 +36,10 @@
   counts as read by a scheduled function at its invocation instant (see :mod:`.poller`), one
   datapoint per run, subject = the queue of the ``QueueName`` dimension, never missing because
   the queue is inactive. Its publishing delay comes from the run's phase
-  (:meth:`.poller.PollerRuntime.publish_delay`).
+  (:meth:`.poller.PollerRuntime.publish_delay`). A function that wakes the service
+  (:attr:`.specs.QueuePollerSpec.wake`) also publishes the contract's
+  ``SIGNAL_DESIRED_METRIC``: the service's desired count as it is after the run's wake, absent
+  when the function could not read the service.
 
 New sources are added with :func:`register_metric_source`.
 """
@@ -43,7 +53,13 @@ from dataclasses import dataclass, field
 from sqs_scale_to_zero.simulate.specs import MetricStat
 from sqs_scale_to_zero.worker import contract
 
-DEFAULT_PUBLISH_DELAY: dict[str, float] = {"AWS/SQS": 60.0, "AWS/ECS": 60.0}
+_ECS_DELAY = 60.0
+CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
+DEFAULT_PUBLISH_DELAY: dict[str, float] = {
+    "AWS/SQS": 60.0,
+    "AWS/ECS": _ECS_DELAY,
+    CONTAINER_INSIGHTS_NAMESPACE: _ECS_DELAY,
+}
 """Seconds after a minute ends until its datapoint is visible to alarms, by namespace (else 0)."""
 
 
@@ -61,6 +77,8 @@ class QueueGauges:
         sent: Messages sent during the minute. Default: 0.
         received: Messages received during the minute. Default: 0.
         deleted: Deletions during the minute. Default: 0.
+        desired: The service's desired count a scheduled function read (after its wake), or
+            ``None`` when it reads none. Default: None.
     """
 
     visible: int
@@ -71,6 +89,7 @@ class QueueGauges:
     sent: int = 0
     received: int = 0
     deleted: int = 0
+    desired: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,11 +117,13 @@ class ServiceGauges:
         cpu_percent: Average CPU utilization over running tasks; ``None`` if none ran.
         running: Running tasks at the end of the minute.
         desired: Desired count at the end of the minute.
+        insights: Container Insights publishes the service's task counts. Default: False.
     """
 
     cpu_percent: float | None
     running: int
     desired: int
+    insights: bool = False
 
 
 @dataclass
@@ -168,6 +189,18 @@ def _ecs_cpu(snapshot: Snapshot, metric: MetricStat) -> float | None:
     return None if gauges is None else gauges.cpu_percent
 
 
+def _insights_count(attr: str) -> MetricSource:
+    """A Container Insights task count of the service, where Container Insights is on."""
+
+    def source(snapshot: Snapshot, metric: MetricStat) -> float | None:
+        gauges = snapshot.services.get(metric.subject or "")
+        if gauges is None or not gauges.insights:
+            return None
+        return float(getattr(gauges, attr))
+
+    return source
+
+
 QUEUE_GAUGES = {
     "ApproximateNumberOfMessagesVisible": "visible",
     "ApproximateNumberOfMessagesNotVisible": "in_flight",
@@ -188,7 +221,12 @@ for _name, _attr in (QUEUE_GAUGES | SQS_ONLY_METRICS).items():
 for _name in contract.SIGNAL_METRICS.values():
     _signal = _queue_gauge(QUEUE_GAUGES[_name], polled=True)
     register_metric_source(contract.SIGNAL_NAMESPACE, _name, _signal)
+register_metric_source(
+    contract.SIGNAL_NAMESPACE, contract.SIGNAL_DESIRED_METRIC, _queue_gauge("desired", polled=True)
+)
 register_metric_source("AWS/ECS", "CPUUtilization", _ecs_cpu)
+register_metric_source(CONTAINER_INSIGHTS_NAMESPACE, "DesiredTaskCount", _insights_count("desired"))
+register_metric_source(CONTAINER_INSIGHTS_NAMESPACE, "RunningTaskCount", _insights_count("running"))
 
 
 def aggregate(values: list[float], stat: str) -> float:

@@ -194,6 +194,34 @@ class TargetTrackingSpec:
 
 
 @dataclass(frozen=True)
+class WakeSpec:
+    """What a scheduled function may do to wake its service from zero (the fast wake).
+
+    Read from the function's environment (the contract's ``SIGNAL_CLUSTER_NAME``,
+    ``SIGNAL_SERVICE_NAME`` and ``SIGNAL_IDLE_ALARM_NAME``) and from the ``Allow`` statements
+    of its role's policies (:mod:`.permissions`). Each flag is whether the role may make that
+    call on that resource.
+
+    Attributes:
+        service_logical_id: The service its ``SERVICE_NAME`` names.
+        alarm_logical_id: The alarm its ``IDLE_ALARM_NAME`` names, or ``None`` (names none).
+        describe_service: ``ecs:DescribeServices`` on the service.
+        update_service: ``ecs:UpdateService`` on the service.
+        describe_alarm: ``cloudwatch:DescribeAlarms`` on the alarm. Default: False.
+        disable_alarm_actions: ``cloudwatch:DisableAlarmActions`` on the alarm. Default: False.
+        enable_alarm_actions: ``cloudwatch:EnableAlarmActions`` on the alarm. Default: False.
+    """
+
+    service_logical_id: str
+    alarm_logical_id: str | None
+    describe_service: bool
+    update_service: bool
+    describe_alarm: bool = False
+    disable_alarm_actions: bool = False
+    enable_alarm_actions: bool = False
+
+
+@dataclass(frozen=True)
 class QueuePollerSpec:
     """A scheduled function that reads the service's queue (e.g. the fresh backlog signal).
 
@@ -210,6 +238,8 @@ class QueuePollerSpec:
         period: Seconds between runs.
         namespace: The function's literal ``METRIC_NAMESPACE`` variable (where it publishes the
             queue's counts), or ``None``.
+        wake: What it may do to wake the service, when its environment names the service (it
+            then also publishes the service's desired count). Default: None.
     """
 
     rule_logical_id: str
@@ -217,6 +247,7 @@ class QueuePollerSpec:
     queue_logical_id: str
     period: float
     namespace: str | None = None
+    wake: WakeSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -237,6 +268,9 @@ class ServiceModel:
         target_tracking: Target-tracking policies.
         spot: True when the capacity provider strategy uses only FARGATE_SPOT.
         pollers: Scheduled functions that read the queue. Default: none.
+        container_insights: The service's cluster is in the template with Container Insights
+            on (``ClusterSettings`` ``containerInsights`` ``enabled`` or ``enhanced``), so
+            ``ECS/ContainerInsights`` publishes the service's task counts. Default: False.
     """
 
     template: str
@@ -252,3 +286,4 @@ class ServiceModel:
     target_tracking: tuple[TargetTrackingSpec, ...]
     spot: bool = False
     pollers: tuple[QueuePollerSpec, ...] = ()
+    container_insights: bool = False

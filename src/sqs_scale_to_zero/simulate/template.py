@@ -15,6 +15,7 @@ from typing import Any
 
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.intrinsics import IntrinsicResolver, referenced_ids
+from sqs_scale_to_zero.simulate.permissions import role_permissions
 from sqs_scale_to_zero.simulate.specs import (
     DEFAULT_ECS_COOLDOWN,
     DEFAULT_FARGATE_STOP_TIMEOUT,
@@ -28,11 +29,14 @@ from sqs_scale_to_zero.simulate.specs import (
     StepPolicySpec,
     TargetTrackingSpec,
     TaskSpec,
+    WakeSpec,
 )
 from sqs_scale_to_zero.worker import contract
 
 _RATE_RE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _RATE_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+CONTAINER_INSIGHTS_ON = ("enabled", "enhanced")
+"""``containerInsights`` values of ``AWS::ECS::Cluster`` ``ClusterSettings`` that turn it on."""
 
 
 def _num(value: Any, default: float) -> float:
@@ -161,7 +165,8 @@ class TemplateReader:
             step_policies=step_policies,
             target_tracking=tuple(tracking),
             spot=spot,
-            pollers=self._pollers(queue.logical_id),
+            pollers=self._pollers(queue.logical_id, logical_id),
+            container_insights=self._container_insights(props),
         )
 
     # --- links -------------------------------------------------------------------------
@@ -370,7 +375,54 @@ class TemplateReader:
             f"({len(candidates)} candidate queues and no QUEUE_NAME/QUEUE_URL environment link)"
         )
 
-    def _pollers(self, queue_id: str) -> tuple[QueuePollerSpec, ...]:
+    def _container_insights(self, service_props: dict[str, Any]) -> bool:
+        """Whether the service's cluster is in the template with Container Insights on.
+
+        A cluster outside the template (or the default cluster) may have it on by the account
+        setting, which a template does not show: its metrics are then taken as absent.
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ecs-cluster-clustersettings.html
+        """
+        clusters = self.of_type("AWS::ECS::Cluster")
+        for cid in referenced_ids(service_props.get("Cluster")):
+            for setting in clusters.get(cid, {}).get("ClusterSettings") or []:
+                if setting.get("Name") == "containerInsights":
+                    return str(setting.get("Value")) in CONTAINER_INSIGHTS_ON
+        return False
+
+    def _wake(self, function: dict[str, Any], service_id: str) -> WakeSpec | None:
+        """The fast wake a function may perform on ``service_id``, if its environment names it."""
+        variables = (function.get("Environment") or {}).get("Variables") or {}
+        if service_id not in referenced_ids(variables.get(contract.SIGNAL_SERVICE_NAME)):
+            return None
+        service = self.of_type("AWS::ECS::Service")[service_id]
+        clusters = set(referenced_ids(service.get("Cluster"))) & set(self.resources)
+        if clusters and not clusters & set(
+            referenced_ids(variables.get(contract.SIGNAL_CLUSTER_NAME))
+        ):
+            return None  # it would look the service up in another cluster and not find it
+        alarm_ids = [
+            a
+            for a in referenced_ids(variables.get(contract.SIGNAL_IDLE_ALARM_NAME))
+            if self.resources.get(a, {}).get("Type") == "AWS::CloudWatch::Alarm"
+        ]
+        alarm = alarm_ids[0] if alarm_ids else None
+        roles = [r for r in referenced_ids(function.get("Role")) if r in self.resources]
+        perms = role_permissions(roles[0], self.resources) if roles else None
+
+        def may(action: str, resource: str | None) -> bool:
+            return perms is not None and resource is not None and perms.allows(action, resource)
+
+        return WakeSpec(
+            service_logical_id=service_id,
+            alarm_logical_id=alarm,
+            describe_service=may("ecs:DescribeServices", service_id),
+            update_service=may("ecs:UpdateService", service_id),
+            describe_alarm=may("cloudwatch:DescribeAlarms", alarm),
+            disable_alarm_actions=may("cloudwatch:DisableAlarmActions", alarm),
+            enable_alarm_actions=may("cloudwatch:EnableAlarmActions", alarm),
+        )
+
+    def _pollers(self, queue_id: str, service_id: str) -> tuple[QueuePollerSpec, ...]:
         functions = self.of_type("AWS::Lambda::Function")
         out: list[QueuePollerSpec] = []
         for rid, rprops in self.of_type("AWS::Events::Rule").items():
@@ -392,6 +444,7 @@ class TemplateReader:
                             queue_logical_id=queue_id,
                             period=period,
                             namespace=ns if isinstance(ns, str) and "{" not in ns else None,
+                            wake=self._wake(functions.get(fid, {}), service_id),
                         )
                     )
         return tuple(out)
