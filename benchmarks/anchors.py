@@ -30,15 +30,23 @@ ANCHOR_ENV = cdk.Environment(account="123456789012", region="us-east-1")
 ANCHOR_IMAGE = "public.ecr.aws/docker/library/python:3.12-slim"
 
 
-def add_qpfs_defaults(app: cdk.App, stack_id: str = "QpfsDefaults") -> cdk.Stack:
-    """QPFS as most users write it: new VPC and cluster, min 0, default steps."""
+def add_qpfs_defaults(
+    app: cdk.App, stack_id: str = "QpfsDefaults", max_scaling_capacity: int = 4
+) -> cdk.Stack:
+    """QPFS as most users write it: new VPC and cluster, min 0, default steps.
+
+    Args:
+        app: The app.
+        stack_id: The stack's ID. Default: ``QpfsDefaults``.
+        max_scaling_capacity: Most tasks. Default: 4, as our construct's ``max_capacity``.
+    """
     stack = cdk.Stack(app, stack_id, env=ANCHOR_ENV)
     ecs_patterns.QueueProcessingFargateService(
         stack,
         "Service",
         image=ecs.ContainerImage.from_registry(ANCHOR_IMAGE),
         min_scaling_capacity=0,
-        max_scaling_capacity=4,
+        max_scaling_capacity=max_scaling_capacity,
     )
     return stack
 
