@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def synth_anchors(outdir: Path, calls: Mapping[str, str]) -> dict[str, Path]:
+def synth_anchors(outdir: Path, calls: Mapping[str, str], prelude: str = "") -> dict[str, Path]:
     """Synthesize every stack of ``calls`` into ``outdir`` with one ``app.synth()``.
 
     Args:
@@ -23,6 +23,7 @@ def synth_anchors(outdir: Path, calls: Mapping[str, str]) -> dict[str, Path]:
         calls: Stack ID -> a Python call adding that stack, using the names ``anchors`` (the
             :mod:`benchmarks.anchors` module) and ``app``, e.g.
             ``{"ScaleToZero": "anchors.add_scale_to_zero(app)"}``.
+        prelude: Python run before the calls, e.g. imports they use. Default: none.
 
     Returns:
         Template path by stack ID.
@@ -31,6 +32,7 @@ def synth_anchors(outdir: Path, calls: Mapping[str, str]) -> dict[str, Path]:
         [
             "import aws_cdk as cdk",
             "from benchmarks import anchors",
+            prelude,
             f"app = cdk.App(outdir={str(outdir)!r})",
             *calls.values(),
             "app.synth()",
