@@ -21,13 +21,10 @@ from sqs_scale_to_zero.simulate.metrics import (
     find_metric_source,
 )
 from sqs_scale_to_zero.simulate.poller import PUBLISH_AFTER_RUN_SECONDS, PollerRuntime
+from sqs_scale_to_zero.simulate.scheduled import schedule_rate_seconds
 from sqs_scale_to_zero.simulate.specs import MetricStat, QueuePollerSpec, QueueSpec
 from sqs_scale_to_zero.simulate.sqs import INACTIVE_AFTER_SECONDS, Message, SqsQueue
-from sqs_scale_to_zero.simulate.template import (
-    TemplateReader,
-    load_service,
-    schedule_rate_seconds,
-)
+from sqs_scale_to_zero.simulate.template import TemplateReader, load_service
 from sqs_scale_to_zero.worker import contract
 from test.simulate.reference_template import reference_template
 

@@ -12,10 +12,12 @@ Python::
     results = simulate(["cdk.out/MyStack.template.json"], "poisson:rate_per_minute=2,hours=24", seed=1)
 
 One concept per module: ``specs`` (the service model's dataclasses), ``intrinsics``
-(CloudFormation intrinsic functions), ``template`` (the reader that builds the specs), ``sqs``,
-``metrics`` (CloudWatch datapoints and sources), ``metric_math``, ``alarms``, ``autoscaling``,
-``ecs``, ``poller`` (scheduled functions that read the queue, e.g. the fresh backlog signal),
-``cost``, ``workload`` and ``generators`` (workloads and the generators' registry),
+(CloudFormation intrinsic functions), ``template`` (the reader that builds the specs),
+``scheduled`` (its part for scheduled functions that read the queue), ``permissions`` (what an
+IAM role of the template may do), ``sqs``, ``metrics`` (CloudWatch datapoints and sources),
+``metric_math``, ``alarms``, ``autoscaling``, ``ecs``, ``poller`` (scheduled functions that read
+the queue, e.g. the fresh backlog signal), ``wake`` (such a function waking the service from
+zero), ``cost``, ``workload`` and ``generators`` (workloads and the generators' registry),
 ``config`` (model knobs), ``events`` and ``engine`` (event loop), ``report``, ``describe``
 (summary for ``synth``), ``api`` (:func:`simulate`) and ``errors``.
 This module only re-exports. Nothing here imports aws_cdk or constructs: the simulator reads

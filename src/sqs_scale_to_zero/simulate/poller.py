@@ -1,7 +1,7 @@
 """Scheduled functions that read the queue, in virtual time (e.g. the fresh backlog signal).
 
 A poller is an EventBridge ``rate(...)`` rule invoking a Lambda function that reads the queue
-(:class:`~sqs_scale_to_zero.simulate.template.QueuePollerSpec`). Modelled behaviour:
+(:class:`~sqs_scale_to_zero.simulate.specs.QueuePollerSpec`, read by :mod:`.scheduled`). Modelled behaviour:
 
 * Runs: a rate expression "starts when you create the scheduled event rule, and then it runs
   on a defined schedule", with a precision of one minute.

@@ -2,39 +2,34 @@
 
 Only template JSON is read: no aws_cdk, no constructs. Intrinsic functions are resolved first
 (:mod:`.intrinsics`); the reader then follows the references from each ECS service to its task
-definition, scalable target, scaling policies, alarms, queue and scheduled queue readers, and
-builds the :mod:`.specs` dataclasses.
+definition, scalable target, scaling policies, alarms, queue and scheduled queue readers
+(:mod:`.scheduled`), and builds the :mod:`.specs` dataclasses.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.intrinsics import IntrinsicResolver, referenced_ids
-from sqs_scale_to_zero.simulate.permissions import role_permissions
+from sqs_scale_to_zero.simulate.scheduled import read_pollers
 from sqs_scale_to_zero.simulate.specs import (
     DEFAULT_ECS_COOLDOWN,
     DEFAULT_FARGATE_STOP_TIMEOUT,
     AlarmSpec,
     MetricQuery,
     MetricStat,
-    QueuePollerSpec,
     QueueSpec,
     ServiceModel,
     StepAdjustmentSpec,
     StepPolicySpec,
     TargetTrackingSpec,
     TaskSpec,
-    WakeSpec,
 )
 from sqs_scale_to_zero.worker import contract
 
-_RATE_RE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
-_RATE_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 CONTAINER_INSIGHTS_ON = ("enabled", "enhanced")
 """``containerInsights`` values of ``AWS::ECS::Cluster`` ``ClusterSettings`` that turn it on."""
 
@@ -165,7 +160,7 @@ class TemplateReader:
             step_policies=step_policies,
             target_tracking=tuple(tracking),
             spot=spot,
-            pollers=self._pollers(queue.logical_id, logical_id),
+            pollers=read_pollers(self, queue.logical_id, logical_id),
             container_insights=self._container_insights(props),
         )
 
@@ -388,78 +383,6 @@ class TemplateReader:
                 if setting.get("Name") == "containerInsights":
                     return str(setting.get("Value")) in CONTAINER_INSIGHTS_ON
         return False
-
-    def _wake(self, function: dict[str, Any], service_id: str) -> WakeSpec | None:
-        """The fast wake a function may perform on ``service_id``, if its environment names it."""
-        variables = (function.get("Environment") or {}).get("Variables") or {}
-        if service_id not in referenced_ids(variables.get(contract.SIGNAL_SERVICE_NAME)):
-            return None
-        service = self.of_type("AWS::ECS::Service")[service_id]
-        clusters = set(referenced_ids(service.get("Cluster"))) & set(self.resources)
-        if clusters and not clusters & set(
-            referenced_ids(variables.get(contract.SIGNAL_CLUSTER_NAME))
-        ):
-            return None  # it would look the service up in another cluster and not find it
-        alarm_ids = [
-            a
-            for a in referenced_ids(variables.get(contract.SIGNAL_IDLE_ALARM_NAME))
-            if self.resources.get(a, {}).get("Type") == "AWS::CloudWatch::Alarm"
-        ]
-        alarm = alarm_ids[0] if alarm_ids else None
-        roles = [r for r in referenced_ids(function.get("Role")) if r in self.resources]
-        perms = role_permissions(roles[0], self.resources) if roles else None
-
-        def may(action: str, resource: str | None) -> bool:
-            return perms is not None and resource is not None and perms.allows(action, resource)
-
-        return WakeSpec(
-            service_logical_id=service_id,
-            alarm_logical_id=alarm,
-            describe_service=may("ecs:DescribeServices", service_id),
-            update_service=may("ecs:UpdateService", service_id),
-            describe_alarm=may("cloudwatch:DescribeAlarms", alarm),
-            disable_alarm_actions=may("cloudwatch:DisableAlarmActions", alarm),
-            enable_alarm_actions=may("cloudwatch:EnableAlarmActions", alarm),
-        )
-
-    def _pollers(self, queue_id: str, service_id: str) -> tuple[QueuePollerSpec, ...]:
-        functions = self.of_type("AWS::Lambda::Function")
-        out: list[QueuePollerSpec] = []
-        for rid, rprops in self.of_type("AWS::Events::Rule").items():
-            period = schedule_rate_seconds(rprops.get("ScheduleExpression"))
-            if period is None or rprops.get("State") == "DISABLED":
-                continue
-            for target in rprops.get("Targets") or []:
-                for fid in referenced_ids(target.get("Arn")):
-                    variables = (functions.get(fid, {}).get("Environment") or {}).get(
-                        "Variables"
-                    ) or {}
-                    if queue_id not in referenced_ids(variables.get(contract.SIGNAL_QUEUE_URL)):
-                        continue
-                    ns = variables.get(contract.SIGNAL_METRIC_NAMESPACE)
-                    out.append(
-                        QueuePollerSpec(
-                            rule_logical_id=rid,
-                            function_logical_id=fid,
-                            queue_logical_id=queue_id,
-                            period=period,
-                            namespace=ns if isinstance(ns, str) and "{" not in ns else None,
-                            wake=self._wake(functions.get(fid, {}), service_id),
-                        )
-                    )
-        return tuple(out)
-
-
-def schedule_rate_seconds(expression: Any) -> float | None:
-    """Seconds between runs of an EventBridge ``rate(value unit)`` expression, else ``None``.
-
-    ``cron(...)`` expressions and malformed rates give ``None``.
-    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rate-expressions.html
-    """
-    m = _RATE_RE.match(expression.strip()) if isinstance(expression, str) else None
-    if m is None or int(m.group(1)) == 0:
-        return None
-    return float(int(m.group(1)) * _RATE_UNIT_SECONDS[m.group(2).removesuffix("s")])
 
 
 def load_service(path: str | Path, service: str | None = None) -> ServiceModel:
