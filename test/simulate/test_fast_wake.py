@@ -134,3 +134,18 @@ def test_without_update_permission_nothing_wakes_fast_and_the_alarms_still_do(
 ) -> None:
     for result in isolated["no-update"]:
         assert result.fast_wakes == 0 and result.processed == len(OFFSETS)
+
+
+def test_synth_summary_says_how_each_function_wakes(variants: dict[str, Path]) -> None:
+    from sqs_scale_to_zero.simulate.describe import describe
+
+    def wake_line(name: str) -> str:
+        model = load_service(variants[name])
+        function = model.pollers[0].function_logical_id
+        (line,) = [ln for ln in describe(model) if ln.startswith(f"  {function} ")]
+        return line
+
+    assert "holding off" in wake_line("ours") and "until it leaves ALARM" in wake_line("ours")
+    assert "naming no idle alarm" in wake_line("no-alarm-named")
+    assert "no wake while it alarms" in wake_line("no-disable")
+    assert "no fast wake" in wake_line("no-update")

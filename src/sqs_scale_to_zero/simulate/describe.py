@@ -158,6 +158,20 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
             f"  queue read every {_num(poller.period)} s by {poller.function_logical_id} "
             f"(keeps it active{publishes})"
         )
+        wake = poller.wake
+        if wake is not None:
+            if not (wake.describe_service and wake.update_service):
+                how = "may not read and update the service: no fast wake"
+            elif wake.alarm_logical_id is None:
+                how = "wakes the service from zero itself, naming no idle alarm to hold off"
+            elif not (wake.describe_alarm and wake.disable_alarm_actions):
+                how = f"may not hold off {wake.alarm_logical_id}'s actions: no wake while it alarms"
+            else:
+                how = (
+                    f"wakes the service from zero itself, holding off "
+                    f"{wake.alarm_logical_id}'s actions until it leaves ALARM"
+                )
+            lines.append(f"  {poller.function_logical_id} {how}")
     if math.isfinite(model.queue.visibility_timeout):
         lines.append(f"  queue visibility timeout: {_num(model.queue.visibility_timeout)} s")
     return lines
