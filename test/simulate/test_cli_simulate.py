@@ -79,3 +79,17 @@ def test_messages_left_at_the_horizon_are_named_under_the_table(
     assert lines[-1].startswith("note: the horizon ended with messages unprocessed (Reference ")
     assert cli.main([*args, "--horizon", "36000"]) == 0
     assert "note:" not in capsys.readouterr().out
+
+
+def test_json_carries_drain_wasted_starts_and_wait_minus_task_start(
+    ours_signal_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    args = ["simulate", str(ours_signal_template), "--workload", "idle-then-one:idle_hours=8"]
+    assert cli.main([*args, "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["results"]
+    assert entry["drain_seconds"] > entry["wait_seconds"]["max"] > 0
+    assert set(entry["wait_minus_task_start_seconds"]) == {"p50", "p95", "max"}
+    assert entry["wait_minus_task_start_seconds"]["max"] < entry["wait_seconds"]["max"]
+    assert (entry["wasted_starts"], entry["fast_wakes"]) == (0, 1)
