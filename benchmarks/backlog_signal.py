@@ -21,7 +21,7 @@ template (:mod:`benchmarks.signal_cost`) and printed under the table.
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.backlog_signal [--markdown] [--seeds 5]
+    .venv/bin/python -m benchmarks.backlog_signal [--markdown] [--seeds 5] [--messages-per-task N]
 """
 
 from __future__ import annotations
@@ -43,6 +43,14 @@ MODES = {
     "fresh signal": "anchors.add_scale_to_zero(app, 'ScaleToZeroSignal', backlog_signal=True)",
 }
 STACKS = ["ScaleToZero", "ScaleToZeroSignal"]
+
+
+def stack_calls(messages_per_task: int | None = None) -> dict[str, str]:
+    """Stack ID -> the call that adds it, with ``messages_per_task`` when given."""
+    extra = "" if messages_per_task is None else f", messages_per_task={messages_per_task})"
+    calls = dict(zip(STACKS, MODES.values(), strict=True))
+    return {k: v[:-1] + extra if extra else v for k, v in calls.items()}
+
 
 JUDGED_MODE = "fresh signal"
 """The mode the goal applies to."""
@@ -211,9 +219,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per workload (default 5)")
+    parser.add_argument(
+        "--messages-per-task",
+        type=int,
+        metavar="N",
+        help="build both modes with messages_per_task=N (default: the construct's default)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        paths = synth_anchors(Path(tmp), dict(zip(STACKS, MODES.values(), strict=True)))
+        paths = synth_anchors(Path(tmp), stack_calls(args.messages_per_task))
         rows = measure([paths[s] for s in STACKS], args.seeds)
         cost = signal_cost(paths[STACKS[1]])
     cost_line = cost.summary() if cost is not None else ""

@@ -13,6 +13,7 @@ from benchmarks.backlog_signal import (
     Row,
     aggregate,
     render,
+    stack_calls,
 )
 from benchmarks.signal_cost import (
     CUSTOM_METRIC_MONTH,
@@ -83,3 +84,10 @@ def test_the_signal_cost_is_read_from_the_template(
         + cost.alarms_usd
         + cost.sqs_usd
     )
+
+
+def test_messages_per_task_reaches_both_modes_only_when_given() -> None:
+    assert "messages_per_task" not in "".join(stack_calls().values())
+    calls = stack_calls(2)
+    assert all(call.endswith(", messages_per_task=2)") for call in calls.values())
+    assert "backlog_signal=True, messages_per_task=2)" in calls["ScaleToZeroSignal"]
