@@ -162,7 +162,27 @@ def test_a_new_metric_source_can_be_registered(tmp_path: Path) -> None:
         simulate([path], [WorkItem(8 * 3600.0, 10.0, 50.0)], seed=s, config=FIXED_START)[0].waits[0]
         for s in range(3)
     ]
-    assert waits == [pytest.approx(30.0)] * 3  # sent on a minute boundary, seen at once
+    # sent as a minute starts: that minute's datapoint is seen as it ends, then the 30 s start
+    assert waits == [pytest.approx(90.0)] * 3
+
+
+def test_a_message_sent_on_a_minute_boundary_counts_in_the_minute_it_starts(
+    ours_template: Path,
+) -> None:
+    from sqs_scale_to_zero.simulate.engine import Simulation
+    from sqs_scale_to_zero.simulate.template import load_service
+
+    model = load_service(ours_template)
+    sim = Simulation(model, [WorkItem(120.0, 10.0, 50.0)], config=FIXED_START, horizon=600)
+    sim.run()
+    sent = next(
+        q.metric
+        for a in model.alarms
+        for q in a.queries
+        if q.metric is not None and q.metric.metric_name == "NumberOfMessagesSent"
+    )
+    # minutes [0, 60), [60, 120), [120, 180): the send at 120 s is in the third
+    assert sim.store.samples(sent)[:3] == [0.0, 0.0, 1.0]
 
 
 def test_task_start_share_and_drain_on_a_wake_from_zero(reference_template_path: Path) -> None:

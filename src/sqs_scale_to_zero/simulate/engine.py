@@ -8,9 +8,11 @@ applied (Application Auto Scaling's precedence rule, see :mod:`.autoscaling`).
 
 Within each minute SQS samples the queue's gauges once, at a seeded moment (an event like the
 others, see :mod:`.metrics`). Order at each minute boundary: every message/task event up to the
-boundary is processed; then the minute's metric datapoints are recorded (the gauges as sampled,
-the activity sums as counted); then alarms are evaluated in template order and their
-scaling policies invoked; then target-tracking policies; then the ECS scheduler launches or
+boundary is processed (a message *sent* exactly at the boundary belongs to the minute it
+starts, as CloudWatch's one-minute periods start on the minute, so it comes after the tick);
+then the minute's metric datapoints are recorded (the gauges as sampled, the activity sums as
+counted); then alarms are evaluated in template order and their scaling policies invoked; then
+target-tracking policies; then the ECS scheduler launches or
 stops tasks to match the desired count.
 
 Scheduled functions that read the queue (:mod:`.poller`) run as events between the minute
@@ -452,11 +454,15 @@ class Simulation:
         minute = 60.0
         while True:
             boundary = min(minute, horizon)
+            # a message sent at a minute boundary belongs to the minute it starts
+            last_arrival = boundary if boundary >= horizon else math.nextafter(boundary, 0.0)
             while True:
                 next_event = heap[0][0] if heap else math.inf
                 next_arrival = work[i].at if i < n else math.inf
+                if next_arrival > last_arrival:
+                    next_arrival = math.inf
                 if next_arrival <= next_event:
-                    if next_arrival > boundary:
+                    if next_arrival == math.inf:
                         break
                     self._arrive(work[i], next_arrival)
                     i += 1
