@@ -83,7 +83,7 @@ def test_one_visible_message_wakes_the_service(default_service: Synthesized) -> 
     # The value is the backlog (visible + in flight) the desired tasks don't cover while a
     # message waits, else 0; at zero tasks (no desired point) that is the whole backlog ...
     assert expression(alarm) == (
-        "IF(visible >= 1, visible + FILL(in_flight, 0) - 2 * FILL(desired, 0), 0)"
+        "IF(visible >= 1, visible + FILL(in_flight, 0) - 3 * FILL(desired, 0), 0)"
     )
     # ... and >= 1, not Copilot's strict > 1 (or QPFS's 100): a single message wakes it.
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
@@ -110,13 +110,13 @@ def test_the_backlog_sizes_the_service_in_one_action(default_service: Synthesize
     assert config["MetricAggregationType"] == "Maximum"
     # With the desired count known, a short cooldown: one publish cycle and its ingestion.
     assert config["Cooldown"] == 120
-    # One level per task count, 2 messages a task: a backlog B adds ceil(B / 2) tasks, up to 4.
+    # One level per task count, 3 messages a task: a backlog B adds ceil(B / 3) tasks, up to 4.
     # Bounds are relative to the threshold of 1 message.
     assert config["StepAdjustments"] == [
-        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 2, "ScalingAdjustment": 1},
-        {"MetricIntervalLowerBound": 2, "MetricIntervalUpperBound": 4, "ScalingAdjustment": 2},
-        {"MetricIntervalLowerBound": 4, "MetricIntervalUpperBound": 6, "ScalingAdjustment": 3},
-        {"MetricIntervalLowerBound": 6, "ScalingAdjustment": 4},
+        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 3, "ScalingAdjustment": 1},
+        {"MetricIntervalLowerBound": 3, "MetricIntervalUpperBound": 6, "ScalingAdjustment": 2},
+        {"MetricIntervalLowerBound": 6, "MetricIntervalUpperBound": 9, "ScalingAdjustment": 3},
+        {"MetricIntervalLowerBound": 9, "ScalingAdjustment": 4},
     ]
 
 

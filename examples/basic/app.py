@@ -1,7 +1,7 @@
 """Basic: the example worker image on a new VPC and cluster, every prop at its default.
 
 What it shows: the smallest useful ``ScaleToZeroQueueService``. One message wakes the service,
-a bigger backlog is sized to one task per 2 messages (up to 4) in one step, and five idle
+a bigger backlog is sized to one task per 3 messages (up to 4) in one step, and five idle
 minutes — nothing sent, received or deleted, nothing visible or in flight, CPU idle — set it
 back to zero tasks. The worker in ``examples/worker_image`` holds ECS
 task scale-in protection while it works, so no message is interrupted.

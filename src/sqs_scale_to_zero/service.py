@@ -244,7 +244,7 @@ class ScaleToZeroQueueService(Construct):
                 service is sized to ``ceil((visible + in flight) / messages_per_task)`` tasks, up
                 to ``max_capacity``, in one scaling action, and grows the same way if the backlog
                 grows; nothing here ever removes a task. One visible message wakes one task. Can't
-                be combined with ``scale_out_steps``. Default: 2.
+                be combined with ``scale_out_steps``. Default: 3.
             scale_out_steps: Fixed steps instead of backlog sizing: tasks to add per
                 visible-message backlog, as ``ScalingInterval(lower=..., upper=..., change=...)``
                 in absolute message counts, re-applied once per ``scale_out_cooldown``. Steps must

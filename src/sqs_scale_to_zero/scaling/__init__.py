@@ -67,7 +67,7 @@ from sqs_scale_to_zero.scaling.steps import (
 )
 
 DEFAULT_MAX_CAPACITY = 4
-DEFAULT_MESSAGES_PER_TASK = 2
+DEFAULT_MESSAGES_PER_TASK = 3
 DEFAULT_SIZING_COOLDOWN = Duration.minutes(10)
 """The scale-out cooldown when sizing by backlog: the window within which the service is
 sized to the largest backlog seen, adding only the difference."""
