@@ -34,6 +34,7 @@ from pathlib import Path
 
 from benchmarks.signal_cost import signal_cost
 from benchmarks.synth import synth_anchors
+from benchmarks.tables import table_lines
 from sqs_scale_to_zero.simulate import Result, SimulationConfig, WorkItem, simulate
 from sqs_scale_to_zero.simulate.report import percentile
 from sqs_scale_to_zero.simulate.workload import daily_curve, idle_then_one, poisson, steady
@@ -188,13 +189,7 @@ def cells(row: Row) -> list[str]:
 def render(rows: Sequence[Row], seeds: int, *, markdown: bool, cost_line: str = "") -> str:
     """The comparison table, the goal lines and (``cost_line``) the signal's monthly cost."""
     body = [cells(r) for r in rows]
-    if markdown:
-        lines = ["| " + " | ".join(HEADERS) + " |", "|---|---|" + "---:|" * (len(HEADERS) - 2)]
-        lines += ["| " + " | ".join(c) + " |" for c in body]
-    else:
-        widths = [max(len(x) for x in col) for col in zip(HEADERS, *body, strict=True)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(HEADERS, widths, strict=True))]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
+    lines = table_lines(HEADERS, body, markdown=markdown)
     lines.append("")
     latency = SimulationConfig().start_latency
     lines.append(

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.synth import synth_anchors
+from benchmarks.tables import table_lines
 from sqs_scale_to_zero.simulate import ServiceModel, WorkItem, load_service
 from sqs_scale_to_zero.simulate.engine import Simulation
 from sqs_scale_to_zero.simulate.report import percentile
@@ -356,13 +357,7 @@ def cells(row: Row) -> list[str]:
 def render(rows: Sequence[Row], seeds: int, *, markdown: bool = False) -> str:
     """The table and one goal line per row of our two modes."""
     body = [cells(r) for r in rows]
-    if markdown:
-        lines = ["| " + " | ".join(HEADERS) + " |", "|---|---|" + "---:|" * (len(HEADERS) - 2)]
-        lines += ["| " + " | ".join(c) + " |" for c in body]
-    else:
-        widths = [max(len(x) for x in col) for col in zip(HEADERS, *body, strict=True)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(HEADERS, widths, strict=True))]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
+    lines = table_lines(HEADERS, body, markdown=markdown)
     lines.append("")
     lines.append(
         f"Goal (issue #11), over {seeds} seeds: at most 1 + (real gaps) task launches and no "

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from benchmarks.policies import WORKLOADS as EVERYDAY
 from benchmarks.synth import synth_anchors
+from benchmarks.tables import table_lines
 from sqs_scale_to_zero.simulate import Result, WorkItem, simulate
 from sqs_scale_to_zero.simulate.report import percentile
 from sqs_scale_to_zero.simulate.workload import burst
@@ -231,13 +232,7 @@ def render(rows: Sequence[Row], seeds: int, *, markdown: bool) -> str:
     """The table of the four policies, the goal lines, and the ``messages_per_task`` sweep."""
     main = [r for r in rows if r.policy in POLICIES]
     body = [cells(r) for r in main]
-    if markdown:
-        lines = ["| " + " | ".join(HEADERS) + " |", "|---|---|" + "---:|" * (len(HEADERS) - 2)]
-        lines += ["| " + " | ".join(c) + " |" for c in body]
-    else:
-        widths = [max(len(x) for x in col) for col in zip(HEADERS, *body, strict=True)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(HEADERS, widths, strict=True))]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
+    lines = table_lines(HEADERS, body, markdown=markdown)
     lines += [
         "",
         f"Goal ({seeds} seeds, waits pooled): on every burst drain <= {DRAIN_FACTOR}x and wait "
