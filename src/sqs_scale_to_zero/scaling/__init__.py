@@ -1,16 +1,18 @@
-"""The scaling part: the scalable target, message-count scale-out steps and the scale-in to zero.
+"""The scaling part: the scalable target, scale-out by backlog, and the scale-in to zero.
 
-Props: ``max_capacity``, ``scale_out_steps``, ``scale_out_cooldown``, ``idle_timeout``,
+Props: ``max_capacity``, ``messages_per_task``, ``scale_out_steps``, ``scale_out_cooldown``,
+``idle_timeout``,
 ``idle_cpu_threshold_percent``, ``scale_in_on_cpu_only``, ``gradual_scale_in`` and
 ``gradual_scale_in_cooldown``.
 
 How the service scales, all on one-minute CloudWatch periods:
 
-* **Wake and scale out.** An alarm on the queue's ``ApproximateNumberOfMessagesVisible``
-  (Maximum, 1 minute) with ``>= 1`` — not ``> 1``, which never wakes for one message — drives a
-  ``ChangeInCapacity`` step policy (:mod:`.steps`). Missing data is ``notBreaching``: no data
-  never scales out, and it never blocks a wake either, because the first datapoint that shows a
-  message alarms.
+* **Wake and scale out.** An alarm that breaches at ``>= 1`` while a message is visible (Maximum,
+  1 minute) — not ``> 1``, which never wakes for one message — drives a ``ChangeInCapacity`` step
+  policy: by default one step per task level sizes the service to the backlog
+  (:mod:`.sizing`); fixed ``scale_out_steps`` replace it (:mod:`.steps`). Missing data is
+  ``notBreaching``: no data never scales out, and it never blocks a wake either, because the
+  first datapoint that shows a message alarms.
 * **Scale in to zero** (:mod:`.idle`). One metric-math alarm drives an ``ExactCapacity`` policy
   whose single step ``[0, +inf)`` matches every breach (a breach that matches no step scales
   nothing). It breaches only when every one of ``idle_timeout`` minutes was idle: no message
