@@ -45,8 +45,7 @@ print(json.dumps({"seconds": seconds,
 def _fill(sqs: Any, url: str, count: int) -> None:
     for start in range(0, count, 10):
         entries = [
-            {"Id": str(i), "MessageBody": f"m{start + i}"}
-            for i in range(min(10, count - start))
+            {"Id": str(i), "MessageBody": f"m{start + i}"} for i in range(min(10, count - start))
         ]
         sqs.send_message_batch(QueueUrl=url, Entries=entries)
 
@@ -74,9 +73,7 @@ def naive(sqs: Any, url: str, count: int, handler_seconds: float = 0.0) -> float
     done = 0
     began = time.perf_counter()
     while done < count:
-        response = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1
-        )
+        response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1)
         for message in response.get("Messages", []):
             time.sleep(handler_seconds)
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
@@ -155,12 +152,8 @@ def main() -> int:
     try:
         sqs = boto3.client("sqs")
         _wait_until_up(sqs)
-        naive_url = sqs.create_queue(QueueName=f"naive-{uuid.uuid4().hex[:8]}")[
-            "QueueUrl"
-        ]
-        ours_url = sqs.create_queue(QueueName=f"worker-{uuid.uuid4().hex[:8]}")[
-            "QueueUrl"
-        ]
+        naive_url = sqs.create_queue(QueueName=f"naive-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+        ours_url = sqs.create_queue(QueueName=f"worker-{uuid.uuid4().hex[:8]}")["QueueUrl"]
         _fill(sqs, naive_url, args.messages)
         _fill(sqs, ours_url, args.messages)
         pause = args.handler_ms / 1000
@@ -176,7 +169,9 @@ def main() -> int:
     print(f"naive receive-one/delete-one loop: {naive_rate:8.1f} msg/s")
     print(f"Worker (concurrency={args.concurrency}):          {ours_rate:8.1f} msg/s")
     print(f"ratio Worker / naive:              {ours_rate / naive_rate:8.2f}x")
-    print(f"from ...worker import Worker:     {seconds * 1000:8.1f} ms (median of 5, boto3 included)")
+    print(
+        f"from ...worker import Worker:     {seconds * 1000:8.1f} ms (median of 5, boto3 included)"
+    )
     print(f"aws_cdk/constructs/jsii imported:  {heavy or 'none'}")
     return 1 if heavy else 0
 

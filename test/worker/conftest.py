@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from sqs_scale_to_zero.worker import ExponentialBackoff, Worker
+
+from .faults import FaultyProxy
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -118,6 +125,17 @@ def send(sqs: Any, url: str, bodies: list[str], **kwargs: Any) -> None:
         sqs.send_message_batch(QueueUrl=url, Entries=entries)
 
 
+def receive_log(client: Any) -> list[list[dict[str, Any]]]:
+    """Record what each ``ReceiveMessage`` of ``client`` returned (a botocore event hook)."""
+    returned: list[list[dict[str, Any]]] = []
+
+    def after(parsed: dict[str, Any], **_: Any) -> None:
+        returned.append(list(parsed.get("Messages") or []))
+
+    client.meta.events.register("after-call.sqs.ReceiveMessage", after)
+    return returned
+
+
 def fast_worker(handler: Callable[..., Any], url: str, **kwargs: Any) -> Worker:
     """A ``Worker`` with test-sized timings: 1-second polls, short backoffs, no env defaults."""
     options: dict[str, Any] = {
@@ -177,16 +195,25 @@ def start() -> Iterator[Callable[[Worker], Running]]:
             item.stop()
 
 
+AGENT_FAULTS = ("http500", "http400", "malformed", "slow")
+"""How the stand-in agent can fail (besides ``refuse``): a 500 with an ``error`` object, a 400
+with one, a 200 whose body is not JSON, or an answer only after ``slow_seconds``."""
+
+
 class EcsAgent:
     """Stand-in for the ECS agent's ``PUT /task-protection/v1/state`` endpoint.
 
     Records each request body with its time, and answers like the agent: a ``protection``
-    object, or a ``failure`` when ``refuse`` is set.
+    object; a ``failure`` (ECS's refusal) when ``refuse`` is set; or, when ``fault`` is one of
+    ``AGENT_FAULTS``, that fault. With ``flap`` every third call gets a good answer.
     """
 
     def __init__(self) -> None:
         self.calls: list[tuple[float, dict[str, Any]]] = []
         self.refuse = False
+        self.fault: str | None = None
+        self.flap = False
+        self.slow_seconds = 1.0
         self.protected = False
         agent = self
 
@@ -194,18 +221,33 @@ class EcsAgent:
             def do_PUT(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 agent.calls.append((time.monotonic(), body))
+                fault = agent.fault
+                if agent.flap and len(agent.calls) % 3 == 0:
+                    fault = None
+                status = 200
+                if fault == "slow":
+                    time.sleep(agent.slow_seconds)
                 if not self.path.endswith("/task-protection/v1/state"):
-                    answer: dict[str, Any] = {"error": {"Code": "NotFound"}}
+                    answer: Any = {"error": {"Code": "NotFound"}}
+                elif fault == "http500":
+                    status, answer = 500, {"error": {"Code": "ServerException", "Message": "x"}}
+                elif fault == "http400":
+                    status, answer = 400, {"error": {"Code": "InvalidParameterException"}}
+                elif fault == "malformed":
+                    answer = None
                 elif agent.refuse:
                     answer = {"failure": {"Reason": "TASK_NOT_VALID", "Arn": "arn:task"}}
                 else:
                     agent.protected = bool(body["ProtectionEnabled"])
                     answer = {"protection": {"ProtectionEnabled": agent.protected}}
-                data = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                data = b"{not json" if answer is None else json.dumps(answer).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the worker gave up waiting ("slow")
+                    pass
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -224,3 +266,52 @@ def ecs_agent() -> Iterator[EcsAgent]:
     agent = EcsAgent()
     yield agent
     agent.close()
+
+
+@pytest.fixture
+def proxy(moto_endpoint: str) -> Iterator[FaultyProxy]:
+    """A black-holable TCP proxy in front of moto's server."""
+    with FaultyProxy(moto_endpoint) as faulty:
+        yield faulty
+
+
+def tight_client(endpoint: str, read_timeout: float = 1.0) -> Any:
+    """An SQS client with one attempt per call and short timeouts, for outage tests."""
+    return boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        config=Config(
+            connect_timeout=1,
+            read_timeout=read_timeout,
+            retries={"mode": "standard", "max_attempts": 1},
+        ),
+    )
+
+
+def start_cli(
+    tmp_path: Path, handler_source: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """Run ``python -m sqs_scale_to_zero.worker app:handle *args`` in ``tmp_path``.
+
+    ``handler_source`` becomes ``tmp_path/app.py``; stdout and stderr are merged.
+    """
+    (tmp_path / "app.py").write_text(textwrap.dedent(handler_source))
+    return subprocess.Popen(
+        [sys.executable, "-m", "sqs_scale_to_zero.worker", "app:handle", *args],
+        cwd=tmp_path,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen[str], timeout: float) -> str:
+    """Wait at most ``timeout`` seconds for ``process`` to exit; return its output."""
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        raise AssertionError(f"still running after {timeout} s:\n{output}") from None
+    return output

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from typing import Any
 
+import pytest
+
 from sqs_scale_to_zero.worker import (
+    ConstantBackoff,
     EcsAgentTaskProtection,
     Message,
     NoTaskProtection,
     Worker,
 )
 
-from .conftest import EcsAgent, fast_worker, queue_counts, send, wait_for
+from .conftest import AGENT_FAULTS, EcsAgent, fast_worker, queue_counts, send, wait_for
 
 AWS_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders"
 
@@ -43,37 +47,58 @@ def test_protection_is_on_before_work_and_off_after(
     assert bodies[-1] == {"ProtectionEnabled": False}
 
 
-def test_refused_protection_releases_the_messages_without_running_them(
+@pytest.mark.parametrize("fault", [*AGENT_FAULTS, "flapping", "unreachable"])
+def test_a_failing_ecs_agent_never_costs_a_message_a_receive(
+    sqs: Any, make_queue: Any, start: Any, ecs_agent: EcsAgent, fault: str
+) -> None:
+    # Given an agent that answers 500, 400, garbage, too late, every other time, or not at all,
+    url = make_queue(dlq_after=2)
+    ecs_agent.fault = "http500" if fault == "flapping" else fault
+    ecs_agent.flap = fault == "flapping"
+    ecs_agent.slow_seconds = 0.6
+    uri = "http://127.0.0.1:9" if fault == "unreachable" else ecs_agent.uri
+    protection = EcsAgentTaskProtection(
+        uri, timeout_seconds=0.3, attempts=2, backoff=ConstantBackoff(0)
+    )
+    handled: Counter[str] = Counter()
+    worker = fast_worker(
+        lambda m: handled.update([m.body]), url, concurrency=2, task_protection=protection
+    )
+    running = start(worker)
+    # when messages arrive,
+    send(sqs, url, [f"m{i}" for i in range(5)])
+    wait_for(lambda: worker.stats.deleted == 5, what="5 messages deleted")
+    running.stop()
+    # then each ran once, none was handed back, and the dead-letter queue is empty.
+    assert handled == Counter({f"m{i}": 1 for i in range(5)})
+    assert worker.stats.released == 0
+    assert queue_counts(sqs, url + "-dlq") == (0, 0)
+
+
+def test_refused_protection_runs_what_it_holds_and_receives_no_more(
     sqs: Any, make_queue: Any, start: Any, ecs_agent: EcsAgent
 ) -> None:
-    url = make_queue(visibility_timeout=60)
-    send(sqs, url, ["not now"])
-    ecs_agent.refuse = True
+    url = make_queue(visibility_timeout=60, dlq_after=2)
+    send(sqs, url, ["received before the refusal"])
+    ecs_agent.refuse = True  # ECS: this task is being stopped (scale-in)
     handled: list[str] = []
     worker = fast_worker(
         lambda m: handled.append(m.body), url, environ={"ECS_AGENT_URI": ecs_agent.uri}
     )
     running = start(worker)
-    wait_for(lambda: worker.stats.released >= 1, what="the message released")
-    running.stop()
+    wait_for(lambda: handled == ["received before the refusal"], what="the held message to run")
+    send(sqs, url, ["later 1", "later 2"])
+    calls = len(ecs_agent.calls)
+    wait_for(lambda: len(ecs_agent.calls) >= calls + 3, what="protection tried again")
+    # Nothing more was received while ECS refuses: the new messages wait in the queue.
+    assert handled == ["received before the refusal"]
+    assert queue_counts(sqs, url) == (2, 0)
 
-    assert handled == []
-    # Released with visibility 0: visible again at once, not after the 60-second timeout.
-    assert queue_counts(sqs, url) == (1, 0)
-
-
-def test_unreachable_agent_is_logged_and_retried_never_fatal(
-    sqs: Any, make_queue: Any, start: Any
-) -> None:
-    url = make_queue()
-    protection = EcsAgentTaskProtection("http://127.0.0.1:9", timeout_seconds=0.2, attempts=2)
-    worker = fast_worker(lambda m: None, url, task_protection=protection)
-    running = start(worker)
-    send(sqs, url, ["x"])
-    wait_for(lambda: worker.stats.released >= 2, what="two refused attempts")
-    assert running.thread.is_alive()
-    running.stop()
-    assert worker.stats.succeeded == 0
+    ecs_agent.refuse = False  # the scale-in was cancelled
+    wait_for(lambda: len(handled) == 3, what="receiving again once protection is granted")
+    running.stop()  # and a stop (SIGTERM) still ends it cleanly
+    assert worker.stats.released == 0
+    assert queue_counts(sqs, url + "-dlq") == (0, 0)
 
 
 def test_off_ecs_or_disabled_protection_is_a_no_op() -> None:

@@ -20,6 +20,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqs_scale_to_zero.worker.config import ConfigurationError, WorkerConfig
     from sqs_scale_to_zero.worker.consumer import Worker
     from sqs_scale_to_zero.worker.message import Message, RetryLater
     from sqs_scale_to_zero.worker.policies import (
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "BackoffPolicy": "policies",
+    "ConfigurationError": "config",
     "ConstantBackoff": "policies",
     "EcsAgentTaskProtection": "protection",
     "ExponentialBackoff": "policies",
@@ -52,11 +54,13 @@ _EXPORTS = {
     "ShutdownPolicy": "policies",
     "TaskProtection": "protection",
     "Worker": "consumer",
+    "WorkerConfig": "config",
     "WorkerStats": "stats",
 }
 
 __all__ = [
     "BackoffPolicy",
+    "ConfigurationError",
     "ConstantBackoff",
     "EcsAgentTaskProtection",
     "ExponentialBackoff",
@@ -69,6 +73,7 @@ __all__ = [
     "ShutdownPolicy",
     "TaskProtection",
     "Worker",
+    "WorkerConfig",
     "WorkerStats",
 ]
 

@@ -2,7 +2,8 @@
 
 Configuration comes from the environment the construct injects (``QUEUE_URL``,
 ``SCALE_TO_ZERO_*``, ``ECS_AGENT_URI``) and the AWS SDK's own variables; flags override it.
-Exits 0 after a graceful shutdown (SIGTERM, SIGINT), 2 on bad arguments.
+Exits 0 after a graceful shutdown (SIGTERM, SIGINT, also during start-up), 2 on a bad setting or
+a handler that cannot be loaded (before any message is received), 130 after a second SIGINT.
 """
 
 from __future__ import annotations
@@ -11,17 +12,42 @@ import argparse
 import importlib
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqs_scale_to_zero.worker import contract
-from sqs_scale_to_zero.worker.consumer import Worker
+from sqs_scale_to_zero.worker.config import ConfigurationError, WorkerConfig
 from sqs_scale_to_zero.worker.logs import configure_logging
 from sqs_scale_to_zero.worker.policies import (
     IdleShutdown,
     MaxMessagesShutdown,
     ShutdownPolicy,
 )
+from sqs_scale_to_zero.worker.signals import STOP_SIGNALS
+
+FLAGS = {
+    "queue_url": "--queue-url",
+    "concurrency": "--concurrency",
+    "poll_wait_seconds": "--poll-wait",
+    "visibility_timeout_seconds": "--visibility-timeout",
+    "heartbeat_interval_seconds": "--heartbeat-interval",
+    "shutdown_grace_seconds": "--shutdown-grace",
+}
+"""The flag of each ``WorkerConfig`` setting, used to name it in error messages."""
+
+
+class HandlerImportError(ImportError):
+    """The handler's module could not be imported.
+
+    Attributes:
+        show_traceback: True when the module itself failed (its traceback helps); False when it
+            was simply not found.
+    """
+
+    def __init__(self, message: str, *, show_traceback: bool) -> None:
+        super().__init__(message)
+        self.show_traceback = show_traceback
 
 
 def load_handler(target: str) -> Callable[..., Any]:
@@ -30,16 +56,36 @@ def load_handler(target: str) -> Callable[..., Any]:
     Raises:
         ValueError: ``target`` is not ``module:attribute``.
         TypeError: The attribute is not callable.
-        ImportError: The module cannot be imported.
+        AttributeError: The module has no such attribute.
+        HandlerImportError: The module cannot be found, or raised while it was imported.
     """
     module_name, _, attribute = target.partition(":")
     if not module_name or not attribute:
         raise ValueError(f"handler must look like package.module:function (got {target!r})")
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
-    value: Any = importlib.import_module(module_name)
+    try:
+        value: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        missing = error.name or ""
+        if missing and (module_name == missing or module_name.startswith(missing + ".")):
+            raise HandlerImportError(
+                f"no module named {missing!r} (handler {target!r}): run from the directory "
+                "that holds it, or add that directory to PYTHONPATH",
+                show_traceback=False,
+            ) from None
+        raise HandlerImportError(
+            f"handler module {module_name!r} failed to import", show_traceback=True
+        ) from error
+    except Exception as error:
+        raise HandlerImportError(
+            f"handler module {module_name!r} failed to import", show_traceback=True
+        ) from error
     for part in attribute.split("."):
-        value = getattr(value, part)
+        try:
+            value = getattr(value, part)
+        except AttributeError:
+            raise AttributeError(f"handler {target!r}: {module_name!r} has no {part!r}") from None
     if not callable(value):
         raise TypeError(f"handler {target!r} is not callable")
     return value  # type: ignore[no-any-return]
@@ -52,25 +98,30 @@ def parser() -> argparse.ArgumentParser:
         description="Run a handler on every message of an SQS queue until SIGTERM.",
     )
     p.add_argument("handler", help="package.module:function taking one Message")
-    p.add_argument("--queue-url", help="default: $QUEUE_URL")
+    p.add_argument("--queue-url", help=f"default: ${contract.QUEUE_URL}")
     p.add_argument(
-        "--concurrency",
-        type=int,
-        default=int(os.environ.get(contract.CONCURRENCY, "1")),
-        help=f"handlers at once (default: ${contract.CONCURRENCY} or 1)",
+        "--concurrency", type=int, help=f"handlers at once (default: ${contract.CONCURRENCY} or 1)"
     )
-    p.add_argument("--poll-wait", type=float, default=20, help="long-poll seconds (default 20)")
+    p.add_argument(
+        "--poll-wait",
+        type=float,
+        help=f"long-poll seconds (default {contract.SQS_MAX_WAIT_SECONDS})",
+    )
     p.add_argument(
         "--visibility-timeout",
         type=int,
-        help="default: $SCALE_TO_ZERO_VISIBILITY_TIMEOUT_SECONDS or GetQueueAttributes",
+        help=f"default: ${contract.VISIBILITY_TIMEOUT_SECONDS}, checked against the queue's",
     )
     p.add_argument(
         "--shutdown-grace",
         type=float,
-        help="default: $SCALE_TO_ZERO_SHUTDOWN_GRACE_SECONDS or 25",
+        help=f"default: ${contract.SHUTDOWN_GRACE_SECONDS} or 25",
     )
-    p.add_argument("--heartbeat-interval", type=float, help="default: visibility timeout / 4")
+    p.add_argument(
+        "--heartbeat-interval",
+        type=float,
+        help="default: visibility timeout / 4 (at most half of it)",
+    )
     p.add_argument(
         "--stop-when-idle",
         type=float,
@@ -89,6 +140,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
+    STOP_SIGNALS.install()  # first of all: a signal during start-up is a clean stop
     args = parser().parse_args(argv)
     try:
         configure_logging(args.log_level, json_lines=args.log_format == "json")
@@ -97,20 +149,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             policy = IdleShutdown(args.stop_when_idle)
         elif args.max_messages is not None:
             policy = MaxMessagesShutdown(args.max_messages)
-        worker = Worker(
-            load_handler(args.handler),
+        config = WorkerConfig.from_environment(
+            os.environ,
             queue_url=args.queue_url,
             concurrency=args.concurrency,
             poll_wait_seconds=args.poll_wait,
             visibility_timeout_seconds=args.visibility_timeout,
             heartbeat_interval_seconds=args.heartbeat_interval,
             shutdown_grace_seconds=args.shutdown_grace,
-            shutdown_policy=policy,
+            concurrency_from_environment=True,
+            labels=FLAGS,
         )
-    except (ValueError, TypeError, ImportError, AttributeError) as error:
+        handler = load_handler(args.handler)
+        from sqs_scale_to_zero.worker.consumer import Worker  # boto3: after the signals
+
+        worker = Worker(handler, config=config, shutdown_policy=policy)
+    except HandlerImportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        if error.show_traceback and error.__cause__ is not None:
+            traceback.print_exception(error.__cause__, file=sys.stderr)
+        return 2
+    except (ValueError, TypeError, AttributeError) as error:  # ConfigurationError included
         print(f"error: {error}", file=sys.stderr)
         return 2
-    worker.run()
+    try:
+        worker.run()
+    except ConfigurationError as error:  # checked against the queue, before any receive
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -7,6 +7,7 @@ runs against AWS or a local SQS-compatible server.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -46,22 +47,28 @@ def client_config(poll_wait_seconds: float) -> Config:
 
 
 def make_sqs_client(poll_wait_seconds: float, session: Any = None, queue_url: str = "") -> Any:
-    """Create the SQS client from ``session`` (or a new default session).
+    """Create the SQS client from ``session`` (or boto3's default session).
 
     Args:
         poll_wait_seconds: The long-poll wait, used to size the read timeout.
-        session: The boto3 session to build from. Default: a new ``boto3.session.Session()``.
-        queue_url: When the session has no region configured, the region is taken from an
-            AWS queue URL (``https://sqs.<region>.amazonaws.com/...``). Default: ``""``.
+        session: The boto3 session to build from. Default: boto3's default session (made if
+            the process has none yet), shared with the app's own ``boto3.client()`` calls.
+        queue_url: When the session has no region configured, the region is taken from
+            ``$AWS_REGION`` (which the AWS SDKs for other languages and Lambda use, but
+            botocore does not read), else from an AWS queue URL
+            (``https://sqs.<region>.amazonaws.com/...``). Default: ``""``.
 
     Returns:
         A botocore SQS client.
     """
-    session = session or boto3.session.Session()
+    if session is None:
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        session = boto3.DEFAULT_SESSION
     region = None
     if session.region_name is None:
         match = re.match(r"https://sqs\.([a-z0-9-]+)\.amazonaws\.com", queue_url)
-        region = match.group(1) if match else None
+        region = os.environ.get("AWS_REGION") or (match.group(1) if match else None)
     return session.client("sqs", region_name=region, config=client_config(poll_wait_seconds))
 
 

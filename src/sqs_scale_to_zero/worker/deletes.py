@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
+from sqs_scale_to_zero.worker import contract
 from sqs_scale_to_zero.worker.client import SQS_ERRORS
 from sqs_scale_to_zero.worker.inflight import Job
 from sqs_scale_to_zero.worker.policies import BackoffPolicy
 from sqs_scale_to_zero.worker.stats import WorkerStats
-from sqs_scale_to_zero.worker.visibility import BATCH_SIZE
 
 logger = logging.getLogger("sqs_scale_to_zero.worker.deletes")
 
@@ -24,7 +25,10 @@ class Deleter:
     """A thread that deletes finished messages, up to 10 per ``DeleteMessageBatch``.
 
     It never waits to fill a batch: it takes whatever has finished by the time it is free,
-    so a lone message is deleted at once and a burst shares calls.
+    so a lone message is deleted at once and a burst shares calls. No failure is silent: a
+    delete given up is logged at ERROR and counted in ``delete_failures``; a delete attempted
+    after the message's visibility lapsed (SQS may have handed it to another consumer, a
+    duplicate) is logged at WARNING and counted in ``late_deletes``.
 
     Args:
         sqs: The SQS client.
@@ -50,6 +54,8 @@ class Deleter:
         self._on_done = on_done
         self._queue: queue.Queue[tuple[Job, int] | None] = queue.Queue()
         self._give_up = threading.Event()
+        self._pending: set[int] = set()
+        self._pending_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="sqs-deleter", daemon=True)
 
     def start(self) -> None:
@@ -58,14 +64,29 @@ class Deleter:
 
     def delete(self, job: Job) -> None:
         """Queue ``job`` for deletion."""
+        with self._pending_lock:
+            self._pending.add(id(job))
         self._queue.put((job, 1))
 
-    def close(self, timeout: float) -> None:
-        """Delete what is queued, then stop; after ``timeout`` seconds stop retrying."""
+    def close(self, timeout: float) -> int:
+        """Delete what is queued, then stop, within ``timeout`` seconds.
+
+        Returns:
+            How many queued deletes were not made in time (those messages will be delivered
+            again after their visibility timeout).
+        """
+        deadline = time.monotonic() + max(0.0, timeout)
         self._queue.put(None)
-        self._thread.join(timeout=timeout)
+        self._thread.join(timeout=max(0.0, deadline - time.monotonic() - 0.5))
         self._give_up.set()
-        self._thread.join(timeout=1)
+        self._thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        with self._pending_lock:
+            return len(self._pending)
+
+    def _done(self, job: Job) -> None:
+        with self._pending_lock:
+            self._pending.discard(id(job))
+        self._on_done(job)
 
     def _run(self) -> None:
         closing = False  # after close(): finish what is queued (retries included), then end
@@ -78,7 +99,7 @@ class Deleter:
                 closing = True
                 continue
             batch = [item]
-            while len(batch) < BATCH_SIZE:
+            while len(batch) < contract.SQS_MAX_BATCH_SIZE:
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:
@@ -90,6 +111,18 @@ class Deleter:
             self._delete(batch)
 
     def _delete(self, batch: list[tuple[Job, int]]) -> None:
+        now = time.monotonic()
+        for job, attempt in batch:
+            if now > job.visible_until and not job.lapse_reported:
+                job.lapse_reported = True
+                self._stats.add("late_deletes")
+                logger.warning(
+                    "deleting %s after its visibility lapsed (attempt %d): SQS may deliver it "
+                    "again, a duplicate",
+                    job.message.message_id,
+                    attempt,
+                    extra={"message_id": job.message.message_id, "attempt": attempt},
+                )
         entries = [
             {"Id": str(index), "ReceiptHandle": job.message.receipt_handle}
             for index, (job, _) in enumerate(batch)
@@ -115,22 +148,25 @@ class Deleter:
                 if not entry.get("SenderFault"):
                     retry.append((job, attempt))
                 else:
-                    self._on_done(job)
+                    self._stats.add("delete_failures")
+                    self._done(job)
             for index, (job, _) in enumerate(batch):
                 if index not in failed_ids:
                     self._stats.add("deleted")
-                    self._on_done(job)
+                    self._done(job)
         if not retry:
             return
         attempt = max(a for _, a in retry)
         if attempt >= MAX_ATTEMPTS or self._give_up.is_set():
-            for job, _ in retry:
+            for job, a in retry:
+                self._stats.add("delete_failures")
                 logger.error(
-                    "gave up deleting %s; it will be delivered again",
+                    "gave up deleting %s after %d attempt(s); it will be delivered again",
                     job.message.message_id,
-                    extra={"message_id": job.message.message_id},
+                    a,
+                    extra={"message_id": job.message.message_id, "attempt": a},
                 )
-                self._on_done(job)
+                self._done(job)
             return
         self._give_up.wait(self._backoff.delay(attempt))
         for job, a in retry:

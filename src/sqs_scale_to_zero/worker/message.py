@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqs_scale_to_zero.worker import contract
+
 
 @dataclass(frozen=True)
 class Message:
@@ -88,9 +90,10 @@ class RetryLater(Exception):
     """
 
     def __init__(self, delay_seconds: float, reason: str = "") -> None:
-        if not 0 <= delay_seconds <= 43200:
+        limit = contract.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS
+        if not (isinstance(delay_seconds, int | float) and 0 <= delay_seconds <= limit):
             raise ValueError(
-                f"delay_seconds must be between 0 and 43200 (got {delay_seconds}): "
+                f"delay_seconds must be between 0 and {limit} (got {delay_seconds!r}): "
                 "SQS caps a message's visibility at 12 hours"
             )
         self.delay_seconds = delay_seconds

@@ -7,6 +7,7 @@ configuration at start.
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Protocol, runtime_checkable
 
@@ -127,12 +128,14 @@ class IdleShutdown:
         idle_seconds: Idle time after which ``run()`` returns.
 
     Raises:
-        ValueError: ``idle_seconds`` is not positive.
+        ValueError: ``idle_seconds`` is not a positive, finite number.
     """
 
     def __init__(self, idle_seconds: float) -> None:
-        if idle_seconds <= 0:
-            raise ValueError(f"idle_seconds must be > 0 (got {idle_seconds})")
+        if not (isinstance(idle_seconds, int | float) and 0 < idle_seconds < math.inf):
+            raise ValueError(
+                f"idle_seconds must be a positive, finite number of seconds (got {idle_seconds!r})"
+            )
         self.idle_seconds = idle_seconds
 
     def should_stop(self, *, idle_seconds: float, processed: int) -> bool:
@@ -150,11 +153,11 @@ class MaxMessagesShutdown:
         max_messages: Messages to finish before ``run()`` returns.
 
     Raises:
-        ValueError: ``max_messages`` is less than 1.
+        ValueError: ``max_messages`` is not a whole number of at least 1.
     """
 
     def __init__(self, max_messages: int) -> None:
-        if max_messages < 1:
+        if not isinstance(max_messages, int) or isinstance(max_messages, bool) or max_messages < 1:
             raise ValueError(f"max_messages must be >= 1 (got {max_messages})")
         self.max_messages = max_messages
 

@@ -4,6 +4,13 @@
 "ExpiresInMinutes": n}``. Every call has a short timeout and a few retries; a failure is
 logged and never raised. Protection is renewed by its own thread while held, so a stalled
 agent never delays the visibility heartbeat. Off ECS (no ``ECS_AGENT_URI``) ``NoTaskProtection`` does nothing.
+
+Two kinds of failure are told apart. A *refusal* is the agent relaying ECS's answer that this
+task cannot be protected: a ``failure`` object in the response, as ECS returns for a task it is
+already stopping (scale-in or deployment). Anything else (a 4xx or 5xx status, an ``error``
+object, an unreadable answer, a timeout, a refused connection) is an *error* of the agent or the
+network, and says nothing about the task. See "Amazon ECS task scale-in protection endpoint" in
+the Amazon ECS developer guide for the endpoint and its answers.
 """
 
 from __future__ import annotations
@@ -29,6 +36,11 @@ class TaskProtection(Protocol):
         """True while this task is known to be protected."""
         ...
 
+    @property
+    def refused(self) -> bool:
+        """True when the last ``acquire()`` was refused by ECS (not an error of the agent)."""
+        ...
+
     def acquire(self) -> bool:
         """Turn protection on (idle -> busy) and keep it on. False if it could not be had."""
         ...
@@ -42,6 +54,7 @@ class NoTaskProtection:
     """Task protection off: not on ECS, or disabled by ``SCALE_TO_ZERO_TASK_PROTECTION``."""
 
     enabled = False
+    refused = False
 
     def acquire(self) -> bool:
         """Always succeeds; nothing to do."""
@@ -110,6 +123,7 @@ class EcsAgentTaskProtection:
         self.backoff = backoff or ExponentialBackoff(0.2, 2.0)
         self._lock = threading.Lock()
         self._enabled = False
+        self._refused = False
         self._renewing: threading.Event | None = None
 
     @property
@@ -117,8 +131,13 @@ class EcsAgentTaskProtection:
         """True while this task is known to be protected."""
         return self._enabled
 
+    @property
+    def refused(self) -> bool:
+        """True when the last ``acquire()`` got ECS's refusal (a ``failure`` answer)."""
+        return self._refused
+
     def acquire(self) -> bool:
-        """Turn protection on; return False when ECS refuses or the agent is unreachable."""
+        """Turn protection on; False when ECS refuses (see ``refused``) or the agent fails."""
         with self._lock:
             if self._enabled:
                 return True
@@ -154,7 +173,16 @@ class EcsAgentTaskProtection:
         if enabled:
             body["ExpiresInMinutes"] = self.expires_in_minutes
         for attempt in range(1, self.attempts + 1):
-            problem = self._put(body)
+            refused, problem = self._put(body)
+            if enabled:
+                self._refused = refused
+            if refused:
+                logger.warning(
+                    "ECS refused task protection: %s",
+                    problem,
+                    extra={"protection": enabled},
+                )
+                return False
             if problem is None:
                 self._enabled = enabled
                 logger.info(
@@ -177,8 +205,8 @@ class EcsAgentTaskProtection:
                 time.sleep(self.backoff.delay(attempt))
         return False
 
-    def _put(self, body: dict[str, object]) -> str | None:
-        """One PUT; return None on success, else a description of the problem."""
+    def _put(self, body: dict[str, object]) -> tuple[bool, str | None]:
+        """One PUT; return (refused by ECS, description of the problem or None on success)."""
         request = urllib.request.Request(
             self.url,
             data=json.dumps(body).encode(),
@@ -189,16 +217,24 @@ class EcsAgentTaskProtection:
             with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
                 payload = response.read()
         except urllib.error.HTTPError as error:
-            return f"HTTP {error.code}: {error.read()[:300]!r}"
+            return False, f"HTTP {error.code}: {error.read()[:300]!r}"
         except (OSError, ValueError) as error:
-            return f"{type(error).__name__}: {error}"
+            return False, f"{type(error).__name__}: {error}"
         try:
             answer = json.loads(payload or b"{}")
         except ValueError:
-            return f"unreadable answer {payload[:300]!r}"
-        if isinstance(answer, dict) and (answer.get("failure") or answer.get("error")):
-            return f"refused: {answer.get('failure') or answer.get('error')}"
-        return None
+            return False, f"unreadable answer {payload[:300]!r}"
+        if not isinstance(answer, dict):
+            return False, f"unexpected answer {payload[:300]!r}"
+        if answer.get("failure"):
+            return True, f"refused: {answer['failure']}"
+        if answer.get("error"):
+            return False, f"agent error: {answer['error']}"
+        if enabled := body.get("ProtectionEnabled"):
+            granted = (answer.get("protection") or {}).get("ProtectionEnabled")
+            if granted is not enabled:
+                return False, f"unexpected answer {payload[:300]!r}"
+        return False, None
 
     def __repr__(self) -> str:
         return (

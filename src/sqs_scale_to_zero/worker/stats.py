@@ -20,6 +20,12 @@ class WorkerStats:
         deleted: Messages deleted.
         extended: Visibility extensions made by the heartbeat.
         sqs_errors: SQS calls that failed after the SDK's own retries.
+        late_deletes: Deletes attempted after the message's visibility lapsed: SQS may have
+            delivered it again (a duplicate).
+        delete_failures: Deletes given up: those messages will be delivered again.
+        visibility_lapses: Held messages whose visibility lapsed because extensions failed.
+        release_failures: Messages the worker could not hand back (they reappear after their
+            visibility timeout instead of at once).
     """
 
     received: int = 0
@@ -30,6 +36,10 @@ class WorkerStats:
     deleted: int = 0
     extended: int = 0
     sqs_errors: int = 0
+    late_deletes: int = 0
+    delete_failures: int = 0
+    visibility_lapses: int = 0
+    release_failures: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, name: str, amount: int = 1) -> None:

@@ -8,14 +8,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from sqs_scale_to_zero.worker import contract
 from sqs_scale_to_zero.worker.client import SQS_ERRORS
 from sqs_scale_to_zero.worker.inflight import Job
 from sqs_scale_to_zero.worker.stats import WorkerStats
 
 logger = logging.getLogger("sqs_scale_to_zero.worker.visibility")
-
-BATCH_SIZE = 10
-"""SQS's limit of entries per batch call."""
 
 
 def change_visibility(
@@ -26,8 +24,8 @@ def change_visibility(
     Never raises: failures are logged and counted.
     """
     failed: list[Job] = []
-    for start in range(0, len(changes), BATCH_SIZE):
-        chunk = changes[start : start + BATCH_SIZE]
+    for start in range(0, len(changes), contract.SQS_MAX_BATCH_SIZE):
+        chunk = changes[start : start + contract.SQS_MAX_BATCH_SIZE]
         entries = [
             {
                 "Id": str(index),
@@ -55,13 +53,18 @@ def change_visibility(
     return failed
 
 
-def release(sqs: Any, queue_url: str, jobs: Iterable[Job], stats: WorkerStats) -> None:
-    """Hand messages back with visibility 0 so another consumer can take them at once."""
+def release(sqs: Any, queue_url: str, jobs: Iterable[Job], stats: WorkerStats) -> list[Job]:
+    """Hand messages back with visibility 0 so another consumer can take them at once.
+
+    Returns:
+        The jobs that could not be handed back (counted in ``release_failures``).
+    """
     jobs = list(jobs)
     if not jobs:
-        return
+        return []
     failed = change_visibility(sqs, queue_url, [(job, 0) for job in jobs], stats)
     stats.add("released", len(jobs) - len(failed))
+    stats.add("release_failures", len(failed))
     for job in jobs:
         logger.info(
             "released %s",
@@ -72,20 +75,25 @@ def release(sqs: Any, queue_url: str, jobs: Iterable[Job], stats: WorkerStats) -
                 "outcome": "released",
             },
         )
+    return failed
 
 
 class Heartbeat:
     """A thread that extends the visibility of held messages before it lapses.
 
     Every ``interval_seconds`` it extends, by ``extension_seconds`` (capped at SQS's 12 hours
-    from receipt), each held message whose visibility ends within two intervals.
+    from receipt), each held message whose visibility ends within two intervals. A message
+    whose visibility lapses because extensions failed is logged at WARNING once and counted in
+    ``visibility_lapses``: SQS may hand it to another consumer.
 
     Args:
         sqs: The SQS client.
         queue_url: The queue.
         held: Returns a snapshot of the held jobs.
-        extension_seconds: The new visibility timeout of an extended message.
-        interval_seconds: Time between checks.
+        extension_seconds: The new visibility timeout of an extended message; may be set later
+            with ``start()``. Default: ``0``.
+        interval_seconds: Time between checks; may be set later with ``start()``. Default:
+            ``1.0``.
         stats: Counters to update.
         lock: Held while the heartbeat picks and extends messages; whoever else changes a
             held message's visibility (release, retry delay) holds it too, so an extension
@@ -98,8 +106,8 @@ class Heartbeat:
         queue_url: str,
         held: Callable[[], list[Job]],
         *,
-        extension_seconds: int,
-        interval_seconds: float,
+        extension_seconds: int = 0,
+        interval_seconds: float = 1.0,
         stats: WorkerStats,
         lock: threading.Lock | None = None,
     ) -> None:
@@ -113,15 +121,21 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sqs-heartbeat", daemon=True)
 
-    def start(self) -> None:
-        """Start the thread."""
+    def start(
+        self, extension_seconds: int | None = None, interval_seconds: float | None = None
+    ) -> None:
+        """Start the thread, with the extension and interval known by now if given."""
+        if extension_seconds is not None:
+            self.extension_seconds = extension_seconds
+        if interval_seconds is not None:
+            self.interval_seconds = interval_seconds
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop the thread and wait briefly for it."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread and wait at most ``timeout`` seconds for it."""
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=max(0.0, timeout))
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_seconds):
@@ -153,9 +167,19 @@ class Heartbeat:
         if not due:
             return
         failed = set(map(id, change_visibility(self._sqs, self._queue_url, due, self._stats)))
+        after = time.monotonic()
         for job, seconds in due:
             if id(job) not in failed:
                 job.visible_until = now + seconds
+            elif job.visible_until <= after and not job.lapse_reported:
+                job.lapse_reported = True
+                self._stats.add("visibility_lapses")
+                logger.warning(
+                    "visibility of %s lapsed (extensions failed): SQS may deliver it again, "
+                    "a duplicate",
+                    job.message.message_id,
+                    extra={"message_id": job.message.message_id},
+                )
         self._stats.add("extended", len(due) - len(failed))
         logger.debug("extended visibility of %d message(s)", len(due) - len(failed))
 
