@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
 
 import boto3
@@ -144,52 +143,6 @@ def test_job_longer_than_the_visibility_timeout_is_never_redelivered_while_it_ru
 
     assert calls == ["slow"]
     assert worker.stats.extended >= 2
-
-
-def test_fifo_messages_of_one_group_run_one_at_a_time_in_order(
-    sqs: Any, make_queue: Any, start: Any
-) -> None:
-    url = make_queue(fifo=True)
-    for group in "abc":
-        send(sqs, url, [f"{group}{i}" for i in range(8)], MessageGroupId=group)
-    spans: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
-
-    def handle(message: Message) -> None:
-        began = time.monotonic()
-        time.sleep(0.03)
-        assert message.group_id is not None
-        spans[message.group_id].append((int(message.body[1:]), began, time.monotonic()))
-
-    worker = fast_worker(handle, url, concurrency=6)
-    running = start(worker)
-    wait_for(lambda: worker.stats.succeeded == 24, what="24 messages handled")
-    running.stop()
-
-    for group in "abc":
-        order = [seq for seq, _, _ in spans[group]]
-        assert order == list(range(8)), f"group {group} out of order: {order}"
-        for (_, _, ended), (_, began, _) in itertools.pairwise(spans[group]):
-            assert began >= ended, f"group {group} ran two messages at once"
-
-
-def test_fifo_group_after_a_failure_waits_for_the_failed_message(
-    sqs: Any, make_queue: Any, start: Any
-) -> None:
-    url = make_queue(fifo=True)
-    send(sqs, url, ["g0", "g1", "g2"], MessageGroupId="g")
-    order: list[str] = []
-
-    def handle(message: Message) -> None:
-        order.append(message.body)
-        if message.body == "g0" and message.receive_count == 1:
-            raise RuntimeError("fails once")
-
-    worker = fast_worker(handle, url, concurrency=3, retry_backoff=ConstantBackoff(0))
-    running = start(worker)
-    wait_for(lambda: worker.stats.succeeded == 3, what="all three handled")
-    running.stop()
-
-    assert order == ["g0", "g0", "g1", "g2"]
 
 
 def test_sqs_endpoint_down_then_back(sqs: Any, make_queue: Any, start: Any) -> None:
