@@ -141,6 +141,13 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     STOP_SIGNALS.install()  # first of all: a signal during start-up is a clean stop
+    try:
+        return _main(argv)
+    finally:
+        STOP_SIGNALS.ignore_from_now()  # a late signal of a storm must not undo a clean exit
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = parser().parse_args(argv)
     try:
         configure_logging(args.log_level, json_lines=args.log_format == "json")

@@ -50,6 +50,19 @@ class StopSignals:
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)  # type: ignore[arg-type]
         self.installed = False
+        self.received.clear()
+
+    def ignore_from_now(self) -> None:
+        """Ignore SIGTERM and SIGINT until the process ends (the CLI, once it has stopped).
+
+        Python puts back the default handlers of the signals it handled as it exits, so a late
+        signal of a storm would end an already stopped worker with signal 15; ignored signals
+        stay ignored.
+        """
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, signal.SIG_IGN)
+        self.installed = False
 
     def on_stop(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Call ``listener(signal_name)`` on the first signal (at once if one came already).
