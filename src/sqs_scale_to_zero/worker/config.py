@@ -63,6 +63,8 @@ class WorkerConfig:
         ecs_agent_uri: The ECS agent endpoint for task protection, or ``None`` when protection
             is off (not on ECS, or ``$SCALE_TO_ZERO_TASK_PROTECTION`` is ``disabled``).
             Default: ``None``.
+        labels: How error messages name each setting (the CLI's flags). Default: ``{}`` (the
+            argument names).
     """
 
     queue_url: str
@@ -75,6 +77,7 @@ class WorkerConfig:
     batch_fill_seconds: float = DEFAULT_BATCH_FILL_SECONDS
     prefetch_seconds: float = DEFAULT_PREFETCH_SECONDS
     ecs_agent_uri: str | None = field(default=None, repr=False)
+    labels: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_fifo(self) -> bool:
@@ -206,17 +209,17 @@ class WorkerConfig:
                 DEFAULT_PREFETCH_SECONDS if prefetch_seconds is None else prefetch_seconds,
             ),
             ecs_agent_uri=_agent_uri(environ),
+            labels=names,
         )
         if visibility is not None:
-            config.heartbeat_interval(visibility, labels=names)  # checks it now
+            config.heartbeat_interval(visibility)  # checks it now
         return config
 
-    def heartbeat_interval(self, visibility: int, labels: Mapping[str, str] | None = None) -> float:
+    def heartbeat_interval(self, visibility: int) -> float:
         """The heartbeat interval for a queue whose visibility timeout is ``visibility``.
 
         Args:
             visibility: The visibility timeout in seconds. Required.
-            labels: Names for error messages (see ``from_environment``). Default: none.
 
         Returns:
             ``heartbeat_interval_seconds``, or a quarter of ``visibility`` between 0.5 and 60 s.
@@ -228,7 +231,7 @@ class WorkerConfig:
         if self.heartbeat_interval_seconds is None:
             return min(HEARTBEAT_MAX_SECONDS, max(HEARTBEAT_MIN_SECONDS, visibility / 4))
         if self.heartbeat_interval_seconds > visibility / 2:
-            name = (labels or {}).get("heartbeat_interval_seconds", "heartbeat_interval_seconds")
+            name = self.labels.get("heartbeat_interval_seconds", "heartbeat_interval_seconds")
             raise ConfigurationError(
                 f"{name} ({self.heartbeat_interval_seconds:g} s) must be at most half the "
                 f"queue's visibility timeout ({visibility} s): a running message would become "
