@@ -11,9 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from sqs_scale_to_zero.worker import contract
-from sqs_scale_to_zero.worker.bounded import call_within
-from sqs_scale_to_zero.worker.client import SQS_ERRORS, make_sqs_client
+from sqs_scale_to_zero.worker.client import make_sqs_client
 from sqs_scale_to_zero.worker.config import ConfigurationError, WorkerConfig
 from sqs_scale_to_zero.worker.deletes import Deleter
 from sqs_scale_to_zero.worker.fifo import FifoGroups
@@ -31,19 +29,15 @@ from sqs_scale_to_zero.worker.protection import (
     TaskProtection,
 )
 from sqs_scale_to_zero.worker.receiving import Receiver
+from sqs_scale_to_zero.worker.shutdown import shut_down
 from sqs_scale_to_zero.worker.signals import STOP_SIGNALS
+from sqs_scale_to_zero.worker.startup import read_visibility_timeout
 from sqs_scale_to_zero.worker.stats import WorkerStats
 from sqs_scale_to_zero.worker.visibility import Heartbeat, change_visibility, release
 
 logger = logging.getLogger("sqs_scale_to_zero.worker")
 
 __all__ = ["ConfigurationError", "Handler", "Worker"]
-
-RELEASE_BUDGET_SECONDS = contract.SHUTDOWN_MARGIN_SECONDS / 2
-"""After the grace period, the time left for releases, deletes and protection before exit."""
-
-RECEIVE_DRAIN_SECONDS = 1.0
-"""On stop, how long to wait for a receive still in flight before leaving it behind."""
 
 
 class Worker:
@@ -238,7 +232,7 @@ class Worker:
     # -- running ------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        visibility = self._read_visibility_timeout()
+        visibility = read_visibility_timeout(self)
         if visibility is None:  # stopped before SQS answered
             logger.info("worker stopped", extra=self.stats.as_dict())
             return
@@ -273,56 +267,7 @@ class Worker:
         receiving.start()
         while receiving.is_alive() and not self._stop.wait(0.5):
             pass
-        self._shut_down(receiving, visibility)
-
-    def _read_visibility_timeout(self) -> int | None:
-        """The queue's own visibility timeout; the configured one if SQS cannot tell.
-
-        Retried until SQS answers when nothing is configured; None if stopped first. The call
-        runs on a helper thread, so a stop request is honoured even while SQS does not answer.
-        """
-        configured = self.config.visibility_timeout_seconds
-        failures = 0
-        while not self._stop.is_set():
-            box: dict[str, Any] = {}
-
-            def read(box: dict[str, Any] = box) -> None:
-                try:
-                    box["value"] = self._sqs.get_queue_attributes(
-                        QueueUrl=self.queue_url, AttributeNames=["VisibilityTimeout"]
-                    )["Attributes"]["VisibilityTimeout"]
-                except SQS_ERRORS as error:
-                    box["error"] = error
-
-            reader = threading.Thread(target=read, name="sqs-attributes", daemon=True)
-            reader.start()
-            while reader.is_alive() and not self._stop.wait(0.1):
-                pass
-            if reader.is_alive():
-                return None
-            if "value" in box:
-                actual = int(box["value"])
-                if configured is not None and configured != actual:
-                    logger.warning(
-                        "%s is %d s but the queue's visibility timeout is %d s; using %d s",
-                        self.config.visibility_timeout_source,
-                        configured,
-                        actual,
-                        actual,
-                    )
-                return actual
-            if configured is not None:
-                logger.warning(
-                    "could not read the queue's visibility timeout (%s); trusting %s = %d s",
-                    box["error"],
-                    self.config.visibility_timeout_source,
-                    configured,
-                )
-                return configured
-            failures += 1
-            if self.back_off("GetQueueAttributes", failures, box["error"], logging.ERROR):
-                return None
-        return None
+        shut_down(self, receiving, visibility)
 
     def back_off(self, operation: str, failures: int, error: Exception, level: int) -> bool:
         """Count and log a failed SQS call, then wait ``error_backoff``; True if stopped."""
@@ -418,20 +363,6 @@ class Worker:
             logger.info("releasing %d message(s): %s", len(mine), reason)
             return release(self._sqs, self.queue_url, mine, self.stats)
 
-    def _give_back_within(self, jobs: list[Job], reason: str, deadline: float) -> int:
-        """``give_back`` with a time limit; return how many could not be handed back."""
-        if not jobs:
-            return 0
-        failed: list[Job] = list(jobs)
-
-        def attempt() -> None:
-            nonlocal failed
-            failed = self.give_back(jobs, reason)
-
-        if not call_within(deadline - time.monotonic(), attempt, "sqs-release"):
-            return len(jobs)
-        return len(failed)
-
     # -- shutdown -----------------------------------------------------------------------------
 
     def _on_signal(self, name: str) -> None:
@@ -444,59 +375,6 @@ class Worker:
             "; press Ctrl-C again to exit at once" if name == "SIGINT" else "",
         )
         self.stop()
-
-    def _shut_down(self, receiving: threading.Thread, visibility: int) -> None:
-        self.stop()
-        assert self._stop_requested_at is not None
-        deadline = self._stop_requested_at + self.config.shutdown_grace_seconds
-        last_call = deadline + RELEASE_BUDGET_SECONDS
-        with self._held.lock:
-            waiting = self._held.snapshot(JobState.QUEUED)
-            self._fifo.clear()
-        unreleased = self._give_back_within(waiting, "shutting down before it started", last_call)
-        with self._held.lock:
-            while self._held.active > 0 and (left := deadline - time.monotonic()) > 0:
-                self._held.changed.wait(timeout=min(left, 1.0))
-            unfinished = self._held.snapshot(JobState.RUNNING)
-        if unfinished:
-            logger.warning(
-                "grace period of %g s over; releasing %d running message(s)",
-                self.config.shutdown_grace_seconds,
-                len(unfinished),
-            )
-        unreleased += self._give_back_within(unfinished, "grace period over", last_call)
-        receiving.join(
-            timeout=max(
-                0.0, min(last_call, time.monotonic() + RECEIVE_DRAIN_SECONDS) - time.monotonic()
-            )
-        )
-        for _ in range(self.concurrency):
-            self._ready.put(None)
-        undeleted = self._deleter.close(timeout=max(0.5, last_call - time.monotonic()))
-        self._heartbeat.stop(timeout=max(0.0, last_call - time.monotonic()))
-        call_within(last_call - time.monotonic(), self.task_protection.release, "ecs-protection")
-        self._log_stopped(unreleased, undeleted, receiving.is_alive(), visibility)
-
-    def _log_stopped(
-        self, unreleased: int, undeleted: int, receiving: bool, visibility: int
-    ) -> None:
-        summary: dict[str, object] = dict(self.stats.as_dict())
-        summary.update(unreleased=unreleased, undeleted=undeleted, receive_in_flight=receiving)
-        problems = []
-        if unreleased:
-            problems.append(f"could not release {unreleased} message(s)")
-        if undeleted:
-            problems.append(f"could not delete {undeleted} finished message(s)")
-        if not problems:
-            logger.info("worker stopped", extra=summary)
-            return
-        logger.warning(
-            "worker stopped; %s: SQS did not answer in time; they are delivered again after "
-            "their visibility timeout (%d s)",
-            "; ".join(problems),
-            visibility,
-            extra=summary,
-        )
 
     def __repr__(self) -> str:
         return (
