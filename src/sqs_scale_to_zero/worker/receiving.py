@@ -150,6 +150,14 @@ class Receiver:
         with held.lock:
             while held.active >= self.limit() and not worker._stop.is_set():
                 held.changed.wait(timeout=1.0)
+            # While received messages still wait for a handler, there is no hurry: let the room
+            # grow to half a batch rather than receive one message at a time.
+            while (
+                held.active > worker.concurrency
+                and self.limit() - held.active < max(1, self.limit() // 2)
+                and not worker._stop.is_set()
+            ):
+                held.changed.wait(timeout=1.0)
             deadline = time.monotonic() + worker.config.batch_fill_seconds
             while (
                 0 < self.limit() - held.active < min(contract.SQS_MAX_BATCH_SIZE, self.limit())
