@@ -1,0 +1,76 @@
+"""The README's local run, verbatim, against moto: region from AWS_REGION, readable text logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from .conftest import queue_counts, send, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+README_PORT = "http://127.0.0.1:5000"
+
+
+def _readme_commands() -> tuple[dict[str, str], list[str]]:
+    """The exported variables and the command of the README's "Running it locally" block."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("### Running it locally", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL)
+    assert block, "no bash block under 'Running it locally'"
+    env: dict[str, str] = {}
+    command: list[str] = []
+    for line in block.group(1).splitlines():
+        words = shlex.split(line)
+        if words and words[0] == "export":
+            env.update(word.split("=", 1) for word in words[1:])  # type: ignore[misc]
+        elif words:
+            command = words
+    return env, command
+
+
+def test_the_readme_local_run_works_verbatim_with_aws_region_only(
+    sqs: Any, moto_endpoint: str, make_queue: Any, tmp_path: Path
+) -> None:
+    env, command = _readme_commands()
+    assert "AWS_REGION" in env and "AWS_DEFAULT_REGION" not in env
+    assert command[:2] == ["python", "-m"]
+    url = make_queue(visibility_timeout=30)
+    for name, value in env.items():
+        env[name] = url if name == "QUEUE_URL" else value.replace(README_PORT, moto_endpoint)
+    shutil.copy(ROOT / "examples" / "worker_image" / "app.py", tmp_path / "app.py")
+    clean = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AWS_CONFIG_FILE": "/dev/null"}
+    process = subprocess.Popen(
+        [sys.executable, *command[1:]],
+        cwd=tmp_path,
+        env={**clean, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        send(sqs, url, [json.dumps({"order_id": 7}), json.dumps({"work_seconds": "soon"})])
+        wait_for(lambda: queue_counts(sqs, url) == (0, 1), what="one deleted, one retried")
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "NoRegionError" not in output
+    succeeded = next(line for line in output.splitlines() if "message succeeded" in line)
+    assert "message_id=" in succeeded and "outcome=succeeded" in succeeded
+    assert "duration_ms=" in succeeded
+    failed = next(line for line in output.splitlines() if "message failed" in line)
+    assert " WARNING " in failed and "retry_in_seconds=" in failed
+    assert "ValueError" in output  # the handler's traceback is kept
+    stopped = next(line for line in output.splitlines() if "worker stopped" in line)
+    assert "succeeded=1" in stopped and "failed=1" in stopped and "deleted=1" in stopped
+    assert "botocore" not in output and "Found credentials" not in output
