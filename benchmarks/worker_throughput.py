@@ -11,7 +11,9 @@ Measures, in the same run and against the same server:
 * the ratio of the two;
 * the wall time of ``from sqs_scale_to_zero.worker import Message, Worker`` in a fresh
   interpreter (median of 5),
-  and that ``aws_cdk``, ``constructs`` and ``jsii`` are not in ``sys.modules`` afterwards.
+  and that ``aws_cdk``, ``constructs`` and ``jsii`` are not in ``sys.modules`` afterwards;
+* the memory ``Worker(...)`` adds (tracemalloc peak) in a process that already made a boto3
+  client, as an app does: a worker that makes its own boto3 session loads the SQS model again.
 
 moto runs in its own process (``python -m moto.server``). It spends milliseconds of CPU on each
 message it hands out, whatever the batch size, which caps both loops; against SQS, where a
@@ -39,6 +41,16 @@ from sqs_scale_to_zero.worker import Message, Worker  # what a container's app d
 seconds = time.perf_counter() - began
 print(json.dumps({"seconds": seconds,
                   "heavy": [m for m in ("aws_cdk", "constructs", "jsii") if m in sys.modules]}))
+"""
+
+
+MEMORY_PROBE = """
+import json, tracemalloc, boto3
+boto3.client("sqs", region_name="us-east-1")  # the app already uses boto3's default session
+from sqs_scale_to_zero.worker import Worker
+tracemalloc.start()
+Worker(print, "https://sqs.us-east-1.amazonaws.com/123456789012/q", environ={})
+print(json.dumps({"bytes": tracemalloc.get_traced_memory()[1]}))
 """
 
 
@@ -119,6 +131,14 @@ def import_time(repeats: int = 5) -> tuple[float, list[str]]:
     )
 
 
+def worker_memory() -> float:
+    """MB that ``Worker(...)`` allocates at its peak, in a process already using boto3."""
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE], check=True, capture_output=True, text=True
+    ).stdout
+    return float(json.loads(out)["bytes"]) / 1e6
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=300)
@@ -164,6 +184,7 @@ def main() -> int:
         server.wait()
 
     seconds, heavy = import_time()
+    memory = worker_memory()
     handler = f"{args.handler_ms:g} ms handler" if args.handler_ms else "no-op handler"
     print(f"messages: {args.messages}, {handler}, moto server on 127.0.0.1")
     print(f"naive receive-one/delete-one loop: {naive_rate:8.1f} msg/s")
@@ -172,6 +193,7 @@ def main() -> int:
     print(
         f"from ...worker import Worker:     {seconds * 1000:8.1f} ms (median of 5, boto3 included)"
     )
+    print(f"Worker() in an app using boto3:   {memory:8.1f} MB allocated (tracemalloc peak)")
     print(f"aws_cdk/constructs/jsii imported:  {heavy or 'none'}")
     return 1 if heavy else 0
 
