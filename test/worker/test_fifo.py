@@ -30,10 +30,19 @@ def test_fifo_messages_of_one_group_run_one_at_a_time_in_order(
 ) -> None:
     """The worker runs each group in the order SQS handed it over, one message at a time.
 
-    moto 5.2.5 was once seen (issue #16) handing out a group's later messages before earlier
-    ones. So the worker is checked against the order recorded from the receive responses
-    themselves (a botocore ``after-call`` hook on the worker's client), and a reordering by
-    moto is reported as a warning naming moto, never blamed on the worker.
+    moto 5.2.5 can itself hand out a group's later message first. Minimal reproduction (FIFO
+    queue, visibility timeout 1 s, one group)::
+
+        send m0, m1                       -> receive(Max=2) returns [m0, m1]
+        change_message_visibility(m0, 0)  # m0 released, m1 still in flight
+        sleep 1.5                         # m1's visibility lapses
+        receive(Max=1)                    -> returns [m1], not m0
+
+    (its receive decides which groups are locked once per pass, and unlocks the group only
+    on reaching m1, after it has skipped m0). So the worker is checked against the order
+    recorded from the receive responses themselves (a botocore ``after-call`` hook on the
+    worker's client), and a reordering by moto is reported as a warning naming moto, never
+    blamed on the worker.
     """
     url = make_queue(fifo=True)
     for group in "abc":
