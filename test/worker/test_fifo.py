@@ -9,7 +9,7 @@ import warnings
 from collections import defaultdict
 from typing import Any
 
-from sqs_scale_to_zero.worker import ConstantBackoff, Message
+from sqs_scale_to_zero.worker import ConstantBackoff, Message, RetryLater
 
 from .conftest import fast_worker, queue_counts, receive_log, send, wait_for
 
@@ -118,3 +118,34 @@ def test_a_failing_head_never_dead_letters_the_messages_behind_it(
     assert ran == ["g0"] * 3 + [f"g{i}" for i in range(1, 9)]
     assert queue_counts(sqs, dlq) == (1, 0)
     assert sqs.receive_message(QueueUrl=dlq)["Messages"][0]["Body"] == "g0"
+
+
+def test_receives_stay_wide_until_a_failed_head_is_due_back(
+    sqs: Any, make_queue: Any, start: Any
+) -> None:
+    url = make_queue(fifo=True, visibility_timeout=10)
+    send(sqs, url, ["head"], MessageGroupId="a")
+    failed_at: list[float] = []
+
+    def handle(message: Message) -> None:
+        if message.body == "head" and message.receive_count == 1:
+            failed_at.append(time.monotonic())
+            raise RetryLater(6)
+
+    worker = fast_worker(handle, url, concurrency=10)
+    receives = receive_log(worker._sqs)
+    running = start(worker)
+    wait_for(lambda: bool(failed_at), what="the head to fail")
+    # Twenty other groups arrive while the head waits out its 6 s: nothing of group "a" can
+    # come back before then, so they are received in batches, not one by one.
+    for start_at in range(0, 20, 10):
+        sqs.send_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "MessageBody": f"m{i}", "MessageGroupId": f"g{i}"}
+                for i in range(start_at, start_at + 10)
+            ],
+        )
+    wait_for(lambda: worker.stats.succeeded >= 21, timeout=30, what="all messages")
+    running.stop()
+    assert max(len(batch) for batch in receives) > 1

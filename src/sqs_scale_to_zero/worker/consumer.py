@@ -330,11 +330,11 @@ class Worker:
                     # A receive in flight must end before the head is visible again, or it
                     # could bring the head back together with the rest of its group.
                     seconds = max(seconds, math.ceil(self._receiver.in_flight_for(now)))
+                    poll = self.config.poll_wait_seconds + 1.0
                     followers = self._fifo.failed(
                         job,
-                        narrow_for_seconds=seconds
-                        + (self.visibility_timeout_seconds or 0)
-                        + self.config.poll_wait_seconds,
+                        narrow_from=now + seconds - poll,
+                        narrow_until=now + seconds + poll + (self.visibility_timeout_seconds or 0),
                     )
         log_outcome(outcome, seconds)
         if seconds is None:

@@ -23,7 +23,8 @@ class FifoGroups:
 
     def __init__(self) -> None:
         self._waiting: dict[str, deque[Job]] = {}
-        self._failing: dict[str, tuple[str, float]] = {}  # group -> (failed head's id, until)
+        # group -> (failed head's id, narrow from, narrow until), in time.monotonic()
+        self._failing: dict[str, tuple[str, float, float]] = {}
 
     def admit(self, job: Job) -> bool:
         """Note a job just received (in order); True if it may start now, False if it waits."""
@@ -51,25 +52,27 @@ class FifoGroups:
         del self._waiting[group]
         return None
 
-    def failed(self, job: Job, *, narrow_for_seconds: float) -> list[Job]:
+    def failed(self, job: Job, *, narrow_from: float, narrow_until: float) -> list[Job]:
         """``job`` failed and goes back to SQS: return the jobs behind it, to hand back too.
 
-        Receives stay narrow until the group is seen again or ``narrow_for_seconds`` pass (the
-        head may have been taken by another consumer).
+        Receives are narrow from ``narrow_from`` (early enough that no wide receive is in
+        flight when the head is visible again) until the group is seen again or
+        ``narrow_until`` (the head may have been taken by another consumer), both
+        ``time.monotonic()`` values.
         """
         group = job.message.group_id
         if group is None:
             return []
-        self._failing[group] = (job.message.message_id, time.monotonic() + narrow_for_seconds)
+        self._failing[group] = (job.message.message_id, narrow_from, narrow_until)
         return list(self._waiting.pop(group, ()))
 
     def narrow(self) -> bool:
-        """True while a failed head is away: receive one message at a time."""
+        """True while a failed head may come back: receive one message at a time."""
         now = time.monotonic()
-        for group, (_, until) in list(self._failing.items()):
+        for group, (_, _, until) in list(self._failing.items()):
             if until <= now:
                 del self._failing[group]
-        return bool(self._failing)
+        return any(start <= now for _, start, _ in self._failing.values())
 
     def clear(self) -> None:
         """Forget every waiting job (shutdown hands them back)."""
