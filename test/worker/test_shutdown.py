@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -13,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import queue_counts, send, wait_for
+from .conftest import queue_counts, send, start_cli, wait_for
 
 HANDLER = textwrap.dedent(
     """
@@ -26,30 +23,6 @@ HANDLER = textwrap.dedent(
         Path("finished").write_text(message.body)
     """
 )
-
-
-def _start_cli(tmp_path: Path, url: str, grace: float) -> subprocess.Popen[str]:
-    (tmp_path / "app.py").write_text(HANDLER)
-    env = {
-        **os.environ,
-        "QUEUE_URL": url,
-        "SCALE_TO_ZERO_SHUTDOWN_GRACE_SECONDS": str(grace),
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sqs_scale_to_zero.worker",
-            "app:handle",
-            "--poll-wait",
-            "1",
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
 
 
 @pytest.mark.parametrize(
@@ -69,7 +42,13 @@ def test_sigterm_mid_message(
     finished: bool,
 ) -> None:
     url = make_queue(visibility_timeout=120)
-    process = _start_cli(tmp_path, url, grace)
+    process = start_cli(
+        tmp_path,
+        HANDLER,
+        "--poll-wait",
+        "1",
+        env={"QUEUE_URL": url, "SCALE_TO_ZERO_SHUTDOWN_GRACE_SECONDS": str(grace)},
+    )
     try:
         send(sqs, url, [str(sleep)])
         wait_for(lambda: (tmp_path / "started").exists(), what="the handler to start")
