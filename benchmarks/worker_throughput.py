@@ -1,7 +1,7 @@
 """Worker throughput and import time, against moto's SQS-protocol server on 127.0.0.1.
 
 Run: ``.venv/bin/python benchmarks/worker_throughput.py [--messages 300] [--concurrency 10]
-[--handler-ms 0]``
+[--handler-ms 0] [--latency-ms 0]``
 
 Measures, in the same run and against the same server:
 
@@ -18,6 +18,8 @@ Measures, in the same run and against the same server:
 moto runs in its own process (``python -m moto.server``). It spends milliseconds of CPU on each
 message it hands out, whatever the batch size, which caps both loops; against SQS, where a
 call costs network round trips rather than server CPU, batching and concurrency gain more.
+``--latency-ms`` puts a TCP proxy on 127.0.0.1 in front of moto that delays every chunk by that
+much in each direction, closer to a network round trip to SQS than moto's CPU-bound answers.
 moto 5.2.5's receive also scans the whole queue, so its cost grows with the queue's depth: keep
 ``--messages`` small (the default 300 per queue) and compare runs of the same depth only.
 """
@@ -62,6 +64,47 @@ def _fill(sqs: Any, url: str, count: int) -> None:
             {"Id": str(i), "MessageBody": f"m{start + i}"} for i in range(min(10, count - start))
         ]
         sqs.send_message_batch(QueueUrl=url, Entries=entries)
+
+
+class LatencyProxy:
+    """Forward 127.0.0.1:<port> to ``upstream_port``, delaying each chunk by ``delay`` seconds."""
+
+    def __init__(self, upstream_port: int, delay: float) -> None:
+        self._upstream_port = upstream_port
+        self._delay = delay
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self._upstream_port))
+            except OSError:  # moto not up yet
+                client.close()
+                continue
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        while True:
+            try:
+                data = source.recv(65536)
+                if not data:
+                    break
+                time.sleep(self._delay)
+                target.sendall(data)
+            except OSError:
+                break
+        for sock in (source, target):
+            sock.close()
+
+    def close(self) -> None:
+        self._listener.close()
 
 
 def _free_port() -> int:
@@ -151,6 +194,12 @@ def main() -> int:
         default=0.0,
         help="time each handler sleeps, in ms (default 0: the no-op handler)",
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="delay added each way by a proxy in front of moto, in ms (default 0: no proxy)",
+    )
     args = parser.parse_args()
 
     import logging
@@ -170,7 +219,8 @@ def main() -> int:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    os.environ["AWS_ENDPOINT_URL_SQS"] = f"http://127.0.0.1:{port}"
+    proxy = LatencyProxy(port, args.latency_ms / 1000) if args.latency_ms else None
+    os.environ["AWS_ENDPOINT_URL_SQS"] = f"http://127.0.0.1:{proxy.port if proxy else port}"
     try:
         sqs = boto3.client("sqs")
         _wait_until_up(sqs)
@@ -182,13 +232,16 @@ def main() -> int:
         naive_rate = naive(sqs, naive_url, args.messages, pause)
         ours_rate = ours(ours_url, args.messages, args.concurrency, pause)
     finally:
+        if proxy is not None:
+            proxy.close()
         server.terminate()
         server.wait()
 
     seconds, heavy = import_time()
     memory = worker_memory()
     handler = f"{args.handler_ms:g} ms handler" if args.handler_ms else "no-op handler"
-    print(f"messages: {args.messages}, {handler}, moto server on 127.0.0.1")
+    path = f"behind a proxy adding {args.latency_ms:g} ms each way" if proxy else "direct"
+    print(f"messages: {args.messages}, {handler}, moto server on 127.0.0.1, {path}")
     print(f"naive receive-one/delete-one loop: {naive_rate:8.1f} msg/s")
     print(f"Worker (concurrency={args.concurrency}):          {ours_rate:8.1f} msg/s")
     print(f"ratio Worker / naive:              {ours_rate / naive_rate:8.2f}x")
