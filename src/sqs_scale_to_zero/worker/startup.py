@@ -35,8 +35,8 @@ def read_visibility_timeout(worker: Worker) -> int | None:
 
         reader = threading.Thread(target=read, name="sqs-attributes", daemon=True)
         reader.start()
-        while reader.is_alive() and not worker._stop.wait(0.1):
-            pass
+        while reader.is_alive() and not worker._stop.is_set():
+            reader.join(timeout=0.1)  # returns as soon as SQS answers
         if reader.is_alive():
             return None
         if "value" in box:
