@@ -150,11 +150,11 @@ class Receiver:
         with held.lock:
             while held.active >= self.limit() and not worker._stop.is_set():
                 held.changed.wait(timeout=1.0)
-            # While received messages still wait for a handler, there is no hurry: let the room
-            # grow to half a batch rather than receive one message at a time.
+            # While received messages still wait for a handler, there is no hurry: receive again
+            # once half of the prefetch is used up, rather than one message at a time.
             while (
                 held.active > worker.concurrency
-                and self.limit() - held.active < max(1, self.limit() // 2)
+                and self.limit() - held.active < (self.limit() - worker.concurrency + 1) // 2
                 and not worker._stop.is_set()
             ):
                 held.changed.wait(timeout=1.0)
