@@ -113,8 +113,8 @@ class Deleter:
     def _delete(self, batch: list[tuple[Job, int]]) -> None:
         now = time.monotonic()
         for job, attempt in batch:
-            if now > job.visible_until and not job.lapse_reported:
-                job.lapse_reported = True
+            if now > job.visible_until and not job.late_delete_reported:
+                job.late_delete_reported = True
                 self._stats.add("late_deletes")
                 logger.warning(
                     "deleting %s after its visibility lapsed (attempt %d): SQS may deliver it "

@@ -38,7 +38,10 @@ class Job:
             (never later than SQS's own receive time, so deadlines err on the early side).
         visible_until: ``time.monotonic()`` at which SQS may hand it to someone else.
         state: See ``JobState``. Default: ``QUEUED``.
-        lapse_reported: True once a lapse of its visibility has been logged. Default: ``False``.
+        lapse_reported: True once the heartbeat has logged a lapse of its visibility.
+            Default: ``False``.
+        late_delete_reported: True once a delete after its visibility lapsed has been logged.
+            Default: ``False``.
     """
 
     message: Message
@@ -46,6 +49,7 @@ class Job:
     visible_until: float
     state: JobState = JobState.QUEUED
     lapse_reported: bool = False
+    late_delete_reported: bool = False
 
     def remaining_cap(self, now: float) -> float:
         """Seconds of visibility SQS still allows before its 12-hour cap, with a margin."""
