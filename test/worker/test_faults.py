@@ -69,7 +69,8 @@ def test_a_delete_retried_past_the_visibility_timeout_is_logged_and_counted(
     url = make_queue(visibility_timeout=2)
 
     def handle(message: Message) -> None:
-        proxy.black_hole.set()  # the outage begins as the handler finishes
+        if message.receive_count == 1:
+            proxy.black_hole.set()  # the outage begins as the first delivery finishes
 
     worker = _worker(handle, url, proxy)
     running = start(worker)
@@ -77,10 +78,11 @@ def test_a_delete_retried_past_the_visibility_timeout_is_logged_and_counted(
     wait_for(lambda: proxy.black_hole.is_set(), what="the handler")
     time.sleep(3)  # longer than the 2-second visibility timeout
     proxy.black_hole.clear()
-    wait_for(lambda: worker.stats.deleted == 1, what="the delete to get through")
+    wait_for(lambda: worker.stats.deleted >= 1, what="the delete to get through")
     running.stop()
 
-    assert worker.stats.late_deletes == 1
+    # It may have been delivered again meanwhile (that is the duplicate); never silently.
+    assert worker.stats.late_deletes >= 1
     assert "after its visibility lapsed" in caplog.text
     assert "SQS may deliver it again, a duplicate" in caplog.text
 
