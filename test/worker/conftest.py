@@ -22,7 +22,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
 from sqs_scale_to_zero.worker import ExponentialBackoff, Worker
 
@@ -44,17 +43,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """Start moto's SQS-protocol server once for the session; yield its URL."""
+def moto_endpoint(moto_endpoint: str) -> Iterator[str]:
+    """The suite's one moto server (``test/conftest.py``), with the worker's AWS environment.
+
+    The worker builds its own clients from the environment, as in a container, so the
+    credentials, region and SQS endpoint are set for the session while worker tests run.
+    """
     saved = {name: os.environ.get(name) for name in [*AWS_ENV, "AWS_ENDPOINT_URL_SQS"]}
     os.environ.update(AWS_ENV)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
-    yield endpoint
-    server.stop()
+    os.environ["AWS_ENDPOINT_URL_SQS"] = moto_endpoint
+    yield moto_endpoint
     for name, value in saved.items():
         if value is None:
             os.environ.pop(name, None)
