@@ -234,7 +234,7 @@ pyproject.add_override(
     {
         "python_version": "3.11",
         "strict": True,
-        "files": ["src"],
+        "files": ["src", "test"],
         "mypy_path": "src",
         # No `ignore_missing_imports` anywhere: aws_cdk, constructs and jsii ship types, and src/
         # never imports moto. Untyped imports (boto3, botocore) are silenced at the import line

@@ -6,9 +6,9 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
-import botocore.awsrequest
-import botocore.exceptions
+import boto3  # type: ignore[import-untyped]
+import botocore.awsrequest  # type: ignore[import-untyped]
+import botocore.exceptions  # type: ignore[import-untyped]
 import pytest
 
 from sqs_scale_to_zero.backlog_signal_handler import handler

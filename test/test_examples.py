@@ -90,7 +90,7 @@ def test_example_starts_with_a_docstring_saying_what_and_how(name: str) -> None:
 def test_example_passes_cdk_nag_and_cfn_lint(
     name: str, examples: dict[str, SynthesizedExample]
 ) -> None:
-    from cfnlint.api import lint_all
+    from cfnlint.api import lint_all  # type: ignore[import-untyped]
 
     example = examples[name]
     assert example.template["Resources"]

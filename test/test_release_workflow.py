@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github/workflows"
@@ -45,8 +45,8 @@ def readme_test_command() -> str:
 
 
 def _workflow(name: str) -> dict[str, Any]:
-    workflow: dict[str, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
-    # YAML 1.1 reads the bare key `on` as the boolean True.
+    # YAML 1.1 reads the bare key `on` as the boolean True, so the keys are not all strings.
+    workflow: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
     workflow["on"] = workflow.pop(True, workflow.get("on"))
     return workflow
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
     }
 
 
-def write_template(directory: Path, name: str, template: dict[str, Any]) -> Path:
+def write_template(directory: Path, name: str, template: Mapping[str, Any]) -> Path:
     """Write ``template`` as ``<name>.template.json`` and return its path."""
     path = directory / f"{name}.template.json"
     path.write_text(json.dumps(template))

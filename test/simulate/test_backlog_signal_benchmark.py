@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_waits_are_pooled_over_seeds_and_only_the_signal_is_judged(
         {"processed": 2},
     ],
 )
-def test_each_criterion_of_the_goal_can_fail_the_row(change: dict[str, float]) -> None:
+def test_each_criterion_of_the_goal_can_fail_the_row(change: dict[str, Any]) -> None:
     row = Row("idle", "fresh signal", 90, 150, 160, 30, 60, 0, 3, 3, 0, 0.25, 0.003)
     assert row.passes()
     failed = replace(row, **change)

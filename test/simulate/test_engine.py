@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from sqs_scale_to_zero.simulate import Result, SimulationConfig, WorkItem, simulate
+from sqs_scale_to_zero.simulate.config import default_horizon
 from sqs_scale_to_zero.simulate.cost import FargatePricing
 from sqs_scale_to_zero.simulate.ecs import StartLatency
-from sqs_scale_to_zero.simulate.engine import default_horizon
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from test.simulate.reference_template import reference_template
 

@@ -10,7 +10,7 @@ from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.metric_math import compile_expression
 
 IDS = {"visible", "inflight", "in_flight", "sent", "received", "deleted", "cpu", "a", "b", "c"}
-_ = None  # a missing datapoint, as "-" in the CloudWatch User Guide's tables
+_: None = None  # a missing datapoint, as "-" in the CloudWatch User Guide's tables
 
 
 def ev(expr: str, n: int = 3, **env: Sequence[float | None]) -> list[float | None]:
@@ -49,7 +49,11 @@ def test_the_user_guides_comparison_and_logical_examples() -> None:
 def test_the_user_guides_if_examples() -> None:
     """ "Using IF expressions": metric1 [1, 1, 0, 0, -], metric2 [30, -, 0, 0, 30],
     metric3 [0, 0, 20, -, 20]."""
-    env = {"a": [1.0, 1.0, 0.0, 0.0, _], "b": [30.0, _, 0.0, 0.0, 30.0], "c": [0, 0, 20, _, 20]}
+    env: dict[str, Sequence[float | None]] = {
+        "a": [1.0, 1.0, 0.0, 0.0, _],
+        "b": [30.0, _, 0.0, 0.0, 30.0],
+        "c": [0, 0, 20, _, 20],
+    }
     assert ev("IF(a, b, c)", n=5, **env) == [30.0, 0.0, 20.0, _, _]
     assert ev("IF(a, 5, c)", n=5, **env) == [5.0, 5.0, 20.0, _, _]
     assert ev("IF(a, b, 5)", n=5, **env) == [30.0, 0.0, 5.0, 5.0, _]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,8 @@ def _rows(**new: float) -> list[Row]:
     fixed_quiet = Row(QUIET, FIXED, 0.0, 60.0, 86000.0, 4.0, 3.0, 0.05, 0)
     ours_burst = replace(jump, policy=NEW, drain=1200.0 * DRAIN_FACTOR, p50=600.0 * WAIT_P50_FACTOR)
     ours_quiet = replace(fixed_quiet, policy=NEW, task_hours=4.0 * TASK_HOURS_FACTOR)
-    ours_burst = replace(ours_burst, **{k: v for k, v in new.items() if k != "task_hours"})
+    burst_changes: dict[str, Any] = {k: v for k, v in new.items() if k != "task_hours"}
+    ours_burst = replace(ours_burst, **burst_changes)
     if "task_hours" in new:
         ours_quiet = replace(ours_quiet, task_hours=new["task_hours"])
     return [jump, replace(jump, policy=FIXED), ours_burst, fixed_quiet, ours_quiet]

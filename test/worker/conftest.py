@@ -19,9 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped]
 import pytest
-from botocore.config import Config
+from botocore.config import Config  # type: ignore[import-untyped]
 
 from sqs_scale_to_zero.worker import ExponentialBackoff, Worker
 

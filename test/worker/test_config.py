@@ -101,8 +101,13 @@ def test_the_variable_is_checked_against_the_queues_real_visibility_timeout(
     # heartbeat sleep while the message becomes visible to another consumer.
     url = make_queue(visibility_timeout=2)
     calls: list[str] = []
+
+    def slow(m: Message) -> None:
+        calls.append("slow")
+        time.sleep(5)
+
     worker = fast_worker(
-        lambda m: (calls.append("slow"), time.sleep(5)),
+        slow,
         url,
         environ={"SCALE_TO_ZERO_VISIBILITY_TIMEOUT_SECONDS": "300"},
     )

@@ -7,9 +7,9 @@ import time
 from collections import Counter
 from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped]
 import pytest
-from botocore.config import Config
+from botocore.config import Config  # type: ignore[import-untyped]
 from moto.server import ThreadedMotoServer
 
 from sqs_scale_to_zero.worker import ConstantBackoff, Message, RetryLater, Worker
