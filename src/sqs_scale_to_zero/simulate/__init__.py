@@ -18,7 +18,9 @@ IAM role of the template may do), ``sqs``, ``metrics`` (CloudWatch datapoints an
 ``metric_math``, ``alarms``, ``autoscaling``, ``ecs``, ``poller`` (scheduled functions that read
 the queue, e.g. the fresh backlog signal), ``wake`` (such a function waking the service from
 zero), ``cost``, ``workload`` and ``generators`` (workloads and the generators' registry),
-``config`` (model knobs), ``events`` and ``engine`` (event loop), ``report``, ``describe``
+``config`` (model knobs), ``events`` and ``engine`` (event loop), ``minute`` (what a minute
+boundary records), ``accounting`` (billing and the task-start share of waits), ``report``,
+``describe``
 (summary for ``synth``), ``api`` (:func:`simulate`) and ``errors``.
 This module only re-exports. Nothing here imports aws_cdk or constructs: the simulator reads
 template JSON only.

@@ -293,3 +293,16 @@ def apply_scaling(
         # the largest capacity wins, for scale-out and scale-in alike (PutScalingPolicy)
         capacity, winner = max(proposals, key=lambda p: p[0])
         winner.commit(target, capacity, now)
+
+
+def tracked_metric(spec: TargetTrackingSpec, service_logical_id: str) -> MetricStat | None:
+    """The metric a target-tracking policy tracks, or ``None`` when it is not modelled.
+
+    A customized metric is used as declared; the predefined ECS CPU metric is the service's
+    average CPU. Memory and ALB request metrics are not modelled: such a policy never acts.
+    """
+    if spec.metric is not None:
+        return spec.metric
+    if spec.predefined_type == "ECSServiceAverageCPUUtilization":
+        return MetricStat("AWS/ECS", "CPUUtilization", {}, service_logical_id, "Average", 60)
+    return None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqs_scale_to_zero.simulate.cost import FargatePricing
 from sqs_scale_to_zero.simulate.ecs import StartLatency
+from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
 from sqs_scale_to_zero.simulate.metrics import DEFAULT_PUBLISH_DELAY
 from sqs_scale_to_zero.simulate.poller import PUBLISH_AFTER_RUN_SECONDS
 from sqs_scale_to_zero.simulate.sqs import WAKE_METRICS_DELAY_MAX
@@ -43,6 +44,33 @@ class SimulationConfig:
     pricing: FargatePricing = field(default_factory=FargatePricing)
     poll_publish_seconds: float = PUBLISH_AFTER_RUN_SECONDS
     gauge_sample_second: float | None = None
+
+
+def checked_horizon(horizon: float | None, workload: Sequence[WorkItem]) -> float:
+    """``horizon`` as seconds, or :func:`default_horizon` when ``None``.
+
+    Raises:
+        SimulationArgumentError: A horizon that is not a positive, finite number.
+    """
+    value = float(horizon) if horizon is not None else default_horizon(workload)
+    if not (math.isfinite(value) and value > 0):
+        raise SimulationArgumentError(
+            f"horizon must be a positive number of seconds (got {value:g})"
+        )
+    return value
+
+
+def check_config(config: SimulationConfig) -> None:
+    """Raise unless ``config``'s knobs are in range.
+
+    Raises:
+        SimulationArgumentError: ``gauge_sample_second`` outside 0-60.
+    """
+    second = config.gauge_sample_second
+    if second is not None and not 0.0 <= second <= 60.0:
+        raise SimulationArgumentError(
+            f"gauge_sample_second must be between 0 and 60 (got {second:g})"
+        )
 
 
 def default_horizon(workload: Sequence[WorkItem]) -> float:

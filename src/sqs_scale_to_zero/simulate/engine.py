@@ -26,34 +26,31 @@ deployed before the workload starts.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import random
 from collections.abc import Sequence
 
+from sqs_scale_to_zero.simulate.accounting import bill_tasks, task_start_share
 from sqs_scale_to_zero.simulate.alarms import AlarmRuntime
 from sqs_scale_to_zero.simulate.autoscaling import (
     ScalableTarget,
     StepPolicyRuntime,
     TargetTrackingRuntime,
     apply_scaling,
+    tracked_metric,
 )
-from sqs_scale_to_zero.simulate.config import SimulationConfig, default_horizon
+from sqs_scale_to_zero.simulate.config import SimulationConfig, check_config, checked_horizon
 from sqs_scale_to_zero.simulate.ecs import Task, TaskState, choose_tasks_to_stop
-from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
 from sqs_scale_to_zero.simulate.events import EventKind, Handler
-from sqs_scale_to_zero.simulate.metrics import (
-    GaugeSample,
-    MetricStore,
-    QueueGauges,
-    ServiceGauges,
-    Snapshot,
-)
-from sqs_scale_to_zero.simulate.poller import PollerRuntime
+from sqs_scale_to_zero.simulate.metrics import GaugeSample, MetricStore, QueueGauges
+from sqs_scale_to_zero.simulate.minute import minute_snapshot
+from sqs_scale_to_zero.simulate.poller import PollerRuntime, poller_publish_delays
 from sqs_scale_to_zero.simulate.report import Result
-from sqs_scale_to_zero.simulate.specs import MetricStat, ServiceModel, TargetTrackingSpec
+from sqs_scale_to_zero.simulate.specs import ServiceModel
 from sqs_scale_to_zero.simulate.sqs import Message, MessageState, SqsQueue
-from sqs_scale_to_zero.simulate.wake import FastWakeRuntime
+from sqs_scale_to_zero.simulate.wake import wake_runtimes
 from sqs_scale_to_zero.simulate.workload import WorkItem
 
 
@@ -85,36 +82,26 @@ class Simulation:
         self.config = config or SimulationConfig()
         self.rng = random.Random(seed)
         self.workload = sorted(workload, key=lambda w: w.at)
-        self.horizon = float(horizon) if horizon is not None else default_horizon(self.workload)
-        if not (math.isfinite(self.horizon) and self.horizon > 0):
-            raise SimulationArgumentError(
-                f"horizon must be a positive number of seconds (got {self.horizon:g})"
-            )
-        sample_second = self.config.gauge_sample_second
-        if sample_second is not None and not 0.0 <= sample_second <= 60.0:
-            raise SimulationArgumentError(
-                f"gauge_sample_second must be between 0 and 60 (got {sample_second:g})"
-            )
+        self.horizon = checked_horizon(horizon, self.workload)
+        check_config(self.config)
         # its own stream, so that sampling moments never shift the other draws of a run
         self._gauge_rng = random.Random(f"sqs-gauges:{seed}")
         self._gauge_sample: GaugeSample | None = None
         wake_max = self.config.wake_metrics_delay_max
         self.queue = SqsQueue(model.queue, lambda: self.rng.uniform(0.0, wake_max))
         self.pollers = [PollerRuntime(p, self.rng.uniform(0.0, p.period)) for p in model.pollers]
-        self.store = MetricStore(self._publish_delays())
+        self.store = MetricStore(
+            poller_publish_delays(
+                self.config.publish_delay, self.pollers, self.config.poll_publish_seconds
+            )
+        )
         self.alarms = [AlarmRuntime(a, self.store) for a in model.alarms]
-        by_id = {a.spec.logical_id: a for a in self.alarms}
-        self.wakes: dict[str, FastWakeRuntime] = {}
-        for poller in self.pollers:
-            wake = poller.spec.wake
-            if wake is not None and wake.service_logical_id == model.logical_id:
-                alarm = by_id.get(wake.alarm_logical_id or "")
-                self.wakes[poller.spec.rule_logical_id] = FastWakeRuntime(wake, alarm)
+        self.wakes = wake_runtimes(self.pollers, self.alarms, model.logical_id)
         self.policies = {pid: StepPolicyRuntime(p) for pid, p in model.step_policies.items()}
         self.tracking = [
             TargetTrackingRuntime(t, m)
             for t in model.target_tracking
-            if (m := self._tracked_metric(t)) is not None
+            if (m := tracked_metric(t, model.logical_id)) is not None
         ]
         for tt in self.tracking:
             self.store.track(tt.metric)
@@ -124,11 +111,7 @@ class Simulation:
         if model.min_capacity is not None and model.max_capacity is not None:
             self.target = ScalableTarget(model.min_capacity, model.max_capacity, desired)
             self.target.desired = self.target.clamp(desired)
-        self.result = Result(
-            template=model.template,
-            service=model.logical_id,
-            messages=len(self.workload),
-        )
+        self.result = Result(model.template, model.logical_id, messages=len(self.workload))
         self._heap: list[tuple[float, int, EventKind, object, int]] = []
         self._seq = 0
         self.live: list[Task] = []
@@ -145,28 +128,12 @@ class Simulation:
             EventKind.READY: self._on_ready,
             EventKind.DONE: self._on_done,
             EventKind.LAPSE: self._on_lapse,
-            EventKind.KILL: self._on_kill,
-            EventKind.RELEASE: self._on_release,
+            EventKind.KILL: functools.partial(self._on_stop_deadline, release=False),
+            EventKind.RELEASE: functools.partial(self._on_stop_deadline, release=True),
             EventKind.EXIT: self._on_exit,
             EventKind.POLL: self._on_poll,
             EventKind.SAMPLE: self._on_sample,
         }
-
-    def _publish_delays(self) -> dict[str, float]:
-        delays = dict(self.config.publish_delay)
-        for poller in self.pollers:
-            ns = poller.spec.namespace
-            if ns is not None and ns not in self.config.publish_delay:
-                delay = poller.publish_delay(self.config.poll_publish_seconds)
-                delays[ns] = max(delays.get(ns, 0.0), delay)
-        return delays
-
-    def _tracked_metric(self, spec: TargetTrackingSpec) -> MetricStat | None:
-        if spec.metric is not None:
-            return spec.metric
-        if spec.predefined_type == "ECSServiceAverageCPUUtilization":
-            return MetricStat("AWS/ECS", "CPUUtilization", {}, self.model.logical_id, "Average", 60)
-        return None  # memory and ALB request metrics are not modelled: such a policy never acts
 
     @property
     def desired(self) -> int:
@@ -265,7 +232,8 @@ class Simulation:
         task.protected = False
         return msg
 
-    def _done(self, task: Task, epoch: int, now: float) -> None:
+    def _on_done(self, task: object, epoch: int, now: float) -> None:
+        assert isinstance(task, Task)
         if task.state is TaskState.STOPPED or epoch != task.work_epoch or task.message is None:
             return
         msg = self._end_work(task, now)
@@ -291,7 +259,8 @@ class Simulation:
         self.idle.append(task)
         self._dispatch(now)
 
-    def _lapse(self, msg: Message, epoch: int, now: float) -> None:
+    def _on_lapse(self, msg: object, epoch: int, now: float) -> None:
+        assert isinstance(msg, Message)
         if msg.state is MessageState.IN_FLIGHT and msg.epoch == epoch:
             self.queue.make_visible(msg)
             self._dispatch(now)
@@ -301,7 +270,7 @@ class Simulation:
         assert msg is not None
         self.result.interrupted += 1
         if release:
-            self._lapse(msg, msg.epoch, now)
+            self._on_lapse(msg, msg.epoch, now)
         else:
             # A worker that extended the visibility did so at most one timeout ahead of now.
             vt = self.model.queue.visibility_timeout
@@ -324,36 +293,19 @@ class Simulation:
             self.idle.append(obj)
             self._dispatch(now)
 
-    def _on_done(self, obj: object, epoch: int, now: float) -> None:
-        assert isinstance(obj, Task)
-        self._done(obj, epoch, now)
-
-    def _on_lapse(self, obj: object, epoch: int, now: float) -> None:
-        assert isinstance(obj, Message)
-        self._lapse(obj, epoch, now)
-
-    def _on_kill(self, obj: object, epoch: int, now: float) -> None:
+    def _on_stop_deadline(self, obj: object, epoch: int, now: float, *, release: bool) -> None:
+        """SIGKILL (``release=False``) or the worker's grace ending (``release=True``)."""
         assert isinstance(obj, Task)
         if obj.state is TaskState.STOPPING and obj.message is not None and obj.work_epoch == epoch:
-            self._interrupt(obj, now, release=False)
-
-    def _on_release(self, obj: object, epoch: int, now: float) -> None:
-        assert isinstance(obj, Task)
-        if obj.state is TaskState.STOPPING and obj.message is not None and obj.work_epoch == epoch:
-            self._interrupt(obj, now, release=True)
+            self._interrupt(obj, now, release=release)
 
     def _on_exit(self, obj: object, epoch: int, now: float) -> None:
         assert isinstance(obj, Task)
         if obj.state is TaskState.STOPPING and obj.message is None:
             self._stopped(obj, now)
 
-    def _on_poll(self, obj: object, epoch: int, now: float) -> None:
-        assert isinstance(obj, PollerRuntime)
-        self._poll(obj, now)
-
     def _on_sample(self, obj: object, epoch: int, now: float) -> None:
-        visible, in_flight, delayed = self.queue.gauges()
-        self._gauge_sample = GaugeSample(visible, in_flight, delayed, self.queue.oldest_age(now))
+        self._gauge_sample = GaugeSample(*self.queue.gauges(), self.queue.oldest_age(now))
 
     def _schedule_sample(self, minute_start: float) -> None:
         """Schedule SQS's gauge sample of the minute starting at ``minute_start``."""
@@ -362,7 +314,8 @@ class Simulation:
             second = self._gauge_rng.uniform(0.0, 60.0)
         self._push(minute_start + second, EventKind.SAMPLE, None)
 
-    def _poll(self, poller: PollerRuntime, now: float) -> None:
+    def _on_poll(self, poller: object, epoch: int, now: float) -> None:
+        assert isinstance(poller, PollerRuntime)
         gauges = poller.run(self.queue, now)
         wake = self.wakes.get(poller.spec.rule_logical_id)
         if wake is not None:
@@ -405,29 +358,19 @@ class Simulation:
         queue = self.queue
         if running or not queue.empty:
             queue.touch(now)
-        snapshot = Snapshot(now, polled=self._polled.pop(int(now // 60) - 1, {}))
-        sample = self._gauge_sample
+        snapshot = minute_snapshot(
+            now,
+            self.model,
+            queue,
+            self._gauge_sample,
+            self._polled.pop(int(now // 60) - 1, {}),
+            cpu_seconds=cpu,
+            run_seconds=run,
+            running=running,
+            desired=self.desired,
+        )
         self._gauge_sample = None
-        if sample is None:  # not reached: every minute has its sample before its end
-            sample = GaugeSample(*queue.gauges(), queue.oldest_age(now))
-        activity = queue.take_activity()
-        snapshot.queues[self.model.queue.logical_id] = QueueGauges(
-            sample.visible,
-            sample.in_flight,
-            sample.delayed,
-            queue.publishing(now),
-            oldest_age=sample.oldest_age,
-            sent=activity.sent,
-            received=activity.received,
-            deleted=activity.deleted,
-        )
         self._schedule_sample(now)
-        if self.model.dlq is not None:
-            dead = queue.counters.dead_lettered
-            snapshot.queues[self.model.dlq.logical_id] = QueueGauges(dead, 0, 0, dead > 0)
-        snapshot.services[self.model.logical_id] = ServiceGauges(
-            cpu / run if run > 0 else None, running, self.desired, self.model.container_insights
-        )
         self.store.record_minute(snapshot)
         target = self.target
         if target is None:
@@ -479,26 +422,12 @@ class Simulation:
 
     def _finish(self, horizon: float) -> Result:
         r = self.result
-        spec = self.model.task
-        pricing = self.config.pricing
-        busy = 0.0
         for task in list(self.live):
             if task.message is not None:
                 task.busy_seconds += horizon - task.work_started
             task.stopped_at = horizon
             self.finished.append(task)
-        for task in self.finished:
-            alive = (task.stopped_at if task.stopped_at is not None else horizon) - task.launched_at
-            r.task_hours += alive / 3600.0
-            busy += task.busy_seconds
-            r.cost_usd += pricing.task_cost(
-                alive,
-                spec.cpu_units,
-                spec.memory_mib,
-                arm64=spec.arm64,
-                spot=self.model.spot,
-            )
-        r.idle_task_hours = max(0.0, r.task_hours - busy / 3600.0)
+        bill_tasks(r, self.finished, self.model, self.config.pricing, horizon)
         r.dead_lettered = self.queue.counters.dead_lettered
         r.unprocessed = r.messages - r.processed - r.dead_lettered
         r.scaling_activities = self.target.activities if self.target is not None else 0
@@ -506,19 +435,6 @@ class Simulation:
         if r.messages and r.processed == r.messages and self._last_done is not None:
             r.drain_seconds = self._last_done - self.workload[0].at
         return r
-
-
-def task_start_share(task: Task, msg: Message) -> float:
-    """The part of ``msg``'s wait spent while ``task``, which then served it, was starting.
-
-    From the later of the task's launch and the message's send to the task's first poll
-    (``ready_at``); 0 for a task that was already running (or present at time 0). The rest of
-    the wait (:attr:`.report.Result.waits` minus this) is the part the scaling path controls:
-    seeing the message and asking for a task, or waiting behind other messages.
-    """
-    if task.initial or task.ready_at is None:
-        return 0.0
-    return max(0.0, task.ready_at - max(task.launched_at, msg.sent_at))
 
 
 def run_simulation(

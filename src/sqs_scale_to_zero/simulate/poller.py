@@ -25,6 +25,7 @@ A poller is an EventBridge ``rate(...)`` rule invoking a Lambda function that re
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqs_scale_to_zero.simulate.metrics import QueueGauges
@@ -72,3 +73,19 @@ class PollerRuntime:
             publish_after: Seconds from a run until its datapoint is visible.
         """
         return max(0.0, self.phase % 60.0 + publish_after - 60.0)
+
+
+def poller_publish_delays(
+    configured: Mapping[str, float], pollers: Sequence[PollerRuntime], publish_after: float
+) -> dict[str, float]:
+    """The publishing delay per namespace, pollers' namespaces included.
+
+    The configured delays stand; a poller's namespace that has none gets the delay its run
+    phase gives (:meth:`PollerRuntime.publish_delay`).
+    """
+    delays = dict(configured)
+    for poller in pollers:
+        ns = poller.spec.namespace
+        if ns is not None and ns not in configured:
+            delays[ns] = max(delays.get(ns, 0.0), poller.publish_delay(publish_after))
+    return delays

@@ -28,9 +28,11 @@ The calls take no virtual time (they take about a second in Lambda).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqs_scale_to_zero.simulate.alarms import ALARM, AlarmRuntime
+from sqs_scale_to_zero.simulate.poller import PollerRuntime
 from sqs_scale_to_zero.simulate.specs import WakeSpec
 
 
@@ -80,3 +82,20 @@ class FastWakeRuntime:
         if alarm is not None and disabled and not in_alarm and spec.enable_alarm_actions:
             alarm.actions_enabled = True
         return WakeOutcome(desired, False)
+
+
+def wake_runtimes(
+    pollers: Sequence[PollerRuntime], alarms: Sequence[AlarmRuntime], service_logical_id: str
+) -> dict[str, FastWakeRuntime]:
+    """The fast wakes of the functions that may wake this service, by schedule rule ID.
+
+    Each is bound to the live idle alarm its function names (``None`` when it names none).
+    """
+    by_id = {alarm.spec.logical_id: alarm for alarm in alarms}
+    wakes: dict[str, FastWakeRuntime] = {}
+    for poller in pollers:
+        wake = poller.spec.wake
+        if wake is not None and wake.service_logical_id == service_logical_id:
+            alarm = by_id.get(wake.alarm_logical_id or "")
+            wakes[poller.spec.rule_logical_id] = FastWakeRuntime(wake, alarm)
+    return wakes
