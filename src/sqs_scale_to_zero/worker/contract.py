@@ -51,6 +51,38 @@ ECS_AGENT_URI = "ECS_AGENT_URI"
 SHUTDOWN_MARGIN_SECONDS = 10
 """Seconds between the worker's shutdown grace and SIGKILL, left for releasing messages."""
 
+# --- Draining an outdated task after a deploy (set by the construct, read by the worker) -------
+
+DEPLOY_STACK = "SCALE_TO_ZERO_DEPLOY_STACK"
+"""The ID (ARN) of the CloudFormation stack that holds the worker's ECS service.
+
+With :data:`DEPLOY_SERVICE_RESOURCE` it tells the worker where to look up its own service: a
+task on Fargate cannot read its service's name from the task metadata endpoint, and the task
+definition cannot name the service (the service refers to the task definition). Both unset:
+the worker never checks for a new deployment.
+"""
+
+DEPLOY_SERVICE_RESOURCE = "SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE"
+"""The logical ID of the worker's ``AWS::ECS::Service`` in :data:`DEPLOY_STACK`.
+
+``cloudformation:DescribeStackResource`` turns it into the service's ARN (its physical ID).
+"""
+
+DEPLOY_CHECK_SECONDS = "SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS"
+"""Mean seconds between two checks of the service's primary deployment (jittered by the worker).
+
+The construct sets it so the whole fleet stays under :data:`DEPLOY_CHECKS_PER_SECOND`.
+"""
+
+DEPLOY_CHECK_MIN_SECONDS = 30
+"""The shortest mean interval between two deployment checks of one task."""
+
+DEPLOY_CHECKS_PER_SECOND = 1.0
+"""The most ``DescribeServices`` calls per second the whole fleet makes at ``max_capacity``."""
+
+ECS_CONTAINER_METADATA_URI_V4 = "ECS_CONTAINER_METADATA_URI_V4"
+"""Set by the ECS agent itself: the base of the task metadata endpoint version 4."""
+
 # --- Backlog signal function (set by the construct, read by the function and the simulator) ----
 
 SIGNAL_QUEUE_URL = "QUEUE_URL"
