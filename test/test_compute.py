@@ -78,7 +78,7 @@ def test_arm64_with_a_capacity_provider_strategy(brought_queue_service: Synthesi
     assert service["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE", "Weight": 1}]
 
 
-def test_task_role_may_only_consume_its_queue_and_protect_its_tasks(
+def test_task_role_may_only_consume_protect_and_watch_its_deploys(
     default_service: Synthesized,
 ) -> None:
     synth = default_service
@@ -112,6 +112,16 @@ def test_task_role_may_only_consume_its_queue_and_protect_its_tasks(
                     ],
                 ]
             },
+        },
+        {
+            "Action": "ecs:DescribeServices",
+            "Effect": "Allow",
+            "Resource": {"Ref": synth.logical_id(synth.construct.service)},
+        },
+        {
+            "Action": "cloudformation:DescribeStackResource",
+            "Effect": "Allow",
+            "Resource": {"Ref": "AWS::StackId"},
         },
     ]
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from sqs_scale_to_zero.backlog import BacklogMetrics, container_insights_metric
 from sqs_scale_to_zero.backlog_signal import resolve_backlog_signal
 from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
+from sqs_scale_to_zero.deployment import build_deploy_drain
 from sqs_scale_to_zero.monitoring import (
     MonitoredService,
     MonitoringOptions,
@@ -349,6 +350,12 @@ class ScaleToZeroQueueService(Construct):
         self.container = compute.container
         self.log_group = compute.log_group
         self.service = compute.service
+        build_deploy_drain(
+            self,
+            service=self.service,
+            container=self.container,
+            max_capacity=scaling_settings.max_capacity,
+        )
 
         self.backlog_signal_function = None
         signal = None

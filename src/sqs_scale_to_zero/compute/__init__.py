@@ -25,6 +25,7 @@ from sqs_scale_to_zero.compute.task import (
     build_task,
     resolve_task,
 )
+from sqs_scale_to_zero.deployment import MAX_HEALTHY_PERCENT, MIN_HEALTHY_PERCENT
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.queue import WorkQueues
 
@@ -79,8 +80,8 @@ def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueue
 
     The service starts without a fixed desired count: CloudFormation creates it with one task,
     which the idle alarm removes after ``idle_timeout``, and later deploys keep whatever count
-    the scaling policies set instead of resetting it. Deployments never drop below the running
-    count (min healthy 100 %), so a deploy does not stop tasks before their replacements run.
+    the scaling policies set instead of resetting it. The rollout settings are explained in
+    :mod:`sqs_scale_to_zero.deployment`.
     """
     network = settings.network
     cluster = build_cluster(scope, network, settings.task.log_retention)
@@ -105,8 +106,8 @@ def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueue
             else None
         ),
         platform_version=network.platform_version,
-        min_healthy_percent=100,
-        max_healthy_percent=200,
+        min_healthy_percent=MIN_HEALTHY_PERCENT,
+        max_healthy_percent=MAX_HEALTHY_PERCENT,
         circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
     )
     return Compute(
