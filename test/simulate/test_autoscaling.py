@@ -93,6 +93,19 @@ def test_scale_out_cooldown_counts_capacity_already_added() -> None:
     assert t.desired == 9
 
 
+def test_a_smaller_scale_out_during_the_cooldown_never_lowers_capacity() -> None:
+    # "won't increase the desired capacity again unless either a larger scale out is
+    # triggered or the cooldown period ends": a +2 breach after a +5 one keeps the 5.
+    p = StepPolicyRuntime(policy(steps=((0, 10, 2), (10, None, 5)), cooldown=300))
+    t = ScalableTarget(0, 20, 0)
+    p.invoke(t, 5, 1, now=0)
+    assert t.desired == 2
+    p.invoke(t, 50, 1, now=60)
+    assert t.desired == 5
+    p.invoke(t, 5, 1, now=120)
+    assert t.desired == 5
+
+
 def test_scale_in_cooldown_blocks_until_expired_or_a_scale_out() -> None:
     down = StepPolicyRuntime(policy(steps=((None, None, -1),), cooldown=300))
     up = StepPolicyRuntime(policy(cooldown=0))

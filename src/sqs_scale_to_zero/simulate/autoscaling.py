@@ -159,6 +159,12 @@ class StepPolicyRuntime:
         else:
             proposed = base + adj
         proposed = target.clamp(proposed)
+        if adj > 0 and kind != "ExactCapacity" and proposed < current:
+            # A scale-out step never removes tasks: during the cooldown "the scaling policy
+            # won't increase the desired capacity again unless either a larger scale out is
+            # triggered or the cooldown period ends" (Application Auto Scaling API reference,
+            # StepScalingPolicyConfiguration, Cooldown); a smaller one changes nothing.
+            return None
         if (
             proposed < current
             and self.in_at + self.spec.cooldown > now
