@@ -116,7 +116,7 @@ def test_both_scaling_alarms_read_the_fresh_signal(backlog_signal_service: Synth
     (expression,) = [m["Expression"] for m in scale_out["Metrics"] if "Expression" in m]
     assert expression == "IF(visible >= 1, visible + FILL(in_flight, 0) - 3 * FILL(desired, 0), 0)"
     policy = synth.properties(synth.construct.scale_out_action)
-    assert policy["StepScalingPolicyConfiguration"]["Cooldown"] == 120
+    assert policy["StepScalingPolicyConfiguration"]["Cooldown"] == 240
     for stat in sizing:
         assert stat["Metric"]["Dimensions"] == queue_dimension
         assert (stat["Stat"], stat["Period"]) == ("Maximum", 60)

@@ -108,8 +108,10 @@ def test_the_backlog_sizes_the_service_in_one_action(default_service: Synthesize
     config = policy["StepScalingPolicyConfiguration"]
     assert config["AdjustmentType"] == "ChangeInCapacity"
     assert config["MetricAggregationType"] == "Maximum"
-    # With the desired count known, a short cooldown: one publish cycle and its ingestion.
-    assert config["Cooldown"] == 120
+    # With the desired count known, the cooldown covers the added task's start (2 minutes),
+    # one whole minute of counts taken after it and that minute's publishing: no datapoint
+    # sampled while the task starts sizes the service again.
+    assert config["Cooldown"] == 240
     # One level per task count, 3 messages a task: a backlog B adds ceil(B / 3) tasks, up to 4.
     # Bounds are relative to the threshold of 1 message.
     assert config["StepAdjustments"] == [

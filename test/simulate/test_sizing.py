@@ -82,3 +82,28 @@ def test_a_drained_backlog_with_work_in_flight_removes_nothing(ours_template: Pa
     assert result.interrupted == 0
     assert result.duplicate_deliveries == 0
     assert result.max_tasks == 2
+
+
+@pytest.mark.parametrize(
+    ("start_seconds", "sample_second"), [(40.0, 0.0), (100.0, 30.0), (110.0, 59.0)]
+)
+def test_messages_that_pile_up_during_a_wake_start_one_task(
+    ours_template: Path, start_seconds: float, sample_second: float
+) -> None:
+    """Issue #11's Poisson row on the default construct (SQS's metrics, Container Insights'
+    desired count): short jobs every 40 s pile up to 4 messages while the service wakes from
+    zero. At 3 a task that is above one task's share, but the counts that show it were taken
+    before the task could start; sizing waits for a datapoint that shows the task at work, and
+    the one task drains the pile in seconds, so no second task starts."""
+    from sqs_scale_to_zero.simulate import SimulationConfig
+    from sqs_scale_to_zero.simulate.ecs import StartLatency
+
+    items = [WorkItem(1800.0 + 40.0 * i, 3.0, 20.0) for i in range(6)]
+    config = SimulationConfig(
+        start_latency=StartLatency(start_seconds, start_seconds, start_seconds),
+        gauge_sample_second=sample_second,
+    )
+    (result,) = simulate([ours_template], items, seed=0, config=config)
+    assert result.processed == len(items) and result.interrupted == 0
+    # the deploy-time task (scaled in long before), then one task for the whole pile
+    assert (result.task_launches, result.max_tasks, result.wasted_starts) == (2, 1, 0)

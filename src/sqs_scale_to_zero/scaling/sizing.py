@@ -53,9 +53,23 @@ BACKLOG_EXPRESSION = "IF(visible >= 1, visible + FILL(in_flight, 0), 0)"
 ``visible`` is not filled: no visible point never scales out. A missing ``in_flight`` point
 counts as none, which can only make the level smaller."""
 
-COVERED_SIZING_COOLDOWN_SECONDS = 120
-"""The sizing cooldown when a desired-count metric exists: one publish cycle and its ingestion,
-so an action is never repeated on the datapoint that caused it."""
+TASK_START_ALLOWANCE_SECONDS = 120
+"""How long the sizing waits for the tasks it added to start polling. AWS documents no bound on
+a Fargate task's start (image pull, network interface, container start); two minutes covers a
+slow one."""
+
+COVERED_SIZING_COOLDOWN_SECONDS = TASK_START_ALLOWANCE_SECONDS + 2 * 60
+"""The sizing cooldown when a desired-count metric exists: the added tasks' start, then one whole
+minute of counts taken after it, then that minute's publishing (a minute for SQS's metrics).
+
+The desired count counts a task from the moment it is added, but the queue's counts show its
+work only once it runs: a datapoint sampled while it starts still holds the whole backlog, and
+subtracting the new desired count from that would add a second task for messages the first one
+is about to take. Within the cooldown Application Auto Scaling only adds a *larger* level on top
+of the capacity before the first action ("won't increase the desired capacity again unless either
+a larger scale out is triggered or the cooldown period ends", API reference,
+``StepScalingPolicyConfiguration``), so no backlog is sized twice; a backlog still uncovered once
+the cooldown ends is sized again."""
 
 
 def uncovered_backlog_expression(messages_per_task: int) -> str:
