@@ -256,8 +256,9 @@ class ScaleToZeroQueueService(Construct):
             scale_out_cooldown: With backlog sizing, the window in which the service is sized to
                 the largest backlog seen (a bigger backlog adds only the difference); with fixed
                 steps, the time before the same step adds tasks again (cover a task's start-up so
-                one message doesn't start two tasks). Default: 10 minutes with backlog sizing,
-                3 minutes with fixed steps.
+                one message doesn't start two tasks). Default: with backlog sizing, 4 minutes
+                where the desired count is published (Container Insights on the construct's own
+                cluster, or ``backlog_signal``), else 10 minutes; 3 minutes with fixed steps.
             idle_timeout: How long the service must have been idle before it goes to 0 tasks:
                 every minute with no message sent, received or deleted, none visible or in
                 flight, and the tasks' CPU at rest. Whole minutes, 1 minute to 24 hours.
