@@ -12,7 +12,9 @@ Read: the role's inline ``Policies`` and every ``AWS::IAM::Policy`` or
 matches a resource of the template when it is ``*`` or references that resource's logical ID
 (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``). Not read, so treated as granting nothing: AWS managed
 policies and other ARNs in ``ManagedPolicyArns``, literal ARN patterns other than ``*``,
-``NotAction``/``NotResource``. ``Condition`` blocks are ignored (the calls the simulator checks
+``NotAction``/``NotResource``. A resource outside the template, such as the stack itself
+(``{"Ref": "AWS::StackId"}``), matches a statement whose resource resolves to the same text
+(:meth:`RolePermissions.allows_value`). ``Condition`` blocks are ignored (the calls the simulator checks
 carry no condition keys the construct uses).
 """
 
@@ -40,11 +42,19 @@ class Statement:
     actions: tuple[str, ...]
     resources: tuple[Any, ...]
 
+    def covers_action(self, action: str) -> bool:
+        """Whether one of the statement's action patterns matches ``action``."""
+        return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in self.actions)
+
     def matches(self, action: str, logical_id: str) -> bool:
         """Whether the statement covers ``action`` on the resource ``logical_id``."""
-        if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in self.actions):
-            return False
-        return any(r == "*" or logical_id in referenced_ids(r) for r in self.resources)
+        return self.covers_action(action) and any(
+            r == "*" or logical_id in referenced_ids(r) for r in self.resources
+        )
+
+    def matches_value(self, action: str, value: str) -> bool:
+        """Whether the statement covers ``action`` on a resource that resolves to ``value``."""
+        return self.covers_action(action) and any(r in ("*", value) for r in self.resources)
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,15 @@ class RolePermissions:
     def allows(self, action: str, logical_id: str) -> bool:
         """Whether the role may call ``action`` (e.g. ``ecs:UpdateService``) on a resource."""
         hits = [s for s in self.statements if s.matches(action, logical_id)]
+        return any(s.allow for s in hits) and not any(not s.allow for s in hits)
+
+    def allows_value(self, action: str, value: str) -> bool:
+        """Whether the role may call ``action`` on a resource given as resolved text.
+
+        For resources that are not in the template, e.g. the stack: ``{AWS::StackId}``, as
+        :class:`.intrinsics.IntrinsicResolver` resolves ``{"Ref": "AWS::StackId"}``.
+        """
+        hits = [s for s in self.statements if s.matches_value(action, value)]
         return any(s.allow for s in hits) and not any(not s.allow for s in hits)
 
 

@@ -250,6 +250,42 @@ class QueuePollerSpec:
     wake: WakeSpec | None = None
 
 
+DEFAULT_MIN_HEALTHY_PERCENT = 100
+"""ECS's ``minimumHealthyPercent`` of a replica service whose template sets none."""
+
+DEFAULT_MAX_PERCENT = 200
+"""ECS's ``maximumPercent`` of a replica service whose template sets none."""
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    """How the service rolls out a new task definition, and whether its tasks drain themselves.
+
+    Read from the service's ``DeploymentConfiguration`` (rolling update, the ``ECS``
+    deployment controller) and from the worker container's environment and task role
+    (:mod:`.deploy_reader`).
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html
+
+    Attributes:
+        min_healthy_percent: ``MinimumHealthyPercent``. Default: 100.
+        max_percent: ``MaximumPercent``. Default: 200.
+        circuit_breaker: ``DeploymentCircuitBreaker.Enable``. Default: False.
+        rollback: ``DeploymentCircuitBreaker.Rollback``. Default: False.
+        drain_check_seconds: Mean seconds between a task's checks of its service's primary
+            deployment, when the template gives the worker all it needs to detect that it is
+            outdated and drain (the contract's ``DEPLOY_STACK`` and
+            ``DEPLOY_SERVICE_RESOURCE`` naming this service, ``ecs:DescribeServices`` on it and
+            ``cloudformation:DescribeStackResource`` on the stack). Default: None (the tasks
+            never drain; the deployment stops them).
+    """
+
+    min_healthy_percent: int = DEFAULT_MIN_HEALTHY_PERCENT
+    max_percent: int = DEFAULT_MAX_PERCENT
+    circuit_breaker: bool = False
+    rollback: bool = False
+    drain_check_seconds: float | None = None
+
+
 @dataclass(frozen=True)
 class ServiceModel:
     """Everything the simulator needs about one ECS service, read from a template.
@@ -271,6 +307,7 @@ class ServiceModel:
         container_insights: The service's cluster is in the template with Container Insights
             on (``ClusterSettings`` ``containerInsights`` ``enabled`` or ``enhanced``), so
             ``ECS/ContainerInsights`` publishes the service's task counts. Default: False.
+        deployment: How a new task definition rolls out. Default: ECS's defaults, no drain.
     """
 
     template: str
@@ -287,3 +324,4 @@ class ServiceModel:
     spot: bool = False
     pollers: tuple[QueuePollerSpec, ...] = ()
     container_insights: bool = False
+    deployment: DeploymentSpec = field(default_factory=DeploymentSpec)

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqs_scale_to_zero.simulate.deploy_reader import read_deployment
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.intrinsics import IntrinsicResolver, referenced_ids
 from sqs_scale_to_zero.simulate.scheduled import read_pollers
@@ -162,6 +163,7 @@ class TemplateReader:
             spot=spot,
             pollers=read_pollers(self, queue.logical_id, logical_id),
             container_insights=self._container_insights(props),
+            deployment=read_deployment(self, logical_id, props, task),
         )
 
     # --- links -------------------------------------------------------------------------
