@@ -40,7 +40,8 @@ def bill_tasks(
 
     Args:
         result: The run's result, updated in place.
-        tasks: Every task of the run, each stopped (``stopped_at`` set) or still alive.
+        tasks: Every task of the run, each stopped (``stopped_at`` set) or still alive (then
+            set to stop at the horizon).
         model: The service (its task size, architecture and capacity provider).
         pricing: Fargate prices.
         horizon: The end of the run: a task still alive is billed up to it.
@@ -48,6 +49,10 @@ def bill_tasks(
     spec = model.task
     busy = 0.0
     for task in tasks:
+        if task.stopped_at is None:  # alive at the horizon: billed up to it, busy until then
+            if task.message is not None:
+                task.busy_seconds += horizon - task.work_started
+            task.stopped_at = horizon
         alive = (task.stopped_at if task.stopped_at is not None else horizon) - task.launched_at
         result.task_hours += alive / 3600.0
         busy += task.busy_seconds

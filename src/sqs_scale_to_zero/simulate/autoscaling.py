@@ -38,6 +38,7 @@ from sqs_scale_to_zero.simulate.alarms import ALARM, OK, AlarmRuntime
 from sqs_scale_to_zero.simulate.metrics import MetricStore
 from sqs_scale_to_zero.simulate.specs import (
     MetricStat,
+    ServiceModel,
     StepPolicySpec,
     TargetTrackingSpec,
 )
@@ -312,3 +313,24 @@ def tracked_metric(spec: TargetTrackingSpec, service_logical_id: str) -> MetricS
     if spec.predefined_type == "ECSServiceAverageCPUUtilization":
         return MetricStat("AWS/ECS", "CPUUtilization", {}, service_logical_id, "Average", 60)
     return None
+
+
+def tracking_runtimes(model: ServiceModel, store: MetricStore) -> list[TargetTrackingRuntime]:
+    """The service's modelled target-tracking policies, their metrics tracked in ``store``."""
+    runtimes = [
+        TargetTrackingRuntime(t, m)
+        for t in model.target_tracking
+        if (m := tracked_metric(t, model.logical_id)) is not None
+    ]
+    for runtime in runtimes:
+        store.track(runtime.metric)
+    return runtimes
+
+
+def scalable_target(model: ServiceModel) -> ScalableTarget | None:
+    """The service's scalable target at the start of a run, or ``None`` when it has none."""
+    if model.min_capacity is None or model.max_capacity is None:
+        return None
+    target = ScalableTarget(model.min_capacity, model.max_capacity, model.desired_count)
+    target.desired = target.clamp(model.desired_count)
+    return target

@@ -87,12 +87,17 @@ class Task:
         ready_at: When it started polling (left provisioning), if it did.
         served: Messages it has started working on.
         initial: It existed at time 0 (deployed before the workload started).
+        revision: The deployment whose task definition it runs (0: the one deployed before the
+            run; ``k``: the ``k``-th deployment of the run).
+        draining: It found itself outdated and drains (takes no new message, exits when idle).
+        retired_by: The deployment that sent it SIGTERM, if one did (else 0).
     """
 
     __slots__ = (
         "busy_seconds",
         "cpu_now",
         "cpu_seconds",
+        "draining",
         "id",
         "initial",
         "last_acc",
@@ -100,6 +105,8 @@ class Task:
         "message",
         "protected",
         "ready_at",
+        "retired_by",
+        "revision",
         "run_seconds",
         "served",
         "state",
@@ -125,6 +132,9 @@ class Task:
         self.cpu_seconds = 0.0
         self.run_seconds = 0.0
         self.last_acc = now
+        self.revision = 0
+        self.draining = False
+        self.retired_by = 0
 
     @property
     def active(self) -> bool:

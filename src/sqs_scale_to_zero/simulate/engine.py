@@ -21,7 +21,7 @@ A function that may wake the service (:mod:`.wake`) raises the desired count fro
 run, and ECS launches the task then.
 
 Tasks that exist at time 0 (the initial desired count) are already running: the service was
-deployed before the workload starts.
+deployed before the workload starts. Later deployments (``deploy_at``) are :mod:`.deployments`.
 """
 
 from __future__ import annotations
@@ -35,17 +35,17 @@ from collections.abc import Sequence
 from sqs_scale_to_zero.simulate.accounting import bill_tasks, task_start_share
 from sqs_scale_to_zero.simulate.alarms import AlarmRuntime
 from sqs_scale_to_zero.simulate.autoscaling import (
-    ScalableTarget,
     StepPolicyRuntime,
-    TargetTrackingRuntime,
     apply_scaling,
-    tracked_metric,
+    scalable_target,
+    tracking_runtimes,
 )
 from sqs_scale_to_zero.simulate.config import SimulationConfig, check_config, checked_horizon
+from sqs_scale_to_zero.simulate.deployments import DeploymentRuntime
 from sqs_scale_to_zero.simulate.ecs import Task, TaskState, choose_tasks_to_stop
 from sqs_scale_to_zero.simulate.events import EventKind, Handler
 from sqs_scale_to_zero.simulate.metrics import GaugeSample, MetricStore, QueueGauges
-from sqs_scale_to_zero.simulate.minute import minute_snapshot
+from sqs_scale_to_zero.simulate.minute import minute_snapshot, take_task_seconds
 from sqs_scale_to_zero.simulate.poller import PollerRuntime, poller_publish_delays
 from sqs_scale_to_zero.simulate.report import Result
 from sqs_scale_to_zero.simulate.specs import ServiceModel
@@ -63,10 +63,13 @@ class Simulation:
         seed: RNG seed. Default: 0.
         horizon: Seconds to simulate. Default: :func:`default_horizon`.
         config: Model knobs. Default: :class:`SimulationConfig`.
+        deploy_at: Seconds at which a new task definition is deployed (:mod:`.deployments`).
+            Default: none.
 
     Raises:
         SimulationInputError: An alarm or policy the simulator cannot model.
-        SimulationArgumentError: A horizon that is not a positive, finite number.
+        SimulationArgumentError: A horizon that is not a positive, finite number, or a
+            deployment time outside it.
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class Simulation:
         seed: int = 0,
         horizon: float | None = None,
         config: SimulationConfig | None = None,
+        deploy_at: Sequence[float] = (),
     ) -> None:
         self.model = model
         self.config = config or SimulationConfig()
@@ -98,20 +102,14 @@ class Simulation:
         self.alarms = [AlarmRuntime(a, self.store) for a in model.alarms]
         self.wakes = wake_runtimes(self.pollers, self.alarms, model.logical_id)
         self.policies = {pid: StepPolicyRuntime(p) for pid, p in model.step_policies.items()}
-        self.tracking = [
-            TargetTrackingRuntime(t, m)
-            for t in model.target_tracking
-            if (m := tracked_metric(t, model.logical_id)) is not None
-        ]
-        for tt in self.tracking:
-            self.store.track(tt.metric)
-        self.target: ScalableTarget | None = None
-        desired = model.desired_count
-        self._fixed_desired = desired
-        if model.min_capacity is not None and model.max_capacity is not None:
-            self.target = ScalableTarget(model.min_capacity, model.max_capacity, desired)
-            self.target.desired = self.target.clamp(desired)
+        self.tracking = tracking_runtimes(model, self.store)
+        self.target = scalable_target(model)
+        self._fixed_desired = model.desired_count
         self.result = Result(model.template, model.logical_id, messages=len(self.workload))
+        self.deploys = DeploymentRuntime(
+            self, model.deployment, deploy_at, seed=seed, horizon=self.horizon
+        )
+        self.result.deployments = self.deploys.records
         self._heap: list[tuple[float, int, EventKind, object, int]] = []
         self._seq = 0
         self.live: list[Task] = []
@@ -133,6 +131,9 @@ class Simulation:
             EventKind.EXIT: self._on_exit,
             EventKind.POLL: self._on_poll,
             EventKind.SAMPLE: self._on_sample,
+            EventKind.DEPLOY: self.deploys.on_deploy,
+            EventKind.ROLLOUT: self.deploys.on_pass,
+            EventKind.DEPLOY_CHECK: self.deploys.on_check,
         }
 
     @property
@@ -142,13 +143,16 @@ class Simulation:
 
     # --- events -----------------------------------------------------------------------
 
-    def _push(self, at: float, kind: EventKind, obj: object, epoch: int = 0) -> None:
+    def push(self, at: float, kind: EventKind, obj: object, epoch: int = 0) -> None:
+        """Schedule an event of ``kind`` on ``obj`` at ``at``."""
         self._seq += 1
         heapq.heappush(self._heap, (at, self._seq, kind, obj, epoch))
 
-    def _launch(self, now: float, running: bool = False) -> None:
+    def launch(self, now: float, running: bool = False) -> None:
+        """Launch a task of the current task definition (``running``: one present at 0)."""
         self._task_ids += 1
         task = Task(self._task_ids, now)
+        task.revision = self.deploys.revision
         task.cpu_now = self.config.idle_cpu_percent
         self.live.append(task)
         self.result.task_launches += 1
@@ -158,19 +162,24 @@ class Simulation:
             task.initial = True
             self.idle.append(task)
         else:
-            self._push(now + self.config.start_latency.sample(self.rng), EventKind.READY, task)
+            self.push(now + self.config.start_latency.sample(self.rng), EventKind.READY, task)
 
     def _reconcile(self, now: float) -> None:
-        active = [t for t in self.live if t.active]
+        """Launch or stop tasks of the current task definition to match the desired count."""
+        active = [t for t in self.live if t.active and t.revision == self.deploys.revision]
         diff = self.desired - len(active)
-        for _ in range(diff):
-            self._launch(now)
+        total = sum(1 for t in self.live if t.active)
+        launches = self.deploys.launch_room(diff, total)
+        for _ in range(launches):
+            self.launch(now)
         if diff < 0:
             for task in choose_tasks_to_stop(active, -diff, self.rng):
-                self._sigterm(task, now)
-        self.result.max_tasks = max(self.result.max_tasks, max(len(active), len(active) + diff))
+                self.sigterm(task, now)
+        self.result.max_tasks = max(self.result.max_tasks, total + launches)
+        self.deploys.settle(now)
 
-    def _sigterm(self, task: Task, now: float) -> None:
+    def sigterm(self, task: Task, now: float) -> None:
+        """Stop ``task``: at once if starting, after its exit or its message otherwise."""
         if task.state is TaskState.PROVISIONING:
             self._stopped(task, now)
             return
@@ -179,12 +188,12 @@ class Simulation:
         if task in self.idle:
             self.idle.remove(task)
         if task.message is None:
-            self._push(now + self.config.exit_seconds, EventKind.EXIT, task)
+            self.push(now + self.config.exit_seconds, EventKind.EXIT, task)
             return
         spec = self.model.task
-        self._push(now + spec.stop_timeout, EventKind.KILL, task, task.work_epoch)
+        self.push(now + spec.stop_timeout, EventKind.KILL, task, task.work_epoch)
         if spec.shutdown_grace is not None and spec.shutdown_grace < spec.stop_timeout:
-            self._push(now + spec.shutdown_grace, EventKind.RELEASE, task, task.work_epoch)
+            self.push(now + spec.shutdown_grace, EventKind.RELEASE, task, task.work_epoch)
 
     def _stopped(self, task: Task, now: float) -> None:
         task.accumulate(now)
@@ -199,6 +208,7 @@ class Simulation:
         if task in self.idle:
             self.idle.remove(task)
         self.finished.append(task)
+        self.deploys.settle(now)
 
     def _dispatch(self, now: float) -> None:
         queue = self.queue
@@ -216,12 +226,13 @@ class Simulation:
         task.served += 1
         task.cpu_now = msg.cpu_percent
         task.protected = self.model.task.task_protection
-        self._push(now + msg.work_seconds, EventKind.DONE, task, task.work_epoch)
+        self.deploys.on_start(task, now)
+        self.push(now + msg.work_seconds, EventKind.DONE, task, task.work_epoch)
         if (
             msg.work_seconds > self.model.queue.visibility_timeout
             and not self.model.task.extends_visibility
         ):
-            self._push(now + self.model.queue.visibility_timeout, EventKind.LAPSE, msg, msg.epoch)
+            self.push(now + self.model.queue.visibility_timeout, EventKind.LAPSE, msg, msg.epoch)
 
     def _end_work(self, task: Task, now: float) -> Message | None:
         msg = task.message
@@ -240,6 +251,7 @@ class Simulation:
         assert msg is not None
         if msg.state is MessageState.DONE:
             self.result.duplicate_deliveries += 1
+            self.deploys.on_duplicate()
             self.queue.delete(msg, now)  # SQS counts the repeated deletion
         elif msg.state is not MessageState.DEAD:
             msg.started_at = task.work_started
@@ -251,10 +263,13 @@ class Simulation:
         if task.state is TaskState.STOPPING:
             self._stopped(task, now)
             return
-        active = sum(1 for t in self.live if t.active)
-        if active > self.desired:
+        if self.deploys.after_work(task, now):
+            return
+        revision = self.deploys.revision
+        active = sum(1 for t in self.live if t.active and t.revision == revision)
+        if task.revision == revision and active > self.desired:
             # ECS was waiting for this task's protection to be released.
-            self._sigterm(task, now)
+            self.sigterm(task, now)
             return
         self.idle.append(task)
         self._dispatch(now)
@@ -269,6 +284,7 @@ class Simulation:
         msg = self._end_work(task, now)
         assert msg is not None
         self.result.interrupted += 1
+        self.deploys.on_interrupt(task)
         if release:
             self._on_lapse(msg, msg.epoch, now)
         else:
@@ -276,7 +292,7 @@ class Simulation:
             vt = self.model.queue.visibility_timeout
             base = now if self.model.task.extends_visibility else task.work_started
             lapse_at = max(now, base + vt)
-            self._push(lapse_at, EventKind.LAPSE, msg, msg.epoch)
+            self.push(lapse_at, EventKind.LAPSE, msg, msg.epoch)
         self._stopped(task, now)
 
     def _on_visible(self, obj: object, epoch: int, now: float) -> None:
@@ -291,6 +307,7 @@ class Simulation:
             obj.ready_at = now
             obj.last_acc = now
             self.idle.append(obj)
+            self.deploys.on_ready(obj, now)
             self._dispatch(now)
 
     def _on_stop_deadline(self, obj: object, epoch: int, now: float, *, release: bool) -> None:
@@ -312,7 +329,7 @@ class Simulation:
         second = self.config.gauge_sample_second
         if second is None:
             second = self._gauge_rng.uniform(0.0, 60.0)
-        self._push(minute_start + second, EventKind.SAMPLE, None)
+        self.push(minute_start + second, EventKind.SAMPLE, None)
 
     def _on_poll(self, poller: object, epoch: int, now: float) -> None:
         assert isinstance(poller, PollerRuntime)
@@ -331,7 +348,7 @@ class Simulation:
         key = poller.sample_key
         if key is not None:
             self._polled.setdefault(int(now // 60), {})[key] = gauges
-        self._push(now + poller.spec.period, EventKind.POLL, poller)
+        self.push(now + poller.spec.period, EventKind.POLL, poller)
 
     def _arrive(self, item: WorkItem, now: float) -> None:
         msg = Message(len(self.messages), item.at, item.work_seconds, item.cpu_percent)
@@ -341,19 +358,12 @@ class Simulation:
             self.queue.make_visible(msg)
             self._dispatch(now)
         else:
-            self._push(visible_at, EventKind.VISIBLE, msg)
+            self.push(visible_at, EventKind.VISIBLE, msg)
 
     # --- minute ticks -------------------------------------------------------------------
 
     def _tick(self, now: float) -> None:
-        cpu, run, running = self._minute_cpu, self._minute_run, 0
-        for task in self.live:
-            if task.billed_running:
-                running += 1
-                task.accumulate(now)
-                cpu += task.cpu_seconds
-                run += task.run_seconds
-                task.cpu_seconds = task.run_seconds = 0.0
+        cpu, run, running = take_task_seconds(self.live, now, self._minute_cpu, self._minute_run)
         self._minute_cpu = self._minute_run = 0.0
         queue = self.queue
         if running or not queue.empty:
@@ -385,10 +395,11 @@ class Simulation:
     def run(self) -> Result:
         """Simulate up to the horizon and return the result."""
         for _ in range(self.desired):
-            self._launch(0.0, running=True)
+            self.launch(0.0, running=True)
         self.result.max_tasks = self.desired
+        self.deploys.start(0.0)
         for poller in self.pollers:
-            self._push(poller.phase, EventKind.POLL, poller)
+            self.push(poller.phase, EventKind.POLL, poller)
         self._schedule_sample(0.0)
         heap = self._heap
         work = self.workload
@@ -422,11 +433,7 @@ class Simulation:
 
     def _finish(self, horizon: float) -> Result:
         r = self.result
-        for task in list(self.live):
-            if task.message is not None:
-                task.busy_seconds += horizon - task.work_started
-            task.stopped_at = horizon
-            self.finished.append(task)
+        self.finished.extend(self.live)
         bill_tasks(r, self.finished, self.model, self.config.pricing, horizon)
         r.dead_lettered = self.queue.counters.dead_lettered
         r.unprocessed = r.messages - r.processed - r.dead_lettered
@@ -444,6 +451,9 @@ def run_simulation(
     seed: int = 0,
     horizon: float | None = None,
     config: SimulationConfig | None = None,
+    deploy_at: Sequence[float] = (),
 ) -> Result:
     """Simulate ``model`` against ``workload`` (see :class:`Simulation`)."""
-    return Simulation(model, workload, seed=seed, horizon=horizon, config=config).run()
+    return Simulation(
+        model, workload, seed=seed, horizon=horizon, config=config, deploy_at=deploy_at
+    ).run()

@@ -27,6 +27,12 @@ class EventKind(Enum):
     """A scheduled function reads the queue."""
     SAMPLE = "sample"
     """SQS samples the queue's gauges for the current minute (see :mod:`.metrics`)."""
+    DEPLOY = "deploy"
+    """A new task definition is deployed (see :mod:`.deployments`)."""
+    ROLLOUT = "rollout"
+    """ECS's deployment scheduler acts on the deployments in progress."""
+    DEPLOY_CHECK = "deploy_check"
+    """A worker checks whether a deployment made its task outdated."""
 
 
 Handler = Callable[[object, int, float], None]

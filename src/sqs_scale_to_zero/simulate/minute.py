@@ -6,9 +6,30 @@ the DLQ's depth and the service's CPU, running and desired counts are read at th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqs_scale_to_zero.simulate.ecs import Task
 from sqs_scale_to_zero.simulate.metrics import GaugeSample, QueueGauges, ServiceGauges, Snapshot
 from sqs_scale_to_zero.simulate.specs import ServiceModel
 from sqs_scale_to_zero.simulate.sqs import SqsQueue
+
+
+def take_task_seconds(
+    tasks: Iterable[Task], now: float, cpu: float, run: float
+) -> tuple[float, float, int]:
+    """``(cpu_seconds, run_seconds, running)``: ``cpu`` and ``run`` plus the running tasks'.
+
+    Each task's counters are taken (reset to 0), so that the next minute counts afresh.
+    """
+    running = 0
+    for task in tasks:
+        if task.billed_running:
+            running += 1
+            task.accumulate(now)
+            cpu += task.cpu_seconds
+            run += task.run_seconds
+            task.cpu_seconds = task.run_seconds = 0.0
+    return cpu, run, running
 
 
 def minute_snapshot(

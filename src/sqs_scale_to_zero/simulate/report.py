@@ -19,6 +19,62 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 @dataclass
+class DeploymentResult:
+    """What one deployment of a run did (see :mod:`.deployments`).
+
+    Attributes:
+        at: When the task definition was replaced, in seconds.
+        completed_after_seconds: From ``at`` until no task of an earlier task definition was
+            left and the service ran its desired count of tasks; ``None`` if not by the horizon.
+        started_on_old_code: Messages whose processing began, after ``at`` (and before the next
+            deployment), on a task of an earlier task definition.
+        interrupted: Messages interrupted on the tasks this deployment stopped.
+        duplicates: Duplicate deliveries finished while this deployment was in progress.
+        old_tasks: Tasks of an earlier task definition alive at ``at``.
+        longest_job_in_progress: Longest ``work_seconds`` of the messages being worked on at
+            ``at`` (0 when none was).
+        last_old_start_after: Seconds from ``at`` to the last of :attr:`started_on_old_code`,
+            ``None`` when there was none.
+        most_old_starts_per_task: Most of :attr:`started_on_old_code` on one old task.
+    """
+
+    at: float
+    completed_after_seconds: float | None = None
+    started_on_old_code: int = 0
+    interrupted: int = 0
+    duplicates: int = 0
+    old_tasks: int = 0
+    longest_job_in_progress: float = 0.0
+    last_old_start_after: float | None = None
+    most_old_starts_per_task: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry of this deployment in a result's ``deployments``."""
+        done = self.completed_after_seconds
+        return {
+            "at": self.at,
+            "completed_after_seconds": None if done is None else round(done, 3),
+            "started_on_old_code": self.started_on_old_code,
+            "interrupted": self.interrupted,
+            "duplicates": self.duplicates,
+        }
+
+    def summary(self) -> str:
+        """One line for the text output."""
+        done = self.completed_after_seconds
+        return (
+            f"deploy at {_fmt_seconds(self.at)}: "
+            + (
+                "not completed by the horizon"
+                if done is None
+                else f"completed after {_fmt_seconds(done)}"
+            )
+            + f"; {self.started_on_old_code} started on old code, {self.interrupted} interrupted, "
+            f"{self.duplicates} duplicates"
+        )
+
+
+@dataclass
 class Result:
     """What one template did with the workload.
 
@@ -50,6 +106,7 @@ class Result:
         fast_wakes: Times a scheduled function set the desired count from 0 to 1 itself.
         drain_seconds: First message sent -> last message finished; ``None`` unless every
             message was processed by the horizon.
+        deployments: One entry per deployment of the run, in time order. Default: none.
     """
 
     template: str
@@ -72,6 +129,7 @@ class Result:
     wasted_starts: int = 0
     fast_wakes: int = 0
     drain_seconds: float | None = None
+    deployments: list[DeploymentResult] = field(default_factory=list)
 
     def wait_seconds(self) -> dict[str, float]:
         """``{"p50", "p95", "max"}`` of :attr:`waits` (0.0 when nothing was processed)."""
@@ -117,6 +175,7 @@ class Result:
             "fast_wakes": self.fast_wakes,
             "scaling_activities": self.scaling_activities,
             "horizon_seconds": self.horizon_seconds,
+            "deployments": [d.to_json() for d in self.deployments],
         }
 
 
