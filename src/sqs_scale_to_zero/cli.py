@@ -86,6 +86,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="LOGICAL_ID",
         help="the ECS service, where a template has several",
     )
+    sim.add_argument(
+        "--deploy-at",
+        type=float,
+        action="append",
+        default=[],
+        metavar="SECONDS",
+        help="deploy a new task definition at this virtual time (repeatable); each "
+        "deployment is reported: time to complete, messages started on old code, "
+        "interrupted, duplicates",
+    )
     return parser
 
 
@@ -241,6 +251,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         seed=args.seed,
         horizon=args.horizon,
         service=args.service,
+        deploy_at=args.deploy_at,
     )
     if args.json:
         print(json.dumps({"results": [r.to_json() for r in results]}, indent=2))
@@ -248,6 +259,9 @@ def run_simulate(args: argparse.Namespace) -> int:
     horizon = results[0].horizon_seconds if results else 0.0
     print(f"workload: {len(items)} messages; horizon {horizon / 3600:.2f} h; seed {args.seed}\n")
     print(table(results))
+    for r in results:
+        for deployment in r.deployments:
+            print(f"{column_name(r.template)}: {deployment.summary()}")
     left = [r for r in results if r.unprocessed]
     if left:
         counts = ", ".join(f"{column_name(r.template)} {r.unprocessed}" for r in left)

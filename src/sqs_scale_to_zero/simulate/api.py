@@ -20,6 +20,7 @@ def simulate(
     horizon: float | None = None,
     service: str | None = None,
     config: SimulationConfig | None = None,
+    deploy_at: Sequence[float] = (),
 ) -> list[Result]:
     """Replay ``workload`` against each template's ECS service, in virtual time.
 
@@ -30,6 +31,8 @@ def simulate(
         horizon: Seconds to simulate. Default: last message + longest job + 1 h.
         service: Logical ID of the ECS service where a template has several. Default: the only one.
         config: Model knobs (start latency, delays, prices). Default: :class:`SimulationConfig`.
+        deploy_at: Seconds at which a new task definition is deployed; each result reports
+            its deployments in :attr:`Result.deployments`. Default: none.
 
     Returns:
         One :class:`Result` per template, in order.
@@ -37,7 +40,12 @@ def simulate(
     Raises:
         SimulationInputError: An unreadable template or workload, or a template without a
             usable ECS service.
+        SimulationArgumentError: A horizon that is not a positive number, or a deployment
+            time that is not a number of seconds from 0 to before the horizon.
     """
     items = from_spec(str(workload)) if isinstance(workload, str | Path) else list(workload)
     models = [load_service(p, service) for p in template_paths]
-    return [run_simulation(m, items, seed=seed, horizon=horizon, config=config) for m in models]
+    return [
+        run_simulation(m, items, seed=seed, horizon=horizon, config=config, deploy_at=deploy_at)
+        for m in models
+    ]

@@ -69,8 +69,8 @@ class DeploymentResult:
                 if done is None
                 else f"completed after {_fmt_seconds(done)}"
             )
-            + f"; {self.started_on_old_code} started on old code, {self.interrupted} interrupted, "
-            f"{self.duplicates} duplicates"
+            + f"; started on old code {self.started_on_old_code}, "
+            f"interrupted {self.interrupted}, duplicates {self.duplicates}"
         )
 
 
