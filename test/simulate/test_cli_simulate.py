@@ -93,3 +93,62 @@ def test_json_carries_drain_wasted_starts_and_wait_minus_task_start(
     assert set(entry["wait_minus_task_start_seconds"]) == {"p50", "p95", "max"}
     assert entry["wait_minus_task_start_seconds"]["max"] < entry["wait_seconds"]["max"]
     assert (entry["wasted_starts"], entry["fast_wakes"]) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    "at", ["-5", "nan", "inf", "3600", "1e400"], ids=["negative", "nan", "inf", "horizon", "huge"]
+)
+def test_a_deploy_time_outside_the_run_is_one_line_and_exit_2(
+    at: str, reference_template_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["simulate", str(reference_template_path), "--workload", "burst:count=1"]
+    assert cli.main([*args, "--horizon", "3600", "--deploy-at", "60", "--deploy-at", at]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "deploy_at must be a number of seconds from 0 to before the horizon" in captured.err
+    assert captured.err.count("\n") == 1
+
+
+def test_a_deploy_time_that_is_not_a_number_is_a_usage_error(
+    reference_template_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["simulate", str(reference_template_path), "--workload", "burst:count=1"]
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([*args, "--deploy-at", "soon"])
+    assert exit_info.value.code == 2
+    assert "argument --deploy-at: invalid float value: 'soon'" in capsys.readouterr().err
+
+
+def test_each_deploy_is_a_line_of_text_and_an_entry_of_json(
+    ours_drain_template: Path, anchor_templates: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    templates = [str(ours_drain_template), str(anchor_templates["QpfsDefaults"])]
+    args = ["simulate", *templates, "--workload", "steady:interval_seconds=20,hours=1"]
+    deploys = ["--deploy-at", "1800", "--deploy-at", "600"]
+    assert cli.main([*args, *deploys]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names = [Path(t).name.removesuffix(".template.json") for t in templates]
+    deploy_lines = [line for line in lines if ": deploy at " in line]
+    assert [line.split(": deploy at ")[0] for line in deploy_lines] == [
+        names[0],
+        names[0],
+        names[1],
+        names[1],
+    ]
+    assert all("started on old code" in line and "interrupted" in line for line in deploy_lines)
+    assert deploy_lines[0].split(": deploy at ")[1].startswith("10.0 min: completed after ")
+    assert cli.main([*args, *deploys, "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    for entry in results:
+        assert [d["at"] for d in entry["deployments"]] == [600.0, 1800.0]
+        for deployment in entry["deployments"]:
+            assert set(deployment) == {
+                "at",
+                "completed_after_seconds",
+                "started_on_old_code",
+                "interrupted",
+                "duplicates",
+            }
+            assert deployment["completed_after_seconds"] is not None
