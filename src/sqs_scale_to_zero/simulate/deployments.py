@@ -195,7 +195,7 @@ class DeploymentRuntime:
         old = list(self.fleet.live)
         record.old_tasks = len(old)
         record.longest_job_in_progress = max(
-            (t.message.work_seconds for t in old if t.message is not None), default=0.0
+            (float(t.message.work_seconds) for t in old if t.message is not None), default=0.0
         )
         self._old_starts = {}
         self._open.append(index)
