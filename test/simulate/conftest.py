@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from test.conftest import Synthesized
-from test.simulate.drain_template import has_drain_environment, with_drain, without_drain
+from test.simulate.drain_template import without_drain
 from test.simulate.reference_template import reference_template
 
 
@@ -89,24 +89,10 @@ def reference_template_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ours_drain_template(ours_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Our construct's template with the worker's drain: as synthesized when the construct
-    declares it, else with the environment and the grant added as the construct declares them."""
-    template = json.loads(ours_template.read_text())
-    if has_drain_environment(template):
-        return ours_template
-    return write_template(
-        tmp_path_factory.mktemp("ours-drain"), "ScaleToZeroDrain", with_drain(template)
-    )
-
-
-@pytest.fixture(scope="session")
-def ours_no_drain_template(
-    ours_drain_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def ours_no_drain_template(ours_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Our construct's template without the drain environment: a worker that cannot drain."""
     return write_template(
         tmp_path_factory.mktemp("ours-no-drain"),
         "ScaleToZeroNoDrain",
-        without_drain(json.loads(ours_drain_template.read_text())),
+        without_drain(json.loads(ours_template.read_text())),
     )

@@ -82,10 +82,3 @@ def without_drain(template: dict[str, Any]) -> dict[str, Any]:
         e for e in container.get("Environment", []) if e["Name"] not in DRAIN_ENV
     ]
     return out
-
-
-def has_drain_environment(template: dict[str, Any]) -> bool:
-    """Whether the worker container already sets ``DEPLOY_STACK``."""
-    return any(
-        e["Name"] == contract.DEPLOY_STACK for e in _container(template).get("Environment", [])
-    )

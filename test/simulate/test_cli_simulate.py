@@ -120,11 +120,11 @@ def test_a_deploy_time_that_is_not_a_number_is_a_usage_error(
 
 
 def test_each_deploy_is_a_line_of_text_and_an_entry_of_json(
-    ours_drain_template: Path, anchor_templates: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    ours_template: Path, anchor_templates: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     import json
 
-    templates = [str(ours_drain_template), str(anchor_templates["QpfsDefaults"])]
+    templates = [str(ours_template), str(anchor_templates["QpfsDefaults"])]
     args = ["simulate", *templates, "--workload", "steady:interval_seconds=20,hours=1"]
     deploys = ["--deploy-at", "1800", "--deploy-at", "600"]
     assert cli.main([*args, *deploys]) == 0

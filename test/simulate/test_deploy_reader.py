@@ -34,9 +34,9 @@ def test_qpfs_and_the_seed_blog_declare_50_200_and_no_circuit_breaker(
 
 
 def test_our_service_declares_100_200_a_circuit_breaker_with_rollback_and_the_drain(
-    ours_drain_template: Path,
+    ours_template: Path,
 ) -> None:
-    spec = load_service(ours_drain_template).deployment
+    spec = load_service(ours_template).deployment
     assert (spec.min_healthy_percent, spec.max_percent) == (100, 200)
     assert spec.circuit_breaker and spec.rollback
     assert spec.drain_check_seconds is not None
@@ -50,31 +50,29 @@ def test_a_service_without_deployment_configuration_gets_ecs_s_defaults(
 
 
 def test_the_check_interval_is_read_from_the_environment_and_never_below_the_minimum(
-    ours_drain_template: Path, tmp_path: Path
+    ours_template: Path, tmp_path: Path
 ) -> None:
-    base = without_drain(_ours(ours_drain_template))
+    base = without_drain(_ours(ours_template))
     slow = _load(with_drain(base, check_seconds="120"), tmp_path, "Slow")
     fast = _load(with_drain(base, check_seconds="1"), tmp_path, "Fast")
     assert slow.drain_check_seconds == 120.0
     assert fast.drain_check_seconds == float(contract.DEPLOY_CHECK_MIN_SECONDS)
 
 
-def test_no_drain_without_the_environment(ours_drain_template: Path, tmp_path: Path) -> None:
-    assert _load(without_drain(_ours(ours_drain_template)), tmp_path).drain_check_seconds is None
+def test_no_drain_without_the_environment(ours_template: Path, tmp_path: Path) -> None:
+    assert _load(without_drain(_ours(ours_template)), tmp_path).drain_check_seconds is None
 
 
 def test_no_drain_when_the_environment_names_another_service(
-    ours_drain_template: Path, tmp_path: Path
+    ours_template: Path, tmp_path: Path
 ) -> None:
-    template = with_drain(without_drain(_ours(ours_drain_template)), service="SomeOtherService")
+    template = with_drain(without_drain(_ours(ours_template)), service="SomeOtherService")
     assert _load(template, tmp_path).drain_check_seconds is None
 
 
 @pytest.mark.parametrize("action", ["ecs:DescribeServices", "cloudformation:DescribeStackResource"])
-def test_no_drain_without_either_grant(
-    ours_drain_template: Path, tmp_path: Path, action: str
-) -> None:
-    template = with_drain(without_drain(_ours(ours_drain_template)))
+def test_no_drain_without_either_grant(ours_template: Path, tmp_path: Path, action: str) -> None:
+    template = with_drain(without_drain(_ours(ours_template)))
     for resource in template["Resources"].values():
         if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             document = resource["Properties"]["PolicyDocument"]
@@ -85,10 +83,10 @@ def test_no_drain_without_either_grant(
 
 
 def test_no_drain_when_the_stack_grant_names_another_stack(
-    ours_drain_template: Path, tmp_path: Path
+    ours_template: Path, tmp_path: Path
 ) -> None:
     other = "arn:aws:cloudformation:us-east-1:123456789012:stack/Other/1"
-    template = with_drain(without_drain(_ours(ours_drain_template)), stack_grant=other)
+    template = with_drain(without_drain(_ours(ours_template)), stack_grant=other)
     for resource in template["Resources"].values():  # the construct's own grant, if any
         if resource["Type"] == "AWS::IAM::Policy" and resource is not template["Resources"].get(
             "TestDrainPolicy"
@@ -102,6 +100,6 @@ def test_no_drain_when_the_stack_grant_names_another_stack(
     assert _load(template, tmp_path).drain_check_seconds is None
 
 
-def test_a_wildcard_stack_grant_is_enough(ours_drain_template: Path, tmp_path: Path) -> None:
-    template = with_drain(without_drain(_ours(ours_drain_template)), stack_grant="*")
+def test_a_wildcard_stack_grant_is_enough(ours_template: Path, tmp_path: Path) -> None:
+    template = with_drain(without_drain(_ours(ours_template)), stack_grant="*")
     assert _load(template, tmp_path).drain_check_seconds is not None

@@ -44,11 +44,11 @@ def _only(result: Result) -> DeploymentResult:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_on_a_saturated_queue_our_tasks_drain_and_the_deploy_completes(
-    ours_drain_template: Path, seed: int
+    ours_template: Path, seed: int
 ) -> None:
-    result = _saturated(ours_drain_template, seed)
+    result = _saturated(ours_template, seed)
     deployment = _only(result)
-    check = load_service(ours_drain_template).deployment.drain_check_seconds
+    check = load_service(ours_template).deployment.drain_check_seconds
     assert check is not None
     assert deployment.old_tasks == 4 and deployment.longest_job_in_progress == 60.0
     assert deployment.interrupted == 0 and result.interrupted == 0
@@ -76,9 +76,9 @@ def test_without_the_drain_our_protected_busy_tasks_never_let_the_deploy_complet
 
 
 def test_a_two_hour_job_across_a_deploy_finishes_on_the_old_task_and_the_deploy_ends_with_it(
-    ours_drain_template: Path,
+    ours_template: Path,
 ) -> None:
-    model = load_service(ours_drain_template)
+    model = load_service(ours_template)
     sim = Simulation(model, [WorkItem(60.0, 2 * HOUR, 50.0)], horizon=4 * HOUR, deploy_at=[HOUR])
     result = sim.run()
     deployment = _only(result)
@@ -93,9 +93,9 @@ def test_a_two_hour_job_across_a_deploy_finishes_on_the_old_task_and_the_deploy_
 
 
 def test_a_deploy_at_zero_completes_at_once_and_the_next_wake_runs_the_new_code(
-    ours_drain_template: Path,
+    ours_template: Path,
 ) -> None:
-    model = load_service(ours_drain_template)
+    model = load_service(ours_template)
     work = [WorkItem(60.0, 30.0, 50.0), WorkItem(6 * HOUR, 30.0, 50.0)]
     sim = Simulation(model, work, horizon=8 * HOUR, deploy_at=[4 * HOUR])
     result = sim.run()
@@ -213,10 +213,10 @@ def test_old_tasks_stop_only_once_new_ones_have_been_healthy_for_the_documented_
 
 
 def test_each_result_lists_its_deployments_in_the_issue_s_json_shape(
-    ours_drain_template: Path,
+    ours_template: Path,
 ) -> None:
     result = run_simulation(
-        load_service(ours_drain_template),
+        load_service(ours_template),
         [WorkItem(60.0, 2 * HOUR, 50.0)],
         horizon=HOUR,
         deploy_at=[1800.0, 600.0],
@@ -229,12 +229,12 @@ def test_each_result_lists_its_deployments_in_the_issue_s_json_shape(
     assert [e["completed_after_seconds"] for e in entries] == [None, None]  # the job runs on
 
 
-def test_no_deploy_means_no_deployment_entry(ours_drain_template: Path) -> None:
-    result = run_simulation(load_service(ours_drain_template), [WorkItem(60.0, 30.0, 50.0)])
+def test_no_deploy_means_no_deployment_entry(ours_template: Path) -> None:
+    result = run_simulation(load_service(ours_template), [WorkItem(60.0, 30.0, 50.0)])
     assert result.deployments == [] and result.to_json()["deployments"] == []
 
 
 @pytest.mark.parametrize("at", [-1.0, float("nan"), float("inf"), 3600.0])
-def test_a_deploy_outside_the_run_is_refused(ours_drain_template: Path, at: float) -> None:
+def test_a_deploy_outside_the_run_is_refused(ours_template: Path, at: float) -> None:
     with pytest.raises(SimulationArgumentError, match="deploy_at must be a number of seconds"):
-        run_simulation(load_service(ours_drain_template), [], horizon=3600.0, deploy_at=[at])
+        run_simulation(load_service(ours_template), [], horizon=3600.0, deploy_at=[at])

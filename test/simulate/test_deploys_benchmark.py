@@ -69,7 +69,7 @@ def test_ours_gets_pass_or_fail_and_an_anchor_what_it_does_instead() -> None:
 
 
 def test_our_drain_meets_the_goal_with_two_hour_jobs_and_the_busy_day_s_completion(
-    ours_drain_template: Path,
+    ours_template: Path,
 ) -> None:
     start = SimulationConfig().start_latency.high
     busy, long_jobs = SCENARIOS.values()
@@ -77,7 +77,7 @@ def test_our_drain_meets_the_goal_with_two_hour_jobs_and_the_busy_day_s_completi
         "2-hour jobs",
         [OURS],
         simulate(
-            [ours_drain_template],
+            [ours_template],
             long_jobs.workload,
             seed=1,
             horizon=long_jobs.horizon,
@@ -89,7 +89,7 @@ def test_our_drain_meets_the_goal_with_two_hour_jobs_and_the_busy_day_s_completi
     (busy_row,) = rows_for(
         "busy day",
         [OURS],
-        simulate([ours_drain_template], busy.workload, seed=1, deploy_at=busy.deploy_at),
+        simulate([ours_template], busy.workload, seed=1, deploy_at=busy.deploy_at),
         start,
     )
     assert len(busy_row.deployments) == len(busy.deploy_at)
