@@ -63,6 +63,19 @@ def test_on_a_saturated_queue_our_tasks_drain_and_the_deploy_completes(
     assert deployment.last_old_start_after <= latest
 
 
+def test_during_a_rollout_the_desired_count_is_the_new_deployment_s(ours_template: Path) -> None:
+    sim = Simulation(
+        load_service(ours_template), SATURATING, horizon=2 * HOUR, deploy_at=[DEPLOY_AT]
+    )
+    deployment = _only(sim.run())
+    assert deployment.completed_after_seconds is not None
+    end = DEPLOY_AT + deployment.completed_after_seconds
+    new = [t for t in sim.finished if t.revision == 1]  # every task, once the run ended
+    # old and new tasks together exceed the desired count, yet no new task is stopped for it
+    assert len(new) == deployment.old_tasks == 4
+    assert all(t.stopped_at is None or t.stopped_at > end for t in new)
+
+
 def test_without_the_drain_our_protected_busy_tasks_never_let_the_deploy_complete(
     ours_no_drain_template: Path,
 ) -> None:
