@@ -2,8 +2,9 @@
 
 Scenarios, each simulated with ``--deploy-at`` on every stack with the same seed:
 
-* ``busy day``: 24 h of Poisson arrivals of 60-second jobs at 4 a minute, as much as the
-  default ``max_capacity`` (4 tasks) can do, so the queue keeps a backlog; a deploy every 2 h.
+* ``busy day``: 24 h of Poisson arrivals at 4 a minute of jobs of 60 s on average
+  (exponentially distributed), as much as the default ``max_capacity`` (4 tasks) can do, so the
+  queue keeps a backlog; a deploy every 2 h.
 * ``2-hour jobs``: 6 jobs of 2 h sent at once; one deploy an hour later, in the middle of the
   first ones.
 
@@ -62,7 +63,7 @@ class Scenario:
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "busy day (60 s jobs, 4/min, deploy every 2 h)": Scenario(
+    "busy day (4/min, jobs of 60 s mean, deploy every 2 h)": Scenario(
         poisson(rate_per_minute=4, hours=24, work_seconds=60, cpu_percent=60, seed=5),
         [k * 2 * HOUR for k in range(1, 12)],
     ),
