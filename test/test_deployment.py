@@ -29,7 +29,7 @@ def test_worker_is_told_where_its_service_is(
     env = environment(synth)
     assert env[contract.DEPLOY_STACK] == {"Ref": "AWS::StackId"}
     assert env[contract.DEPLOY_SERVICE_RESOURCE] == synth.logical_id(synth.construct.service)
-    assert env[contract.DEPLOY_CHECK_SECONDS] == "30"
+    assert env[contract.DEPLOY_CHECK_SECONDS] == "5"
 
 
 def test_task_role_may_read_only_its_own_service_and_stack(default_service: Synthesized) -> None:
@@ -71,8 +71,8 @@ def test_rollout_starts_new_tasks_first_and_rolls_back_a_failed_image(
 
 
 @pytest.mark.parametrize(
-    ("max_capacity", "seconds"), [(1, 30), (10, 30), (30, 30), (31, 31), (200, 200)]
+    ("max_capacity", "seconds"), [(1, 5), (4, 5), (10, 5), (11, 6), (200, 100)]
 )
-def test_fleet_checks_stay_within_one_call_a_second(max_capacity: int, seconds: int) -> None:
+def test_fleet_checks_stay_within_two_calls_a_second(max_capacity: int, seconds: int) -> None:
     assert deploy_check_seconds(max_capacity) == seconds
     assert max_capacity / deploy_check_seconds(max_capacity) <= contract.DEPLOY_CHECKS_PER_SECOND

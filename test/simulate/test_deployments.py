@@ -18,6 +18,7 @@ from sqs_scale_to_zero.simulate.engine import Simulation, run_simulation
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
 from sqs_scale_to_zero.simulate.report import DeploymentResult, Result
 from sqs_scale_to_zero.simulate.workload import steady
+from sqs_scale_to_zero.worker import contract
 from test.simulate.conftest import write_template
 
 HOUR = 3600.0
@@ -56,11 +57,11 @@ def test_on_a_saturated_queue_our_tasks_drain_and_the_deploy_completes(
     assert result.max_tasks <= 2 * deployment.old_tasks  # maximum percent 200
     assert deployment.completed_after_seconds is not None
     assert deployment.completed_after_seconds <= 60.0 + 2 * START_HIGH
-    # old tasks take messages only until the new ones run and their next check comes round
-    latest = ROLLOUT_PASS_SECONDS + START_HIGH + check * (1 + CHECK_JITTER)
-    assert deployment.started_on_old_code > 0
-    assert deployment.last_old_start_after is not None
-    assert deployment.last_old_start_after <= latest
+    # an old task takes no message after its first check once the deploy began, even while
+    # the new tasks are still starting; a one-minute job ends at most once in that window
+    latest = check * (1 + CHECK_JITTER)
+    assert deployment.last_old_start_after is None or deployment.last_old_start_after <= latest
+    assert deployment.most_old_starts_per_task <= 1
 
 
 def test_during_a_rollout_the_desired_count_is_the_new_deployment_s(ours_template: Path) -> None:
@@ -162,6 +163,37 @@ def test_the_seed_blog_kills_a_two_hour_job_once_the_new_task_is_healthy(
     assert deployment.completed_after_seconds == pytest.approx(busy.stopped_at - 1800.0)
     # the job is hidden for the queue's 12-hour visibility timeout: nobody runs it again
     assert (result.processed, new.served) == (0, 0)
+
+
+def test_old_tasks_wait_for_a_new_deployment_that_cannot_start_then_go_back_to_work(
+    ours_template: Path, tmp_path: Path
+) -> None:
+    """Minimum healthy and maximum 100 %: ECS can neither start a new task nor stop an old one."""
+    template = json.loads(ours_template.read_text())
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::ECS::Service":
+            resource["Properties"]["DeploymentConfiguration"].update(
+                {"MinimumHealthyPercent": 100, "MaximumPercent": 100}
+            )
+    model = load_service(write_template(tmp_path, "NoRoom", template))
+    check = model.deployment.drain_check_seconds
+    assert check is not None
+    sim = Simulation(model, SATURATING, horizon=2 * HOUR, deploy_at=[DEPLOY_AT])
+    deployment = _only(sim.run())
+    assert not any(t.revision == 1 for t in sim.finished)
+    assert deployment.completed_after_seconds is None
+    starts = sorted(
+        m.started_at - DEPLOY_AT
+        for m in sim.messages
+        if m.started_at is not None and m.started_at > DEPLOY_AT
+    )
+    pause_ends = contract.DEPLOY_PAUSE_LIMIT_SECONDS + check * (1 + CHECK_JITTER)
+    # nothing starts between the first checks and the end of the pause, then work goes on
+    assert not [
+        t for t in starts if check * (1 + CHECK_JITTER) < t < contract.DEPLOY_PAUSE_LIMIT_SECONDS
+    ]
+    assert [t for t in starts if contract.DEPLOY_PAUSE_LIMIT_SECONDS <= t <= pause_ends + 60.0]
+    assert deployment.interrupted == 0
 
 
 # --- ECS's bounds: minimum healthy and maximum percent, rounded ------------------------------

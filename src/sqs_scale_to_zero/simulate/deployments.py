@@ -32,11 +32,13 @@ Developer Guide, "Deploy Amazon ECS services by replacing tasks"):
 The drain, when the template gives the worker what it needs (:mod:`.deploy_reader`): each task
 checks its service from its first poll, the first check after a uniformly random fraction of
 the interval, then at the interval with a uniform jitter of :data:`CHECK_JITTER`, as the worker
-does. A task is outdated when it runs an earlier task definition than the PRIMARY deployment's
-and the PRIMARY runs at least one task; it then takes no new message, finishes the one it holds
-(releasing its protection) and exits on its own. Checks take no virtual time and draw from an
-RNG of their own (seeded by the run's seed), as do the scheduler's choices, so a run without
-deployments draws exactly as before.
+does. A task is outdated when it runs an earlier task definition than the PRIMARY deployment's.
+From that check on it takes no new message; once the PRIMARY runs at least one task it finishes
+the message it holds (releasing its protection) and exits on its own. If the PRIMARY has no
+running task :data:`~sqs_scale_to_zero.worker.contract.DEPLOY_PAUSE_LIMIT_SECONDS` after the
+task paused, it goes back to work and exits at the first check that finds one. Checks take no
+virtual time and draw from an RNG of their own (seeded by the run's seed), as do the
+scheduler's choices, so a run without deployments draws exactly as before.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
 from sqs_scale_to_zero.simulate.events import EventKind
 from sqs_scale_to_zero.simulate.report import DeploymentResult
 from sqs_scale_to_zero.simulate.specs import DeploymentSpec
+from sqs_scale_to_zero.worker import contract
 
 ROLLOUT_PASS_SECONDS = 60.0
 """Seconds from a deployment to the scheduler's first pass, and between passes (assumed)."""
@@ -99,6 +102,14 @@ class Fleet(Protocol):
 
     def push(self, at: float, kind: EventKind, obj: object, epoch: int = 0) -> None:
         """Schedule an event."""
+        ...
+
+    def hold(self, task: Task) -> None:
+        """``task`` takes no new message until :meth:`resume`."""
+        ...
+
+    def resume(self, task: Task, now: float) -> None:
+        """``task`` takes messages again."""
         ...
 
 
@@ -163,7 +174,9 @@ class DeploymentRuntime:
         record.most_old_starts_per_task = max(record.most_old_starts_per_task, count)
 
     def after_work(self, task: Task, now: float) -> bool:
-        """``task`` finished its message; True when it drains and has now exited."""
+        """``task`` finished its message; True when it takes no new one (drains or paused)."""
+        if task.paused_since is not None:
+            return True
         if not task.draining:
             return False
         self.fleet.sigterm(task, now)  # the worker exits 0 on its own, as an idle task does
@@ -197,6 +210,8 @@ class DeploymentRuntime:
         record.longest_job_in_progress = max(
             (float(t.message.work_seconds) for t in old if t.message is not None), default=0.0
         )
+        for task in old:
+            task.pause_spent = False  # it may wait for this deployment's first task again
         self._old_starts = {}
         self._open.append(index)
         self._schedule_pass(now)
@@ -218,11 +233,23 @@ class DeploymentRuntime:
         task, interval = obj, self.spec.drain_check_seconds
         if task.state is not TaskState.RUNNING or task.draining or interval is None:
             return
-        if task.revision < self.revision and self._primary_running() >= 1:
-            task.draining = True
-            if task.message is None:
-                self.fleet.sigterm(task, now)
-            return
+        if task.revision < self.revision:
+            if self._primary_running() >= 1:
+                task.draining = True
+                task.paused_since = None
+                if task.message is None:
+                    self.fleet.sigterm(task, now)
+                return
+            if task.paused_since is None and not task.pause_spent:
+                task.paused_since = now
+                self.fleet.hold(task)
+            elif (
+                task.paused_since is not None
+                and now - task.paused_since >= contract.DEPLOY_PAUSE_LIMIT_SECONDS
+            ):
+                task.paused_since = None
+                task.pause_spent = True
+                self.fleet.resume(task, now)
         jitter = self._rng.uniform(1.0 - CHECK_JITTER, 1.0 + CHECK_JITTER)
         self.fleet.push(now + interval * jitter, EventKind.DEPLOY_CHECK, task)
 

@@ -90,6 +90,10 @@ class Task:
         revision: The deployment whose task definition it runs (0: the one deployed before the
             run; ``k``: the ``k``-th deployment of the run).
         draining: It found itself outdated and drains (takes no new message, exits when idle).
+        paused_since: Since when it takes no new message because a newer deployment has no
+            running task yet (``None``: not paused).
+        pause_spent: It already waited :data:`~sqs_scale_to_zero.worker.contract.
+            DEPLOY_PAUSE_LIMIT_SECONDS` for the current deployment and went back to work.
         retired_by: The deployment that sent it SIGTERM, if one did (else 0).
     """
 
@@ -103,6 +107,8 @@ class Task:
         "last_acc",
         "launched_at",
         "message",
+        "pause_spent",
+        "paused_since",
         "protected",
         "ready_at",
         "retired_by",
@@ -134,6 +140,8 @@ class Task:
         self.last_acc = now
         self.revision = 0
         self.draining = False
+        self.paused_since: float | None = None
+        self.pause_spent = False
         self.retired_by = 0
 
     @property

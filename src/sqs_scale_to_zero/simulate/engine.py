@@ -178,6 +178,17 @@ class Simulation:
         self.result.max_tasks = max(self.result.max_tasks, total + launches)
         self.deploys.settle(now)
 
+    def hold(self, task: Task) -> None:
+        """``task`` takes no new message (an outdated task waiting for the new deployment)."""
+        if task in self.idle:
+            self.idle.remove(task)
+
+    def resume(self, task: Task, now: float) -> None:
+        """``task`` takes messages again."""
+        if task.state is TaskState.RUNNING and task.message is None and task not in self.idle:
+            self.idle.append(task)
+            self._dispatch(now)
+
     def sigterm(self, task: Task, now: float) -> None:
         """Stop ``task``: at once if starting, after its exit or its message otherwise."""
         if task.state is TaskState.PROVISIONING:

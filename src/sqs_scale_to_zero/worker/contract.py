@@ -74,11 +74,23 @@ DEPLOY_CHECK_SECONDS = "SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS"
 The construct sets it so the whole fleet stays under :data:`DEPLOY_CHECKS_PER_SECOND`.
 """
 
-DEPLOY_CHECK_MIN_SECONDS = 30
-"""The shortest mean interval between two deployment checks of one task."""
+DEPLOY_CHECK_MIN_SECONDS = 5
+"""The shortest mean interval between two deployment checks of one task.
 
-DEPLOY_CHECKS_PER_SECOND = 1.0
-"""The most ``DescribeServices`` calls per second the whole fleet makes at ``max_capacity``."""
+With the worker's jitter of ±25 % a check comes at most 6.25 s after the last one, so an old
+task of a fleet of up to 10 tasks (the interval grows with ``max_capacity``, see
+:data:`DEPLOY_CHECKS_PER_SECOND`) notices a deploy well within one SQS long poll (20 s) and
+rarely starts more than one message on the old code.
+"""
+
+DEPLOY_CHECKS_PER_SECOND = 2.0
+"""The most ``DescribeServices`` calls per second the whole fleet makes at ``max_capacity``:
+a tenth of ECS's default sustained rate for service read actions (20 a second)."""
+
+DEPLOY_PAUSE_LIMIT_SECONDS = 180
+"""How long an outdated task, taking no message, waits for the new deployment's first running
+task before it goes back to work on the old code (a new image that does not start must not
+stop the processing until the circuit breaker rolls it back)."""
 
 ECS_CONTAINER_METADATA_URI_V4 = "ECS_CONTAINER_METADATA_URI_V4"
 """Set by the ECS agent itself: the base of the task metadata endpoint version 4."""
