@@ -43,7 +43,7 @@ from pathlib import Path
 from benchmarks.synth import synth_anchors
 from benchmarks.tables import table_lines
 from sqs_scale_to_zero.simulate import Result, SimulationConfig, WorkItem, simulate
-from sqs_scale_to_zero.simulate.report import DeploymentResult
+from sqs_scale_to_zero.simulate.report import DeploymentResult, percentile
 from sqs_scale_to_zero.simulate.workload import burst, poisson
 from sqs_scale_to_zero.worker.contract import SQS_MAX_WAIT_SECONDS
 
@@ -117,6 +117,8 @@ class Row:
     deployments: list[DeploymentResult]
     task_start: float
     run_interrupted: int = 0
+    wait_p95: float = 0.0
+    wait_p95_without_deploys: float = 0.0
     failures: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -154,6 +156,7 @@ class Row:
             f"{sum(d.interrupted for d in ds)} (run: {self.run_interrupted})",
             old_text,
             str(sum(d.duplicates for d in ds)),
+            f"{_fmt(self.wait_p95)} ({_fmt(self.wait_p95_without_deploys)})",
             verdict,
         ]
 
@@ -187,6 +190,7 @@ HEADERS = [
     "interrupted in deploys (run)",
     "started on old code",
     "duplicates",
+    "wait p95 (same run without deploys)",
     "verdict / what it does instead",
 ]
 
@@ -200,12 +204,25 @@ def _fmt(seconds: float) -> str:
 
 
 def rows_for(
-    scenario: str, stacks: Sequence[str], results: Sequence[Result], task_start: float
+    scenario: str,
+    stacks: Sequence[str],
+    results: Sequence[Result],
+    task_start: float,
+    without_deploys: Sequence[Result] | None = None,
 ) -> list[Row]:
-    """One :class:`Row` per stack from its result."""
+    """One :class:`Row` per stack from its result (and the same run without the deploys)."""
+    baselines = list(without_deploys) if without_deploys is not None else list(results)
     return [
-        Row(scenario, stack, list(result.deployments), task_start, result.interrupted)
-        for stack, result in zip(stacks, results, strict=True)
+        Row(
+            scenario,
+            stack,
+            list(result.deployments),
+            task_start,
+            result.interrupted,
+            wait_p95=percentile(result.waits, 95),
+            wait_p95_without_deploys=percentile(baseline.waits, 95),
+        )
+        for stack, result, baseline in zip(stacks, results, baselines, strict=True)
     ]
 
 
@@ -253,7 +270,10 @@ def main(argv: list[str] | None = None) -> int:
                 horizon=scenario.horizon,
                 deploy_at=scenario.deploy_at,
             )
-            rows += rows_for(name, list(stacks), results, task_start)
+            without = simulate(
+                list(stacks.values()), scenario.workload, seed=args.seed, horizon=scenario.horizon
+            )
+            rows += rows_for(name, list(stacks), results, task_start, without)
     print(render(rows, markdown=args.markdown))
     return 0
 
