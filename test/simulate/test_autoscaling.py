@@ -120,6 +120,20 @@ def test_scale_in_cooldown_blocks_until_expired_or_a_scale_out() -> None:
     assert t.desired == 3  # 4 after the scale-out, then the blocked scale-in is allowed again
 
 
+def test_each_scaling_activity_is_recorded_with_its_time_and_new_count() -> None:
+    up = StepPolicyRuntime(policy(steps=((0, 10, 2), (10, None, 5)), cooldown=300))
+    to_zero = StepPolicyRuntime(policy("ExactCapacity", ((None, None, 0),), cooldown=0))
+    t = ScalableTarget(0, 4, 0)
+    assert t.changes == []
+    up.invoke(t, 5, 1, now=0)
+    up.invoke(t, 5, 1, now=60)  # inside the cooldown: no change, nothing recorded
+    up.invoke(t, 50, 1, now=120)  # clamped to max 4
+    assert not t.set_desired(9, 150)  # clamped to 4 again: unchanged, nothing recorded
+    to_zero.invoke(t, 0, 1, now=600, breach_above=False)
+    assert t.changes == [(0, 2), (120, 4), (600, 0)]
+    assert len(t.changes) == t.activities
+
+
 CPU = MetricStat("AWS/ECS", "CPUUtilization", {}, "S", "Average", 60)
 
 

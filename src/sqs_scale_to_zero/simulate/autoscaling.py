@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqs_scale_to_zero.simulate.alarms import ALARM, OK, AlarmRuntime
 from sqs_scale_to_zero.simulate.metrics import MetricStore
@@ -58,6 +58,10 @@ class ScalableTarget:
         desired: Current desired count.
         last_scale_out: Time of the last scale-out by any policy (cancels scale-in cooldowns).
         activities: Number of scaling activities that changed the desired count.
+        changes: ``(time, desired count)`` after each of those activities, in order: what
+            ``DescribeScalingActivities`` would list. A desired count set directly
+            (``ecs:UpdateService``, as the fast wake does) is not a scaling activity and is
+            not listed. Default: empty.
     """
 
     min_capacity: int
@@ -65,6 +69,7 @@ class ScalableTarget:
     desired: int
     last_scale_out: float = -math.inf
     activities: int = 0
+    changes: list[tuple[float, int]] = field(default_factory=list)
 
     def clamp(self, value: int) -> int:
         """Clamp to ``[min_capacity, max_capacity]``."""
@@ -79,6 +84,7 @@ class ScalableTarget:
             self.last_scale_out = now
         self.desired = value
         self.activities += 1
+        self.changes.append((now, value))
         return True
 
 
