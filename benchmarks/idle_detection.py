@@ -299,6 +299,14 @@ def fmt_seconds(s: float | None) -> str:
     return f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} min"
 
 
+def fmt_to_zero(s: float | None) -> str:
+    """A time to 0 tasks in seconds to a tenth (``419.5 s``), as the goal's limit is judged;
+    ``never`` or ``-`` as :func:`fmt_seconds`."""
+    if s is None or math.isinf(s):
+        return fmt_seconds(s)
+    return f"{s:.1f} s"
+
+
 HEADERS = [
     "workload",
     "stack",
@@ -326,8 +334,8 @@ def cells(row: Row) -> list[str]:
         str(row.launches_after_first_wake),
         fmt_seconds(row.wait_p95_after_first_wake),
         str(row.extra_wakes),
-        fmt_seconds(row.worst_time_to_set_zero),
-        fmt_seconds(row.worst_time_to_no_task),
+        fmt_to_zero(row.worst_time_to_set_zero),
+        fmt_to_zero(row.worst_time_to_no_task),
         fmt_seconds(row.wake_after_8h),
         str(row.interrupted),
         goal,
