@@ -1,4 +1,4 @@
-"""The one place where the SQS client's timeouts and retries are set.
+"""The one place where the worker's AWS clients, their timeouts and retries are set.
 
 The client is built by boto3 from the standard AWS SDK configuration (region, credentials,
 ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_SQS``, ``AWS_MAX_ATTEMPTS`` ...), so the same code
@@ -24,8 +24,13 @@ READ_TIMEOUT_MARGIN_SECONDS = 10.0
 SDK_MAX_ATTEMPTS = 3
 """Attempts botocore makes per call (standard retry mode) before the worker's own backoff."""
 
+CHECK_SDK_MAX_ATTEMPTS = 2
+"""Attempts botocore makes per deployment-check call (``ecs``, ``cloudformation``): one retry
+for a blip; the check's own interval is the retry after that."""
+
 SQS_ERRORS: tuple[type[Exception], ...] = (BotoCoreError, ClientError)
-"""What a failed SQS call raises: unreachable endpoint, timeout, throttling, access denied."""
+"""What a failed AWS call (SQS, or the deployment check's) raises: unreachable endpoint, timeout,
+throttling, access denied."""
 
 
 def client_config(poll_wait_seconds: float) -> Config:
@@ -46,6 +51,47 @@ def client_config(poll_wait_seconds: float) -> Config:
     )
 
 
+def check_client_config(timeout_seconds: float) -> Config:
+    """Return the botocore ``Config`` of the deployment check's clients.
+
+    Args:
+        timeout_seconds: Connect and read timeout of one call. Required.
+
+    Returns:
+        A ``Config`` with those timeouts and ``CHECK_SDK_MAX_ATTEMPTS`` standard-mode attempts.
+    """
+    return Config(
+        connect_timeout=timeout_seconds,
+        read_timeout=timeout_seconds,
+        retries={"mode": "standard", "max_attempts": CHECK_SDK_MAX_ATTEMPTS},
+    )
+
+
+def make_client(service: str, config: Config, session: Any = None, region_hint: str = "") -> Any:
+    """Create a botocore client for ``service`` from ``session`` (or boto3's default session).
+
+    Args:
+        service: The service's name, e.g. ``"sqs"``. Required.
+        config: Its timeouts and retries. Required.
+        session: The boto3 session to build from. Default: boto3's default session (made if
+            the process has none yet), shared with the app's own ``boto3.client()`` calls.
+        region_hint: The region to use when the session has none and ``$AWS_REGION`` (which
+            the AWS SDKs for other languages and Lambda use, but botocore does not read) is
+            unset. Default: ``""`` (none: botocore's own error).
+
+    Returns:
+        A botocore client.
+    """
+    if session is None:
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        session = boto3.DEFAULT_SESSION
+    region = None
+    if session.region_name is None:
+        region = os.environ.get("AWS_REGION") or region_hint or None
+    return session.client(service, region_name=region, config=config)
+
+
 def make_sqs_client(poll_wait_seconds: float, session: Any = None, queue_url: str = "") -> Any:
     """Create the SQS client from ``session`` (or boto3's default session).
 
@@ -54,22 +100,16 @@ def make_sqs_client(poll_wait_seconds: float, session: Any = None, queue_url: st
         session: The boto3 session to build from. Default: boto3's default session (made if
             the process has none yet), shared with the app's own ``boto3.client()`` calls.
         queue_url: When the session has no region configured, the region is taken from
-            ``$AWS_REGION`` (which the AWS SDKs for other languages and Lambda use, but
-            botocore does not read), else from an AWS queue URL
+            ``$AWS_REGION``, else from an AWS queue URL
             (``https://sqs.<region>.amazonaws.com/...``). Default: ``""``.
 
     Returns:
         A botocore SQS client.
     """
-    if session is None:
-        if boto3.DEFAULT_SESSION is None:
-            boto3.setup_default_session()
-        session = boto3.DEFAULT_SESSION
-    region = None
-    if session.region_name is None:
-        match = re.match(r"https://sqs\.([a-z0-9-]+)\.amazonaws\.com", queue_url)
-        region = os.environ.get("AWS_REGION") or (match.group(1) if match else None)
-    return session.client("sqs", region_name=region, config=client_config(poll_wait_seconds))
+    match = re.match(r"https://sqs\.([a-z0-9-]+)\.amazonaws\.com", queue_url)
+    return make_client(
+        "sqs", client_config(poll_wait_seconds), session, match.group(1) if match else ""
+    )
 
 
 def system_attributes_parameter(sqs: Any) -> str:
