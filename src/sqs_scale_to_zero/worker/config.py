@@ -63,6 +63,14 @@ class WorkerConfig:
         ecs_agent_uri: The ECS agent endpoint for task protection, or ``None`` when protection
             is off (not on ECS, or ``$SCALE_TO_ZERO_TASK_PROTECTION`` is ``disabled``).
             Default: ``None``.
+        deploy_stack: The stack that holds the worker's ECS service
+            (``$SCALE_TO_ZERO_DEPLOY_STACK``), for draining after a deploy. Default: ``None``.
+        deploy_service_resource: The service's logical ID in that stack
+            (``$SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE``). Default: ``None``.
+        deploy_check_seconds: Mean seconds between deployment checks
+            (``$SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS``). Default: ``30``.
+        task_metadata_uri: The task metadata endpoint v4 (``$ECS_CONTAINER_METADATA_URI_V4``,
+            set by ECS). Default: ``None``.
         labels: How error messages name each setting (the CLI's flags). Default: ``{}`` (the
             argument names).
     """
@@ -77,6 +85,10 @@ class WorkerConfig:
     batch_fill_seconds: float = DEFAULT_BATCH_FILL_SECONDS
     prefetch_seconds: float = DEFAULT_PREFETCH_SECONDS
     ecs_agent_uri: str | None = field(default=None, repr=False)
+    deploy_stack: str | None = field(default=None, repr=False)
+    deploy_service_resource: str | None = field(default=None, repr=False)
+    deploy_check_seconds: float = float(contract.DEPLOY_CHECK_MIN_SECONDS)
+    task_metadata_uri: str | None = field(default=None, repr=False)
     labels: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -209,6 +221,10 @@ class WorkerConfig:
                 DEFAULT_PREFETCH_SECONDS if prefetch_seconds is None else prefetch_seconds,
             ),
             ecs_agent_uri=_agent_uri(environ),
+            deploy_stack=_from_env(environ, contract.DEPLOY_STACK),
+            deploy_service_resource=_from_env(environ, contract.DEPLOY_SERVICE_RESOURCE),
+            deploy_check_seconds=_check_seconds(environ),
+            task_metadata_uri=_from_env(environ, contract.ECS_CONTAINER_METADATA_URI_V4),
             labels=names,
         )
         if visibility is not None:
@@ -301,3 +317,13 @@ def _agent_uri(environ: Mapping[str, str]) -> str | None:
         )
     agent = environ.get(contract.ECS_AGENT_URI, "").strip()
     return agent if agent and setting == "enabled" else None
+
+
+def _check_seconds(environ: Mapping[str, str]) -> float:
+    """``$SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS``: a positive number, else the contract's minimum."""
+    name = f"${contract.DEPLOY_CHECK_SECONDS}"
+    value = _from_env(environ, contract.DEPLOY_CHECK_SECONDS)
+    seconds = _seconds(name, contract.DEPLOY_CHECK_MIN_SECONDS if value is None else value)
+    if seconds <= 0:
+        raise ConfigurationError(f"{name} must be > 0 (got {seconds:g})")
+    return seconds

@@ -26,6 +26,7 @@ class WorkerStats:
         visibility_lapses: Held messages whose visibility lapsed because extensions failed.
         release_failures: Messages the worker could not hand back (they reappear after their
             visibility timeout instead of at once).
+        deploy_check_failures: Deployment checks that failed (the worker went on working).
     """
 
     received: int = 0
@@ -40,6 +41,7 @@ class WorkerStats:
     delete_failures: int = 0
     visibility_lapses: int = 0
     release_failures: int = 0
+    deploy_check_failures: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, name: str, amount: int = 1) -> None:
