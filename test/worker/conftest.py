@@ -1,7 +1,8 @@
 """Fixtures for the worker tests: a real SQS-protocol server (moto, server mode) on 127.0.0.1.
 
-The only hand-written double is ``EcsAgent``, a stand-in for the ECS agent's task-protection
-endpoint. Everything else talks the real SQS protocol over HTTP through boto3.
+The only hand-written double is ``EcsAgent``, a stand-in for the ECS agent's endpoints inside a
+task: task protection and task metadata. Everything else talks the real AWS protocols over HTTP
+through boto3 (moto's SQS, ECS and CloudFormation).
 """
 
 from __future__ import annotations
@@ -199,11 +200,16 @@ with one, a 200 whose body is not JSON, or an answer only after ``slow_seconds``
 
 
 class EcsAgent:
-    """Stand-in for the ECS agent's ``PUT /task-protection/v1/state`` endpoint.
+    """Stand-in for the ECS agent's ``PUT /task-protection/v1/state`` and ``GET /v4/.../task``.
 
-    Records each request body with its time, and answers like the agent: a ``protection``
-    object; a ``failure`` (ECS's refusal) when ``refuse`` is set; or, when ``fault`` is one of
-    ``AGENT_FAULTS``, that fault. With ``flap`` every third call gets a good answer.
+    Task protection: records each request body with its time, and answers like the agent: a
+    ``protection`` object; a ``failure`` (ECS's refusal) when ``refuse`` is set; or, when
+    ``fault`` is one of ``AGENT_FAULTS``, that fault. With ``flap`` every third call gets a
+    good answer.
+
+    Task metadata (at ``metadata_uri``, the value of ``$ECS_CONTAINER_METADATA_URI_V4``):
+    ``/task`` answers ``task_metadata`` as JSON (the fields the worker reads, as on Fargate),
+    or ``metadata_fault`` ("http500" or "malformed"); ``metadata_calls`` counts the requests.
     """
 
     def __init__(self) -> None:
@@ -213,6 +219,9 @@ class EcsAgent:
         self.flap = False
         self.slow_seconds = 1.0
         self.protected = False
+        self.task_metadata: dict[str, Any] = {}
+        self.metadata_fault: str | None = None
+        self.metadata_calls = 0
         agent = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -247,11 +256,26 @@ class EcsAgent:
                 except OSError:  # the worker gave up waiting ("slow")
                     pass
 
+            def do_GET(self) -> None:
+                agent.metadata_calls += 1
+                status, data = 200, json.dumps(agent.task_metadata).encode()
+                if not self.path.endswith("/v4/container-id/task"):
+                    status, data = 404, b"404 page not found"
+                elif agent.metadata_fault == "http500":
+                    status, data = 500, b"internal server error"
+                elif agent.metadata_fault == "malformed":
+                    data = b"{not json"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def log_message(self, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.uri = f"http://127.0.0.1:{self.server.server_address[1]}/api/task-id"
+        self.metadata_uri = f"http://127.0.0.1:{self.server.server_address[1]}/v4/container-id"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:

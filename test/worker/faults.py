@@ -19,6 +19,7 @@ class FaultyProxy:
     Attributes:
         endpoint: ``http://127.0.0.1:<port>``, to use as the SQS endpoint.
         black_hole: Set it to drop everything; clear it to forward again (new connections).
+        connections: Connections accepted so far.
     """
 
     def __init__(self, upstream: str) -> None:
@@ -26,6 +27,7 @@ class FaultyProxy:
         self._upstream = (host, int(port))
         self.black_hole = threading.Event()
         self._closed = threading.Event()
+        self.connections = 0
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -46,6 +48,7 @@ class FaultyProxy:
             except OSError:
                 return
             self._track(client)
+            self.connections += 1
             if self.black_hole.is_set():
                 threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
                 continue

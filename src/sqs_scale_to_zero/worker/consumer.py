@@ -14,6 +14,7 @@ from typing import Any
 from sqs_scale_to_zero.worker.client import make_sqs_client
 from sqs_scale_to_zero.worker.config import ConfigurationError, WorkerConfig
 from sqs_scale_to_zero.worker.deletes import Deleter
+from sqs_scale_to_zero.worker.deployment import DeploymentWatch, EcsDeploymentWatch
 from sqs_scale_to_zero.worker.fifo import FifoGroups
 from sqs_scale_to_zero.worker.handlers import Handler, HandlerRunner, check_handler, log_outcome
 from sqs_scale_to_zero.worker.inflight import Holdings, Job, JobState
@@ -29,7 +30,7 @@ from sqs_scale_to_zero.worker.protection import (
     TaskProtection,
 )
 from sqs_scale_to_zero.worker.receiving import Receiver
-from sqs_scale_to_zero.worker.shutdown import shut_down
+from sqs_scale_to_zero.worker.shutdown import finish_drain, shut_down
 from sqs_scale_to_zero.worker.signals import STOP_SIGNALS
 from sqs_scale_to_zero.worker.startup import read_visibility_timeout
 from sqs_scale_to_zero.worker.stats import WorkerStats
@@ -49,7 +50,8 @@ class Worker:
     the queue's redrive policy moves it to the dead-letter queue after ``max_receive_count``
     deliveries. While a handler runs, the message's visibility is extended; on shutdown,
     unfinished messages are released (visibility 0) for another task. An ``async def``
-    handler is awaited on its thread's own event loop.
+    handler is awaited on its thread's own event loop. After a deploy has replaced the task's
+    task definition, ``deployment_watch`` makes the worker drain (see ``drain()``).
 
     Args:
         handler: Called with each ``Message``, on one of ``concurrency`` threads.
@@ -81,6 +83,10 @@ class Worker:
         task_protection: ECS scale-in protection. Default: ``EcsAgentTaskProtection`` when
             ``$ECS_AGENT_URI`` is set and ``$SCALE_TO_ZERO_TASK_PROTECTION`` is not
             ``"disabled"``, else ``NoTaskProtection()``.
+        deployment_watch: Finds out that a deploy made this task outdated, then calls
+            ``drain()``. Default: ``EcsDeploymentWatch`` when ``$SCALE_TO_ZERO_DEPLOY_STACK``,
+            ``$SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE`` and ``$ECS_CONTAINER_METADATA_URI_V4`` are
+            set, else ``NoDeploymentWatch`` (see ``deployment.py``).
         session: The boto3 session the SQS client is made from. Default: boto3's default
             session (standard AWS SDK configuration, including ``AWS_ENDPOINT_URL_SQS``).
         sqs_client: A ready SQS client, instead of ``session``. Default: one made from
@@ -117,6 +123,7 @@ class Worker:
         error_backoff: BackoffPolicy | None = None,
         shutdown_policy: ShutdownPolicy | None = None,
         task_protection: TaskProtection | None = None,
+        deployment_watch: DeploymentWatch | None = None,
         session: Any = None,
         sqs_client: Any = None,
         environ: Mapping[str, str] | None = None,
@@ -148,6 +155,9 @@ class Worker:
             task_protection = EcsAgentTaskProtection(agent) if agent else NoTaskProtection()
         self.task_protection = task_protection
         self.stats = WorkerStats()
+        self.deployment_watch = deployment_watch or EcsDeploymentWatch.from_config(
+            config, session, self.stats
+        )
         self.visibility_timeout_seconds = config.visibility_timeout_seconds
         self._sqs = sqs_client or make_sqs_client(config.poll_wait_seconds, session, self.queue_url)
         self._held = Holdings()
@@ -157,6 +167,9 @@ class Worker:
         # always taken before the holdings' lock, never while holding it.
         self._visibility_lock = threading.Lock()
         self._stop = threading.Event()
+        # Set by stop() and by drain(): the receive loop ends, nothing more is received.
+        self._quit_receiving = threading.Event()
+        self._drain_reason: str | None = None
         self._stop_requested_at: float | None = None
         self._ran = False
         self._runner = HandlerRunner(handler, self.retry_backoff)
@@ -199,6 +212,28 @@ class Worker:
             if self._stop_requested_at is None:
                 self._stop_requested_at = time.monotonic()
             self._stop.set()
+            self._quit_receiving.set()
+            self._held.changed.notify_all()
+
+    def drain(self, reason: object = "asked to") -> None:
+        """Receive nothing more, and return from ``run()`` once the running handlers are done.
+
+        What the worker does when a deploy has made its task outdated: messages received but
+        not started are handed back at once (visibility 0, for the new tasks), running ones
+        finish with their visibility still extended, however long they take, then the worker
+        shuts down as after ``stop()`` (task protection off). A ``stop()`` or SIGTERM during
+        the drain is an ordinary stop: the grace period applies. Thread-safe; the first call
+        wins, and a drain after ``stop()`` does nothing.
+
+        Args:
+            reason: Why, for the log (``deployment.Outdated`` names both task definitions).
+                Default: ``"asked to"``.
+        """
+        with self._held.lock:
+            if self._quit_receiving.is_set():
+                return
+            self._drain_reason = str(reason)
+            self._quit_receiving.set()
             self._held.changed.notify_all()
 
     def run(self) -> None:
@@ -253,6 +288,7 @@ class Worker:
                 "error_backoff": repr(self.error_backoff),
                 "shutdown_policy": repr(self.shutdown_policy),
                 "task_protection": repr(self.task_protection),
+                "deployment_watch": repr(self.deployment_watch),
             },
         )
         for n in range(self.concurrency):
@@ -265,12 +301,15 @@ class Worker:
             target=self._receiver.run, args=(visibility,), name="sqs-receiver", daemon=True
         )
         receiving.start()
-        while receiving.is_alive() and not self._stop.wait(0.5):
+        self.deployment_watch.start(self.drain, self._quit_receiving)
+        while receiving.is_alive() and not self._quit_receiving.wait(0.5):
             pass
+        if self._drain_reason is not None and not self._stop.is_set():
+            finish_drain(self, receiving, self._drain_reason)
         shut_down(self, receiving, visibility)
 
     def back_off(self, operation: str, failures: int, error: Exception, level: int) -> bool:
-        """Count and log a failed SQS call, then wait ``error_backoff``; True if stopped."""
+        """Count and log a failed SQS call, wait ``error_backoff``; True if stopped or draining."""
         self.stats.add("sqs_errors")
         delay = self.error_backoff.delay(failures)
         logger.log(
@@ -282,7 +321,7 @@ class Worker:
             error,
             extra={"consecutive_failures": failures},
         )
-        return self._stop.wait(delay)
+        return self._quit_receiving.wait(delay)
 
     def dispatch(self, jobs: list[Job]) -> None:
         """Hand received jobs to the handler threads (FIFO: each group's first only)."""

@@ -26,7 +26,7 @@ DURATION_WEIGHT = 0.2
 
 
 class Receiver:
-    """Receives for a ``Worker`` until it stops, on its own thread.
+    """Receives for a ``Worker`` until it stops or drains, on its own thread.
 
     It asks for as many messages as there are free handlers plus the prefetch: the messages
     the handlers are expected to start within ``prefetch_seconds``, judged by their average
@@ -88,7 +88,7 @@ class Receiver:
 
     def _receive_until_stopped(self, visibility: int) -> None:
         worker = self._worker
-        stop = worker._stop
+        stop = worker._quit_receiving  # stopped or draining
         failures = 0
         while not stop.is_set():
             idle = worker._held.idle_seconds()
@@ -138,7 +138,7 @@ class Receiver:
             worker.stats.add("received", len(jobs))
             worker._held.add(jobs)
             if stop.is_set():
-                worker.give_back(jobs, "stopping")
+                worker.give_back(jobs, "stopping" if worker._stop.is_set() else "draining")
                 break
             self._protect(len(jobs))
             worker.dispatch(jobs)
@@ -148,21 +148,21 @@ class Receiver:
         worker = self._worker
         held = worker._held
         with held.lock:
-            while held.active >= self.limit() and not worker._stop.is_set():
+            while held.active >= self.limit() and not worker._quit_receiving.is_set():
                 held.changed.wait(timeout=1.0)
             # While received messages still wait for a handler, there is no hurry: receive again
             # once half of the prefetch is used up, rather than one message at a time.
             while (
                 held.active > worker.concurrency
                 and self.limit() - held.active < (self.limit() - worker.concurrency + 1) // 2
-                and not worker._stop.is_set()
+                and not worker._quit_receiving.is_set()
             ):
                 held.changed.wait(timeout=1.0)
             deadline = time.monotonic() + worker.config.batch_fill_seconds
             while (
                 0 < self.limit() - held.active < min(contract.SQS_MAX_BATCH_SIZE, self.limit())
                 and held.active > 0
-                and not worker._stop.is_set()
+                and not worker._quit_receiving.is_set()
                 and (left := deadline - time.monotonic()) > 0
             ):
                 held.changed.wait(timeout=left)
@@ -196,7 +196,7 @@ class Receiver:
     def _protect_before_receiving(self) -> bool:
         """While refused: wait, then try again; True when receiving may resume."""
         worker = self._worker
-        if worker._stop.wait(max(0.0, self._protection_retry_at - time.monotonic())):
+        if worker._quit_receiving.wait(max(0.0, self._protection_retry_at - time.monotonic())):
             return False
         if worker.task_protection.acquire():
             self._paused = False

@@ -1,5 +1,7 @@
 """Shutdown of a ``Worker``, every step bounded so that it exits before ECS's SIGKILL.
 
+``finish_drain`` may come first (after a deploy): it waits for running handlers without limit.
+
 After a stop request, running handlers get the grace period; then the worker has
 ``RELEASE_BUDGET_SECONDS`` for handing back what is unfinished, draining deletes and turning task
 protection off. A call SQS or the agent does not answer in time is left behind on a daemon
@@ -42,6 +44,48 @@ def _give_back_within(worker: Worker, jobs: list[Job], reason: str, deadline: fl
     if not call_within(deadline - time.monotonic(), attempt, "sqs-release"):
         return len(jobs)
     return len(failed)
+
+
+def finish_drain(worker: Worker, receiving: threading.Thread, reason: str) -> None:
+    """Drain ``worker``: hand back what has not started, then wait for the rest to finish.
+
+    Returns when nothing is held any more and the receive in flight has returned (its messages
+    are handed back by the receive loop), or at once on ``stop()``, whose grace period then
+    applies as usual. ``shut_down`` follows in both cases.
+
+    Args:
+        worker: The worker, whose receive loop has been told to end (``Worker.drain``). Required.
+        receiving: Its receive loop's thread. Required.
+        reason: Why it drains, for the log. Required.
+    """
+    started = time.monotonic()
+    finished_before = worker.stats.processed
+    with worker._held.lock:
+        waiting = worker._held.snapshot(JobState.QUEUED)
+        running = len(worker._held.snapshot(JobState.RUNNING))
+        worker._fifo.clear()
+    logger.info(
+        "draining: %s; finishing %d running message(s), handing back %d not started, "
+        "receiving no more",
+        reason,
+        running,
+        len(waiting),
+        extra={"drain_reason": reason, "running": running, "handed_back": len(waiting)},
+    )
+    if waiting:
+        worker.give_back(waiting, "draining before it started")
+    with worker._held.lock:
+        while (worker._held.active > 0 or receiving.is_alive()) and not worker._stop.is_set():
+            worker._held.changed.wait(timeout=0.5)
+    if worker._stop.is_set():
+        logger.info("stop requested while draining; stopping as usual")
+        return
+    logger.info(
+        "drain finished after %.1f s: %d message(s) finished; exiting so that ECS replaces "
+        "this task",
+        time.monotonic() - started,
+        worker.stats.processed - finished_before,
+    )
 
 
 def shut_down(worker: Worker, receiving: threading.Thread, visibility: int) -> None:
