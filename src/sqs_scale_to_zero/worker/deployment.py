@@ -386,7 +386,7 @@ class EcsDeploymentWatch:
         self._failures_seen.add(key)
         logger.log(
             logging.WARNING if first else logging.DEBUG,
-            "deployment check failed (%s: %s); working on as usual, next check in %.0f s%s: %s",
+            "deployment check failed (%s: %s); working on as usual, next check in %.3g s%s: %s",
             failure.step,
             failure.kind,
             delay,
