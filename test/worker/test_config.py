@@ -53,6 +53,10 @@ NAN, INF = math.nan, math.inf
             "heartbeat_interval_seconds",
         ),
         ({}, {"SCALE_TO_ZERO_TASK_PROTECTION": "maybe"}, "$SCALE_TO_ZERO_TASK_PROTECTION"),
+        ({}, {"SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS": "0"}, "$SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS"),
+        ({}, {"SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS": "-30"}, "$SCALE_TO_ZERO_DEPLOY_CHECK"),
+        ({}, {"SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS": "nan"}, "$SCALE_TO_ZERO_DEPLOY_CHECK"),
+        ({}, {"SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS": "soon"}, "$SCALE_TO_ZERO_DEPLOY_CHECK"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_it(
@@ -82,6 +86,28 @@ def test_settings_come_from_the_environment_and_arguments_win() -> None:
     assert config.poll_wait_seconds == 0  # never longer than the grace period
     assert config.heartbeat_interval(300) == 60
     assert WorkerConfig.from_environment(environ, concurrency=5).concurrency == 5
+
+
+def test_the_deploy_check_settings_come_from_the_environment() -> None:
+    environ = {
+        **QUEUE,
+        "SCALE_TO_ZERO_DEPLOY_STACK": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
+        "SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE": "WorkerService1234",
+        "SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS": "45",
+        "ECS_CONTAINER_METADATA_URI_V4": "http://169.254.170.2/v4/abc",
+    }
+    config = WorkerConfig.from_environment(environ)
+    assert config.deploy_stack == environ["SCALE_TO_ZERO_DEPLOY_STACK"]
+    assert config.deploy_service_resource == "WorkerService1234"
+    assert config.deploy_check_seconds == 45
+    assert config.task_metadata_uri == "http://169.254.170.2/v4/abc"
+    unset = WorkerConfig.from_environment(QUEUE)
+    assert (unset.deploy_stack, unset.deploy_service_resource, unset.task_metadata_uri) == (
+        None,
+        None,
+        None,
+    )
+    assert unset.deploy_check_seconds == 30  # DEPLOY_CHECK_MIN_SECONDS
 
 
 def test_worker_refuses_a_fractional_concurrency_before_making_a_client() -> None:
