@@ -545,3 +545,73 @@ def test_cli_exits_0_after_draining(
     assert f"task definition {service.family}:1 is outdated" in output
     assert "drain finished" in output
     assert queue_counts(sqs, url) == (0, 0)
+
+
+def iam_user(iam: Any, actions: list[str]) -> tuple[str, dict[str, str]]:
+    """A moto IAM user allowed ``actions``: its name, its credentials as ``Session`` arguments."""
+    name = f"user-{uuid.uuid4().hex[:10]}"
+    iam.create_user(UserName=name)
+    allow_actions(iam, name, actions)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return name, {
+        "aws_access_key_id": key["AccessKeyId"],
+        "aws_secret_access_key": key["SecretAccessKey"],
+        "region_name": "us-east-1",
+    }
+
+
+def allow_actions(iam: Any, user: str, actions: list[str]) -> None:
+    statement = {"Effect": "Allow", "Action": actions, "Resource": "*"}
+    iam.put_user_policy(
+        UserName=user,
+        PolicyName=f"allow-{uuid.uuid4().hex[:6]}",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+
+
+def test_access_denied_changes_nothing_until_the_permission_is_granted(
+    make_queue: Callable[..., str],
+    ecs_agent: EcsAgent,
+    deploy: Callable[..., Deployed],
+    moto_endpoint: str,
+    run_worker: Callable[[Worker], Running],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given an outdated task whose role may not call ecs:DescribeServices (moto enforcing IAM)
+    from moto.core.authorization import enable_iam_authentication
+
+    service = deploy(running=1)
+    ecs_agent.task_metadata = service.identity(revision=1)
+    url = make_queue()
+    iam = boto3.client("iam", endpoint_url=moto_endpoint)
+    _, admin = iam_user(iam, ["*"])
+    task_name, task_role = iam_user(iam, ["sqs:*", "cloudformation:DescribeStackResource"])
+    job = LongJob()
+    caplog.set_level(logging.INFO)
+    with enable_iam_authentication():
+        as_admin = boto3.Session(**admin)
+        sqs = as_admin.client("sqs", endpoint_url=moto_endpoint)
+        worker = fast_worker(
+            job,
+            url,
+            environ=drain_environ(ecs_agent, service.stack_id),
+            session=boto3.Session(**task_role),
+        )
+        running = run_worker(worker)
+
+        # when checks are denied
+        wait_for(lambda: worker.stats.deploy_check_failures >= 3, what="three denied checks")
+        send(sqs, url, ["during"])
+
+        # then the worker works on and logs once
+        wait_for(lambda: worker.stats.deleted == 1, what="the message sent while denied")
+        assert running.thread.is_alive()
+        (warning,) = messages(caplog, "deployment check failed", logging.WARNING)
+        assert "(DescribeServices: " in warning
+        assert "not authorized to perform: ecs:DescribeServices" in warning
+
+        # and once the permission is granted, it drains
+        allow_actions(as_admin.client("iam", endpoint_url=moto_endpoint), task_name, ["ecs:*"])
+        running.thread.join(15)
+        assert not running.thread.is_alive(), "no drain after the permission was granted"
+    assert messages(caplog, "draining:")
