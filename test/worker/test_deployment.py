@@ -26,8 +26,14 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 import pytest
 
-from sqs_scale_to_zero.worker import Message, Worker, WorkerStats, contract
-from sqs_scale_to_zero.worker.deployment import EcsDeploymentWatch, NoDeploymentWatch
+from sqs_scale_to_zero.worker import (
+    EcsDeploymentWatch,
+    Message,
+    NoDeploymentWatch,
+    Worker,
+    WorkerStats,
+    contract,
+)
 
 from .conftest import (
     EcsAgent,

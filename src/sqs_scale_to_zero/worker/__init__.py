@@ -22,6 +22,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqs_scale_to_zero.worker.config import ConfigurationError, WorkerConfig
     from sqs_scale_to_zero.worker.consumer import Worker
+    from sqs_scale_to_zero.worker.deployment import (
+        DeploymentWatch,
+        EcsDeploymentWatch,
+        NoDeploymentWatch,
+        Outdated,
+    )
     from sqs_scale_to_zero.worker.message import Message, RetryLater
     from sqs_scale_to_zero.worker.policies import (
         BackoffPolicy,
@@ -43,13 +49,17 @@ _EXPORTS = {
     "BackoffPolicy": "policies",
     "ConfigurationError": "config",
     "ConstantBackoff": "policies",
+    "DeploymentWatch": "deployment",
     "EcsAgentTaskProtection": "protection",
+    "EcsDeploymentWatch": "deployment",
     "ExponentialBackoff": "policies",
     "IdleShutdown": "policies",
     "MaxMessagesShutdown": "policies",
     "Message": "message",
     "NeverShutdown": "policies",
+    "NoDeploymentWatch": "deployment",
     "NoTaskProtection": "protection",
+    "Outdated": "deployment",
     "RetryLater": "message",
     "ShutdownPolicy": "policies",
     "TaskProtection": "protection",
@@ -62,13 +72,17 @@ __all__ = [
     "BackoffPolicy",
     "ConfigurationError",
     "ConstantBackoff",
+    "DeploymentWatch",
     "EcsAgentTaskProtection",
+    "EcsDeploymentWatch",
     "ExponentialBackoff",
     "IdleShutdown",
     "MaxMessagesShutdown",
     "Message",
     "NeverShutdown",
+    "NoDeploymentWatch",
     "NoTaskProtection",
+    "Outdated",
     "RetryLater",
     "ShutdownPolicy",
     "TaskProtection",
