@@ -72,8 +72,9 @@ def finish_drain(worker: Worker, receiving: threading.Thread, reason: str) -> No
         len(waiting),
         extra={"drain_reason": reason, "running": running, "handed_back": len(waiting)},
     )
-    if waiting:
-        worker.give_back(waiting, "draining before it started")
+    # Bounded like a shutdown's releases: a SIGTERM must find the main thread waiting below.
+    deadline = time.monotonic() + RELEASE_BUDGET_SECONDS
+    _give_back_within(worker, waiting, "draining before it started", deadline)
     with worker._held.lock:
         while (worker._held.active > 0 or receiving.is_alive()) and not worker._stop.is_set():
             worker._held.changed.wait(timeout=0.5)
