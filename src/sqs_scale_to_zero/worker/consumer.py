@@ -83,10 +83,10 @@ class Worker:
         task_protection: ECS scale-in protection. Default: ``EcsAgentTaskProtection`` when
             ``$ECS_AGENT_URI`` is set and ``$SCALE_TO_ZERO_TASK_PROTECTION`` is not
             ``"disabled"``, else ``NoTaskProtection()``.
-        deployment_watch: Finds out that a deploy made this task outdated, then calls
-            ``drain()``. Default: ``EcsDeploymentWatch`` when ``$SCALE_TO_ZERO_DEPLOY_STACK``,
-            ``$SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE`` and ``$ECS_CONTAINER_METADATA_URI_V4`` are
-            set, else ``NoDeploymentWatch`` (see ``deployment.py``).
+        deployment_watch: Calls ``drain()`` once a deploy has made this task outdated.
+            Default: ``EcsDeploymentWatch`` when ``$SCALE_TO_ZERO_DEPLOY_STACK``,
+            ``$SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE`` and ``$ECS_CONTAINER_METADATA_URI_V4``
+            are set, else ``NoDeploymentWatch`` (see ``sqs_scale_to_zero.worker.deployment``).
         session: The boto3 session the SQS client is made from. Default: boto3's default
             session (standard AWS SDK configuration, including ``AWS_ENDPOINT_URL_SQS``).
         sqs_client: A ready SQS client, instead of ``session``. Default: one made from
@@ -218,12 +218,11 @@ class Worker:
     def drain(self, reason: object = "asked to") -> None:
         """Receive nothing more, and return from ``run()`` once the running handlers are done.
 
-        What the worker does when a deploy has made its task outdated: messages received but
-        not started are handed back at once (visibility 0, for the new tasks), running ones
-        finish with their visibility still extended, however long they take, then the worker
-        shuts down as after ``stop()`` (task protection off). A ``stop()`` or SIGTERM during
-        the drain is an ordinary stop: the grace period applies. Thread-safe; the first call
-        wins, and a drain after ``stop()`` does nothing.
+        What an outdated task does after a deploy: messages received but not started are handed
+        back at once, running ones finish (still extended) however long they take, then the
+        worker shuts down as after ``stop()``. A ``stop()`` or SIGTERM during the drain is an
+        ordinary stop (the grace period applies). Thread-safe; a drain after ``stop()`` or a
+        second drain does nothing.
 
         Args:
             reason: Why, for the log (``deployment.Outdated`` names both task definitions).

@@ -1,58 +1,29 @@
-"""Draining a task that a deploy made outdated: the worker's side of a rolling deployment.
+"""The watches: ``EcsDeploymentWatch`` checks on its own thread; ``NoDeploymentWatch`` never does.
 
-Task scale-in protection keeps a busy task alive through deployments too (Amazon ECS developer
-guide, "Protect your Amazon ECS tasks from being terminated by scale-in events"), and a worker on
-a queue with a steady backlog is never idle. So the worker finds out by itself that a deploy has
-replaced its task definition, and then *drains* (see ``Worker.drain``): it receives nothing more,
-hands back the messages it received but has not started, lets the running ones finish (their
-visibility is still extended), turns task protection off and exits 0. ECS stops the task, and the
-deployment completes about one job duration after it began.
-
-**The signal.** The task metadata endpoint v4 (``$ECS_CONTAINER_METADATA_URI_V4/task``) gives the
-task's ``Cluster``, ``TaskARN``, ``Family`` and ``Revision``, but not its service on Fargate
-(Amazon ECS developer guide, "Amazon ECS task metadata v4 JSON response for tasks on Fargate").
-The construct therefore passes the stack's ID and the service's logical ID, and
-``cloudformation:DescribeStackResource`` gives the service's ARN (the physical ID of an
-``AWS::ECS::Service``). Then every check calls ``ecs:DescribeServices`` on that one service. The
-task is **outdated** when the PRIMARY deployment's task definition (``family:revision``) is not
-the task's own *and* that deployment has at least one running task: a deployment whose tasks do
-not start (a bad image) is never drained into; the circuit breaker rolls it back, and the
-rollback's PRIMARY names the old task definition again.
-
-**The rate.** ECS throttles API requests per account and Region with a token bucket per group of
-actions (Amazon ECS API reference, "Request throttling for the Amazon ECS API");
-``DescribeServices`` is one of the *service read actions*, whose default sustained rate is 20
-requests per second. Each task checks once per ``check_seconds`` on average (jittered by
-``JITTER``, the first check after a random fraction of an interval, so tasks started together do
-not call together), and the construct sets ``check_seconds`` to
-``max(DEPLOY_CHECK_MIN_SECONDS, max_capacity / DEPLOY_CHECKS_PER_SECOND)``: at ``max_capacity``
-the fleet makes one call per second on average, a twentieth of that rate, and fewer tasks make
-fewer calls. ``DescribeStackResource`` is called once per task, until it succeeds.
-
-**Failures.** A check that fails (no metadata endpoint, an HTTP error or unreadable answer, an
-AWS error such as throttling or access denied, an answer without exactly one PRIMARY deployment)
-changes nothing: the worker goes on working, logs a warning the first time each kind of failure
-happens (later ones at DEBUG, counted in ``deploy_check_failures``), and checks again at the next
-interval. Nothing here ever stops the worker but the verdict ``Outdated``.
+See the package's docstring for the rule, the rate and what a failed check does.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3  # type: ignore[import-untyped]
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from sqs_scale_to_zero.worker import contract
 from sqs_scale_to_zero.worker.client import SQS_ERRORS, check_client_config, make_client
+from sqs_scale_to_zero.worker.deployment.answers import (
+    CheckFailed,
+    Outdated,
+    TaskIdentity,
+    aws_failure,
+    outdated,
+    primary_deployment,
+    read_task_metadata,
+)
 
 if TYPE_CHECKING:
     from sqs_scale_to_zero.worker.config import WorkerConfig
@@ -65,139 +36,6 @@ JITTER = 0.25
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
 """Connect and read timeout of one metadata or AWS call of a check."""
-
-TASK_DEFINITION_MARKER = "task-definition/"
-"""What precedes ``family:revision`` in a task definition ARN."""
-
-
-@dataclass(frozen=True)
-class TaskIdentity:
-    """What the task metadata endpoint says about this task.
-
-    Attributes:
-        cluster: The cluster's ARN (or name). Required.
-        task_arn: The task's ARN. Required.
-        family: The task definition's family. Required.
-        revision: The task definition's revision. Required.
-    """
-
-    cluster: str
-    task_arn: str
-    family: str
-    revision: str
-
-    @property
-    def task_definition(self) -> str:
-        """``family:revision``."""
-        return f"{self.family}:{self.revision}"
-
-
-@dataclass(frozen=True)
-class Outdated:
-    """The verdict that this task is no longer part of its service's current deployment.
-
-    Attributes:
-        own: This task's task definition, ``family:revision``. Required.
-        primary: The PRIMARY deployment's task definition, ``family:revision``. Required.
-        running: The PRIMARY deployment's running tasks (at least 1). Required.
-    """
-
-    own: str
-    primary: str
-    running: int
-
-    def __str__(self) -> str:
-        return (
-            f"task definition {self.own} is outdated: the service's primary deployment runs "
-            f"{self.primary} ({self.running} task(s) running)"
-        )
-
-
-class CheckFailed(Exception):
-    """One step of a deployment check failed; ``step`` and ``kind`` name the kind of failure.
-
-    Args:
-        step: The call that failed, e.g. ``"DescribeServices"``. Required.
-        kind: What went wrong, e.g. an AWS error code or ``"malformed answer"``. Required.
-        detail: The details, for the log. Required.
-    """
-
-    def __init__(self, step: str, kind: str, detail: str) -> None:
-        super().__init__(f"{step}: {kind}: {detail}")
-        self.step = step
-        self.kind = kind
-
-
-def _aws_failure(step: str, error: Exception) -> CheckFailed:
-    if isinstance(error, ClientError):
-        kind = str(error.response.get("Error", {}).get("Code") or "ClientError")
-    else:
-        kind = type(error).__name__
-    return CheckFailed(step, kind, str(error))
-
-
-def parse_task_metadata(payload: bytes) -> TaskIdentity:
-    """Read the ``/task`` answer of the task metadata endpoint v4.
-
-    Raises:
-        CheckFailed: The answer is not JSON or lacks one of ``Cluster``, ``TaskARN``,
-            ``Family``, ``Revision``.
-    """
-    try:
-        answer = json.loads(payload)
-    except ValueError:
-        raise CheckFailed("task metadata", "malformed answer", repr(payload[:200])) from None
-    fields = ("Cluster", "TaskARN", "Family", "Revision")
-    values = [answer.get(name) if isinstance(answer, dict) else None for name in fields]
-    if not all(isinstance(value, str | int) and str(value) for value in values):
-        raise CheckFailed("task metadata", "malformed answer", repr(payload[:200]))
-    return TaskIdentity(*(str(value) for value in values))
-
-
-def read_task_metadata(metadata_uri: str, timeout_seconds: float) -> TaskIdentity:
-    """``GET $ECS_CONTAINER_METADATA_URI_V4/task`` and read it.
-
-    Raises:
-        CheckFailed: The endpoint failed, timed out or gave an unreadable answer.
-    """
-    url = metadata_uri.rstrip("/") + "/task"
-    try:
-        with urllib.request.urlopen(url, timeout=timeout_seconds) as response:
-            payload = response.read()
-    except urllib.error.HTTPError as error:
-        raise CheckFailed("task metadata", f"HTTP {error.code}", url) from None
-    except (OSError, ValueError) as error:
-        raise CheckFailed("task metadata", type(error).__name__, f"{url}: {error}") from None
-    return parse_task_metadata(payload)
-
-
-def primary_deployment(answer: Mapping[str, Any]) -> tuple[str, int]:
-    """The PRIMARY deployment's ``family:revision`` and running count, from ``DescribeServices``.
-
-    Raises:
-        CheckFailed: The service is missing, or there is not exactly one well-formed PRIMARY
-            deployment.
-    """
-    failures = answer.get("failures") or []
-    services = answer.get("services") or []
-    if failures or len(services) != 1:
-        reasons = sorted({str(item.get("reason")) for item in failures if isinstance(item, dict)})
-        kind = f"service {', '.join(reasons)}" if reasons else "malformed answer"
-        raise CheckFailed("DescribeServices", kind, f"{failures or services}"[:300])
-    deployments = services[0].get("deployments") or []
-    primaries = [d for d in deployments if isinstance(d, dict) and d.get("status") == "PRIMARY"]
-    if len(primaries) == 1:
-        arn, running = primaries[0].get("taskDefinition"), primaries[0].get("runningCount")
-        if isinstance(arn, str) and TASK_DEFINITION_MARKER in arn and isinstance(running, int):
-            return arn.rpartition(TASK_DEFINITION_MARKER)[2], running
-    raise CheckFailed("DescribeServices", "malformed answer", f"deployments: {deployments}"[:300])
-
-
-def outdated(task: TaskIdentity, primary: str, running: int) -> Outdated | None:
-    """The verdict for ``task`` given its service's PRIMARY deployment; ``None``: keep working."""
-    if primary == task.task_definition or running < 1:
-        return None
-    return Outdated(own=task.task_definition, primary=primary, running=running)
 
 
 class DeploymentWatch(Protocol):
@@ -338,7 +176,7 @@ class EcsDeploymentWatch:
                     StackName=self.stack_id, LogicalResourceId=self.service_resource
                 )
             except SQS_ERRORS as error:
-                raise _aws_failure("DescribeStackResource", error) from None
+                raise aws_failure("DescribeStackResource", error) from None
             arn = (answer.get("StackResourceDetail") or {}).get("PhysicalResourceId")
             if not isinstance(arn, str) or not arn:
                 raise CheckFailed("DescribeStackResource", "malformed answer", repr(answer)[:300])
@@ -348,7 +186,7 @@ class EcsDeploymentWatch:
                 cluster=self.task.cluster, services=[self.service_arn]
             )
         except SQS_ERRORS as error:
-            raise _aws_failure("DescribeServices", error) from None
+            raise aws_failure("DescribeServices", error) from None
         return outdated(self.task, *primary_deployment(answer))
 
     def start(self, on_outdated: Callable[[Outdated], None], stopped: threading.Event) -> None:

@@ -1,0 +1,69 @@
+"""Draining a task that a deploy made outdated: the worker's side of a rolling deployment.
+
+Task scale-in protection keeps a busy task alive through deployments too (Amazon ECS developer
+guide, "Protect your Amazon ECS tasks from being terminated by scale-in events"), and a worker on
+a queue with a steady backlog is never idle. So the worker finds out by itself that a deploy has
+replaced its task definition, and then *drains* (see ``Worker.drain``): it receives nothing more,
+hands back the messages it received but has not started, lets the running ones finish (their
+visibility is still extended), turns task protection off and exits 0. ECS stops the task, and the
+deployment completes about one job duration after it began.
+
+**The signal.** The task metadata endpoint v4 (``$ECS_CONTAINER_METADATA_URI_V4/task``) gives the
+task's ``Cluster``, ``TaskARN``, ``Family`` and ``Revision``, but not its service on Fargate
+(Amazon ECS developer guide, "Amazon ECS task metadata v4 JSON response for tasks on Fargate").
+The construct therefore passes the stack's ID and the service's logical ID, and
+``cloudformation:DescribeStackResource`` gives the service's ARN (the physical ID of an
+``AWS::ECS::Service``). Then every check calls ``ecs:DescribeServices`` on that one service. The
+task is **outdated** when the PRIMARY deployment's task definition (``family:revision``) is not
+the task's own *and* that deployment has at least one running task: a deployment whose tasks do
+not start (a bad image) is never drained into; the circuit breaker rolls it back, and the
+rollback's PRIMARY names the old task definition again.
+
+**The rate.** ECS throttles API requests per account and Region with a token bucket per group of
+actions (Amazon ECS API reference, "Request throttling for the Amazon ECS API");
+``DescribeServices`` is one of the *service read actions*, whose default sustained rate is 20
+requests per second. Each task checks once per ``check_seconds`` on average (jittered by
+``JITTER``, the first check after a random fraction of an interval, so tasks started together do
+not call together), and the construct sets ``check_seconds`` to
+``max(DEPLOY_CHECK_MIN_SECONDS, max_capacity / DEPLOY_CHECKS_PER_SECOND)``: at ``max_capacity``
+the fleet makes one call per second on average, a twentieth of that rate, and fewer tasks make
+fewer calls. ``DescribeStackResource`` is called once per task, until it succeeds.
+
+**Failures.** A check that fails (no metadata endpoint, an HTTP error or unreadable answer, an
+AWS error such as throttling or access denied, an answer without exactly one PRIMARY deployment)
+changes nothing: the worker goes on working, logs a warning the first time each kind of failure
+happens (later ones at DEBUG, counted in ``deploy_check_failures``), and checks again at the next
+interval. Nothing here ever stops the worker but the verdict ``Outdated``.
+"""
+
+from sqs_scale_to_zero.worker.deployment.answers import (
+    CheckFailed,
+    Outdated,
+    TaskIdentity,
+    outdated,
+    parse_task_metadata,
+    primary_deployment,
+    read_task_metadata,
+)
+from sqs_scale_to_zero.worker.deployment.watch import (
+    DEFAULT_TIMEOUT_SECONDS,
+    JITTER,
+    DeploymentWatch,
+    EcsDeploymentWatch,
+    NoDeploymentWatch,
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT_SECONDS",
+    "JITTER",
+    "CheckFailed",
+    "DeploymentWatch",
+    "EcsDeploymentWatch",
+    "NoDeploymentWatch",
+    "Outdated",
+    "TaskIdentity",
+    "outdated",
+    "parse_task_metadata",
+    "primary_deployment",
+    "read_task_metadata",
+]
