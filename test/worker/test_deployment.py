@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 import time
 import uuid
@@ -621,3 +622,56 @@ def test_access_denied_changes_nothing_until_the_permission_is_granted(
         running.thread.join(15)
         assert not running.thread.is_alive(), "no drain after the permission was granted"
     assert messages(caplog, "draining:")
+
+
+def test_cli_sigterm_during_a_drain_exits_0_within_the_grace_period(
+    tmp_path: Path,
+    make_queue: Callable[..., str],
+    sqs: Any,
+    ecs_agent: EcsAgent,
+    deploy: Callable[..., Deployed],
+) -> None:
+    # given the CLI in an outdated task, draining while a long job runs
+    service = deploy(running=1)
+    ecs_agent.task_metadata = service.identity(revision=1)
+    url = make_queue(visibility_timeout=60)
+    send(sqs, url, ["long"])
+    handler = """
+        import time
+
+        def handle(message):
+            time.sleep(60)
+    """
+    environ = drain_environ(ecs_agent, service.stack_id, QUEUE_URL=url)
+    process = start_cli(
+        tmp_path,
+        handler,
+        "--poll-wait",
+        "1",
+        "--shutdown-grace",
+        "2",
+        "--log-format",
+        "text",
+        env=environ,
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
+    reader.start()
+    wait_for(lambda: any("draining:" in line for line in lines), what="the drain")
+
+    # when ECS sends SIGTERM
+    process.send_signal(signal.SIGTERM)
+
+    # then it stops as usual: exit 0 after the grace period, the message handed back
+    try:
+        assert process.wait(timeout=15) == 0, "".join(lines)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    reader.join(5)
+    output = "".join(lines)
+    assert "stop requested while draining" in output
+    assert "grace period of 2 s over; releasing 1 running message(s)" in output
+    assert "drain finished" not in output
+    assert queue_counts(sqs, url) == (1, 0)
