@@ -27,7 +27,8 @@ requests per second. Each task checks once per ``check_seconds`` on average (jit
 not call together), and the construct sets ``check_seconds`` to
 ``max(DEPLOY_CHECK_MIN_SECONDS, max_capacity / DEPLOY_CHECKS_PER_SECOND)``: at ``max_capacity``
 the fleet makes one call per second on average, a twentieth of that rate, and fewer tasks make
-fewer calls. ``DescribeStackResource`` is called once per task, until it succeeds.
+fewer calls. The bucket is the account's in the Region: other ECS clients (and other services of
+this kind) share it. ``DescribeStackResource`` is called once per task, until it succeeds.
 
 **Failures.** A check that fails (no metadata endpoint, an HTTP error or unreadable answer, an
 AWS error such as throttling or access denied, an answer without exactly one PRIMARY deployment)
