@@ -113,6 +113,8 @@ def task_environment(
         contract.QUEUE_URL: queue.url,
         contract.QUEUE_NAME: queue.name,
         contract.SHUTDOWN_GRACE_SECONDS: str(grace_seconds),
+        # {"Ref": "AWS::StackId"}; no task metadata endpoint here, so the worker never checks
+        contract.DEPLOY_STACK: f"arn:aws:cloudformation:{REGION}:123456789012:stack/e2e/1",
     }
     environment = {}
     for name, value in injected.items():
