@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqs_scale_to_zero.worker.config import ConfigurationError, WorkerConfig
     from sqs_scale_to_zero.worker.consumer import Worker
-    from sqs_scale_to_zero.worker.deployment import (
+    from sqs_scale_to_zero.worker.deployment.answers import Outdated
+    from sqs_scale_to_zero.worker.deployment.watch import (
         DeploymentWatch,
         EcsDeploymentWatch,
         NoDeploymentWatch,
-        Outdated,
     )
     from sqs_scale_to_zero.worker.message import Message, RetryLater
     from sqs_scale_to_zero.worker.policies import (
@@ -49,17 +49,17 @@ _EXPORTS = {
     "BackoffPolicy": "policies",
     "ConfigurationError": "config",
     "ConstantBackoff": "policies",
-    "DeploymentWatch": "deployment",
+    "DeploymentWatch": "deployment.watch",
     "EcsAgentTaskProtection": "protection",
-    "EcsDeploymentWatch": "deployment",
+    "EcsDeploymentWatch": "deployment.watch",
     "ExponentialBackoff": "policies",
     "IdleShutdown": "policies",
     "MaxMessagesShutdown": "policies",
     "Message": "message",
     "NeverShutdown": "policies",
-    "NoDeploymentWatch": "deployment",
+    "NoDeploymentWatch": "deployment.watch",
     "NoTaskProtection": "protection",
-    "Outdated": "deployment",
+    "Outdated": "deployment.answers",
     "RetryLater": "message",
     "ShutdownPolicy": "policies",
     "TaskProtection": "protection",
