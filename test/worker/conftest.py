@@ -337,3 +337,6 @@ def finish(process: subprocess.Popen[str], timeout: float) -> str:
         output, _ = process.communicate()
         raise AssertionError(f"still running after {timeout} s:\n{output}") from None
     return output
+
+
+from .deploys import aws_clients, deploy  # noqa: E402, F401  (fixtures of the deploy tests)
