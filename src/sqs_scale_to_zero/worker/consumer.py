@@ -169,6 +169,8 @@ class Worker:
         self._stop = threading.Event()
         # Set by stop() and by drain(): the receive loop ends, nothing more is received.
         self._quit_receiving = threading.Event()
+        # Set while a newer deployment exists that runs no task yet: nothing is received.
+        self._deploy_pause = threading.Event()
         self._drain_reason: str | None = None
         self._stop_requested_at: float | None = None
         self._ran = False
@@ -214,6 +216,49 @@ class Worker:
             self._stop.set()
             self._quit_receiving.set()
             self._held.changed.notify_all()
+
+    def pause_receiving(self, reason: object = "asked to") -> None:
+        """Receive nothing until ``resume_receiving()``; hand back what has not started.
+
+        What an outdated task does while the new deployment has no running task yet: running
+        handlers go on, messages a receive in flight returns are handed back, and task
+        protection is released once nothing runs. Thread-safe; a second pause does nothing.
+
+        Args:
+            reason: Why, for the log. Default: ``"asked to"``.
+        """
+        with self._held.lock:
+            if self._deploy_pause.is_set() or self._quit_receiving.is_set():
+                return
+            self._deploy_pause.set()
+            waiting = self._held.snapshot(JobState.QUEUED)
+            self._fifo.clear()
+            self._held.changed.notify_all()
+        logger.info(
+            "pausing: %s; receiving nothing until it runs a task, handing back %d not started",
+            reason,
+            len(waiting),
+            extra={"pause_reason": str(reason), "handed_back": len(waiting)},
+        )
+        self.give_back(waiting, "paused for a deploy")
+
+    def resume_receiving(self, reason: object = "asked to") -> None:
+        """Receive again after ``pause_receiving()``. Thread-safe.
+
+        Args:
+            reason: Why, for the log. Default: ``"asked to"``.
+        """
+        with self._held.lock:
+            if not self._deploy_pause.is_set():
+                return
+            self._deploy_pause.clear()
+            self._held.changed.notify_all()
+        logger.info("receiving again: %s", reason, extra={"resume_reason": str(reason)})
+
+    @property
+    def paused(self) -> bool:
+        """True while ``pause_receiving()`` holds off receiving."""
+        return self._deploy_pause.is_set()
 
     def drain(self, reason: object = "asked to") -> None:
         """Receive nothing more, and return from ``run()`` once the running handlers are done.
@@ -300,7 +345,7 @@ class Worker:
             target=self._receiver.run, args=(visibility,), name="sqs-receiver", daemon=True
         )
         receiving.start()
-        self.deployment_watch.start(self.drain, self._quit_receiving)
+        self.deployment_watch.start(self, self._quit_receiving)
         while receiving.is_alive() and not self._quit_receiving.wait(0.5):
             pass
         if self._drain_reason is not None and not self._stop.is_set():

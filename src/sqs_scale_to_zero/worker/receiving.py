@@ -100,6 +100,9 @@ class Receiver:
                 )
                 worker.stop()
                 break
+            if worker._deploy_pause.is_set():
+                self._wait_out_deploy_pause()
+                continue
             if self._paused and not self._protect_before_receiving():
                 continue
             wanted = self._room()
@@ -140,8 +143,24 @@ class Receiver:
             if stop.is_set():
                 worker.give_back(jobs, "stopping" if worker._stop.is_set() else "draining")
                 break
+            if worker._deploy_pause.is_set():
+                worker.give_back(jobs, "paused for a deploy")
+                continue
             self._protect(len(jobs))
             worker.dispatch(jobs)
+
+    def _wait_out_deploy_pause(self) -> None:
+        """Receive nothing while paused for a deploy; release protection once nothing runs."""
+        worker = self._worker
+        released = False
+        while worker._deploy_pause.is_set() and not worker._quit_receiving.is_set():
+            with worker._held.lock:
+                if released or worker._held.active > 0:
+                    worker._held.changed.wait(timeout=1.0)
+                    continue
+            released = True
+            if worker.task_protection.enabled:
+                worker.task_protection.release()
 
     def _room(self) -> int:
         """Wait until the worker may hold more, then briefly for a fuller batch; return how many."""

@@ -3,10 +3,16 @@
 Task scale-in protection keeps a busy task alive through deployments too (Amazon ECS developer
 guide, "Protect your Amazon ECS tasks from being terminated by scale-in events"), and a worker on
 a queue with a steady backlog is never idle. So the worker finds out by itself that a deploy has
-replaced its task definition, and then *drains* (see ``Worker.drain``): it receives nothing more,
-hands back the messages it received but has not started, lets the running ones finish (their
-visibility is still extended), turns task protection off and exits 0. ECS stops the task, and the
-deployment completes about one job duration after it began.
+replaced its task definition. From the first check that sees the new PRIMARY deployment it
+*pauses*: it receives nothing more and hands back the messages it received but has not started.
+Once that deployment runs a task it *drains* (see ``Worker.drain``): it lets the running
+messages finish (their visibility is still extended), turns task protection off and exits 0.
+ECS stops the task, and the deployment completes about one job duration after it began. A
+deployment that has no running task :data:`~sqs_scale_to_zero.worker.contract.
+DEPLOY_PAUSE_LIMIT_SECONDS` after the pause began (a new image that does not start) ends the
+pause: the task goes back to work on the old code and drains once the deployment runs a task;
+if the circuit breaker rolls it back, the PRIMARY names this task's task definition again and
+the task simply keeps working.
 
 **The signal.** The task metadata endpoint v4 (``$ECS_CONTAINER_METADATA_URI_V4/task``) gives the
 task's ``Cluster``, ``TaskARN``, ``Family`` and ``Revision``, but not its service on Fargate
@@ -15,9 +21,7 @@ The construct therefore passes the stack's ID and the service's logical ID, and
 ``cloudformation:DescribeStackResource`` gives the service's ARN (the physical ID of an
 ``AWS::ECS::Service``). Then every check calls ``ecs:DescribeServices`` on that one service. The
 task is **outdated** when the PRIMARY deployment's task definition (``family:revision``) is not
-the task's own *and* that deployment has at least one running task: a deployment whose tasks do
-not start (a bad image) is never drained into; the circuit breaker rolls it back, and the
-rollback's PRIMARY names the old task definition again.
+the task's own.
 
 **The rate.** ECS throttles API requests per account and Region with a token bucket per group of
 actions (Amazon ECS API reference, "Request throttling for the Amazon ECS API");
@@ -26,7 +30,7 @@ requests per second. Each task checks once per ``check_seconds`` on average (jit
 ``JITTER``, the first check after a random fraction of an interval, so tasks started together do
 not call together), and the construct sets ``check_seconds`` to
 ``max(DEPLOY_CHECK_MIN_SECONDS, max_capacity / DEPLOY_CHECKS_PER_SECOND)``: at ``max_capacity``
-the fleet makes one call per second on average, a twentieth of that rate, and fewer tasks make
+the fleet makes two calls per second on average, a tenth of that rate, and fewer tasks make
 fewer calls. The bucket is the account's in the Region: other ECS clients (and other services of
 this kind) share it. ``DescribeStackResource`` is called once per task, until it succeeds.
 
@@ -34,7 +38,8 @@ this kind) share it. ``DescribeStackResource`` is called once per task, until it
 AWS error such as throttling or access denied, an answer without exactly one PRIMARY deployment)
 changes nothing: the worker goes on working, logs a warning the first time each kind of failure
 happens (later ones at DEBUG, counted in ``deploy_check_failures``), and checks again at the next
-interval. Nothing here ever stops the worker but the verdict ``Outdated``.
+interval. Nothing here ever stops the worker but the verdict ``Outdated`` with a running
+replacement (a failed check during a pause keeps the pause, and its time limit).
 """
 
 from sqs_scale_to_zero.worker.deployment.answers import (

@@ -48,12 +48,17 @@ class Outdated:
     Attributes:
         own: This task's task definition, ``family:revision``. Required.
         primary: The PRIMARY deployment's task definition, ``family:revision``. Required.
-        running: The PRIMARY deployment's running tasks (at least 1). Required.
+        running: The PRIMARY deployment's running tasks. Required.
     """
 
     own: str
     primary: str
     running: int
+
+    @property
+    def replaced(self) -> bool:
+        """The new deployment runs a task: this one may drain and exit."""
+        return self.running >= 1
 
     def __str__(self) -> str:
         return (
@@ -144,7 +149,7 @@ def primary_deployment(answer: Mapping[str, Any]) -> tuple[str, int]:
 
 
 def outdated(task: TaskIdentity, primary: str, running: int) -> Outdated | None:
-    """The verdict for ``task`` given its service's PRIMARY deployment; ``None``: keep working."""
-    if primary == task.task_definition or running < 1:
+    """The verdict for ``task`` given its service's PRIMARY deployment; ``None``: it is current."""
+    if primary == task.task_definition:
         return None
     return Outdated(own=task.task_definition, primary=primary, running=running)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3  # type: ignore[import-untyped]
@@ -38,11 +38,27 @@ DEFAULT_TIMEOUT_SECONDS = 5.0
 """Connect and read timeout of one metadata or AWS call of a check."""
 
 
+class DeploymentListener(Protocol):
+    """What a deployment watch tells the worker (``Worker`` is one)."""
+
+    def pause_receiving(self, reason: object) -> None:
+        """A newer deployment exists but runs no task yet: take no new message for now."""
+        ...
+
+    def resume_receiving(self, reason: object) -> None:
+        """Take messages again (the task is current again, or the pause reached its limit)."""
+        ...
+
+    def drain(self, reason: object) -> None:
+        """The newer deployment runs a task: finish what is held, then exit."""
+        ...
+
+
 class DeploymentWatch(Protocol):
     """What the worker asks of a deployment watch."""
 
-    def start(self, on_outdated: Callable[[Outdated], None], stopped: threading.Event) -> None:
-        """Watch on a daemon thread until ``stopped`` is set; call ``on_outdated`` at most once."""
+    def start(self, listener: DeploymentListener, stopped: threading.Event) -> None:
+        """Watch on a daemon thread until ``stopped`` is set; ``listener.drain`` at most once."""
         ...
 
 
@@ -56,7 +72,7 @@ class NoDeploymentWatch:
     def __init__(self, reason: str = "turned off") -> None:
         self.reason = reason
 
-    def start(self, on_outdated: Callable[[Outdated], None], stopped: threading.Event) -> None:
+    def start(self, listener: DeploymentListener, stopped: threading.Event) -> None:
         """Log why there is no check; make no call."""
         logger.info("not checking for new deployments: %s", self.reason)
 
@@ -76,8 +92,10 @@ class EcsDeploymentWatch:
         stack_id: The stack's ID (ARN) or name. Required.
         service_resource: The logical ID of the ``AWS::ECS::Service`` in that stack. Required.
         metadata_uri: The value of ``$ECS_CONTAINER_METADATA_URI_V4``. Required.
-        check_seconds: Mean seconds between two checks. Default: ``30``.
+        check_seconds: Mean seconds between two checks. Default: ``5``.
         timeout_seconds: Connect and read timeout of one call. Default: ``5.0``.
+        pause_limit_seconds: How long the task waits, taking no message, for a newer
+            deployment's first running task before it works on. Default: ``180``.
         session: The boto3 session the clients are made from. Default: a new boto3 session.
         stats: Where failed checks are counted (``deploy_check_failures``). Default: ``None``.
 
@@ -99,6 +117,7 @@ class EcsDeploymentWatch:
         metadata_uri: str,
         check_seconds: float = float(contract.DEPLOY_CHECK_MIN_SECONDS),
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        pause_limit_seconds: float = float(contract.DEPLOY_PAUSE_LIMIT_SECONDS),
         session: Any = None,
         stats: WorkerStats | None = None,
     ) -> None:
@@ -111,6 +130,8 @@ class EcsDeploymentWatch:
                 raise ValueError(f"{name} must not be empty")
         if not check_seconds > 0:
             raise ValueError(f"check_seconds must be > 0 (got {check_seconds})")
+        if not pause_limit_seconds > 0:
+            raise ValueError(f"pause_limit_seconds must be > 0 (got {pause_limit_seconds})")
         if not timeout_seconds > 0:
             raise ValueError(f"timeout_seconds must be > 0 (got {timeout_seconds})")
         self.stack_id = stack_id
@@ -124,6 +145,8 @@ class EcsDeploymentWatch:
         self.task: TaskIdentity | None = None
         self.service_arn: str | None = None
         self.checks = 0
+        self.pause_limit_seconds = pause_limit_seconds
+        self._last: Outdated | None = None
         self._failures_seen: set[tuple[str, str]] = set()
         self._failing = False
 
@@ -189,31 +212,50 @@ class EcsDeploymentWatch:
             raise aws_failure("DescribeServices", error) from None
         return outdated(self.task, *primary_deployment(answer))
 
-    def start(self, on_outdated: Callable[[Outdated], None], stopped: threading.Event) -> None:
-        """Check on a daemon thread until ``stopped`` is set or the task is found outdated."""
+    def start(self, listener: DeploymentListener, stopped: threading.Event) -> None:
+        """Check on a daemon thread until ``stopped`` is set or the task drains."""
         threading.Thread(
-            target=self._watch, args=(on_outdated, stopped), name="deployment-watch", daemon=True
+            target=self._watch, args=(listener, stopped), name="deployment-watch", daemon=True
         ).start()
 
-    def _watch(self, on_outdated: Callable[[Outdated], None], stopped: threading.Event) -> None:
+    def _watch(self, listener: DeploymentListener, stopped: threading.Event) -> None:
         delay = random.uniform(0, self.check_seconds)
+        paused_at: float | None = None
+        waited_for: str | None = None  # the deployment whose pause reached its limit
         while not stopped.wait(delay):
             delay = self.check_seconds * random.uniform(1 - JITTER, 1 + JITTER)
             try:
                 verdict = self.check()
             except CheckFailed as failure:
                 self._failed(failure, delay)
-                continue
+                verdict = None if paused_at is None else self._last
             except Exception as error:  # a bug here must not stop the worker either
                 self._failed(CheckFailed("check", type(error).__name__, repr(error)), delay)
+                verdict = None if paused_at is None else self._last
+            else:
+                self.checks += 1
+                self._last = verdict
+                if self._failing:
+                    self._failing = False
+                    logger.info("deployment check works again")
+            if verdict is None:
+                if paused_at is not None and self._last is None:
+                    paused_at = None
+                    listener.resume_receiving("the service's primary deployment is this task's")
                 continue
-            self.checks += 1
-            if self._failing:
-                self._failing = False
-                logger.info("deployment check works again")
-            if verdict is not None:
-                on_outdated(verdict)
+            if verdict.replaced:
+                listener.drain(verdict)
                 return
+            now = time.monotonic()
+            if paused_at is None and waited_for != verdict.primary:
+                paused_at = now
+                listener.pause_receiving(verdict)
+            elif paused_at is not None and now - paused_at >= self.pause_limit_seconds:
+                paused_at, waited_for = None, verdict.primary
+                listener.resume_receiving(
+                    f"{verdict.primary} has run no task for {self.pause_limit_seconds:g} s; "
+                    "working on the old code until it does"
+                )
 
     def _failed(self, failure: CheckFailed, delay: float) -> None:
         if self.stats is not None:
