@@ -119,14 +119,40 @@ def test_drain_hands_back_messages_it_has_not_started(
     assert worker.stats.released == 3
 
 
-@pytest.mark.parametrize(
-    ("revision", "running"),
-    [(2, 1), (1, 0)],
-    ids=["current task definition", "new deployment has no running task"],
-)
-def test_no_drain_while_the_task_is_current_or_the_new_tasks_do_not_run(
-    revision: int,
-    running: int,
+def primary_deployment_of(deployed: Deployed) -> dict[str, Any]:
+    """The PRIMARY deployment moto keeps for the stack's service (moto runs in-process).
+
+    moto sets a service's deployments once, at creation; a test that lets a new deployment's
+    task start, or rolls it back, changes moto's own record of it.
+    """
+    from moto.ecs.models import ecs_backends
+
+    backend = ecs_backends["123456789012"]["us-east-1"]
+    (service,) = [
+        s
+        for key, s in backend.services.items()
+        if key.startswith(deployed.cluster_arn.rpartition("/")[2] + ":")
+    ]
+    (primary,) = [d for d in service.deployments if d["status"] == "PRIMARY"]
+    return primary
+
+
+def pausing_worker(
+    deployed: Deployed, ecs_agent: EcsAgent, url: str, job: LongJob, **watch: Any
+) -> tuple[Worker, EcsDeploymentWatch]:
+    """A worker of revision 1 of ``deployed``, with a fast watch."""
+    ecs_agent.task_metadata = deployed.identity(revision=1)
+    deployment_watch = EcsDeploymentWatch(
+        stack_id=deployed.stack_id,
+        service_resource=SERVICE_RESOURCE,
+        metadata_uri=ecs_agent.metadata_uri,
+        check_seconds=FAST_CHECK_SECONDS,
+        **watch,
+    )
+    return fast_worker(job, url, deployment_watch=deployment_watch), deployment_watch
+
+
+def test_a_new_deployment_without_a_running_task_pauses_then_the_task_drains(
     make_queue: Callable[..., str],
     sqs: Any,
     ecs_agent: EcsAgent,
@@ -134,9 +160,106 @@ def test_no_drain_while_the_task_is_current_or_the_new_tasks_do_not_run(
     start: Callable[[Worker], Running],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # given a task whose service's primary names its own revision, or a revision not started
-    service = deploy(running=running)
-    ecs_agent.task_metadata = service.identity(revision=revision)
+    # given an old task whose service's new deployment has not started a task yet
+    service = deploy(running=0)
+    url = make_queue()
+    job = LongJob()
+    worker, watch = pausing_worker(service, ecs_agent, url, job)
+    caplog.set_level(logging.INFO)
+    running = run_worker(worker)
+
+    # when it has seen the new deployment, a message arrives
+    wait_for(lambda: worker.paused, what="the pause")
+    send(sqs, url, ["for the new code"])
+    checks = watch.checks
+    wait_for(lambda: watch.checks >= checks + 4, what="four more checks")
+
+    # then the old code does not take it; once a new task runs, the old task exits
+    assert job.handled == []
+    assert queue_counts(sqs, url) == (1, 0)
+    assert running.thread.is_alive()
+    primary_deployment_of(service)["runningCount"] = 1
+    running.thread.join(15)
+    assert not running.thread.is_alive(), "run() did not return after the drain"
+    assert job.handled == []
+    assert queue_counts(sqs, url) == (1, 0)
+    (paused,) = messages(caplog, "pausing:")
+    assert f"primary deployment runs {service.family}:2 (0 task(s) running)" in paused
+    assert messages(caplog, "draining:")
+
+
+def test_a_rollback_while_paused_lets_the_old_task_work_on(
+    make_queue: Callable[..., str],
+    sqs: Any,
+    ecs_agent: EcsAgent,
+    deploy: Callable[..., Deployed],
+    run_worker: Callable[[Worker], Running],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given a paused old task
+    service = deploy(running=0)
+    url = make_queue()
+    job = LongJob()
+    worker, _ = pausing_worker(service, ecs_agent, url, job)
+    caplog.set_level(logging.INFO)
+    running = run_worker(worker)
+    wait_for(lambda: worker.paused, what="the pause")
+    send(sqs, url, ["waits for the rollback"])
+
+    # when the circuit breaker rolls the service back to the old task definition
+    primary = primary_deployment_of(service)
+    primary["taskDefinition"] = primary["taskDefinition"].rpartition(":")[0] + ":1"
+
+    # then the old task takes messages again and keeps running
+    wait_for(lambda: worker.stats.deleted == 1, what="the message, on the old code")
+    assert running.thread.is_alive()
+    assert not worker.paused
+    assert messages(caplog, "receiving again: the service's primary deployment is this task's")
+    assert not messages(caplog, "draining:")
+
+
+def test_a_new_deployment_that_never_runs_a_task_ends_the_pause_at_its_limit(
+    make_queue: Callable[..., str],
+    sqs: Any,
+    ecs_agent: EcsAgent,
+    deploy: Callable[..., Deployed],
+    run_worker: Callable[[Worker], Running],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given a new deployment whose tasks never start (a bad image), and a 1.5 s pause limit
+    service = deploy(running=0)
+    url = make_queue()
+    job = LongJob()
+    worker, watch = pausing_worker(service, ecs_agent, url, job, pause_limit_seconds=1.5)
+    caplog.set_level(logging.INFO)
+    running = run_worker(worker)
+    wait_for(lambda: worker.paused, what="the pause")
+    paused_at = time.monotonic()
+    send(sqs, url, ["on the old code, later"])
+
+    # then the old task works on once the limit has passed, and does not pause again for it
+    wait_for(lambda: worker.stats.deleted == 1, what="the message after the pause")
+    assert time.monotonic() - paused_at >= 1.5
+    checks = watch.checks
+    wait_for(lambda: watch.checks >= checks + 4, what="four more checks")
+    assert not worker.paused
+    assert running.thread.is_alive()
+    assert len(messages(caplog, "pausing:")) == 1
+    (resumed,) = messages(caplog, "receiving again:")
+    assert "has run no task for 1.5 s" in resumed
+
+
+def test_no_drain_while_the_task_is_current(
+    make_queue: Callable[..., str],
+    sqs: Any,
+    ecs_agent: EcsAgent,
+    deploy: Callable[..., Deployed],
+    run_worker: Callable[[Worker], Running],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given a task whose service's primary names its own revision
+    service = deploy(running=1)
+    ecs_agent.task_metadata = service.identity(revision=2)
     url = make_queue()
     job = LongJob()
     watch = EcsDeploymentWatch(

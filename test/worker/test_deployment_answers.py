@@ -71,17 +71,19 @@ def test_an_answer_without_one_clear_primary_is_a_failed_check(
     ("primary", "running", "verdict"),
     [
         ("worker:7", 2, None),
-        ("worker:8", 0, None),
+        ("worker:8", 0, Outdated(own="worker:7", primary="worker:8", running=0)),
         ("worker:8", 1, Outdated(own="worker:7", primary="worker:8", running=1)),
         ("worker:6", 4, Outdated(own="worker:7", primary="worker:6", running=4)),
         ("other:7", 1, Outdated(own="worker:7", primary="other:7", running=1)),
     ],
     ids=["own", "new not running", "newer", "rolled back to older", "other family"],
 )
-def test_outdated_when_the_primary_is_another_task_definition_with_a_running_task(
+def test_outdated_when_the_primary_is_another_task_definition(
     primary: str, running: int, verdict: Outdated | None
 ) -> None:
     assert outdated(TASK, primary, running) == verdict
+    if verdict is not None:
+        assert verdict.replaced is (running >= 1)  # drain only into a running deployment
 
 
 def test_task_metadata_gives_the_identity() -> None:
