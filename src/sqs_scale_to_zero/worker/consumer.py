@@ -51,7 +51,8 @@ class Worker:
     deliveries. While a handler runs, the message's visibility is extended; on shutdown,
     unfinished messages are released (visibility 0) for another task. An ``async def``
     handler is awaited on its thread's own event loop. After a deploy has replaced the task's
-    task definition, ``deployment_watch`` makes the worker drain (see ``drain()``).
+    task definition, ``deployment_watch`` makes the worker pause and then drain (see
+    ``pause_receiving()`` and ``drain()``).
 
     Args:
         handler: Called with each ``Message``, on one of ``concurrency`` threads.
@@ -83,7 +84,8 @@ class Worker:
         task_protection: ECS scale-in protection. Default: ``EcsAgentTaskProtection`` when
             ``$ECS_AGENT_URI`` is set and ``$SCALE_TO_ZERO_TASK_PROTECTION`` is not
             ``"disabled"``, else ``NoTaskProtection()``.
-        deployment_watch: Calls ``drain()`` once a deploy has made this task outdated.
+        deployment_watch: Calls ``pause_receiving()`` once a deploy has made this task
+            outdated, and ``drain()`` once the new deployment runs a task.
             Default: ``EcsDeploymentWatch`` when ``$SCALE_TO_ZERO_DEPLOY_STACK``,
             ``$SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE`` and ``$ECS_CONTAINER_METADATA_URI_V4``
             are set, else ``NoDeploymentWatch`` (see ``sqs_scale_to_zero.worker.deployment``).
