@@ -21,6 +21,7 @@ from sqs_scale_to_zero.worker import (
     Message,
     Worker,
     WorkerConfig,
+    contract,
 )
 
 from .conftest import fast_worker, queue_counts, receive_log, send, wait_for
@@ -107,7 +108,7 @@ def test_the_deploy_check_settings_come_from_the_environment() -> None:
         None,
         None,
     )
-    assert unset.deploy_check_seconds == 30  # DEPLOY_CHECK_MIN_SECONDS
+    assert unset.deploy_check_seconds == contract.DEPLOY_CHECK_MIN_SECONDS
 
 
 def test_worker_refuses_a_fractional_concurrency_before_making_a_client() -> None:

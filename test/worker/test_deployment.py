@@ -166,7 +166,7 @@ def test_a_new_deployment_without_a_running_task_pauses_then_the_task_drains(
     job = LongJob()
     worker, watch = pausing_worker(service, ecs_agent, url, job)
     caplog.set_level(logging.INFO)
-    running = run_worker(worker)
+    running = start(worker)
 
     # when it has seen the new deployment, a message arrives
     wait_for(lambda: worker.paused, what="the pause")
@@ -193,7 +193,7 @@ def test_a_rollback_while_paused_lets_the_old_task_work_on(
     sqs: Any,
     ecs_agent: EcsAgent,
     deploy: Callable[..., Deployed],
-    run_worker: Callable[[Worker], Running],
+    start: Callable[[Worker], Running],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # given a paused old task
@@ -202,7 +202,7 @@ def test_a_rollback_while_paused_lets_the_old_task_work_on(
     job = LongJob()
     worker, _ = pausing_worker(service, ecs_agent, url, job)
     caplog.set_level(logging.INFO)
-    running = run_worker(worker)
+    running = start(worker)
     wait_for(lambda: worker.paused, what="the pause")
     send(sqs, url, ["waits for the rollback"])
 
@@ -223,7 +223,7 @@ def test_a_new_deployment_that_never_runs_a_task_ends_the_pause_at_its_limit(
     sqs: Any,
     ecs_agent: EcsAgent,
     deploy: Callable[..., Deployed],
-    run_worker: Callable[[Worker], Running],
+    start: Callable[[Worker], Running],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # given a new deployment whose tasks never start (a bad image), and a 1.5 s pause limit
@@ -232,7 +232,7 @@ def test_a_new_deployment_that_never_runs_a_task_ends_the_pause_at_its_limit(
     job = LongJob()
     worker, watch = pausing_worker(service, ecs_agent, url, job, pause_limit_seconds=1.5)
     caplog.set_level(logging.INFO)
-    running = run_worker(worker)
+    running = start(worker)
     wait_for(lambda: worker.paused, what="the pause")
     paused_at = time.monotonic()
     send(sqs, url, ["on the old code, later"])
@@ -254,7 +254,7 @@ def test_no_drain_while_the_task_is_current(
     sqs: Any,
     ecs_agent: EcsAgent,
     deploy: Callable[..., Deployed],
-    run_worker: Callable[[Worker], Running],
+    start: Callable[[Worker], Running],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # given a task whose service's primary names its own revision

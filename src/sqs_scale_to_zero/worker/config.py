@@ -68,7 +68,7 @@ class WorkerConfig:
         deploy_service_resource: The service's logical ID in that stack
             (``$SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE``). Default: ``None``.
         deploy_check_seconds: Mean seconds between deployment checks
-            (``$SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS``). Default: ``30``.
+            (``$SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS``). Default: ``5``.
         task_metadata_uri: The task metadata endpoint v4 (``$ECS_CONTAINER_METADATA_URI_V4``,
             set by ECS). Default: ``None``.
         labels: How error messages name each setting (the CLI's flags). Default: ``{}`` (the
