@@ -15,6 +15,7 @@ from sqs_scale_to_zero.worker.client import make_sqs_client
 from sqs_scale_to_zero.worker.config import ConfigurationError, WorkerConfig
 from sqs_scale_to_zero.worker.deletes import Deleter
 from sqs_scale_to_zero.worker.deployment import DeploymentWatch, EcsDeploymentWatch
+from sqs_scale_to_zero.worker.draining import finish_drain, pause, request_drain, resume
 from sqs_scale_to_zero.worker.fifo import FifoGroups
 from sqs_scale_to_zero.worker.handlers import Handler, HandlerRunner, check_handler, log_outcome
 from sqs_scale_to_zero.worker.inflight import Holdings, Job, JobState
@@ -30,7 +31,7 @@ from sqs_scale_to_zero.worker.protection import (
     TaskProtection,
 )
 from sqs_scale_to_zero.worker.receiving import Receiver
-from sqs_scale_to_zero.worker.shutdown import finish_drain, shut_down
+from sqs_scale_to_zero.worker.shutdown import shut_down
 from sqs_scale_to_zero.worker.signals import STOP_SIGNALS
 from sqs_scale_to_zero.worker.startup import read_visibility_timeout
 from sqs_scale_to_zero.worker.stats import WorkerStats
@@ -229,20 +230,7 @@ class Worker:
         Args:
             reason: Why, for the log. Default: ``"asked to"``.
         """
-        with self._held.lock:
-            if self._deploy_pause.is_set() or self._quit_receiving.is_set():
-                return
-            self._deploy_pause.set()
-            waiting = self._held.snapshot(JobState.QUEUED)
-            self._fifo.clear()
-            self._held.changed.notify_all()
-        logger.info(
-            "pausing: %s; receiving nothing until it runs a task, handing back %d not started",
-            reason,
-            len(waiting),
-            extra={"pause_reason": str(reason), "handed_back": len(waiting)},
-        )
-        self.give_back(waiting, "paused for a deploy")
+        pause(self, reason)
 
     def resume_receiving(self, reason: object = "asked to") -> None:
         """Receive again after ``pause_receiving()``. Thread-safe.
@@ -250,12 +238,7 @@ class Worker:
         Args:
             reason: Why, for the log. Default: ``"asked to"``.
         """
-        with self._held.lock:
-            if not self._deploy_pause.is_set():
-                return
-            self._deploy_pause.clear()
-            self._held.changed.notify_all()
-        logger.info("receiving again: %s", reason, extra={"resume_reason": str(reason)})
+        resume(self, reason)
 
     @property
     def paused(self) -> bool:
@@ -275,12 +258,7 @@ class Worker:
             reason: Why, for the log (``deployment.Outdated`` names both task definitions).
                 Default: ``"asked to"``.
         """
-        with self._held.lock:
-            if self._quit_receiving.is_set():
-                return
-            self._drain_reason = str(reason)
-            self._quit_receiving.set()
-            self._held.changed.notify_all()
+        request_drain(self, reason)
 
     def run(self) -> None:
         """Consume until stopped; see the class docstring. Returns after a graceful shutdown.

@@ -1,6 +1,6 @@
 """Shutdown of a ``Worker``, every step bounded so that it exits before ECS's SIGKILL.
 
-``finish_drain`` may come first (after a deploy): it waits for running handlers without limit.
+:func:`~sqs_scale_to_zero.worker.draining.finish_drain` may come first (after a deploy).
 
 After a stop request, running handlers get the grace period; then the worker has
 ``RELEASE_BUDGET_SECONDS`` for handing back what is unfinished, draining deletes and turning task
@@ -31,7 +31,7 @@ RECEIVE_DRAIN_SECONDS = 1.0
 """On stop, how long to wait for a receive still in flight before leaving it behind."""
 
 
-def _give_back_within(worker: Worker, jobs: list[Job], reason: str, deadline: float) -> int:
+def give_back_within(worker: Worker, jobs: list[Job], reason: str, deadline: float) -> int:
     """``give_back`` with a time limit; return how many could not be handed back."""
     if not jobs:
         return 0
@@ -44,49 +44,6 @@ def _give_back_within(worker: Worker, jobs: list[Job], reason: str, deadline: fl
     if not call_within(deadline - time.monotonic(), attempt, "sqs-release"):
         return len(jobs)
     return len(failed)
-
-
-def finish_drain(worker: Worker, receiving: threading.Thread, reason: str) -> None:
-    """Drain ``worker``: hand back what has not started, then wait for the rest to finish.
-
-    Returns when nothing is held any more and the receive in flight has returned (its messages
-    are handed back by the receive loop), or at once on ``stop()``, whose grace period then
-    applies as usual. ``shut_down`` follows in both cases.
-
-    Args:
-        worker: The worker, whose receive loop has been told to end (``Worker.drain``). Required.
-        receiving: Its receive loop's thread. Required.
-        reason: Why it drains, for the log. Required.
-    """
-    started = time.monotonic()
-    finished_before = worker.stats.processed
-    with worker._held.lock:
-        waiting = worker._held.snapshot(JobState.QUEUED)
-        running = len(worker._held.snapshot(JobState.RUNNING))
-        worker._fifo.clear()
-    logger.info(
-        "draining: %s; finishing %d running message(s), handing back %d not started, "
-        "receiving no more",
-        reason,
-        running,
-        len(waiting),
-        extra={"drain_reason": reason, "running": running, "handed_back": len(waiting)},
-    )
-    # Bounded like a shutdown's releases: a SIGTERM must find the main thread waiting below.
-    deadline = time.monotonic() + RELEASE_BUDGET_SECONDS
-    _give_back_within(worker, waiting, "draining before it started", deadline)
-    with worker._held.lock:
-        while (worker._held.active > 0 or receiving.is_alive()) and not worker._stop.is_set():
-            worker._held.changed.wait(timeout=0.5)
-    if worker._stop.is_set():
-        logger.info("stop requested while draining; stopping as usual")
-        return
-    logger.info(
-        "drain finished after %.1f s: %d message(s) finished; exiting so that ECS replaces "
-        "this task",
-        time.monotonic() - started,
-        worker.stats.processed - finished_before,
-    )
 
 
 def shut_down(worker: Worker, receiving: threading.Thread, visibility: int) -> None:
@@ -104,7 +61,7 @@ def shut_down(worker: Worker, receiving: threading.Thread, visibility: int) -> N
     with worker._held.lock:
         waiting = worker._held.snapshot(JobState.QUEUED)
         worker._fifo.clear()
-    unreleased = _give_back_within(worker, waiting, "shutting down before it started", last_call)
+    unreleased = give_back_within(worker, waiting, "shutting down before it started", last_call)
     with worker._held.lock:
         while worker._held.active > 0 and (left := deadline - time.monotonic()) > 0:
             worker._held.changed.wait(timeout=min(left, 1.0))
@@ -115,7 +72,7 @@ def shut_down(worker: Worker, receiving: threading.Thread, visibility: int) -> N
             worker.config.shutdown_grace_seconds,
             len(unfinished),
         )
-    unreleased += _give_back_within(worker, unfinished, "grace period over", last_call)
+    unreleased += give_back_within(worker, unfinished, "grace period over", last_call)
     receiving.join(
         timeout=max(
             0.0, min(last_call, time.monotonic() + RECEIVE_DRAIN_SECONDS) - time.monotonic()
