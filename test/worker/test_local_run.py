@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +56,22 @@ def test_the_readme_local_run_works_verbatim_with_aws_region_only(
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or ()), daemon=True)
+    reader.start()
     try:
         send(sqs, url, [json.dumps({"order_id": 7}), json.dumps({"work_seconds": "soon"})])
         wait_for(lambda: queue_counts(sqs, url) == (0, 1), what="one deleted, one retried")
+        # the in-flight count is the same before the handler fails: wait for its log line too
+        wait_for(lambda: any("message failed" in line for line in lines), what="the failure")
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=15)
+        process.wait(timeout=15)
+        reader.join(5)
     finally:
         if process.poll() is None:
             process.kill()
+    output = "".join(lines)
     assert process.returncode == 0, output
     assert "NoRegionError" not in output
     succeeded = next(line for line in output.splitlines() if "message succeeded" in line)
