@@ -104,12 +104,10 @@ class Fleet(Protocol):
         """Schedule an event."""
         ...
 
-    def hold(self, task: Task) -> None:
-        """``task`` takes no new message until :meth:`resume`."""
-        ...
+    idle: list[Task]
 
-    def resume(self, task: Task, now: float) -> None:
-        """``task`` takes messages again."""
+    def dispatch(self, now: float) -> None:
+        """Give visible messages to idle tasks."""
         ...
 
 
@@ -242,14 +240,17 @@ class DeploymentRuntime:
                 return
             if task.paused_since is None and not task.pause_spent:
                 task.paused_since = now
-                self.fleet.hold(task)
+                if task in self.fleet.idle:
+                    self.fleet.idle.remove(task)
             elif (
                 task.paused_since is not None
                 and now - task.paused_since >= contract.DEPLOY_PAUSE_LIMIT_SECONDS
             ):
                 task.paused_since = None
                 task.pause_spent = True
-                self.fleet.resume(task, now)
+                if task.message is None and task not in self.fleet.idle:
+                    self.fleet.idle.append(task)
+                    self.fleet.dispatch(now)
         jitter = self._rng.uniform(1.0 - CHECK_JITTER, 1.0 + CHECK_JITTER)
         self.fleet.push(now + interval * jitter, EventKind.DEPLOY_CHECK, task)
 

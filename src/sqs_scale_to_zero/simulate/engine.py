@@ -1,27 +1,23 @@
 """The event loop: a virtual clock, an event heap, minute ticks and seeded RNGs.
 
 The heap holds message and task events; minute ticks record metrics, evaluate alarms and
-apply scaling; each run has one seeded RNG (and one of its own for SQS's gauge samples).
+apply scaling (of the policies invoked in one minute the largest proposal wins, Application
+Auto Scaling's precedence rule, :mod:`.autoscaling`); each run has one seeded RNG (and one of
+its own for SQS's gauge samples).
 
-Scaling policies invoked at the same minute each propose a capacity; the largest proposal is
-applied (Application Auto Scaling's precedence rule, see :mod:`.autoscaling`).
+Within each minute SQS samples the queue's gauges once, at a seeded moment (see
+:mod:`.metrics`). At each minute boundary: every event up to it is processed (a message *sent*
+exactly at it belongs to the minute it starts, as CloudWatch's periods start on the minute);
+the minute's datapoints are recorded (gauges as sampled, sums as counted); alarms are evaluated
+in template order and their policies invoked, then target tracking; then ECS launches or stops
+tasks to match the desired count.
 
-Within each minute SQS samples the queue's gauges once, at a seeded moment (an event like the
-others, see :mod:`.metrics`). Order at each minute boundary: every message/task event up to the
-boundary is processed (a message *sent* exactly at the boundary belongs to the minute it
-starts, as CloudWatch's one-minute periods start on the minute, so it comes after the tick);
-then the minute's metric datapoints are recorded (the gauges as sampled, the activity sums as
-counted); then alarms are evaluated in template order and their scaling policies invoked; then
-target-tracking policies; then the ECS scheduler launches or
-stops tasks to match the desired count.
+Scheduled functions that read the queue (:mod:`.poller`) run between the boundaries; what they
+read is recorded with the next boundary's samples. One that may wake the service (:mod:`.wake`)
+raises the desired count from 0 at its run, and ECS launches the task then.
 
-Scheduled functions that read the queue (:mod:`.poller`) run as events between the minute
-boundaries; what a run reads is handed to the metric sources with the next boundary's samples.
-A function that may wake the service (:mod:`.wake`) raises the desired count from 0 at its
-run, and ECS launches the task then.
-
-Tasks that exist at time 0 (the initial desired count) are already running: the service was
-deployed before the workload starts. Later deployments (``deploy_at``) are :mod:`.deployments`.
+Tasks at time 0 are already running (deployed before the workload); later deployments
+(``deploy_at``) are :mod:`.deployments`.
 """
 
 from __future__ import annotations
@@ -44,7 +40,12 @@ from sqs_scale_to_zero.simulate.config import SimulationConfig, check_config, ch
 from sqs_scale_to_zero.simulate.deployments import DeploymentRuntime
 from sqs_scale_to_zero.simulate.ecs import Task, TaskState, choose_tasks_to_stop
 from sqs_scale_to_zero.simulate.events import EventKind, Handler
-from sqs_scale_to_zero.simulate.metrics import GaugeSample, MetricStore, QueueGauges
+from sqs_scale_to_zero.simulate.metrics import (
+    GaugeSample,
+    MetricStore,
+    QueueGauges,
+    SampleMoments,
+)
 from sqs_scale_to_zero.simulate.minute import minute_snapshot, take_task_seconds
 from sqs_scale_to_zero.simulate.poller import PollerRuntime, poller_publish_delays
 from sqs_scale_to_zero.simulate.report import Result
@@ -88,8 +89,7 @@ class Simulation:
         self.workload = sorted(workload, key=lambda w: w.at)
         self.horizon = checked_horizon(horizon, self.workload)
         check_config(self.config)
-        # its own stream, so that sampling moments never shift the other draws of a run
-        self._gauge_rng = random.Random(f"sqs-gauges:{seed}")
+        self._sample_moments = SampleMoments(seed, self.config.gauge_sample_second)
         self._gauge_sample: GaugeSample | None = None
         wake_max = self.config.wake_metrics_delay_max
         self.queue = SqsQueue(model.queue, lambda: self.rng.uniform(0.0, wake_max))
@@ -141,8 +141,6 @@ class Simulation:
         """The service's desired count now."""
         return self.target.desired if self.target is not None else self._fixed_desired
 
-    # --- events -----------------------------------------------------------------------
-
     def push(self, at: float, kind: EventKind, obj: object, epoch: int = 0) -> None:
         """Schedule an event of ``kind`` on ``obj`` at ``at``."""
         self._seq += 1
@@ -178,17 +176,6 @@ class Simulation:
         self.result.max_tasks = max(self.result.max_tasks, total + launches)
         self.deploys.settle(now)
 
-    def hold(self, task: Task) -> None:
-        """``task`` takes no new message (an outdated task waiting for the new deployment)."""
-        if task in self.idle:
-            self.idle.remove(task)
-
-    def resume(self, task: Task, now: float) -> None:
-        """``task`` takes messages again."""
-        if task.state is TaskState.RUNNING and task.message is None and task not in self.idle:
-            self.idle.append(task)
-            self._dispatch(now)
-
     def sigterm(self, task: Task, now: float) -> None:
         """Stop ``task``: at once if starting, after its exit or its message otherwise."""
         if task.state is TaskState.PROVISIONING:
@@ -221,7 +208,8 @@ class Simulation:
         self.finished.append(task)
         self.deploys.settle(now)
 
-    def _dispatch(self, now: float) -> None:
+    def dispatch(self, now: float) -> None:
+        """Give visible messages to idle tasks."""
         queue = self.queue
         while self.idle and queue.n_visible:
             msg = queue.receive(now)
@@ -283,13 +271,13 @@ class Simulation:
             self.sigterm(task, now)
             return
         self.idle.append(task)
-        self._dispatch(now)
+        self.dispatch(now)
 
     def _on_lapse(self, msg: object, epoch: int, now: float) -> None:
         assert isinstance(msg, Message)
         if msg.state is MessageState.IN_FLIGHT and msg.epoch == epoch:
             self.queue.make_visible(msg)
-            self._dispatch(now)
+            self.dispatch(now)
 
     def _interrupt(self, task: Task, now: float, release: bool) -> None:
         msg = self._end_work(task, now)
@@ -309,7 +297,7 @@ class Simulation:
     def _on_visible(self, obj: object, epoch: int, now: float) -> None:
         assert isinstance(obj, Message)
         self.queue.make_visible(obj)
-        self._dispatch(now)
+        self.dispatch(now)
 
     def _on_ready(self, obj: object, epoch: int, now: float) -> None:
         assert isinstance(obj, Task)
@@ -319,7 +307,7 @@ class Simulation:
             obj.last_acc = now
             self.idle.append(obj)
             self.deploys.on_ready(obj, now)
-            self._dispatch(now)
+            self.dispatch(now)
 
     def _on_stop_deadline(self, obj: object, epoch: int, now: float, *, release: bool) -> None:
         """SIGKILL (``release=False``) or the worker's grace ending (``release=True``)."""
@@ -334,13 +322,6 @@ class Simulation:
 
     def _on_sample(self, obj: object, epoch: int, now: float) -> None:
         self._gauge_sample = GaugeSample(*self.queue.gauges(), self.queue.oldest_age(now))
-
-    def _schedule_sample(self, minute_start: float) -> None:
-        """Schedule SQS's gauge sample of the minute starting at ``minute_start``."""
-        second = self.config.gauge_sample_second
-        if second is None:
-            second = self._gauge_rng.uniform(0.0, 60.0)
-        self.push(minute_start + second, EventKind.SAMPLE, None)
 
     def _on_poll(self, poller: object, epoch: int, now: float) -> None:
         assert isinstance(poller, PollerRuntime)
@@ -367,7 +348,7 @@ class Simulation:
         visible_at = self.queue.send(msg, now)
         if visible_at <= now:
             self.queue.make_visible(msg)
-            self._dispatch(now)
+            self.dispatch(now)
         else:
             self.push(visible_at, EventKind.VISIBLE, msg)
 
@@ -391,7 +372,7 @@ class Simulation:
             desired=self.desired,
         )
         self._gauge_sample = None
-        self._schedule_sample(now)
+        self.push(self._sample_moments.next(now), EventKind.SAMPLE, None)
         self.store.record_minute(snapshot)
         target = self.target
         if target is None:
@@ -401,8 +382,6 @@ class Simulation:
         if target.desired != before:
             self._reconcile(now)
 
-    # --- run ------------------------------------------------------------------------
-
     def run(self) -> Result:
         """Simulate up to the horizon and return the result."""
         for _ in range(self.desired):
@@ -411,7 +390,7 @@ class Simulation:
         self.deploys.start(0.0)
         for poller in self.pollers:
             self.push(poller.phase, EventKind.POLL, poller)
-        self._schedule_sample(0.0)
+        self.push(self._sample_moments.next(0.0), EventKind.SAMPLE, None)
         heap = self._heap
         work = self.workload
         i, n = 0, len(work)

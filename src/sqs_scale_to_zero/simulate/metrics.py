@@ -47,6 +47,7 @@ New sources are added with :func:`register_metric_source`.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -90,6 +91,26 @@ class QueueGauges:
     received: int = 0
     deleted: int = 0
     desired: int | None = None
+
+
+class SampleMoments:
+    """When SQS samples the queue's gauges in each minute: a seeded moment, or a fixed second.
+
+    The moments come from an RNG of their own, so that they never shift a run's other draws.
+
+    Args:
+        seed: The run's seed.
+        second: A fixed second within each minute (0-60), or ``None`` for a seeded one.
+    """
+
+    def __init__(self, seed: int, second: float | None) -> None:
+        self._rng = random.Random(f"sqs-gauges:{seed}")
+        self._second = second
+
+    def next(self, minute_start: float) -> float:
+        """The moment of the sample of the minute starting at ``minute_start``."""
+        second = self._rng.uniform(0.0, 60.0) if self._second is None else self._second
+        return minute_start + second
 
 
 @dataclass(frozen=True)
