@@ -101,12 +101,14 @@ class EcsDeploymentWatch:
 
     Raises:
         ValueError: An empty ``stack_id``, ``service_resource`` or ``metadata_uri``, or a
-            ``check_seconds`` or ``timeout_seconds`` that is not positive.
+            ``check_seconds``, ``timeout_seconds`` or ``pause_limit_seconds`` that is not
+            positive.
 
     Attributes:
         task: This task's identity, once read from the metadata endpoint.
         service_arn: The service's ARN, once resolved.
         checks: Checks that got an answer (current or outdated).
+        pause_limit_seconds: As given.
     """
 
     def __init__(
