@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from sqs_scale_to_zero.simulate import load_service
+from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.specs import DeploymentSpec
 from sqs_scale_to_zero.worker import contract
 from test.simulate.conftest import write_template
@@ -103,3 +104,17 @@ def test_no_drain_when_the_stack_grant_names_another_stack(
 def test_a_wildcard_stack_grant_is_enough(ours_template: Path, tmp_path: Path) -> None:
     template = with_drain(without_drain(_ours(ours_template)), stack_grant="*")
     assert _load(template, tmp_path).drain_check_seconds is not None
+
+
+def test_describe_says_how_a_deploy_replaces_the_tasks(
+    ours_template: Path, ours_no_drain_template: Path
+) -> None:
+    (ours,) = [line for line in describe(load_service(ours_template)) if "deploys:" in line]
+    assert ours == (
+        "  deploys: 100-200 % of the desired count running, circuit breaker with rollback; "
+        "outdated tasks stop taking messages and drain (checked every 5 s)"
+    )
+    (other,) = [
+        line for line in describe(load_service(ours_no_drain_template)) if "deploys:" in line
+    ]
+    assert other.endswith("; outdated tasks are stopped by the deployment (SIGTERM)")

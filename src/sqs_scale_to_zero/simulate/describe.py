@@ -8,6 +8,7 @@ import re
 from sqs_scale_to_zero.simulate.cost import FargatePricing
 from sqs_scale_to_zero.simulate.specs import (
     AlarmSpec,
+    DeploymentSpec,
     MetricStat,
     ServiceModel,
     StepPolicySpec,
@@ -146,6 +147,7 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
             else "off (a busy task can be stopped)"
         )
     )
+    lines.append(_deploys(model.deployment))
     if model.min_capacity == 0 and not any(
         _direction(model.step_policies[p]) == "scale-out"
         for a in model.alarms
@@ -175,3 +177,24 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
     if math.isfinite(model.queue.visibility_timeout):
         lines.append(f"  queue visibility timeout: {_num(model.queue.visibility_timeout)} s")
     return lines
+
+
+def _deploys(spec: DeploymentSpec) -> str:
+    """One line on how a deploy replaces the tasks."""
+    breaker = (
+        "circuit breaker with rollback"
+        if spec.circuit_breaker and spec.rollback
+        else "circuit breaker without rollback"
+        if spec.circuit_breaker
+        else "no circuit breaker"
+    )
+    drain = (
+        f"outdated tasks stop taking messages and drain (checked every "
+        f"{_num(spec.drain_check_seconds)} s)"
+        if spec.drain_check_seconds is not None
+        else "outdated tasks are stopped by the deployment (SIGTERM)"
+    )
+    return (
+        f"  deploys: {spec.min_healthy_percent}-{spec.max_percent} % of the desired count "
+        f"running, {breaker}; {drain}"
+    )
