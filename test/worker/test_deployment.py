@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -137,113 +138,109 @@ def primary_deployment_of(deployed: Deployed) -> dict[str, Any]:
     return primary
 
 
-def pausing_worker(
-    deployed: Deployed, ecs_agent: EcsAgent, url: str, job: LongJob, **watch: Any
-) -> tuple[Worker, EcsDeploymentWatch]:
-    """A worker of revision 1 of ``deployed``, with a fast watch."""
-    ecs_agent.task_metadata = deployed.identity(revision=1)
-    deployment_watch = EcsDeploymentWatch(
-        stack_id=deployed.stack_id,
-        service_resource=SERVICE_RESOURCE,
-        metadata_uri=ecs_agent.metadata_uri,
-        check_seconds=FAST_CHECK_SECONDS,
-        **watch,
-    )
-    return fast_worker(job, url, deployment_watch=deployment_watch), deployment_watch
+@dataclass(frozen=True)
+class Paused:
+    """An old task (revision 1) paused for a new deployment that runs no task yet."""
+
+    service: Deployed
+    url: str
+    job: LongJob
+    worker: Worker
+    watch: EcsDeploymentWatch
+    running: Running
 
 
-def test_a_new_deployment_without_a_running_task_pauses_then_the_task_drains(
+@pytest.fixture
+def paused(
     make_queue: Callable[..., str],
-    sqs: Any,
     ecs_agent: EcsAgent,
     deploy: Callable[..., Deployed],
     start: Callable[[Worker], Running],
     caplog: pytest.LogCaptureFixture,
-) -> None:
-    # given an old task whose service's new deployment has not started a task yet
-    service = deploy(running=0)
-    url = make_queue()
-    job = LongJob()
-    worker, watch = pausing_worker(service, ecs_agent, url, job)
-    caplog.set_level(logging.INFO)
-    running = start(worker)
+) -> Callable[..., Paused]:
+    """Start such a task with a fast watch (``EcsDeploymentWatch`` options) and wait for its pause."""
 
-    # when it has seen the new deployment, a message arrives
-    wait_for(lambda: worker.paused, what="the pause")
-    send(sqs, url, ["for the new code"])
-    checks = watch.checks
-    wait_for(lambda: watch.checks >= checks + 4, what="four more checks")
+    def make(**watch_options: Any) -> Paused:
+        service = deploy(running=0)
+        ecs_agent.task_metadata = service.identity(revision=1)
+        url = make_queue()
+        job = LongJob()
+        watch = EcsDeploymentWatch(
+            stack_id=service.stack_id,
+            service_resource=SERVICE_RESOURCE,
+            metadata_uri=ecs_agent.metadata_uri,
+            check_seconds=FAST_CHECK_SECONDS,
+            **watch_options,
+        )
+        worker = fast_worker(job, url, deployment_watch=watch)
+        caplog.set_level(logging.INFO)
+        running = start(worker)
+        wait_for(lambda: worker.paused, what="the pause")
+        return Paused(service, url, job, worker, watch, running)
+
+    return make
+
+
+def test_a_new_deployment_without_a_running_task_pauses_then_the_task_drains(
+    sqs: Any, paused: Callable[..., Paused], caplog: pytest.LogCaptureFixture
+) -> None:
+    # given an old task paused for a new deployment that has not started a task yet
+    task = paused()
+
+    # when a message arrives
+    send(sqs, task.url, ["for the new code"])
+    checks = task.watch.checks
+    wait_for(lambda: task.watch.checks >= checks + 4, what="four more checks")
 
     # then the old code does not take it; once a new task runs, the old task exits
-    assert job.handled == []
-    assert queue_counts(sqs, url) == (1, 0)
-    assert running.thread.is_alive()
-    primary_deployment_of(service)["runningCount"] = 1
-    running.thread.join(15)
-    assert not running.thread.is_alive(), "run() did not return after the drain"
-    assert job.handled == []
-    assert queue_counts(sqs, url) == (1, 0)
-    (paused,) = messages(caplog, "pausing:")
-    assert f"primary deployment runs {service.family}:2 (0 task(s) running)" in paused
+    assert task.job.handled == []
+    assert queue_counts(sqs, task.url) == (1, 0)
+    assert task.running.thread.is_alive()
+    primary_deployment_of(task.service)["runningCount"] = 1
+    task.running.thread.join(15)
+    assert not task.running.thread.is_alive(), "run() did not return after the drain"
+    assert task.job.handled == []
+    assert queue_counts(sqs, task.url) == (1, 0)
+    (pause,) = messages(caplog, "pausing:")
+    assert f"primary deployment runs {task.service.family}:2 (0 task(s) running)" in pause
     assert messages(caplog, "draining:")
 
 
 def test_a_rollback_while_paused_lets_the_old_task_work_on(
-    make_queue: Callable[..., str],
-    sqs: Any,
-    ecs_agent: EcsAgent,
-    deploy: Callable[..., Deployed],
-    start: Callable[[Worker], Running],
-    caplog: pytest.LogCaptureFixture,
+    sqs: Any, paused: Callable[..., Paused], caplog: pytest.LogCaptureFixture
 ) -> None:
-    # given a paused old task
-    service = deploy(running=0)
-    url = make_queue()
-    job = LongJob()
-    worker, _ = pausing_worker(service, ecs_agent, url, job)
-    caplog.set_level(logging.INFO)
-    running = start(worker)
-    wait_for(lambda: worker.paused, what="the pause")
-    send(sqs, url, ["waits for the rollback"])
+    # given a paused old task and a message waiting
+    task = paused()
+    send(sqs, task.url, ["waits for the rollback"])
 
     # when the circuit breaker rolls the service back to the old task definition
-    primary = primary_deployment_of(service)
+    primary = primary_deployment_of(task.service)
     primary["taskDefinition"] = primary["taskDefinition"].rpartition(":")[0] + ":1"
 
     # then the old task takes messages again and keeps running
-    wait_for(lambda: worker.stats.deleted == 1, what="the message, on the old code")
-    assert running.thread.is_alive()
-    assert not worker.paused
+    wait_for(lambda: task.worker.stats.deleted == 1, what="the message, on the old code")
+    assert task.running.thread.is_alive()
+    assert not task.worker.paused
     assert messages(caplog, "receiving again: the service's primary deployment is this task's")
     assert not messages(caplog, "draining:")
 
 
 def test_a_new_deployment_that_never_runs_a_task_ends_the_pause_at_its_limit(
-    make_queue: Callable[..., str],
-    sqs: Any,
-    ecs_agent: EcsAgent,
-    deploy: Callable[..., Deployed],
-    start: Callable[[Worker], Running],
-    caplog: pytest.LogCaptureFixture,
+    sqs: Any, paused: Callable[..., Paused], caplog: pytest.LogCaptureFixture
 ) -> None:
     # given a new deployment whose tasks never start (a bad image), and a 1.5 s pause limit
-    service = deploy(running=0)
-    url = make_queue()
-    job = LongJob()
-    worker, watch = pausing_worker(service, ecs_agent, url, job, pause_limit_seconds=1.5)
-    caplog.set_level(logging.INFO)
-    running = start(worker)
-    wait_for(lambda: worker.paused, what="the pause")
+    task = paused(pause_limit_seconds=1.5)
     paused_at = time.monotonic()
-    send(sqs, url, ["on the old code, later"])
+    send(sqs, task.url, ["on the old code, later"])
 
     # then the old task works on once the limit has passed, and does not pause again for it
-    wait_for(lambda: worker.stats.deleted == 1, what="the message after the pause")
-    assert time.monotonic() - paused_at >= 1.5
-    checks = watch.checks
-    wait_for(lambda: watch.checks >= checks + 4, what="four more checks")
-    assert not worker.paused
-    assert running.thread.is_alive()
+    wait_for(lambda: task.worker.stats.deleted == 1, what="the message after the pause")
+    # (the pause began a little before the fixture saw it: allow one check interval for that)
+    assert time.monotonic() - paused_at >= 1.5 - FAST_CHECK_SECONDS
+    checks = task.watch.checks
+    wait_for(lambda: task.watch.checks >= checks + 4, what="four more checks")
+    assert not task.worker.paused
+    assert task.running.thread.is_alive()
     assert len(messages(caplog, "pausing:")) == 1
     (resumed,) = messages(caplog, "receiving again:")
     assert "has run no task for 1.5 s" in resumed
