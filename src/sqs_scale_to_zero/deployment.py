@@ -12,9 +12,10 @@ failures"). There is no load balancer, so a task counts as healthy once it runs.
 The drain: task scale-in protection keeps a busy task alive through deployments too (Amazon
 ECS developer guide, "Protect your Amazon ECS tasks from being terminated by scale-in
 events"), and a worker on a busy queue is always busy, so on its own the old deployment would
-never finish. The worker therefore checks its service's PRIMARY deployment at a bounded rate
-and, once that deployment runs another task definition, stops taking messages, finishes the
-ones it holds, releases protection and exits 0 (see :mod:`sqs_scale_to_zero.worker.deployment`).
+never finish. The worker therefore checks its service's PRIMARY deployment at a bounded rate:
+once that deployment names another task definition it takes no new message, and once it runs a
+task the old one finishes what it holds, releases protection and exits 0 (see
+:mod:`sqs_scale_to_zero.worker.deployment`).
 
 What it needs, and why it looks the way it does: on Fargate the task metadata endpoint does
 not name the task's service (Amazon ECS developer guide, "Amazon ECS task metadata v4 JSON
