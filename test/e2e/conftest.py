@@ -121,3 +121,6 @@ def worker_image(engine: DockerEngine, base_image: Image, basic_example: BasicEx
     )
     print(f"\nworker image built in {time.monotonic() - started:.1f} s")
     return Image(WORKER_TAG, image_size(engine, WORKER_TAG))
+
+
+from test.worker.deploys import aws_clients, deploy  # noqa: E402, F401  (the deploy drain's stack)

@@ -27,6 +27,7 @@ import pytest
 from sqs_scale_to_zero.worker import contract
 from test.test_quick_start import write_quick_start
 from test.worker.conftest import EcsAgent
+from test.worker.deploys import SERVICE_RESOURCE, Deployed
 
 from .conftest import ROOT, BasicExample, Image
 from .engine import DockerEngine
@@ -99,9 +100,18 @@ def agent() -> Iterator[EcsAgent]:
 
 
 def task_environment(
-    example: BasicExample, queue: Queue, grace_seconds: int, agent: EcsAgent, endpoint: str
+    example: BasicExample,
+    queue: Queue,
+    grace_seconds: int,
+    agent: EcsAgent,
+    endpoint: str,
+    deployed: Deployed | None = None,
 ) -> dict[str, str]:
-    """The construct's container environment with its references resolved, plus what ECS adds."""
+    """The construct's container environment with its references resolved, plus what ECS adds.
+
+    With ``deployed``, the worker's stack and service are that moto stack's, and ECS's task
+    metadata endpoint is the agent stand-in's; without it the worker never checks deploys.
+    """
     injected = example.environment
     assert {
         contract.QUEUE_URL,
@@ -113,9 +123,18 @@ def task_environment(
         contract.QUEUE_URL: queue.url,
         contract.QUEUE_NAME: queue.name,
         contract.SHUTDOWN_GRACE_SECONDS: str(grace_seconds),
-        # {"Ref": "AWS::StackId"}; no task metadata endpoint here, so the worker never checks
+        # {"Ref": "AWS::StackId"}; without a task metadata endpoint the worker never checks
         contract.DEPLOY_STACK: f"arn:aws:cloudformation:{REGION}:123456789012:stack/e2e/1",
     }
+    deploys: dict[str, str] = {}
+    if deployed is not None:
+        resolved[contract.DEPLOY_STACK] = deployed.stack_id
+        resolved[contract.DEPLOY_SERVICE_RESOURCE] = SERVICE_RESOURCE
+        deploys = {
+            contract.ECS_CONTAINER_METADATA_URI_V4: agent.metadata_uri,
+            "AWS_ENDPOINT_URL_ECS": endpoint,
+            "AWS_ENDPOINT_URL_CLOUDFORMATION": endpoint,
+        }
     environment = {}
     for name, value in injected.items():
         if name in resolved:
@@ -132,6 +151,7 @@ def task_environment(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_ENDPOINT_URL_SQS": endpoint,
         "AWS_EC2_METADATA_DISABLED": "true",
+        **deploys,
     }
 
 
@@ -143,6 +163,12 @@ class Container:
     def logs(self) -> str:
         proc = self.engine.run("logs", self.name)
         return proc.stdout + proc.stderr
+
+    def exit_code(self) -> int | None:
+        """The exit code once the container has exited by itself, else ``None``."""
+        state = self.engine.run("inspect", "--format", "{{json .State}}", self.name).stdout
+        parsed = json.loads(state)
+        return None if parsed["Running"] else int(parsed["ExitCode"])
 
     def stop(self, timeout_seconds: int) -> tuple[int, float]:
         """``docker stop -t``: (the exit code, seconds from SIGTERM to exit)."""
@@ -164,8 +190,12 @@ def run_worker(
 ) -> Iterator[Callable[..., Container]]:
     started: list[Container] = []
 
-    def run(grace_seconds: int, image: str = worker_image.tag) -> Container:
-        environment = task_environment(basic_example, queue, grace_seconds, agent, moto_endpoint)
+    def run(
+        grace_seconds: int, image: str = worker_image.tag, deployed: Deployed | None = None
+    ) -> Container:
+        environment = task_environment(
+            basic_example, queue, grace_seconds, agent, moto_endpoint, deployed
+        )
         name = f"worker-{uuid.uuid4().hex[:8]}"
         engine.run(
             "run",
@@ -228,6 +258,37 @@ def test_a_short_grace_releases_the_unfinished_message(
     assert elapsed < 30, "the worker exited by itself, not by SIGKILL"
     assert "processed order 3" not in worker.logs()
     assert queue.counts(sqs) == (1, 0), "released with visibility 0: visible again at once"
+
+
+def test_an_outdated_task_finishes_its_message_and_the_container_exits_0(
+    aws_local: str,
+    deploy: Callable[..., Deployed],
+    run_worker: Callable[..., Container],
+    queue: Queue,
+    sqs: Any,
+    agent: EcsAgent,
+) -> None:
+    # given a task of revision 1 at work, its service's new deployment on revision 2 running
+    service = deploy(running=1)
+    agent.task_metadata = service.identity(revision=1)
+    queue.send(sqs, {"order_id": 4, "work_seconds": 8})
+    worker = run_worker(30, deployed=service)
+    wait_for(lambda: queue.counts(sqs) == (0, 1) and agent.protected, "the order to start")
+
+    # when the worker's next check (every 5 s, as the construct sets) sees the deploy
+    wait_for(lambda: "draining:" in worker.logs(), "the drain", timeout=30)
+    queue.send(sqs, {"order_id": 5})
+
+    # then the running order finishes, the new one is left for the new tasks, and the
+    # container exits 0 by itself, so ECS stops the task
+    wait_for(lambda: worker.exit_code() is not None, "the container to exit", timeout=60)
+    logs = worker.logs()
+    assert worker.exit_code() == 0, logs
+    assert "processed order 4" in logs and "processed order 5" not in logs
+    assert f"task definition {service.family}:1 is outdated" in logs
+    assert "drain finished" in logs
+    assert queue.counts(sqs) == (1, 0)
+    assert not agent.protected
 
 
 def test_runs_as_a_non_root_user_without_the_cdk_and_stays_small(
