@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import boto3  # type: ignore[import-untyped]
 import pytest
 
-from sqs_scale_to_zero.worker import Message, contract
+from sqs_scale_to_zero.worker import EcsDeploymentWatch, Message, contract
 
 if TYPE_CHECKING:
     from .conftest import EcsAgent
@@ -121,6 +121,20 @@ def deploy(
         return deployed
 
     return make
+
+
+def fast_watch(deployed: Deployed, agent: EcsAgent, **options: Any) -> EcsDeploymentWatch:
+    """A watch of ``deployed``'s service through ``agent``, checking every ``FAST_CHECK_SECONDS``.
+
+    ``options`` are further ``EcsDeploymentWatch`` arguments (``pause_limit_seconds`` ...).
+    """
+    return EcsDeploymentWatch(
+        stack_id=deployed.stack_id,
+        service_resource=SERVICE_RESOURCE,
+        metadata_uri=agent.metadata_uri,
+        check_seconds=FAST_CHECK_SECONDS,
+        **options,
+    )
 
 
 def drain_environ(agent: EcsAgent, stack: str, **extra: str) -> dict[str, str]:

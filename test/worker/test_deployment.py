@@ -36,10 +36,10 @@ from .conftest import (
 )
 from .deploys import (
     FAST_CHECK_SECONDS,
-    SERVICE_RESOURCE,
     Deployed,
     LongJob,
     drain_environ,
+    fast_watch,
     messages,
     receive_calls,
 )
@@ -165,13 +165,7 @@ def paused(
         ecs_agent.task_metadata = service.identity(revision=1)
         url = make_queue()
         job = LongJob()
-        watch = EcsDeploymentWatch(
-            stack_id=service.stack_id,
-            service_resource=SERVICE_RESOURCE,
-            metadata_uri=ecs_agent.metadata_uri,
-            check_seconds=FAST_CHECK_SECONDS,
-            **watch_options,
-        )
+        watch = fast_watch(service, ecs_agent, **watch_options)
         worker = fast_worker(job, url, deployment_watch=watch)
         caplog.set_level(logging.INFO)
         running = start(worker)
@@ -259,12 +253,7 @@ def test_no_drain_while_the_task_is_current(
     ecs_agent.task_metadata = service.identity(revision=2)
     url = make_queue()
     job = LongJob()
-    watch = EcsDeploymentWatch(
-        stack_id=service.stack_id,
-        service_resource=SERVICE_RESOURCE,
-        metadata_uri=ecs_agent.metadata_uri,
-        check_seconds=FAST_CHECK_SECONDS,
-    )
+    watch = fast_watch(service, ecs_agent)
     caplog.set_level(logging.INFO)
     worker = fast_worker(job, url, deployment_watch=watch)
     running_worker = start(worker)

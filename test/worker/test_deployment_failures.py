@@ -17,7 +17,6 @@ import boto3  # type: ignore[import-untyped]
 import pytest
 
 from sqs_scale_to_zero.worker import (
-    EcsDeploymentWatch,
     NoDeploymentWatch,
     Worker,
     WorkerStats,
@@ -33,11 +32,11 @@ from .conftest import (
 )
 from .deploys import (
     FAST_CHECK_SECONDS,
-    SERVICE_RESOURCE,
     Deployed,
     LongJob,
     allow_actions,
     drain_environ,
+    fast_watch,
     iam_user,
     messages,
     planned,
@@ -137,14 +136,7 @@ def test_black_holed_ecs_endpoint_changes_nothing_until_it_recovers(
     with FaultyProxy(moto_endpoint) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL_ECS", proxy.endpoint)
         proxy.black_hole.set()
-        watch = EcsDeploymentWatch(
-            stack_id=service.stack_id,
-            service_resource=SERVICE_RESOURCE,
-            metadata_uri=ecs_agent.metadata_uri,
-            check_seconds=FAST_CHECK_SECONDS,
-            timeout_seconds=0.5,
-            stats=stats,
-        )
+        watch = fast_watch(service, ecs_agent, timeout_seconds=0.5, stats=stats)
         caplog.set_level(logging.INFO)
         worker = fast_worker(job, url, deployment_watch=watch)
         running = start(worker)
