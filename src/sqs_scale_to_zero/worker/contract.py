@@ -95,6 +95,30 @@ stop the processing until the circuit breaker rolls it back)."""
 ECS_CONTAINER_METADATA_URI_V4 = "ECS_CONTAINER_METADATA_URI_V4"
 """Set by the ECS agent itself: the base of the task metadata endpoint version 4."""
 
+# --- HTTP delivery (set by the construct, read by the worker runtime beside the app) -----------
+
+DELIVER_TO = "SCALE_TO_ZERO_DELIVER_TO"
+"""Optional: the ``http://`` URL on a loopback address to which the runtime POSTs each message.
+
+Set, the worker CLI takes no handler argument: HTTP delivery replaces the Python handler
+(``--deliver-to`` overrides it).
+"""
+
+DELIVER_CONTENT_TYPE = "SCALE_TO_ZERO_DELIVER_CONTENT_TYPE"
+"""Optional: the ``Content-Type`` of each POST (default ``application/json``)."""
+
+DELIVER_TIMEOUT_SECONDS = "SCALE_TO_ZERO_DELIVER_TIMEOUT_SECONDS"
+"""Optional: seconds without any answer from the app after which a POST counts as failed."""
+
+DELIVER_HEALTH_PATH = "SCALE_TO_ZERO_DELIVER_HEALTH_PATH"
+"""Optional: a path the runtime GETs to learn that the app is ready (unset: the app's port
+accepting a connection is enough)."""
+
+# --- Dead-lettering a message at once (set by the construct, read by the worker) ---------------
+
+DEAD_LETTER_QUEUE_URL = "SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL"
+"""Optional: URL of the dead-letter queue to which ``raise DeadLetter(reason)`` moves a message."""
+
 # --- Backlog signal function (set by the construct, read by the function and the simulator) ----
 
 SIGNAL_QUEUE_URL = "QUEUE_URL"
