@@ -14,7 +14,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_sqs as sqs
 
-from sqs_scale_to_zero.alarms import ONE_MINUTE
+from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from sqs_scale_to_zero.alarms import ONE_MINUTE, flag_alarm
+from sqs_scale_to_zero.flag_alarms import ONE_MINUTE, flag_alarm
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
