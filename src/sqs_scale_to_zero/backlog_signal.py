@@ -95,7 +95,7 @@ def resolve_backlog_signal(*, backlog_signal: Optional[bool]) -> bool:
 def enable_fast_wake(
     signal: BacklogSignal, service: ecs.FargateService, idle_alarm: cloudwatch.Alarm
 ) -> None:
-    """Let the signal function wake ``service`` from zero tasks itself.
+    """Let the backlog signal function wake ``service`` from zero tasks itself.
 
     The function may read and update only this service (``ecs:UpdateService`` has no narrower
     action for the desired count) and read, disable and enable the actions of only the idle

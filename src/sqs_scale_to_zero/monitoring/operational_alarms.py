@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqs_scale_to_zero.monitoring import MonitoredService, MonitoringSettings
 
 SIGNAL_FAILURE_MINUTES = 5
-"""Minutes of failed or missing backlog-signal runs before the signal alarm fires."""
+"""Minutes of failed or missing backlog-signal runs before the backlog signal alarm fires."""
 
 
 def oldest_message_age(queue: sqs.IQueue) -> cloudwatch.IMetric:
