@@ -25,6 +25,7 @@ import pytest
 from botocore.config import Config  # type: ignore[import-untyped]
 
 from sqs_scale_to_zero.worker import ExponentialBackoff, Worker
+from sqs_scale_to_zero.worker.client import make_sqs_client
 
 from .faults import FaultyProxy
 
@@ -133,6 +134,11 @@ def receive_log(client: Any) -> list[list[dict[str, Any]]]:
 
     client.meta.events.register("after-call.sqs.ReceiveMessage", after)
     return returned
+
+
+def worker_client(poll_wait_seconds: float = 1) -> Any:
+    """An SQS client made as the worker makes its own (timeouts, retries), to pass it in."""
+    return make_sqs_client(poll_wait_seconds)
 
 
 def fast_worker(handler: Callable[..., Any], url: str, **kwargs: Any) -> Worker:
