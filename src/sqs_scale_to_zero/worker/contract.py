@@ -74,13 +74,18 @@ DEPLOY_CHECK_SECONDS = "SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS"
 The construct sets it so the whole fleet stays under :data:`DEPLOY_CHECKS_PER_SECOND`.
 """
 
+DEPLOY_CHECK_JITTER = 0.25
+"""Each interval between two deployment checks of one task is its mean times a uniform factor in
+1 ± this (the mean is :data:`DEPLOY_CHECK_SECONDS`); the first check comes after a uniform
+fraction of one mean. The worker and the simulator both draw their checks this way."""
+
 DEPLOY_CHECK_MIN_SECONDS = 5
 """The shortest mean interval between two deployment checks of one task.
 
-With the worker's jitter of ±25 % a check comes at most 6.25 s after the last one, so an old
-task of a fleet of up to 10 tasks (the interval grows with ``max_capacity``, see
-:data:`DEPLOY_CHECKS_PER_SECOND`) notices a deploy well within one SQS long poll (20 s) and
-rarely starts more than one message on the old code.
+With the worker's jitter of ±25 % (:data:`DEPLOY_CHECK_JITTER`) a check comes at most 6.25 s
+after the last one, so an old task of a fleet of up to 10 tasks (the interval grows with
+``max_capacity``, see :data:`DEPLOY_CHECKS_PER_SECOND`) notices a deploy well within one SQS
+long poll (20 s) and rarely starts more than one message on the old code.
 """
 
 DEPLOY_CHECKS_PER_SECOND = 2.0

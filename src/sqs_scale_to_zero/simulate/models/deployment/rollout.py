@@ -30,16 +30,17 @@ Developer Guide, "Deploy Amazon ECS services by replacing tasks"):
   runs its desired count of tasks; one while the service is at zero completes at once, and the
   next wake runs the new task definition.
 
-The drain, when the template gives the worker what it needs (:mod:`.reader`): each task
-checks its service from its first poll, the first check after a uniformly random fraction of
-the interval, then at the interval with a uniform jitter of :data:`CHECK_JITTER`, as the worker
-does. A task is outdated when it runs an earlier task definition than the PRIMARY deployment's.
-From that check on it takes no new message; once the PRIMARY runs at least one task it finishes
-the message it holds (releasing its protection) and exits on its own. If the PRIMARY has no
-running task :data:`~sqs_scale_to_zero.worker.contract.DEPLOY_PAUSE_LIMIT_SECONDS` after the
-task paused, it goes back to work and exits at the first check that finds one. Checks take no
-virtual time and draw from an RNG of their own (seeded by the run's seed), as do the
-scheduler's choices, so a run without deployments draws exactly as before.
+The drain, when the template gives the worker what it needs (:mod:`.reader`): each task checks
+its service from its first poll, the first check after a uniformly random fraction of the
+interval, then at the interval with a uniform jitter of
+:data:`~sqs_scale_to_zero.worker.contract.DEPLOY_CHECK_JITTER`, as the worker does. A task is
+outdated when it runs an earlier task definition than the PRIMARY deployment's. From that check
+on it takes no new message; once the PRIMARY runs at least one task it finishes the message it
+holds (releasing its protection) and exits on its own. If the PRIMARY has no running task
+:data:`~sqs_scale_to_zero.worker.contract.DEPLOY_PAUSE_LIMIT_SECONDS` after the task paused, it
+goes back to work and exits at the first check that finds one. Checks take no virtual time and
+draw from an RNG of their own (seeded by the run's seed), as do the scheduler's choices, so a
+run without deployments draws exactly as before.
 """
 
 from __future__ import annotations
@@ -61,9 +62,6 @@ ROLLOUT_PASS_SECONDS = 60.0
 
 HEALTHY_AFTER_RUNNING_SECONDS = 40.0
 """A task without a container health check counts as healthy this long after RUNNING (ECS)."""
-
-CHECK_JITTER = 0.25
-"""Each interval between two deployment checks of a task is its mean times 1 ± this, uniform."""
 
 
 def checked_deploy_times(times: Sequence[float], horizon: float) -> list[float]:
@@ -251,7 +249,9 @@ class DeploymentRuntime:
                 if task.message is None and task not in self.fleet.idle:
                     self.fleet.idle.append(task)
                     self.fleet.dispatch(now)
-        jitter = self._rng.uniform(1.0 - CHECK_JITTER, 1.0 + CHECK_JITTER)
+        jitter = self._rng.uniform(
+            1.0 - contract.DEPLOY_CHECK_JITTER, 1.0 + contract.DEPLOY_CHECK_JITTER
+        )
         self._kernel.schedule(now + interval * jitter, self.on_check, task)
 
     def settle(self, now: float) -> None:
