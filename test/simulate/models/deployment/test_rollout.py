@@ -18,7 +18,7 @@ from sqs_scale_to_zero.simulate.report import DeploymentResult, Result
 from sqs_scale_to_zero.simulate.run import Simulation, run_simulation
 from sqs_scale_to_zero.simulate.workload import steady
 from sqs_scale_to_zero.worker import contract
-from test.simulate.conftest import write_template
+from test.simulate.templates import write_template
 
 HOUR = 3600.0
 START_HIGH = SimulationConfig().start_latency.high
@@ -258,7 +258,7 @@ def test_old_tasks_stop_only_once_new_ones_have_been_healthy_for_the_documented_
 # --- the report ----------------------------------------------------------------------------
 
 
-def test_each_result_lists_its_deployments_in_the_issue_s_json_shape(
+def test_each_result_lists_its_deployments_in_its_json(
     ours_template: Path,
 ) -> None:
     result = run_simulation(
