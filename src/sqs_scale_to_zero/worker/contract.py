@@ -39,6 +39,14 @@ CONCURRENCY = "SCALE_TO_ZERO_CONCURRENCY"
 Read by ``python -m sqs_scale_to_zero.worker`` only; ``Worker(concurrency=...)`` is explicit.
 """
 
+DEFAULT_PREFETCH_SECONDS = 1.0
+"""How far ahead the worker receives unless told otherwise: the messages its handlers are
+expected to start within this many seconds, judged by their average duration (at most
+:data:`SQS_MAX_BATCH_SIZE` beyond the concurrency). The simulator's tasks receive ahead the same way."""
+
+PREFETCH_DURATION_WEIGHT = 0.2
+"""Weight of the newest handler duration in the running average that sizes the prefetch."""
+
 LOG_LEVEL = "SCALE_TO_ZERO_LOG_LEVEL"
 """Optional: the worker CLI's logging level (default ``INFO``); ``--log-level`` overrides it."""
 
