@@ -144,6 +144,7 @@ class TemplateReader(Template):
                 stop_timeout = _num(container.get("StopTimeout"), stop_timeout)
         platform = tprops.get("RuntimePlatform") or {}
         grace = env.get(contract.SHUTDOWN_GRACE_SECONDS)
+        worker_runtime = any(k.startswith(contract.RESERVED_PREFIX) for k in env)
         return TaskSpec(
             cpu_units=int(_num(tprops.get("Cpu"), 256)),
             memory_mib=int(_num(tprops.get("Memory"), 512)),
@@ -151,9 +152,27 @@ class TemplateReader(Template):
             stop_timeout=stop_timeout,
             task_protection=env.get(contract.TASK_PROTECTION) == "enabled",
             shutdown_grace=_num(grace, 0.0) if grace is not None else None,
-            extends_visibility=any(k.startswith(contract.RESERVED_PREFIX) for k in env),
+            extends_visibility=worker_runtime,
+            concurrency=self._concurrency(service_id, env),
+            prefetch_seconds=contract.DEFAULT_PREFETCH_SECONDS if worker_runtime else 0.0,
             environment=env,
         )
+
+    def _concurrency(self, service_id: str, env: dict[str, str]) -> int:
+        """The worker's handlers, as its CLI reads them from the container's environment."""
+        value = env.get(contract.CONCURRENCY)
+        if value is None:
+            return 1
+        try:
+            count = int(value.strip())
+        except ValueError:
+            count = 0
+        if count < 1:
+            raise SimulationInputError(
+                f"{self.name}: ECS service {service_id}: {contract.CONCURRENCY} must be a whole "
+                f"number of handlers, at least 1 (got {value!r})"
+            )
+        return count
 
     def _scalable_target(self, service_id: str) -> tuple[str | None, dict[str, Any] | None]:
         for tid, tprops in self.of_type("AWS::ApplicationAutoScaling::ScalableTarget").items():

@@ -99,10 +99,12 @@ class Fleet(Protocol):
         """Stop ``task`` (SIGTERM; it exits at once when idle)."""
         ...
 
-    idle: list[Task]
+    def stop_receiving(self, task: Task, now: float) -> None:
+        """``task``'s worker receives nothing more, and hands back what it has not started."""
+        ...
 
-    def dispatch(self, now: float) -> None:
-        """Give visible messages to idle tasks."""
+    def resume_receiving(self, task: Task, now: float) -> None:
+        """``task``'s worker receives again, if it has room."""
         ...
 
 
@@ -204,7 +206,7 @@ class DeploymentRuntime:
         old = list(self.fleet.live)
         record.old_tasks = len(old)
         record.longest_job_in_progress = max(
-            (float(t.message.work_seconds) for t in old if t.message is not None), default=0.0
+            (float(w.message.work_seconds) for t in old for w in t.running), default=0.0
         )
         for task in old:
             task.pause_spent = False  # it may wait for this deployment's first task again
@@ -233,22 +235,20 @@ class DeploymentRuntime:
             if self._primary_running() >= 1:
                 task.draining = True
                 task.paused_since = None
-                if task.message is None:
+                self.fleet.stop_receiving(task, now)
+                if not task.running:
                     self.fleet.sigterm(task, now)
                 return
             if task.paused_since is None and not task.pause_spent:
                 task.paused_since = now
-                if task in self.fleet.idle:
-                    self.fleet.idle.remove(task)
+                self.fleet.stop_receiving(task, now)
             elif (
                 task.paused_since is not None
                 and now - task.paused_since >= contract.DEPLOY_PAUSE_LIMIT_SECONDS
             ):
                 task.paused_since = None
                 task.pause_spent = True
-                if task.message is None and task not in self.fleet.idle:
-                    self.fleet.idle.append(task)
-                    self.fleet.dispatch(now)
+                self.fleet.resume_receiving(task, now)
         jitter = self._rng.uniform(
             1.0 - contract.DEPLOY_CHECK_JITTER, 1.0 + contract.DEPLOY_CHECK_JITTER
         )
