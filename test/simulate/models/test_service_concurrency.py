@@ -178,3 +178,17 @@ def test_a_worker_that_stops_receiving_hands_back_what_it_has_not_started(
     # then the two it had not started are visible again, and it finishes the one it runs
     assert (len(task.running), len(task.waiting), sim.queue.n_visible) == (1, 0, 4)
     assert task not in sim.service.idle
+
+
+def test_an_outdated_task_finishes_every_message_its_handlers_run_before_it_exits(
+    ours_template: Path, tmp_path: Path
+) -> None:
+    # given our construct's tasks with 3 handlers, each busy with 20-minute jobs at a deploy
+    three = _with_environment(ours_template, tmp_path, "OursThree", **{contract.CONCURRENCY: "3"})
+    items = [WorkItem(60.0, 1200.0, 50.0) for _ in range(6)]
+    (result,) = simulate([three], items, horizon=3 * 3600, deploy_at=[900.0])
+    # then the deploy waits for every running job: none is interrupted, all are processed
+    (deployment,) = result.deployments
+    assert deployment.longest_job_in_progress == 1200.0
+    assert (result.processed, result.interrupted, deployment.interrupted) == (6, 0, 0)
+    assert deployment.completed_after_seconds is not None
