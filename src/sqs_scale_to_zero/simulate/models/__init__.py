@@ -1,5 +1,8 @@
 """The AWS models the simulator runs on its kernel (:mod:`..kernel`), one module per thing.
 
+Each reads its part of the template (a ``read_*`` function, or a package's ``reader`` module)
+and runs it in virtual time; :mod:`..template.reader` assembles the parts.
+
 =========================  ===============================================================
 Module                     What it models
 =========================  ===============================================================
@@ -12,7 +15,7 @@ Module                     What it models
 :mod:`.metric_math`        CloudWatch metric math
 :mod:`.minute_snapshot`    what a minute boundary records
 :mod:`.alarm_evaluation`   CloudWatch alarm states, evaluated each minute
-:mod:`.scaling`            Application Auto Scaling: step and target-tracking policies
+:mod:`.scaling`            Application Auto Scaling: the target, step and tracking policies
 :mod:`.backlog_signal`     the scheduled function that reads the queue, and its fast wake
 :mod:`.cost`               Fargate prices
 =========================  ===============================================================

@@ -29,7 +29,7 @@ from sqs_scale_to_zero.simulate.models.deployment.rollout import DeploymentRunti
 from sqs_scale_to_zero.simulate.models.minute_snapshot import take_task_seconds
 from sqs_scale_to_zero.simulate.models.queue import Message, MessageState, SqsQueue
 from sqs_scale_to_zero.simulate.models.receiving import note_duration, receive_limit, receiving
-from sqs_scale_to_zero.simulate.models.scaling import ScalableTarget
+from sqs_scale_to_zero.simulate.models.scaling.policies import ScalableTarget
 from sqs_scale_to_zero.simulate.models.tasks import Task, TaskState, Work, choose_tasks_to_stop
 from sqs_scale_to_zero.simulate.report import Result
 from sqs_scale_to_zero.simulate.template.specs import ServiceModel

@@ -26,8 +26,14 @@ import random
 from collections import deque
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
+from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.models.queue import Message
+from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
+from sqs_scale_to_zero.simulate.template.resources import Template, number
+from sqs_scale_to_zero.simulate.template.specs import DEFAULT_FARGATE_STOP_TIMEOUT, TaskSpec
+from sqs_scale_to_zero.worker import contract
 
 
 class TaskState(Enum):
@@ -209,3 +215,62 @@ def choose_tasks_to_stop(tasks: list[Task], count: int, rng: random.Random) -> l
     running = [t for t in tasks if t.state is TaskState.RUNNING and not t.protected]
     rng.shuffle(running)
     return (starting + running)[:count]
+
+
+# --- what the template says ------------------------------------------------------------------
+
+
+def read_task(template: Template, service_id: str, props: dict[str, Any]) -> TaskSpec:
+    """The part of the service's task definition the simulator uses.
+
+    Raises:
+        SimulationInputError: The service has no task definition in the template, or a
+            concurrency that is not a whole number of handlers.
+    """
+    ids = referenced_ids(props.get("TaskDefinition"))
+    tasks = template.of_type("AWS::ECS::TaskDefinition")
+    tid = next((i for i in ids if i in tasks), None)
+    if tid is None:
+        raise SimulationInputError(
+            f"{template.name}: ECS service {service_id} has no task definition in the template"
+        )
+    tprops = tasks[tid]
+    env: dict[str, str] = {}
+    stop_timeout = DEFAULT_FARGATE_STOP_TIMEOUT
+    for container in tprops.get("ContainerDefinitions") or []:
+        for item in container.get("Environment") or []:
+            env[str(item.get("Name"))] = str(item.get("Value"))
+        if container.get("StopTimeout") is not None:
+            stop_timeout = number(container.get("StopTimeout"), stop_timeout)
+    platform = tprops.get("RuntimePlatform") or {}
+    grace = env.get(contract.SHUTDOWN_GRACE_SECONDS)
+    worker_runtime = any(k.startswith(contract.RESERVED_PREFIX) for k in env)
+    return TaskSpec(
+        cpu_units=int(number(tprops.get("Cpu"), 256)),
+        memory_mib=int(number(tprops.get("Memory"), 512)),
+        arm64=str(platform.get("CpuArchitecture", "")).upper() == "ARM64",
+        stop_timeout=stop_timeout,
+        task_protection=env.get(contract.TASK_PROTECTION) == "enabled",
+        shutdown_grace=number(grace, 0.0) if grace is not None else None,
+        extends_visibility=worker_runtime,
+        concurrency=_concurrency(template, service_id, env),
+        prefetch_seconds=contract.DEFAULT_PREFETCH_SECONDS if worker_runtime else 0.0,
+        environment=env,
+    )
+
+
+def _concurrency(template: Template, service_id: str, env: dict[str, str]) -> int:
+    """The worker's handlers, as its CLI reads them from the container's environment."""
+    value = env.get(contract.CONCURRENCY)
+    if value is None:
+        return 1
+    try:
+        count = int(value.strip())
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise SimulationInputError(
+            f"{template.name}: ECS service {service_id}: {contract.CONCURRENCY} must be a whole "
+            f"number of handlers, at least 1 (got {value!r})"
+        )
+    return count
