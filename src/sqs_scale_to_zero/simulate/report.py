@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqs_scale_to_zero.simulate.timeline.record import Timeline
+
 
 def percentile(values: Sequence[float], q: float) -> float:
     """The ``q``-th percentile (0-100) with linear interpolation; 0.0 for no values."""
@@ -107,6 +109,8 @@ class Result:
         drain_seconds: First message sent -> last message finished; ``None`` unless every
             message was processed by the horizon.
         deployments: One entry per deployment of the run, in time order. Default: none.
+        timeline: The run minute by minute and every message, when the run recorded it
+            (``simulate(..., timeline=...)``). Default: None.
     """
 
     template: str
@@ -130,6 +134,7 @@ class Result:
     fast_wakes: int = 0
     drain_seconds: float | None = None
     deployments: list[DeploymentResult] = field(default_factory=list)
+    timeline: Timeline | None = field(default=None, repr=False)
 
     def wait_seconds(self) -> dict[str, float]:
         """``{"p50", "p95", "max"}`` of :attr:`waits` (0.0 when nothing was processed)."""
