@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
+from sqs_scale_to_zero.simulate.plain_summary import WIDTH, direction, paragraph, sections
 from sqs_scale_to_zero.simulate.template.specs import (
     AlarmSpec,
     DeploymentSpec,
     MetricStat,
     ServiceModel,
+    StepAdjustmentSpec,
     StepPolicySpec,
 )
 
@@ -64,33 +67,73 @@ def _bound(threshold: float, b: float | None, inf: str) -> str:
     return inf if b is None else _num(threshold + b)
 
 
+def _change(policy: StepPolicySpec, adjustment: int) -> str:
+    if policy.adjustment_type == "ExactCapacity":
+        return f"set to {adjustment}"
+    if policy.adjustment_type == "PercentChangeInCapacity":
+        return f"{adjustment:+d} %"
+    return f"{adjustment:+d}"
+
+
 def _steps(policy: StepPolicySpec, alarm: AlarmSpec) -> str:
-    parts = []
-    for s in policy.steps:
-        lo, hi = (
-            _bound(alarm.threshold, s.lower, "-inf"),
-            _bound(alarm.threshold, s.upper, "inf"),
-        )
-        if policy.adjustment_type == "ExactCapacity":
-            change = f"set to {s.adjustment}"
-        elif policy.adjustment_type == "PercentChangeInCapacity":
-            change = f"{s.adjustment:+d} %"
+    """The step levels, a run of evenly spaced levels that add one more each as one range."""
+    greater = alarm.comparison.startswith("Greater")
+    steps = sorted(policy.steps, key=lambda s: -math.inf if s.lower is None else s.lower)
+    parts: list[str] = []
+    i = 0
+    while i < len(steps):
+        j = i
+        while (
+            j + 1 < len(steps)
+            and all(x is not None for x in (steps[j].lower, steps[j].upper, steps[j + 1].upper))
+            and steps[j + 1].adjustment - steps[j].adjustment == 1
+            and _width(steps[j + 1]) == _width(steps[i])
+        ):
+            j += 1
+        first, last = steps[i], steps[j]
+        lo = _bound(alarm.threshold, first.lower, "-inf")
+        hi = _bound(alarm.threshold, last.upper, "inf")
+        span = f"[{lo}, {hi})" if greater else f"({lo}, {hi}]"
+        width = _width(first)
+        if j - i >= 2 and width is not None:
+            parts.append(
+                f"{span} -> {_change(policy, first.adjustment)} to "
+                f"{_change(policy, last.adjustment)}, one more per {_num(width)}"
+            )
+            i = j + 1
         else:
-            change = f"{s.adjustment:+d}"
-        if alarm.comparison.startswith("Greater"):
-            parts.append(f"[{lo}, {hi}) -> {change}")
-        else:
-            parts.append(f"({lo}, {hi}] -> {change}")
+            parts.append(f"{span} -> {_change(policy, first.adjustment)}")
+            i += 1
     return f"{', '.join(parts)} ({policy.adjustment_type}, cooldown {_num(policy.cooldown)} s)"
 
 
-def _direction(policy: StepPolicySpec) -> str:
-    adj = [s.adjustment for s in policy.steps]
-    if policy.adjustment_type == "ExactCapacity":
-        return "scale-in" if max(adj, default=0) == 0 else "scale-out"
-    if all(a <= 0 for a in adj):
-        return "scale-in"
-    return "scale-out"
+def _width(step: StepAdjustmentSpec) -> float | None:
+    if step.lower is None or step.upper is None:
+        return None
+    return step.upper - step.lower
+
+
+def summary(
+    model: ServiceModel, *, details: bool = False, pricing: FargatePricing | None = None
+) -> list[str]:
+    """The ``synth`` summary of ``model``: a plain paragraph, then (``details``) :func:`describe`.
+
+    Args:
+        model: The service.
+        details: Add the technical detail: logical IDs, alarms, metric math, step levels.
+            Default: False.
+        pricing: Prices. Default: us-east-1 on-demand.
+    """
+    lines = [f"service {model.logical_id}"]
+    lines += ["  " + line for line in paragraph(sections(model, pricing), WIDTH - 2)]
+    if details:
+        lines.append("  details:")
+        for line in describe(model, pricing):
+            indent = " " * (len(line) - len(line.lstrip()) + 4)
+            lines += textwrap.wrap(
+                line, WIDTH, initial_indent="    ", subsequent_indent=indent + "    "
+            )
+    return lines
 
 
 def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list[str]:
@@ -123,7 +166,7 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
     for alarm in model.alarms:
         for pid in alarm.alarm_actions:
             policy = model.step_policies[pid]
-            label = "wake / scale-out" if _direction(policy) == "scale-out" else "scale-in"
+            label = "wake / scale-out" if direction(policy) == "scale-out" else "scale-in"
             lines.append(f"  {label}: {_condition(alarm, model)}")
             lines.append(f"    steps: {_steps(policy, alarm)}")
     if not model.alarms:
@@ -149,7 +192,7 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
     )
     lines.append(_deploys(model.deployment))
     if model.min_capacity == 0 and not any(
-        _direction(model.step_policies[p]) == "scale-out"
+        direction(model.step_policies[p]) == "scale-out"
         for a in model.alarms
         for p in a.alarm_actions
     ):
