@@ -17,12 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqs_scale_to_zero.simulate.describe import describe
+from sqs_scale_to_zero.simulate.describe import summary
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.report import column_name, table
 from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 
 PROG = "sqs-scale-to-zero"
+EXIT_BROKEN_PIPE = 141
+"""The exit status when stdout's reader went away: 128 + SIGPIPE, as a shell reports it."""
 
 
 class CliError(Exception):
@@ -59,6 +61,12 @@ def parser() -> argparse.ArgumentParser:
         help="context for the app, as with cdk synth -c (repeatable; over cdk.json's "
         "'context' and cdk.context.json)",
     )
+    synth.add_argument(
+        "--details",
+        action="store_true",
+        help="after each service's plain summary, the technical detail: logical IDs, alarms "
+        "with their metric math, step levels",
+    )
 
     sim = sub.add_parser(
         "simulate",
@@ -70,7 +78,8 @@ def parser() -> argparse.ArgumentParser:
         "templates",
         metavar="TEMPLATE",
         nargs="+",
-        help="template JSON files from cdk.out",
+        help="a template JSON file, a cloud assembly folder (cdk.out: each stack with an ECS "
+        "service) or an app folder (synthesized first, as by synth)",
     )
     sim.add_argument(
         "--workload",
@@ -96,6 +105,13 @@ def parser() -> argparse.ArgumentParser:
         help="deploy a new task definition at this virtual time (repeatable); each "
         "deployment is reported: time to complete, messages started on old code, "
         "interrupted, duplicates",
+    )
+    sim.add_argument(
+        "--timeline",
+        metavar="FILE",
+        help="write each run minute by minute: STEM.csv (queue, tasks, alarms, messages started "
+        "and finished) and STEM.messages.csv (every message's wait); FILE ending in .png or "
+        ".svg also draws them (needs the plot extra: pip install 'sqs-scale-to-zero[plot]')",
     )
     return command_line
 
@@ -194,10 +210,10 @@ def _app_command(app_dir: Path) -> list[str]:
     raise CliError(f"{app_dir}: no app.py (and no cdk.json 'app' of the form 'python <file>.py')")
 
 
-def synth(app_dir: str, outdir: str | None = None, context: Sequence[str] = ()) -> int:
-    """Run the CDK app in ``app_dir`` and print each template's path and scaling summary.
+def synthesize(app_dir: str, outdir: str | None = None, context: Sequence[str] = ()) -> list[Path]:
+    """Run the CDK app in ``app_dir``; the templates of this run's cloud assembly, in order.
 
-    Only the stacks of this run's cloud assembly are summarized (read from its
+    Only the stacks of this run's cloud assembly are returned (read from its
     ``manifest.json``); ``context`` holds ``KEY=VALUE`` pairs passed to the app as with
     ``cdk synth -c``.
     """
@@ -225,7 +241,18 @@ def synth(app_dir: str, outdir: str | None = None, context: Sequence[str] = ()) 
     templates = _assembly_templates(out)
     if not templates:
         raise CliError(f"synth: the app's cloud assembly in {out} has no stack")
-    for path in templates:
+    return templates
+
+
+def synth(
+    app_dir: str, outdir: str | None = None, context: Sequence[str] = (), details: bool = False
+) -> int:
+    """Run the CDK app in ``app_dir`` and print each template's path and scaling summary.
+
+    See :func:`synthesize`; ``details`` adds the technical detail (logical IDs, metric math,
+    step levels) after each service's plain summary.
+    """
+    for path in synthesize(app_dir, outdir, context):
         print(path)
         reader = TemplateReader.from_path(path)
         services = reader.service_ids()
@@ -233,11 +260,40 @@ def synth(app_dir: str, outdir: str | None = None, context: Sequence[str] = ()) 
             print("  (no ECS service)")
         for sid in services:
             try:
-                lines = describe(reader.service(sid))
+                lines = summary(reader.service(sid), details=details)
             except SimulationInputError as exc:
                 lines = [f"service {sid}: cannot summarize ({exc})"]
             print("\n".join("  " + line for line in lines))
     return 0
+
+
+def simulated_templates(arguments: Sequence[str], service: str | None = None) -> list[Path]:
+    """The templates ``simulate`` runs: each argument a template, a cloud assembly or an app.
+
+    A cloud assembly folder (with ``manifest.json``) gives each of its stacks that has an ECS
+    service (``service``, when given); an app folder is synthesized first, as by ``synth``.
+    """
+    templates: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if not path.is_dir():
+            templates.append(path)
+            continue
+        assembly = (path / "manifest.json").is_file()
+        stacks = _assembly_templates(path) if assembly else synthesize(argument)
+        found = [
+            t
+            for t in stacks
+            if (service in TemplateReader.from_path(t).service_ids())
+            or (service is None and TemplateReader.from_path(t).service_ids())
+        ]
+        if not found:
+            raise CliError(
+                f"{argument}: no stack with "
+                + (f"the ECS service {service}" if service else "an ECS service")
+            )
+        templates.extend(found)
+    return templates
 
 
 def run_simulate(args: argparse.Namespace) -> int:
@@ -247,12 +303,13 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     items = from_spec(args.workload)
     results = simulate(
-        args.templates,
+        simulated_templates(args.templates, args.service),
         items,
         seed=args.seed,
         horizon=args.horizon,
         service=args.service,
         deploy_at=args.deploy_at,
+        timeline=args.timeline,
     )
     if args.json:
         print(json.dumps({"results": [r.to_json() for r in results]}, indent=2))
@@ -279,13 +336,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         0 on success; 1 with a one-line message on stderr for invalid input; 2 for bad usage
         (including a ``simulate`` argument that is wrong in itself, such as a malformed
-        workload generator or a directory given as a file).
+        workload generator or a timeline picture without matplotlib); 141 (128 + SIGPIPE)
+        when stdout's reader closes early (``| head``), without a traceback.
     """
     args = parser().parse_args(argv)
     try:
         if args.command == "synth":
-            return synth(args.app_dir, args.outdir, args.context)
-        return run_simulate(args)
+            status = synth(args.app_dir, args.outdir, args.context, args.details)
+        else:
+            status = run_simulate(args)
+        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
+        return status
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) closed early: say nothing more, as a killed writer would
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except SimulationArgumentError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
