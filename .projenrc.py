@@ -81,6 +81,8 @@ URLS = {
     "Changelog": f"{REPOSITORY}/blob/main/CHANGELOG.md",
 }
 
+PLOT = "matplotlib>=3.8"  # `simulate --timeline day.png`: the picture (the `plot` extra)
+
 TEST_REQUIREMENTS = [
     "pytest>=8",
     "pytest-xdist>=3.5",
@@ -95,6 +97,7 @@ TEST_REQUIREMENTS = [
     "build>=1.2",
     "twine>=5.1",
     f"projen=={'0.104.17'}",
+    PLOT,
 ]
 
 project = PythonProject(
@@ -127,7 +130,7 @@ project = PythonProject(
             # The construct library depends on the worker distribution at the same version and
             # does not ship `sqs_scale_to_zero/worker` itself (see the wheel exclude below).
             dependencies=[AWS_CDK_LIB, CONSTRUCTS, f"{WORKER_DIST}=={VERSION}"],
-            optional_dependencies={"test": TEST_REQUIREMENTS},
+            optional_dependencies={"test": TEST_REQUIREMENTS, "plot": [PLOT]},
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},
             readme="README.md",
             keywords=KEYWORDS,
