@@ -49,12 +49,12 @@ def test_a_horizon_that_is_not_a_positive_number_is_exit_2(
     assert "horizon must be a positive number of seconds" in err and err.count("\n") == 1
 
 
-def test_a_directory_given_as_template_is_exit_2(
+def test_a_directory_neither_assembly_nor_app_is_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["simulate", str(tmp_path), "--workload", "burst:count=1"]) == 2
     err = capsys.readouterr().err
-    assert "a directory, not a template file" in err and err.count("\n") == 1
+    assert "neither a cloud assembly (manifest.json) nor an app" in err and err.count("\n") == 1
 
 
 def test_help_lists_every_generator_with_its_keys(capsys: pytest.CaptureFixture[str]) -> None:

@@ -280,6 +280,11 @@ def simulated_templates(arguments: Sequence[str], service: str | None = None) ->
             templates.append(path)
             continue
         assembly = (path / "manifest.json").is_file()
+        if not (assembly or (path / "app.py").is_file() or (path / "cdk.json").is_file()):
+            raise SimulationArgumentError(
+                f"{argument}: a directory, but neither a cloud assembly (manifest.json) nor an "
+                "app (app.py or cdk.json); give a template file, cdk.out or the app's folder"
+            )
         stacks = _assembly_templates(path) if assembly else synthesize(argument)
         found = [
             t

@@ -39,6 +39,8 @@ def pyplot() -> ModuleType:
 def draw(timeline: Timeline, path: Path, title: str) -> None:
     """Draw ``timeline`` into ``path`` (PNG or SVG, by its suffix)."""
     plt = pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     rows = timeline.rows
     last = rows[-1].end if rows else MINUTE
     hours = last > 3 * 3600
@@ -63,6 +65,8 @@ def draw(timeline: Timeline, path: Path, title: str) -> None:
     tasks.step(ends, [r.tasks_running for r in rows], where="pre", label="running")
     tasks.set_ylabel("tasks")
     tasks.legend(loc="upper right")
+    for counts in (queue, tasks):
+        counts.yaxis.set_major_locator(MaxNLocator(integer=True))
     _alarm_lanes(alarms, timeline, unit)
     processed = [m for m in timeline.messages if m.wait is not None]
     waits.scatter(
