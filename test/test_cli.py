@@ -152,16 +152,32 @@ def test_synth_runs_the_app_and_summarizes_each_service(
         )
     )
     assert cli.main(["synth", str(app)]) == 0
-    out = capsys.readouterr().out
-    assert str(app / "cdk.out" / "SeedBlog.template.json") in out
+    plain = capsys.readouterr().out
+    assert str(app / "cdk.out" / "SeedBlog.template.json") in plain
+    # the plain paragraph, in words, from the template
+    said = " ".join(plain.split())
+    assert "back to 0 tasks" in said and "(3 idle minutes, judged on the tasks' CPU)" in said
+    assert "up to 1 task, more while CPU is above 50 %" in said
+    assert "$0.1975 an hour per running task (4 vCPU, 8 GB)" in said
+    assert "scale-in can stop a task working on a message" in said
+    assert "AWS/SQS" not in plain and "details:" not in plain
+    assert max(len(line) for line in plain.splitlines()[1:]) <= 96
+
+    assert cli.main(["synth", str(app), "--details"]) == 0
+    detailed = capsys.readouterr().out
+    assert detailed.startswith(plain.rstrip("\n").rsplit(".", 1)[0])
+    said = " ".join(detailed.split())
     assert (
         "wake / scale-out: when Maximum of AWS/SQS ApproximateNumberOfMessagesVisible"
-        " (the queue) per 300 s >= 1" in out
+        " (the queue) per 300 s >= 1" in said
     )
-    assert "scale-in: when Average of AWS/ECS CPUUtilization (the service) per 180 s <= 0.01" in out
-    assert "(-inf, 0.01] -> set to 0 (ExactCapacity" in out
-    assert "capacity: min 0, max 1" in out and "CPU target tracking: 50 %" in out
-    assert "task: 4 vCPU, 8 GB: about $0.1975/hour per task" in out
+    assert (
+        "scale-in: when Average of AWS/ECS CPUUtilization (the service) per 180 s <= 0.01" in said
+    )
+    assert "(-inf, 0.01] -> set to 0 (ExactCapacity" in said
+    assert "capacity: min 0, max 1" in said and "CPU target tracking: 50 %" in said
+    assert "task: 4 vCPU, 8 GB: about $0.1975/hour per task" in said
+    assert max(len(line) for line in detailed.splitlines()[1:]) <= 96
 
 
 def test_synth_reports_a_failing_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

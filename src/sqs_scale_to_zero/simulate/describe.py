@@ -7,13 +7,19 @@ import re
 import textwrap
 
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
-from sqs_scale_to_zero.simulate.plain_summary import WIDTH, direction, paragraph, sections
+from sqs_scale_to_zero.simulate.plain_summary import (
+    WIDTH,
+    Wakes,
+    direction,
+    messages_per_task,
+    paragraph,
+    sections,
+)
 from sqs_scale_to_zero.simulate.template.specs import (
     AlarmSpec,
     DeploymentSpec,
     MetricStat,
     ServiceModel,
-    StepAdjustmentSpec,
     StepPolicySpec,
 )
 
@@ -76,45 +82,43 @@ def _change(policy: StepPolicySpec, adjustment: int) -> str:
 
 
 def _steps(policy: StepPolicySpec, alarm: AlarmSpec) -> str:
-    """The step levels, a run of evenly spaced levels that add one more each as one range."""
+    """The step levels; consecutive ones that add a task per the same messages as one range."""
     greater = alarm.comparison.startswith("Greater")
     steps = sorted(policy.steps, key=lambda s: -math.inf if s.lower is None else s.lower)
+    sizing = greater and policy.adjustment_type == "ChangeInCapacity"
     parts: list[str] = []
     i = 0
     while i < len(steps):
+        per_task = messages_per_task(alarm, steps[i]) if sizing else None
         j = i
         while (
-            j + 1 < len(steps)
-            and all(x is not None for x in (steps[j].lower, steps[j].upper, steps[j + 1].upper))
-            and steps[j + 1].adjustment - steps[j].adjustment == 1
-            and _width(steps[j + 1]) == _width(steps[i])
+            per_task is not None
+            and j + 1 < len(steps)
+            and messages_per_task(alarm, steps[j + 1]) == per_task
         ):
             j += 1
         first, last = steps[i], steps[j]
         lo = _bound(alarm.threshold, first.lower, "-inf")
         hi = _bound(alarm.threshold, last.upper, "inf")
         span = f"[{lo}, {hi})" if greater else f"({lo}, {hi}]"
-        width = _width(first)
-        if j - i >= 2 and width is not None:
-            parts.append(
-                f"{span} -> {_change(policy, first.adjustment)} to "
-                f"{_change(policy, last.adjustment)}, one more per {_num(width)}"
+        change = _change(policy, first.adjustment)
+        if j > i and per_task is not None:
+            change += (
+                f" to {_change(policy, last.adjustment)}, a task per {_num(per_task)} "
+                f"({j - i + 1} levels)"
             )
-            i = j + 1
-        else:
-            parts.append(f"{span} -> {_change(policy, first.adjustment)}")
-            i += 1
+        parts.append(f"{span} -> {change}")
+        i = j + 1
     return f"{', '.join(parts)} ({policy.adjustment_type}, cooldown {_num(policy.cooldown)} s)"
 
 
-def _width(step: StepAdjustmentSpec) -> float | None:
-    if step.lower is None or step.upper is None:
-        return None
-    return step.upper - step.lower
-
-
 def summary(
-    model: ServiceModel, *, details: bool = False, pricing: FargatePricing | None = None
+    model: ServiceModel,
+    *,
+    details: bool = False,
+    pricing: FargatePricing | None = None,
+    width: int = WIDTH - 2,
+    wakes: Wakes | None = None,
 ) -> list[str]:
     """The ``synth`` summary of ``model``: a plain paragraph, then (``details``) :func:`describe`.
 
@@ -123,15 +127,18 @@ def summary(
         details: Add the technical detail: logical IDs, alarms, metric math, step levels.
             Default: False.
         pricing: Prices. Default: us-east-1 on-demand.
+        width: Characters per line at most. Default: ``WIDTH - 2`` (``synth`` indents each
+            line by two).
+        wakes: What isolated messages saw. Default: simulated (:func:`.measure_wakes`).
     """
     lines = [f"service {model.logical_id}"]
-    lines += ["  " + line for line in paragraph(sections(model, pricing), WIDTH - 2)]
+    lines += ["  " + line for line in paragraph(sections(model, pricing, wakes), width - 2)]
     if details:
         lines.append("  details:")
         for line in describe(model, pricing):
             indent = " " * (len(line) - len(line.lstrip()) + 4)
             lines += textwrap.wrap(
-                line, WIDTH, initial_indent="    ", subsequent_indent=indent + "    "
+                line, width, initial_indent="    ", subsequent_indent=indent + "    "
             )
     return lines
 

@@ -20,7 +20,12 @@ from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
 from sqs_scale_to_zero.simulate.report import percentile
 from sqs_scale_to_zero.simulate.run import run_simulation
-from sqs_scale_to_zero.simulate.template.specs import AlarmSpec, ServiceModel, StepPolicySpec
+from sqs_scale_to_zero.simulate.template.specs import (
+    AlarmSpec,
+    ServiceModel,
+    StepAdjustmentSpec,
+    StepPolicySpec,
+)
 from sqs_scale_to_zero.simulate.workload.items import WorkItem
 
 PROBE_SEEDS = range(4)
@@ -86,6 +91,10 @@ def measure_wakes(model: ServiceModel) -> Wakes:
     return Wakes(tuple(waits), tuple(back))
 
 
+def _tasks(count: int | None) -> str:
+    return f"{count} task" + ("" if count == 1 else "s")
+
+
 def _minutes(seconds: float) -> str:
     minutes = seconds / 60.0
     return f"{minutes:.0f} min" if minutes >= 10 else f"{minutes:.1f} min"
@@ -119,18 +128,28 @@ def _judged_on(alarm: AlarmSpec, model: ServiceModel) -> str:
     return " and ".join(words)
 
 
-def _sizing(policy: StepPolicySpec) -> str:
-    """How a ChangeInCapacity scale-out policy sizes the service, in words."""
-    steps = sorted(policy.steps, key=lambda s: s.lower if s.lower is not None else -1e18)
-    widths = {s.upper - s.lower for s in steps if s.lower is not None and s.upper is not None}
-    adjustments = [s.adjustment for s in steps]
-    counting = adjustments == list(range(adjustments[0], adjustments[0] + len(adjustments)))
-    if policy.adjustment_type == "ChangeInCapacity" and counting and len(widths) == 1:
-        (width,) = widths
-        return f"one per {width:g} waiting messages"
-    if policy.adjustment_type == "ChangeInCapacity" and len(steps) > 1:
-        return f"adding {min(adjustments)} to {max(adjustments)} at a time as messages wait"
-    return ""
+def messages_per_task(alarm: AlarmSpec, step: StepAdjustmentSpec) -> float | None:
+    """The messages per added task of a scale-out step, or ``None`` for an unbounded one.
+
+    A step that adds ``L`` tasks for a whole-number alarm value below its upper bound ``U``
+    sizes the service at one task per ``(U - 1) / L`` messages.
+    """
+    if step.upper is None or step.adjustment <= 0:
+        return None
+    return (alarm.threshold + step.upper - 1) / step.adjustment
+
+
+def _sizing(alarm: AlarmSpec, policy: StepPolicySpec) -> str:
+    """How a scale-out policy sizes the service, in words."""
+    if policy.adjustment_type != "ChangeInCapacity" or len(policy.steps) < 2:
+        return ""
+    adjustments = [s.adjustment for s in policy.steps]
+    ratios = [messages_per_task(alarm, s) for s in policy.steps]
+    finite = {r for r in ratios if r is not None}
+    if len(finite) == 1 and sum(r is not None for r in ratios) >= 2:
+        (k,) = finite
+        return f"one per {k:g} waiting messages"
+    return f"adding {min(adjustments)} to {max(adjustments)} at a time as messages wait"
 
 
 def sections(
@@ -149,11 +168,11 @@ def sections(
     task = model.task
     measured = Wakes((), ())
     if floor is None:
-        out.append(Section("scales", f"fixed at {model.desired_count} task(s); no scaling"))
+        out.append(Section("scales", f"fixed at {_tasks(model.desired_count)}; no scaling"))
     else:
         if floor > 0:
             out.append(
-                Section("wakes", f"keeps {floor} task(s) running, so a message starts at once")
+                Section("wakes", f"keeps {_tasks(floor)} running, so a message starts at once")
             )
         else:
             try:
@@ -182,13 +201,13 @@ def sections(
             out.append(
                 Section(
                     "sleeps",
-                    f"back to {floor} tasks {after}({idle:g} idle minutes"
+                    f"back to {_tasks(floor)} {after}({idle:g} idle minutes"
                     + (f", judged on {judged})" if judged else ")"),
                 )
             )
-        growth = [g for g in (_sizing(p) for _, p in _policies(model, "scale-out")) if g]
+        growth = [g for g in (_sizing(a, p) for a, p in _policies(model, "scale-out")) if g]
         cpu = [t for t in model.target_tracking if t.predefined_type]
-        scales = f"up to {model.max_capacity} tasks"
+        scales = f"up to {_tasks(model.max_capacity)}"
         if growth:
             scales += ", " + growth[0]
         if cpu:
