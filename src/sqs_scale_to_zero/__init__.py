@@ -13,14 +13,27 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqs_scale_to_zero.errors import ScaleToZeroValidationError
     from sqs_scale_to_zero.monitoring import MonitoringOptions
+    from sqs_scale_to_zero.schedules.cron_yaml import schedules_from_cron_yaml
+    from sqs_scale_to_zero.schedules.schedule import QueueSchedule
     from sqs_scale_to_zero.service import ScaleToZeroQueueService
+    from sqs_scale_to_zero.topics.subscriptions import TopicSubscription
 
-__all__ = ["MonitoringOptions", "ScaleToZeroQueueService", "ScaleToZeroValidationError"]
+__all__ = [
+    "MonitoringOptions",
+    "QueueSchedule",
+    "ScaleToZeroQueueService",
+    "ScaleToZeroValidationError",
+    "TopicSubscription",
+    "schedules_from_cron_yaml",
+]
 
 _EXPORTS = {
     "ScaleToZeroQueueService": "sqs_scale_to_zero.service",
     "ScaleToZeroValidationError": "sqs_scale_to_zero.errors",
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
+    "QueueSchedule": "sqs_scale_to_zero.schedules.schedule",
+    "TopicSubscription": "sqs_scale_to_zero.topics.subscriptions",
+    "schedules_from_cron_yaml": "sqs_scale_to_zero.schedules.cron_yaml",
 }
 
 
