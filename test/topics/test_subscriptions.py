@@ -63,7 +63,7 @@ def subscription(synth: Synthesized, index: int) -> dict[str, Any]:
 
 
 def topic_ref(synth: Synthesized, name: str) -> dict[str, str]:
-    return {"Ref": synth.stack.get_logical_id(synth.stack.node.find_child(name).node.default_child)}
+    return {"Ref": synth.logical_id(synth.stack.node.find_child(name))}
 
 
 def test_each_topic_gets_one_sqs_subscription_to_the_queue(subscribed: Synthesized) -> None:
@@ -99,7 +99,9 @@ def test_queue_policy_admits_exactly_the_subscribed_topics(subscribed: Synthesiz
         for p in subscribed.resources("AWS::SQS::QueuePolicy").values()
         if p["Properties"]["Queues"] == [{"Ref": queue_id}]
     ]
-    allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    allows = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"
+    ]
     queue_arn = {"Fn::GetAtt": [queue_id, "Arn"]}
     expected_sources = [
         topic_ref(subscribed, "Own"),
@@ -143,7 +145,7 @@ def test_customer_key_lets_sns_encrypt_for_its_topic(subscribed_with_key: Synthe
             }
         },
     )
-    key_id = synth.stack.get_logical_id(synth.stack.node.find_child("Key").node.default_child)
+    key_id = synth.logical_id(synth.stack.node.find_child("Key"))
     assert synth.properties(synth.construct.queue)["KmsMasterKeyId"] == {
         "Fn::GetAtt": [key_id, "Arn"]
     }
