@@ -31,7 +31,7 @@ def secret_ref(value: object, where: str) -> Optional[SecretRef]:
     if not text.startswith("arn:"):
         return SecretRef("ssm", text)
     parts = text.split(":")
-    if len(parts) < 7:
+    if len(parts) < 6:
         raise ManifestError(f"{where}: {text!r} is not an ARN")
     service = parts[2]
     if service == "ssm":
@@ -40,7 +40,7 @@ def secret_ref(value: object, where: str) -> Optional[SecretRef]:
             raise ManifestError(f"{where}: an SSM ARN names a parameter/...")
         name = resource[len("parameter") :]
         return SecretRef("ssm", name if name.count("/") > 1 else name[1:])
-    if service == "secretsmanager":
+    if service == "secretsmanager" and len(parts) >= 7:
         base = ":".join(parts[:7])
         json_key, stage, version = (_blank(p) for p in ([*parts[7:], "", "", ""])[:3])
         return SecretRef("secretsmanager_arn", base, json_key, stage, version)
