@@ -290,7 +290,8 @@ REFUSALS = {
         "count.range: max (2)",
     ),
     "tries_zero": (
-        "name: a\ntype: Worker Service\nimage: {location: x}\nsubscribe: {queue: {dead_letter: {tries: 0}}}\n",
+        "name: a\ntype: Worker Service\nimage: {location: x}\n"
+        "subscribe: {queue: {dead_letter: {tries: 0}}}\n",
         "subscribe.queue.dead_letter.tries: must be from 1 to 1000",
     ),
     "shell_placeholder": (
