@@ -375,3 +375,20 @@ def test_the_not_carried_list_is_printed(
     printed = capsys.readouterr().out
     assert "not carried over:\n  exec: ECS Exec is not enabled" in printed
     assert (tmp_path / "o" / "cdk.json").read_text() == '{\n  "app": "python3 app.py"\n}\n'
+
+
+def test_the_from_copilot_example_is_what_the_command_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    examples = FIXTURES.parents[2] / "examples"
+    manifest = "from_copilot/copilot/cost-analyzer/manifest.yml"
+    monkeypatch.chdir(examples)
+    out = tmp_path / "out"
+    assert main(["from-copilot", manifest, "--app", "shop", "--env", "prod", "-o", str(out)]) == 0
+    written = (out / "app.py").read_text().splitlines()
+    committed = (examples / "from_copilot" / "app.py").read_text().splitlines()
+    differing = [(a, b) for a, b in zip(written, committed, strict=True) if a != b]
+    # Only the workspace's path relative to the output differs.
+    assert [b for _, b in differing] == [
+        'WORKSPACE = (Path(__file__).resolve().parent / ".").resolve()'
+    ]
