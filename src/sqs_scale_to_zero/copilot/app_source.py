@@ -235,9 +235,10 @@ _TOPIC_METHOD = '''
 
 _APP = '''"""The Copilot worker service "{service}" (application {app}, environment {env}) on CDK.
 
-What it shows: the manifest {manifest} as a ScaleToZeroQueueService, written by
-`sqs-scale-to-zero from-copilot`. It keeps the manifest's meaning and is yours to read, change
-and own: a starting point, not a wrapper.
+What it shows: a ScaleToZeroQueueService written by `sqs-scale-to-zero from-copilot` from
+{manifest}
+It keeps the manifest's meaning and is yours to read, change and own: a starting point, not a
+wrapper.
 
 What differs from Copilot: the service runs 0 tasks while the queue is idle and one message
 wakes it; idle means nothing sent, received, deleted, visible or in flight; the worker runtime

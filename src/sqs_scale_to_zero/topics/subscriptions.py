@@ -64,7 +64,8 @@ class TopicSubscription:
             Default: ``"MessageAttributes"``.
         raw_message_delivery: Deliver the published message as is (``True``) instead of inside
             SNS's JSON envelope (``{"Type": "Notification", "Message": ..., ...}``). Copilot
-            subscribed without raw delivery, so a migrated worker keeps reading the envelope.
+            subscribed without raw delivery (its ``subscribe.yml`` template sets no
+            ``RawMessageDelivery``), so a migrated worker keeps reading the envelope.
             Default: False.
     """
 
