@@ -392,3 +392,18 @@ def test_the_from_copilot_example_is_what_the_command_writes(
     assert [b for _, b in differing] == [
         'WORKSPACE = (Path(__file__).resolve().parent / ".").resolve()'
     ]
+
+
+def test_the_converter_never_imports_aws_cdk() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from sqs_scale_to_zero.copilot.command import from_copilot; "
+        "from sqs_scale_to_zero.schedules.cron_yaml import schedules_from_cron_yaml; "
+        "print('aws_cdk' in sys.modules or 'jsii' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
