@@ -21,7 +21,7 @@ from sqs_scale_to_zero.copilot.plan import ManifestError
 from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.report import column_name, table
-from sqs_scale_to_zero.simulate.template import TemplateReader
+from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 
 PROG = "sqs-scale-to-zero"
 
@@ -30,12 +30,13 @@ class CliError(Exception):
     """A problem reported as one line on stderr with a non-zero exit."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """The command line's argument parser."""
+    command_line = argparse.ArgumentParser(
         prog=PROG, description="SQS queue workers on ECS Fargate that scale to zero."
     )
-    parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", required=True)
+    command_line.add_argument("--version", action="version", version=_version())
+    sub = command_line.add_subparsers(dest="command", required=True)
 
     synth = sub.add_parser(
         "synth", help="synthesize a CDK app and summarize each service's scaling"
@@ -106,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     copilot.add_argument("--app", required=True, help="the Copilot application's name")
     copilot.add_argument("--env", required=True, help="the Copilot environment to deploy as")
     copilot.add_argument("-o", "--out", required=True, metavar="DIR", help="where to write")
-    return parser
+    return command_line
 
 
 def _version() -> str:
@@ -174,7 +175,7 @@ def _assembly_templates(out: Path) -> list[Path]:
 
 def _generators_help() -> str:
     """The ``simulate`` epilog: every workload generator with its keys and defaults."""
-    from sqs_scale_to_zero.simulate.generators import GENERATORS
+    from sqs_scale_to_zero.simulate.workload.registry import GENERATORS
 
     lines = ["workload generators (NAME:key=value,...; these are the defaults):"]
     lines += [f"  {g.usage()}" for g in GENERATORS.values()]
@@ -304,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         workload generator or a directory given as a file, and a ``from-copilot`` manifest
         it refuses).
     """
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         if args.command == "synth":
             return synth(args.app_dir, args.outdir, args.context)
