@@ -3,8 +3,9 @@
 Only template JSON is read: no aws_cdk, no constructs. Intrinsic functions are resolved first
 (:mod:`.intrinsics`, :mod:`.resources`); the reader then follows the references from each ECS
 service to its task definition, scalable target, scaling policies, alarms, queue, scheduled
-queue readers (:mod:`..models.backlog_signal.reader`) and deployment settings
-(:mod:`..models.deployment.reader`), and builds the :mod:`.specs` dataclasses.
+queue readers (:mod:`..models.backlog_signal.reader`), deployment settings
+(:mod:`..models.deployment.reader`) and the schedules and topics that send to the queue
+(:mod:`..models.message_sources.reader`), and builds the :mod:`.specs` dataclasses.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.models.backlog_signal.reader import read_pollers
 from sqs_scale_to_zero.simulate.models.deployment.reader import read_deployment
+from sqs_scale_to_zero.simulate.models.message_sources.reader import read_sources
 from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
 from sqs_scale_to_zero.simulate.template.resources import Template
 from sqs_scale_to_zero.simulate.template.specs import (
@@ -122,6 +124,7 @@ class TemplateReader(Template):
             pollers=read_pollers(self, queue.logical_id, logical_id),
             container_insights=self._container_insights(props),
             deployment=read_deployment(self, logical_id, props, task),
+            sources=read_sources(self, queue.logical_id),
         )
 
     # --- links -------------------------------------------------------------------------
