@@ -77,8 +77,10 @@ def parser() -> argparse.ArgumentParser:
         "--workload",
         required=True,
         metavar="FILE",
-        help="JSON Lines file ({'at', 'work_seconds', 'cpu_percent'} per line) or a generator "
-        "spec NAME:key=value,... (generators and their keys below)",
+        help="JSON Lines file ({'at', 'work_seconds', 'cpu_percent'} per line; 'topic' and "
+        "'attributes' publish to a subscribed SNS topic, 'schedule' gives the work of a "
+        "schedule's runs) or a generator spec NAME:key=value,... (generators and their keys "
+        "below)",
     )
     sim.add_argument("--json", action="store_true", help="print {'results': [...]} as JSON")
     sim.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
