@@ -260,3 +260,43 @@ def test_the_same_topic_twice_is_refused() -> None:
 
     error, _ = refused(topics=twice)
     assert "topics[1] subscribes the topic of topics[0] again" in str(error)
+
+
+def test_an_imported_key_warns_that_its_policy_must_admit_sns() -> None:
+    from aws_cdk.assertions import Annotations
+
+    from test.conftest import KEY_ARN
+
+    def build(stack: cdk.Stack) -> ScaleToZeroQueueService:
+        return ScaleToZeroQueueService(
+            stack,
+            "Worker",
+            image=TEST_IMAGE,
+            encryption_key=kms.Key.from_key_arn(stack, "Key", KEY_ARN),
+            topics=[TopicSubscription(topic=sns.Topic(stack, "Own"))],
+        )
+
+    synth = synthesize(build)
+    Annotations.from_stack(synth.stack).has_warning(
+        "/TestStack/Worker", Match.string_like_regexp("allow sns.amazonaws.com kms:GenerateDataKey")
+    )
+
+
+def test_an_imported_queue_warns_that_its_policy_must_admit_the_topics() -> None:
+    from aws_cdk.assertions import Annotations
+
+    def build(stack: cdk.Stack) -> ScaleToZeroQueueService:
+        queue = sqs.Queue.from_queue_arn(stack, "Q", "arn:aws:sqs:us-east-1:123456789012:jobs")
+        return ScaleToZeroQueueService(
+            stack,
+            "Worker",
+            image=TEST_IMAGE,
+            queue=queue,
+            topics=[TopicSubscription(topic=sns.Topic(stack, "Own"))],
+        )
+
+    synth = synthesize(build)
+    Annotations.from_stack(synth.stack).has_warning(
+        "/TestStack/Worker", Match.string_like_regexp("aws:SourceArn of each topic")
+    )
+    assert len(synth.resources("AWS::SNS::Subscription")) == 1
