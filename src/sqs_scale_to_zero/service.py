@@ -12,13 +12,13 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
-    from aws_cdk import aws_scheduler as scheduler
-    from aws_cdk import aws_sns as sns
 
 from sqs_scale_to_zero.backlog import BacklogMetrics, container_insights_metric
 from sqs_scale_to_zero.backlog_signal import resolve_backlog_signal
@@ -36,8 +36,13 @@ from sqs_scale_to_zero.scaling import (
     build_scaling,
     resolve_scaling,
 )
+from sqs_scale_to_zero.schedules.builder import build_schedules
 from sqs_scale_to_zero.schedules.schedule import QueueSchedule, resolve_schedules
-from sqs_scale_to_zero.topics.subscriptions import TopicSubscription, resolve_topics
+from sqs_scale_to_zero.topics.subscriptions import (
+    TopicSubscription,
+    build_topics,
+    resolve_topics,
+)
 
 
 class ScaleToZeroQueueService(Construct):
@@ -366,17 +371,8 @@ class ScaleToZeroQueueService(Construct):
         queues = build_queues(self, queue_settings)
         self.queue = queues.queue
         self.dead_letter_queue = queues.dead_letter_queue
-        self.topic_subscriptions = []
-        if topic_settings:
-            from sqs_scale_to_zero.topics.subscriptions import build_topics
-
-            self.topic_subscriptions = build_topics(self, topic_settings, self.queue)
-        self.schedules = []
-        if schedule_settings:
-            # Imported only when asked for, as aws_scheduler_targets is slow to import.
-            from sqs_scale_to_zero.schedules.builder import build_schedules
-
-            self.schedules = build_schedules(self, schedule_settings, self.queue)
+        self.topic_subscriptions = build_topics(self, topic_settings, self.queue)
+        self.schedules = build_schedules(self, schedule_settings, self.queue)
 
         compute = build_compute(self, compute_settings, queues)
         self.cluster = compute.cluster
