@@ -374,7 +374,10 @@ def test_the_not_carried_list_is_printed(
     )
     printed = capsys.readouterr().out
     assert "not carried over:\n  exec: ECS Exec is not enabled" in printed
-    assert (tmp_path / "o" / "cdk.json").read_text() == '{\n  "app": "python3 app.py"\n}\n'
+    assert json.loads((tmp_path / "o" / "cdk.json").read_text()) == {
+        "app": "python3 app.py",
+        "context": {"@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption": True},
+    }
 
 
 def test_the_from_copilot_example_is_what_the_command_writes(

@@ -300,3 +300,37 @@ def test_an_imported_queue_warns_that_its_policy_must_admit_the_topics() -> None
         "/TestStack/Worker", Match.string_like_regexp("aws:SourceArn of each topic")
     )
     assert len(synth.resources("AWS::SNS::Subscription")) == 1
+
+
+def test_with_cdks_flag_the_key_policy_admits_only_the_subscribed_topic() -> None:
+    from aws_cdk.assertions import Template
+
+    app = cdk.App(context={"@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption": True})
+    stack = cdk.Stack(app, "Flagged", env=TEST_ENV)
+    topic = sns.Topic(stack, "Own")
+    ScaleToZeroQueueService(
+        stack,
+        "Worker",
+        image=TEST_IMAGE,
+        encryption_key=kms.Key(stack, "Key", enable_key_rotation=True),
+        topics=[TopicSubscription(topic=topic)],
+    )
+    topic_id = stack.get_logical_id(topic.node.default_child)  # type: ignore[arg-type]
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                            "Condition": {"ArnEquals": {"aws:SourceArn": {"Ref": topic_id}}},
+                            "Effect": "Allow",
+                            "Principal": {"Service": "sns.amazonaws.com"},
+                            "Resource": "*",
+                        }
+                    ]
+                )
+            }
+        },
+    )

@@ -30,9 +30,15 @@ def py(value: Any) -> str:
     return repr(value)
 
 
+RESTRICT_SQS_DECRYPTION = "@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption"
+"""CDK's feature flag (spelled so) that limits the key policy statement ``SqsSubscription`` adds
+for ``sns.amazonaws.com`` to the subscribed topic (``aws:SourceArn``)."""
+
+
 def cdk_json() -> str:
     """The ``cdk.json`` beside ``app.py``."""
-    return json.dumps({"app": "python3 app.py"}, indent=2) + "\n"
+    document = {"app": "python3 app.py", "context": {RESTRICT_SQS_DECRYPTION: True}}
+    return json.dumps(document, indent=2) + "\n"
 
 
 def app_py(plan: WorkerPlan, *, manifest: str, workspace: str) -> str:
