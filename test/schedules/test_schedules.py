@@ -217,7 +217,9 @@ def test_a_bad_task_name_is_refused() -> None:
 
 def test_overriding_a_periodic_task_attribute_is_refused() -> None:
     error = refused([task(message_attributes={"beanstalk.sqsd.path": "/x"})])
-    assert "is set by the schedule itself" in str(error)
+    assert "is the periodic task's own" in str(error)
+    error = refused([task(message_attributes={"beanstalk.sqsd.sender": "x"})])
+    assert "beanstalk.sqsd.*" in str(error)
 
 
 def test_a_bad_attribute_name_is_refused() -> None:

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.schedules.expressions import schedule_expression_problem, time_zone_problem
 from sqs_scale_to_zero.worker.contract import (
+    PERIODIC_TASK_ATTRIBUTE_PREFIX,
     PERIODIC_TASK_BODY,
     PERIODIC_TASK_NAME_ATTRIBUTE,
     PERIODIC_TASK_PATH_ATTRIBUTE,
@@ -181,11 +182,11 @@ def _check_attributes(schedule: QueueSchedule, where: str) -> None:
                 f"{where}.message_attributes: {name!r} starts or ends with '.' or uses a "
                 "reserved 'AWS.'/'Amazon.' prefix: rename it",
             )
-        if name in _PERIODIC_ATTRIBUTES:
+        if name.startswith(PERIODIC_TASK_ATTRIBUTE_PREFIX):
             raise ScaleToZeroValidationError(
                 _PROP,
-                f"{where}.message_attributes: {name!r} is set by the schedule itself: use "
-                "name= or path= instead",
+                f"{where}.message_attributes: {name!r} is the periodic task's own "
+                f"({PERIODIC_TASK_ATTRIBUTE_PREFIX}*), set by the schedule: use name= or path=",
             )
         if not isinstance(value, str) or not value:
             raise ScaleToZeroValidationError(

@@ -137,6 +137,9 @@ PERIODIC_TASK_PATH_ATTRIBUTE = "beanstalk.sqsd.path"
 """String message attribute: the path the run is POSTed to (the ``url`` of a ``cron.yaml`` task),
 instead of the delivery's own path."""
 
+PERIODIC_TASK_ATTRIBUTE_PREFIX = "beanstalk.sqsd."
+"""The prefix of the three names above: attributes of the periodic task, not the app's own."""
+
 PERIODIC_TASK_BODY = "elasticbeanstalk scheduled job"
 """The body the Beanstalk daemon gives a periodic task's message; a ``cron.yaml`` task's default."""
 
