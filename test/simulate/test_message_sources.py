@@ -167,3 +167,36 @@ def test_filter_policies_match_as_sns_documents(
     policy: dict[str, object], attributes: dict[str, object], delivered: bool
 ) -> None:
     assert policy_matches(policy, attributes) is delivered
+
+
+def test_a_workload_file_names_topics_attributes_and_schedules(tmp_path: Path) -> None:
+    from sqs_scale_to_zero.simulate import read_jsonl
+
+    path = tmp_path / "w.jsonl"
+    path.write_text(
+        '{"at": 5, "work_seconds": 2, "topic": "orders", "attributes": {"event": "a"}}\n'
+        '{"schedule": "nightly-report", "work_seconds": 30, "cpu_percent": 10}\n'
+    )
+    assert read_jsonl(path) == [
+        WorkItem(0, 30, 10, schedule="nightly-report"),
+        WorkItem(5, 2, topic="orders", attributes={"event": "a"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"at": 1, "work_seconds": 1, "topic": ""}', "topic must be a non-empty string"),
+        ('{"work_seconds": 1, "schedule": 5}', "schedule must be a non-empty string"),
+        ('{"at": 1, "work_seconds": 1, "topic": "t", "attributes": [1]}', "attributes must be"),
+    ],
+)
+def test_a_bad_source_in_a_workload_file_names_the_line(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    from sqs_scale_to_zero.simulate import read_jsonl
+
+    path = tmp_path / "w.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(SimulationInputError, match=message):
+        read_jsonl(path)
