@@ -6,8 +6,6 @@ only, so each source's messages are counted alone.
 
 from __future__ import annotations
 
-import itertools
-import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +15,6 @@ from aws_cdk import aws_sns as sns
 
 from sqs_scale_to_zero import QueueSchedule, ScaleToZeroQueueService, TopicSubscription
 from sqs_scale_to_zero.simulate import SimulationInputError, WorkItem, load_service, simulate
-from sqs_scale_to_zero.simulate.models.message_sources.filter_match import policy_matches
-from sqs_scale_to_zero.simulate.models.message_sources.schedule_times import run_times
 from test.conftest import TEST_ENV, TEST_IMAGE
 
 PARTNER_TOPIC = "arn:aws:sns:us-east-1:444455556666:partner-events"
@@ -105,23 +101,6 @@ def test_a_scheduled_message_wakes_the_service_from_zero(templates: Templates) -
     assert max(result.waits) < 15 * 60
 
 
-def test_each_schedule_sends_at_its_documented_times() -> None:
-    rng = random.Random(0)
-    (nightly,) = run_times("cron(0 2 * * ? *)", "Europe/Paris", 86400, rng, "t")
-    assert 3600 <= nightly < 3660  # within the minute it is due
-    hourly = run_times("rate(1 hour)", "UTC", 4 * 3600, rng, "t")
-    assert len(hourly) == 4
-    assert [b - a for a, b in itertools.pairwise(hourly)] == pytest.approx([3600] * 3)
-    weekdays = run_times("cron(30 8 ? * MON-FRI *)", "UTC", 7 * 86400, rng, "t")
-    assert len(weekdays) == 5
-    assert run_times("at(2027-01-04T00:10:00)", "UTC", 3600, rng, "t")[0] // 60 == 10
-
-
-def test_a_cron_field_the_model_does_not_read_is_refused() -> None:
-    with pytest.raises(SimulationInputError, match="not modelled"):
-        run_times("cron(0 2 L * ? *)", "UTC", 86400, random.Random(0), "t")
-
-
 def test_a_topic_message_wakes_the_service_from_zero(templates: Templates) -> None:
     # Given one order placed and one cancelled on the topic, and one partner event,
     workload = [
@@ -145,28 +124,6 @@ def test_publishing_to_a_topic_the_queue_does_not_subscribe_is_refused(
 def test_describing_a_schedule_that_sends_nothing_is_refused(templates: Templates) -> None:
     with pytest.raises(SimulationInputError, match="sends nothing to the queue"):
         simulate([templates.scheduled], [WorkItem(0, 1, schedule="weekly")], horizon=3600)
-
-
-@pytest.mark.parametrize(
-    ("policy", "attributes", "delivered"),
-    [
-        ({"event": ["a", "b"]}, {"event": "b"}, True),
-        ({"event": ["a"]}, {"event": "c"}, False),
-        ({"event": ["a"]}, {}, False),
-        ({"event": [{"exists": False}]}, {}, True),
-        ({"event": [{"anything-but": ["a"]}]}, {"event": "b"}, True),
-        ({"event": [{"prefix": "order_"}]}, {"event": "order_paid"}, True),
-        ({"price": [{"numeric": [">", 0, "<=", 100]}]}, {"price": 100}, True),
-        ({"price": [{"numeric": [">", 0, "<=", 100]}]}, {"price": 101}, False),
-        ({"$or": [{"a": ["1"]}, {"b": ["2"]}]}, {"b": "2"}, True),
-        ({"tags": ["x"]}, {"tags": ["y", "x"]}, True),
-        ({"order": {"kind": ["gift"]}}, {"order": {"kind": "gift"}}, True),
-    ],
-)
-def test_filter_policies_match_as_sns_documents(
-    policy: dict[str, object], attributes: dict[str, object], delivered: bool
-) -> None:
-    assert policy_matches(policy, attributes) is delivered
 
 
 def test_a_workload_file_names_topics_attributes_and_schedules(tmp_path: Path) -> None:
