@@ -157,3 +157,16 @@ def test_a_bad_source_in_a_workload_file_names_the_line(
     path.write_text(line + "\n")
     with pytest.raises(SimulationInputError, match=message):
         read_jsonl(path)
+
+
+def test_the_synth_summary_lists_the_schedules_and_topics(templates: Templates) -> None:
+    from sqs_scale_to_zero.simulate.describe import describe
+
+    scheduled = describe(load_service(templates.scheduled))
+    assert (
+        "  periodic task nightly-report: cron(0 2 * * ? *) (Europe/Paris), one message a run"
+        in (scheduled)
+    )
+    subscribed = describe(load_service(templates.subscribed))
+    assert f"  subscribed to topic {templates.orders_topic}, filtered on event" in subscribed
+    assert f"  subscribed to topic {PARTNER_TOPIC}" in subscribed
