@@ -86,3 +86,27 @@ def test_close_deletes_what_lingers_at_once(sqs: Any, make_queue: Any) -> None:
     began = time.monotonic()
     assert deleter.close(5) == 0
     assert time.monotonic() - began < 2 and stats.deleted == 1
+
+
+def test_a_lingering_delete_goes_out_once_the_worker_falls_idle(sqs: Any, make_queue: Any) -> None:
+    url = make_queue(visibility_timeout=60)
+    send(sqs, url, ["last"])
+    (job,) = received_jobs(sqs, url, 1, visibility=60)
+    stats = WorkerStats()
+    busy = [True]
+    deleter = Deleter(
+        sqs,
+        url,
+        stats=stats,
+        backoff=ConstantBackoff(0.1),
+        on_done=print,
+        linger_seconds=30,
+        busy=lambda: busy[0],
+    )
+    deleter.start()
+    deleter.delete(job)
+    time.sleep(0.5)
+    assert stats.deleted == 0  # lingers while more may finish
+    busy[0] = False  # nothing held any more
+    wait_for(lambda: stats.deleted == 1, timeout=2, what="the delete once idle")
+    assert deleter.close(2) == 0

@@ -29,6 +29,9 @@ call. It costs no handler any time (the slot is free at once) and keeps the requ
 down when messages finish one by one; a FIFO queue deletes at once, since the next message of a
 group is delivered only after the delete."""
 
+LINGER_CHECK_SECONDS = 0.05
+"""While a message lingers, how often the deleter checks whether the worker fell idle."""
+
 LINGER_MARGIN_SECONDS = 5.0
 """A message whose visibility ends within this many seconds is deleted without lingering."""
 
@@ -52,6 +55,8 @@ class Deleter:
         on_done: Called with each job once it is deleted or given up on.
         linger_seconds: How long a finished message may wait for a fuller batch.
             Default: ``0`` (none).
+        busy: True while more messages may finish soon; lingering ends when it turns false.
+            Default: always true.
     """
 
     def __init__(
@@ -63,6 +68,7 @@ class Deleter:
         backoff: BackoffPolicy,
         on_done: Callable[[Job], None],
         linger_seconds: float = 0.0,
+        busy: Callable[[], bool] = lambda: True,
     ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
@@ -74,6 +80,7 @@ class Deleter:
         self._pending: set[int] = set()
         self._pending_lock = threading.Lock()
         self._linger_seconds = linger_seconds
+        self._busy = busy
         self._slots = threading.BoundedSemaphore(MAX_DELETES_IN_FLIGHT)
         self._senders: list[threading.Thread] = []
         self._thread = threading.Thread(target=self._run, name="sqs-deleter", daemon=True)
@@ -130,10 +137,16 @@ class Deleter:
                 item[0].visible_until - LINGER_MARGIN_SECONDS,
             )
             while len(batch) < contract.SQS_MAX_BATCH_SIZE:
+                wait = linger_until - time.monotonic()
+                lingering = not closing and wait > 0 and self._busy()
                 try:
-                    wait = 0.0 if closing else linger_until - time.monotonic()
-                    more = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
+                    if lingering:  # in slices, to see the worker fall idle
+                        more = self._queue.get(timeout=min(wait, LINGER_CHECK_SECONDS))
+                    else:
+                        more = self._queue.get_nowait()
                 except queue.Empty:
+                    if lingering:
+                        continue
                     break
                 if more is None:
                     closing = True

@@ -81,6 +81,7 @@ class WorkerParts:
             backoff=error_backoff,
             on_done=holdings.forget,
             linger_seconds=0.0 if config.is_fifo else LINGER_SECONDS,
+            busy=lambda: holdings.active > 0,
         )
         window = ReceiveWindow()
         settler = Settler(

@@ -25,7 +25,7 @@ from sqs_scale_to_zero.worker.stats import WorkerStats
 
 logger = logging.getLogger("sqs_scale_to_zero.worker")
 
-MAX_RECEIVES_IN_FLIGHT = 4
+MAX_RECEIVES_IN_FLIGHT = 8
 """Receives in flight at once, on a standard queue, while messages flow: enough to keep handlers
 fed when the round trip to SQS is long against the handlers' time. One receive polls an empty
 queue; a FIFO queue has one in flight."""
@@ -164,7 +164,7 @@ class Receiver:
                 with self._keeper_lock:
                     if not self._keeper.try_again():
                         continue
-            wanted = self._reserve()
+            wanted = self._reserve(full_batch=not first)
             if wanted == 0:
                 break
             with held.lock:
@@ -264,11 +264,13 @@ class Receiver:
             with self._keeper_lock:
                 self._keeper.release()
 
-    def _reserve(self) -> int:
+    def _reserve(self, full_batch: bool) -> int:
         """Wait for room, then briefly for a fuller batch; reserve it; 0 once receiving is over.
 
         Room is what ``limit()`` leaves beside the held messages and those the receives in
-        flight asked for, so the receives together never bring more than the limit.
+        flight asked for, so the receives together never bring more than the limit. With
+        ``full_batch`` (every loop but the first) it waits for room for a full batch: a second
+        receive is worth its request only then.
         """
         held = self._holdings
         over = self._lifecycle.receiving_over
@@ -280,8 +282,12 @@ class Receiver:
                 taken = held.active + self._reserved
                 # While received messages still wait for a handler, there is no hurry: receive
                 # again once half of the prefetch is used up, rather than one message at a time.
-                if taken >= limit or (
-                    held.active > concurrency and limit - taken < (limit - concurrency + 1) // 2
+                if (
+                    taken >= limit
+                    or (full_batch and limit - taken < min(batch, limit))
+                    or (
+                        held.active > concurrency and limit - taken < (limit - concurrency + 1) // 2
+                    )
                 ):
                     held.changed.wait(timeout=1.0)
                     continue
