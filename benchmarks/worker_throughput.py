@@ -12,6 +12,8 @@ in turn (the order rotates from cell to cell), and reports:
 * messages/s from the first SQS request to the last delete;
 * the peak RSS of the contender's processes, summed;
 * SQS requests per message (SQS bills per request);
+* the CPU time of the contender's processes per message (on a busy machine, where processes
+  share the cores with others, N processes get more of them than one);
 * ours / the best peer.
 
 The contenders are in ``worker_peers.py``: ours is one process with ``concurrency`` handler
@@ -134,8 +136,12 @@ def _wait_until_up(sqs: Any) -> None:
 
 def race(
     contender: str, url: str, count: int, concurrency: int, handler_seconds: float
-) -> tuple[float, float, float]:
-    """Run ``contender`` until ``count`` messages are deleted; return msg/s, RSS MB, requests/msg."""
+) -> tuple[float, float, float, float]:
+    """Run ``contender`` until ``count`` messages are deleted.
+
+    Returns:
+        msg/s, peak RSS in MB, SQS requests per message, CPU ms per message.
+    """
     processes, requests, deleted = worker_peers.start(contender, url, concurrency, handler_seconds)
     members = [psutil.Process(process.pid) for process in processes]
     began: float | None = None
@@ -156,9 +162,18 @@ def race(
         elapsed = time.perf_counter() - (began or time.perf_counter())
         made = requests.value
         peak = max(peak, sum(_rss(member) for member in members))
+        cpu = sum(_cpu(member) for member in members)
     finally:
         worker_peers.end(processes)
-    return count / elapsed, peak / 1e6, made / count
+    return count / elapsed, peak / 1e6, made / count, cpu * 1000 / count
+
+
+def _cpu(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.Error:
+        return 0.0
+    return float(times.user + times.system)
 
 
 def _rss(process: psutil.Process) -> int:
@@ -257,6 +272,7 @@ def main() -> int:
     if "ours" in contenders and peers:
         head.append("ours / best peer")
     head += [f"{c} RSS MB" for c in contenders] + [f"{c} requests/msg" for c in contenders]
+    head += [f"{c} CPU ms/msg" for c in contenders]
     body = []
     for ms, concurrency, path, results in rows:
         cells_out = [f"{ms:g} ms" if ms else "no-op", str(concurrency), path]
@@ -266,6 +282,7 @@ def main() -> int:
             cells_out.append(f"{results['ours'][0] / best:.2f}x")
         cells_out += [f"{results[c][1]:.0f}" for c in contenders]
         cells_out += [f"{results[c][2]:.2f}" for c in contenders]
+        cells_out += [f"{results[c][3]:.1f}" for c in contenders]
         body.append(cells_out)
     print("\n".join(table_lines(head, body, markdown=True)))
     print()
