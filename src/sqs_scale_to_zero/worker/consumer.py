@@ -212,7 +212,8 @@ class Worker:
     def stop(self) -> None:
         """Ask ``run()`` to stop gracefully. Thread-safe and safe in a signal handler.
 
-        ``run()`` then shuts down in order (see ``_shut_down``) and returns.
+        ``run()`` then hands back what has not started, gives running handlers the grace
+        period, and returns.
         """
         self._parts.lifecycle.stop()
 
