@@ -8,14 +8,13 @@ deploy pause and drain, and the bounded shutdown.
 
 When the app cannot be reached:
 
-* **Connection refused** (nothing listens): the app never saw the message. It is visible again
-  at once (``RetryLater(0)``: it costs that one receive and no backoff), and receiving pauses
-  until the app answers again (see ``readiness``), so no further receive is spent on it.
-* **Connection closed or reset before an answer** (the app died or dropped it mid-request): the
-  app may have crashed on this very message, so it is an ordinary failure with the runtime's
-  backoff (a message that kills the app reaches the dead-letter queue after
-  ``max_receive_count`` tries instead of killing app after app at once); the app is checked at
-  once and receiving pauses if it is gone.
+* **Connection refused** (nothing listens), or **closed or reset before an answer** (the app
+  died or dropped the request): ``AppUnreachable``, a ``RetryLater`` of
+  ``unreachable_retry_seconds``: the message is visible again after one long poll (the poll wait
+  plus a second), not after the backoff, and not sooner, so that this task's own receive in
+  flight cannot take it again. Receiving pauses until the app answers again (see
+  ``readiness``), so the message costs that one receive only. A message that crashes the app
+  every time still reaches the dead-letter queue after ``max_receive_count`` deliveries.
 * **No answer within the inactivity timeout**: a failure with the runtime's backoff; the
   connection is closed. The heartbeat keeps the message invisible while the request is open.
 
@@ -27,20 +26,20 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import logging
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from sqs_scale_to_zero.worker import contract
 from sqs_scale_to_zero.worker.http_delivery.answers import judge
-from sqs_scale_to_zero.worker.http_delivery.readiness import AppReadiness
+from sqs_scale_to_zero.worker.http_delivery.readiness import AppReadiness, ReceiveControl
 from sqs_scale_to_zero.worker.http_delivery.settings import DeliverySettings
 from sqs_scale_to_zero.worker.http_delivery.sqsd import SqsdRequest, sqsd_request
 from sqs_scale_to_zero.worker.message import Message, RetryLater
 
-if TYPE_CHECKING:
-    from sqs_scale_to_zero.worker.http_delivery.readiness import ReceiveControl
+logger = logging.getLogger("sqs_scale_to_zero.worker")
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 """How long a new connection to the app may take: Beanstalk's ``ConnectTimeout`` default."""
@@ -54,8 +53,8 @@ STALE_RETRY_SECONDS = 0.5
 new connection (the app had closed the idle connection)."""
 
 
-class AppUnreachable(ConnectionError):
-    """The app closed or reset the connection before it answered a POST."""
+class AppUnreachable(RetryLater):
+    """The app refused the connection, or closed it before it answered a POST."""
 
 
 class DeliveryTimeout(TimeoutError):
@@ -69,6 +68,9 @@ class HttpDelivery:
         settings: Where and how to POST (``DeliverySettings``).
         queue_name: The queue's name, sent as ``X-Aws-Sqsd-Queue``.
         readiness: Watches the app. Default: ``AppReadiness(settings)``.
+        unreachable_retry_seconds: When a message the app could not take is visible again:
+            longer than the worker's long poll. Default: ``21`` (SQS's longest poll, 20 s, plus
+            one).
 
     Attributes:
         settings: The delivery settings.
@@ -82,8 +84,10 @@ class HttpDelivery:
         *,
         queue_name: str,
         readiness: AppReadiness | None = None,
+        unreachable_retry_seconds: float = contract.SQS_MAX_WAIT_SECONDS + 1,
     ) -> None:
         self.settings = settings
+        self.unreachable_retry_seconds = unreachable_retry_seconds
         self.queue_name = queue_name
         self.readiness = readiness or AppReadiness(settings)
         self._local = threading.local()
@@ -94,9 +98,9 @@ class HttpDelivery:
         """Deliver ``message``; return on a 2xx.
 
         Raises:
-            RetryLater: ``429``/``503`` with ``Retry-After``, or the app refused the connection.
+            RetryLater: ``429``/``503`` with ``Retry-After``.
+            AppUnreachable: The app refused the connection or dropped it before it answered.
             DeliveryFailed: Any other status outside 2xx.
-            AppUnreachable: The connection broke off before an answer.
             DeliveryTimeout: No answer within the inactivity timeout.
         """
         request = sqsd_request(
@@ -150,8 +154,15 @@ class HttpDelivery:
                 if reused and attempt == 1 and time.monotonic() - started < STALE_RETRY_SECONDS:
                     continue  # the app had closed the idle keep-alive connection
                 self.readiness.check_soon()
+                logger.warning(
+                    "the app closed the connection before it answered (%r): it may have "
+                    "crashed on this message; visible again in %g s",
+                    error,
+                    self.unreachable_retry_seconds,
+                )
                 raise AppUnreachable(
-                    f"the app closed the connection before it answered: {error!r}"
+                    self.unreachable_retry_seconds,
+                    f"the app closed the connection before it answered: {error!r}",
                 ) from error
             if response.will_close:
                 self._discard(connection)
@@ -165,7 +176,7 @@ class HttpDelivery:
         """This thread's connection, and whether it was used before; a new one if needed.
 
         Raises:
-            RetryLater: The app refused the connection (or did not accept it in time).
+            AppUnreachable: The app refused the connection (or did not accept it in time).
         """
         connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
         idle_since: float = getattr(self._local, "idle_since", 0.0)
@@ -182,8 +193,9 @@ class HttpDelivery:
         except OSError as error:
             connection.close()
             self.readiness.lost(f"connecting failed: {error}")
-            raise RetryLater(
-                0, f"the app refused the connection ({error}); it never saw it"
+            raise AppUnreachable(
+                self.unreachable_retry_seconds,
+                f"the app refused the connection ({error}); it never saw the message",
             ) from None
         assert connection.sock is not None
         connection.sock.settimeout(settings.timeout_seconds)
