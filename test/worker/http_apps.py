@@ -93,7 +93,12 @@ def delivery_to(port: int, queue_url: str, path: str = "/work", **options: Any) 
     )
     assert settings is not None
     readiness = AppReadiness(settings, probe_interval_seconds=0.1, idle_check_seconds=0.2)
-    return HttpDelivery(settings, queue_name=queue_url.rsplit("/", 1)[1], readiness=readiness)
+    return HttpDelivery(
+        settings,
+        queue_name=queue_url.rsplit("/", 1)[1],
+        readiness=readiness,
+        unreachable_retry_seconds=2,  # the test workers' long poll (1 s) plus one
+    )
 
 
 class Delivering:

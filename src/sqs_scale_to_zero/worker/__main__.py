@@ -200,7 +200,7 @@ def _main(argv: Sequence[str] | None) -> int:
             concurrency_from_environment=True,
             labels=FLAGS,
         )
-        delivery = http_delivery(args, config.queue_url)
+        delivery = http_delivery(args, config.queue_url, config.poll_wait_seconds)
         handler = delivery if delivery is not None else load_handler(args.handler)
         from sqs_scale_to_zero.worker.consumer import Worker  # boto3: after the signals
 
@@ -225,7 +225,9 @@ def _main(argv: Sequence[str] | None) -> int:
     return 0
 
 
-def http_delivery(args: argparse.Namespace, queue_url: str) -> HttpDelivery | None:
+def http_delivery(
+    args: argparse.Namespace, queue_url: str, poll_wait_seconds: float
+) -> HttpDelivery | None:
     """The ``HttpDelivery`` the flags or the environment ask for, or None (a Python handler).
 
     Raises:
@@ -253,7 +255,11 @@ def http_delivery(args: argparse.Namespace, queue_url: str) -> HttpDelivery | No
             f"pass a handler ({args.handler}) or {source}, not both: HTTP delivery replaces "
             "the Python handler"
         )
-    return HttpDelivery(settings, queue_name=queue_url.rstrip("/").rsplit("/", 1)[-1])
+    return HttpDelivery(
+        settings,
+        queue_name=queue_url.rstrip("/").rsplit("/", 1)[-1],
+        unreachable_retry_seconds=poll_wait_seconds + 1,
+    )
 
 
 if __name__ == "__main__":
