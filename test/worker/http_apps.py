@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.worker_throughput import free_port
 from sqs_scale_to_zero.worker import Worker
 from sqs_scale_to_zero.worker.http_delivery import AppReadiness, DeliverySettings, HttpDelivery
 
@@ -25,12 +26,6 @@ APP_SCRIPT = Path(__file__).with_name("http_app.js")
 NODE = shutil.which("node")
 
 needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class NodeApp:
