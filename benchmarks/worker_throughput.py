@@ -213,7 +213,7 @@ def main() -> int:
         AWS_SECRET_ACCESS_KEY="bench",
         AWS_DEFAULT_REGION="us-east-1",
     )
-    import boto3
+    import boto3  # type: ignore[import-untyped]
 
     # moto in its own process, so the server and the client under test don't share a GIL.
     port = free_port()
