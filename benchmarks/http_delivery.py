@@ -10,7 +10,8 @@ network round trip to SQS than moto's CPU-bound answers. The app is ``test/worke
 (Node.js's own ``http`` module) answering each POST at once ("no-op") or after 50 ms. For each
 work time and concurrency (1 and 10), each contender runs in its own process against its own
 queue of ``--messages`` messages, filled after it has started; the time is from the fill until
-the queue is empty (every message deleted):
+the queue is empty (every message deleted); each contender runs ``--rounds`` times per cell,
+in rotating order, and the median counts:
 
 * **ours, HTTP**: ``python -m sqs_scale_to_zero.worker --deliver-to ... --concurrency C``;
 * **ours, in-process**: the same runtime calling a Python handler that sleeps the work time;
@@ -34,6 +35,7 @@ import argparse
 import http.client
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,7 +54,7 @@ APP_SCRIPT = ROOT / "test" / "worker" / "http_app.js"
 LATENCY_SECONDS = 0.010
 WORK_MS = (0, 50)
 CONCURRENCY = (1, 10)
-SETTLE_SECONDS = 3.0
+SETTLE_SECONDS = 2.0
 """How long a contender runs on its empty queue before the fill (start-up, first long poll)."""
 CELL_TIMEOUT_SECONDS = 180.0
 
@@ -302,6 +304,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument(
+        "--rounds", type=int, default=3, help="runs per contender and cell; the median counts"
+    )
+    parser.add_argument(
         "--sqsd-source",
         type=Path,
         help="a checkout or bare git directory of mogadanez/sqsd (default: no npm sqsd column)",
@@ -315,10 +320,20 @@ def main() -> int:
             results: dict[tuple[int, int], dict[str, float | None]] = {}
             for work in WORK_MS:
                 for concurrency in CONCURRENCY:
-                    cell: dict[str, float | None] = {}
-                    for name, run in bench.contenders(work, concurrency).items():
-                        cell[name] = None if run is None else run()
-                    results[(work, concurrency)] = cell
+                    runs = bench.contenders(work, concurrency)
+                    rates: dict[str, list[float]] = {name: [] for name in runs}
+                    for round_ in range(args.rounds):
+                        # Each round starts with another contender: a busy moment of the
+                        # machine falls on each of them in turn.
+                        order = list(runs)
+                        for name in order[round_ % len(order) :] + order[: round_ % len(order)]:
+                            run = runs[name]
+                            if run is not None:
+                                rates[name].append(run())
+                    results[(work, concurrency)] = {
+                        name: statistics.median(values) if values else None
+                        for name, values in rates.items()
+                    }
             rss = bench.rss_at_rest_mb()
         finally:
             bench.close()
@@ -336,7 +351,8 @@ def main() -> int:
             ]
         )
     print(
-        f"{args.messages} messages per cell; moto behind a proxy adding "
+        f"{args.messages} messages per run, median of {args.rounds} runs per cell, contenders "
+        "in rotating order; moto behind a proxy adding "
         f"{LATENCY_SECONDS * 1000:g} ms each way; app: Node.js {_node_version()} http_app.js"
     )
     header = ["work", "concurrency", *(f"{n} msg/s" for n in names)]
