@@ -1,4 +1,4 @@
-"""Bursts and everyday workloads under four scale-out policies (issue #12), one run, same seeds.
+"""Bursts and everyday workloads under four scale-out policies, one run, same seeds.
 
 Policies, each ``ScaleToZeroQueueService`` with the basic example's defaults except as named,
 or QPFS:
@@ -84,7 +84,7 @@ def stack_calls(messages_per_task: Sequence[int]) -> dict[str, str]:
 
 PRELUDE = (
     "from aws_cdk import aws_applicationautoscaling as appscaling\n"
-    "from sqs_scale_to_zero.scaling.steps import fixed_scale_out_steps"
+    "from sqs_scale_to_zero import fixed_scale_out_steps"
 )
 
 
