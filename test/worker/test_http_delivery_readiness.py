@@ -19,7 +19,16 @@ import pytest
 from benchmarks.worker_throughput import free_port
 from sqs_scale_to_zero.worker import ConstantBackoff
 
-from .conftest import EcsAgent, Running, finish, queue_counts, receive_log, send, wait_for
+from .conftest import (
+    EcsAgent,
+    Running,
+    finish,
+    queue_counts,
+    receive_log,
+    send,
+    wait_for,
+    worker_client,
+)
 from .deploys import Deployed, drain_environ, messages
 from .http_apps import (
     NodeApp,
@@ -49,8 +58,9 @@ def test_an_app_that_starts_after_the_runtime_loses_no_receive(
     url = make_queue(dlq_after=1)
     send(sqs, url, ["one", "two", "three"])
     port = free_port()
-    running = deliver(url, port)
-    receives = receive_log(running.worker._sqs)
+    client = worker_client()
+    receives = receive_log(client)
+    deliver(url, port, sqs_client=client)
 
     # when the app takes three seconds to start
     time.sleep(3)
