@@ -203,3 +203,26 @@ def test_an_outdated_task_drains_its_open_requests_then_exits(
     assert queue_counts(sqs, url) == (1, 0)
     assert ecs_agent.calls[-1][1] == {"ProtectionEnabled": False}
     assert messages(caplog, "drain finished")
+
+
+def test_the_app_coming_back_does_not_lift_a_deploys_pause(
+    make_queue: Callable[..., str], sqs: Any, deliver: Callable[..., Running]
+) -> None:
+    # given a runtime delivering to an app, paused for a deploy
+    url = make_queue()
+    port = free_port()
+    with node_app(port):
+        running = deliver(url, port)
+        wait_for(lambda: not running.worker.paused, what="the app to answer")
+        running.worker.pause_receiving("a newer deployment runs no task yet")
+
+    # when the app goes away and comes back
+    time.sleep(1)  # several idle checks find it gone
+    with node_app(port):
+        time.sleep(1)  # several checks find it back
+
+        # then the deploy's pause still holds: only the deploy's watch lifts it
+        assert running.worker.paused
+        running.worker.resume_receiving("the new deployment runs a task")
+        send(sqs, url, ["after the deploy"])
+        wait_for(lambda: queue_counts(sqs, url) == (0, 0), what="the delivery")
