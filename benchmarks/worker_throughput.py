@@ -33,18 +33,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 
 from benchmarks import worker_peers
+from benchmarks.local_sqs import LatencyProxy, fill, free_port, wait_until_up
 from benchmarks.tables import table_lines
 
 IMPORT_PROBE = """
@@ -65,73 +63,6 @@ tracemalloc.start()
 Worker(print, "https://sqs.us-east-1.amazonaws.com/123456789012/q", environ={})
 print(json.dumps({"bytes": tracemalloc.get_traced_memory()[1]}))
 """
-
-
-def _fill(sqs: Any, url: str, count: int) -> None:
-    for start in range(0, count, 10):
-        entries = [
-            {"Id": str(i), "MessageBody": f"m{start + i}"} for i in range(min(10, count - start))
-        ]
-        sqs.send_message_batch(QueueUrl=url, Entries=entries)
-
-
-class LatencyProxy:
-    """Forward 127.0.0.1:<port> to ``upstream_port``, delaying each chunk by ``delay`` seconds."""
-
-    def __init__(self, upstream_port: int, delay: float) -> None:
-        self._upstream_port = upstream_port
-        self._delay = delay
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self._listener.getsockname()[1])
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self._upstream_port))
-            except OSError:  # moto not up yet
-                client.close()
-                continue
-            for source, target in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
-
-    def _pump(self, source: socket.socket, target: socket.socket) -> None:
-        while True:
-            try:
-                data = source.recv(65536)
-                if not data:
-                    break
-                time.sleep(self._delay)
-                target.sendall(data)
-            except OSError:
-                break
-        for sock in (source, target):
-            sock.close()
-
-    def close(self) -> None:
-        self._listener.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_up(sqs: Any) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            sqs.list_queues()
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def race(
@@ -231,9 +162,9 @@ def main() -> int:
         AWS_SECRET_ACCESS_KEY="bench",
         AWS_DEFAULT_REGION="us-east-1",
     )
-    import boto3
+    import boto3  # type: ignore[import-untyped]
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -244,7 +175,7 @@ def main() -> int:
     rows = []
     try:
         sqs = boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{port}")
-        _wait_until_up(sqs)
+        wait_until_up(sqs)
         cells = [
             (float(ms), int(concurrency), path)
             for ms in args.handlers_ms.split(",")
@@ -257,7 +188,7 @@ def main() -> int:
             results = {}
             for contender in contenders[turn:] + contenders[:turn]:
                 url = sqs.create_queue(QueueName=f"bench-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-                _fill(sqs, url, args.messages)
+                fill(sqs, url, args.messages)
                 results[contender] = race(contender, url, args.messages, concurrency, ms / 1000)
             rows.append((ms, concurrency, path, results))
     finally:

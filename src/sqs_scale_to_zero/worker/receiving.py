@@ -204,7 +204,7 @@ class Receiver:
                 self._releaser.give_back(jobs, "stopping" if lifecycle.stopping else "draining")
                 break
             if lifecycle.paused:
-                self._releaser.give_back(jobs, "paused for a deploy")
+                self._releaser.give_back(jobs, "paused")
                 continue
             with self._keeper_lock:
                 self._keeper.after_receive(len(jobs))
