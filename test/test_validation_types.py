@@ -20,7 +20,12 @@ from aws_cdk.assertions import Template
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sqs_scale_to_zero import MonitoringOptions, ScaleToZeroQueueService, ScaleToZeroValidationError
+from sqs_scale_to_zero import (
+    HttpDelivery,
+    MonitoringOptions,
+    ScaleToZeroQueueService,
+    ScaleToZeroValidationError,
+)
 from test.conftest import KEY_ARN, TEST_ENV, TEST_IMAGE
 from test.test_validation import assert_rejected
 
@@ -302,6 +307,14 @@ VALUES: dict[str, list[Factory]] = {
         _v(MonitoringOptions(tasks_on_empty_queue_alarm="no")),  # type: ignore[arg-type]
     ],
     "backlog_signal": [_v(True), _v(False), _v("yes")],
+    "http_delivery": [
+        _v(HttpDelivery(port=8080, path="/work")),
+        _v(HttpDelivery(port=0)),
+        _v(HttpDelivery(path="work")),
+        _v(HttpDelivery(content_type="json")),
+        _v({"port": 8080}),
+    ],
+    "own_consumer": [_v(True), _v(False), _v("yes")],
 }
 
 

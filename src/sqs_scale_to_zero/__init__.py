@@ -11,16 +11,23 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqs_scale_to_zero.delivery import HttpDelivery
     from sqs_scale_to_zero.errors import ScaleToZeroValidationError
     from sqs_scale_to_zero.monitoring import MonitoringOptions
     from sqs_scale_to_zero.service import ScaleToZeroQueueService
 
-__all__ = ["MonitoringOptions", "ScaleToZeroQueueService", "ScaleToZeroValidationError"]
+__all__ = [
+    "HttpDelivery",
+    "MonitoringOptions",
+    "ScaleToZeroQueueService",
+    "ScaleToZeroValidationError",
+]
 
 _EXPORTS = {
     "ScaleToZeroQueueService": "sqs_scale_to_zero.service",
     "ScaleToZeroValidationError": "sqs_scale_to_zero.errors",
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
+    "HttpDelivery": "sqs_scale_to_zero.delivery",
 }
 
 
