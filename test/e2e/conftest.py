@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import aws_cdk as cdk
+import boto3  # type: ignore[import-untyped]
 import pytest
 
 from .base_image import base_rootfs_tar, cache_key
@@ -25,6 +26,7 @@ from .engine import DockerEngine, EngineUnavailable
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / ".cache" / "e2e"
 WORKER_TAG = "sqs-scale-to-zero-e2e/worker:latest"
+REGION = "us-east-1"
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -121,6 +123,18 @@ def worker_image(engine: DockerEngine, base_image: Image, basic_example: BasicEx
     )
     print(f"\nworker image built in {time.monotonic() - started:.1f} s")
     return Image(WORKER_TAG, image_size(engine, WORKER_TAG))
+
+
+@pytest.fixture(scope="module")
+def sqs(moto_endpoint: str) -> Any:
+    """A client of moto's SQS server, as the containers reach it."""
+    return boto3.client(
+        "sqs",
+        endpoint_url=moto_endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 from test.worker.deploys import aws_clients, deploy  # noqa: E402, F401  (the deploy drain's stack)

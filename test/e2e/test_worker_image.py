@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
 import pytest
 
 from sqs_scale_to_zero.worker import contract
@@ -29,12 +28,11 @@ from test.test_quick_start import write_quick_start
 from test.worker.conftest import EcsAgent
 from test.worker.deploys import SERVICE_RESOURCE, Deployed
 
-from .conftest import ROOT, BasicExample, Image
+from .conftest import REGION, ROOT, BasicExample, Image
 from .engine import DockerEngine
 
 pytestmark = pytest.mark.container
 
-REGION = "us-east-1"
 MAX_ADDED_MEGABYTES = 80
 """Bound on the layers the Dockerfile adds to the base: the worker, boto3 and botocore."""
 
@@ -46,17 +44,6 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> N
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.2)
-
-
-@pytest.fixture(scope="module")
-def sqs(moto_endpoint: str) -> Any:
-    return boto3.client(
-        "sqs",
-        endpoint_url=moto_endpoint,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 @dataclass(frozen=True)
