@@ -14,6 +14,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ecs as ecs
+from aws_cdk.assertions import Annotations, Match
 
 from sqs_scale_to_zero import HttpDelivery, ScaleToZeroQueueService
 from sqs_scale_to_zero.delivery.image import BUILD_CONTEXT, DOCKERFILE, PACKAGE_DIR
@@ -241,6 +242,22 @@ def test_python_runtime_stays_one_container(default_service: Synthesized) -> Non
     assert contract.SHUTDOWN_GRACE_SECONDS in environment_of(container)
     assert contract.DELIVER_TO not in environment_of(container)
     assert default_service.construct.runtime_container is None
+
+
+def test_a_command_that_does_not_run_the_runtime_is_warned_about() -> None:
+    """The issue's Node.js worker with every default: the construct says something."""
+
+    def warnings(**props: Any) -> list[str]:
+        stack = cdk.Stack(cdk.App(), "Warned")
+        ScaleToZeroQueueService(stack, "Worker", image=APP_IMAGE, **props)
+        found = Annotations.from_stack(stack).find_warning("*", Match.any_value())
+        return [str(w.entry.data) for w in found]
+
+    (warning,) = warnings(command=["node", "worker.js"])
+    assert "set own_consumer=True" in warning and "http_delivery=HttpDelivery" in warning
+    assert warnings(command=["python", "-m", "sqs_scale_to_zero.worker", "app:handle"]) == []
+    assert warnings() == [], "the image's own command may well run the runtime"
+    assert warnings(command=["node", "worker.js"], own_consumer=True) == []
 
 
 # Bad input: each its own test ------------------------------------------------------------------

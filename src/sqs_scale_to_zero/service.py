@@ -365,6 +365,7 @@ class ScaleToZeroQueueService(Construct):
             monitoring=monitoring, idle_timeout_minutes=scaling_settings.idle_timeout_minutes
         )
         super().__init__(scope, id)
+        delivery_settings.warn_about(self)
 
         queues = build_queues(self, queue_settings)
         self.queue = queues.queue

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from aws_cdk import Duration
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_ecs as ecs
+from constructs import Construct
 
 from sqs_scale_to_zero.checks import optional_bool, optional_duration, whole_seconds
 from sqs_scale_to_zero.delivery.image import default_runtime_image
@@ -48,13 +49,13 @@ space or control character)."""
 class DeliveryMode(enum.Enum):
     """How each message reaches the code in the task."""
 
-    PYTHON_RUNTIME = "python runtime"
+    PYTHON_RUNTIME = contract.DELIVERY_PYTHON_RUNTIME
     """The image runs ``python -m sqs_scale_to_zero.worker`` with a Python handler."""
 
-    HTTP = "HTTP delivery"
+    HTTP = contract.DELIVERY_HTTP
     """The runtime, in a second container, POSTs each message to the app on localhost."""
 
-    OWN_CONSUMER = "own consumer"
+    OWN_CONSUMER = contract.DELIVERY_OWN_CONSUMER
     """The image consumes the queue itself, in any language, without the runtime."""
 
 
@@ -110,11 +111,21 @@ class DeliverySettings:
     mode: DeliveryMode
     http: Optional[HttpRuntime]
     """With :attr:`DeliveryMode.HTTP`: the runtime's settings; else ``None``."""
+    command_names_runtime: Optional[bool] = None
+    """Whether ``command`` names the runtime; ``None`` without a ``command`` (the image's)."""
 
-    @property
-    def runs_runtime(self) -> bool:
-        """Whether the worker runtime runs in the task (and reads the worker settings)."""
-        return self.mode is not DeliveryMode.OWN_CONSUMER
+    def warn_about(self, scope: Construct) -> None:
+        """Warn when ``command`` does not run the runtime but no other mode was chosen.
+
+        E.g. ``["node", "worker.js"]`` with every default: no guarantee of the runtime holds.
+        """
+        if self.mode is DeliveryMode.PYTHON_RUNTIME and self.command_names_runtime is False:
+            Annotations.of(scope).add_warning_v2(
+                "sqs-scale-to-zero:command-without-runtime",
+                f"command does not run {RUNTIME_MODULE}: if the image consumes the queue "
+                "itself, set own_consumer=True (its guarantees are then listed by "
+                "sqs-scale-to-zero synth) or deliver over HTTP with http_delivery=HttpDelivery(...)",
+            )
 
 
 def resolve_delivery(
@@ -142,7 +153,8 @@ def resolve_delivery(
             f"must be an HttpDelivery (got {type(http_delivery).__name__} {http_delivery!r}): "
             "pass e.g. HttpDelivery(port=8080, path='/work')",
         )
-    runs_runtime = command is not None and any(RUNTIME_MODULE in part for part in command)
+    names_runtime = None if command is None else any(RUNTIME_MODULE in part for part in command)
+    runs_runtime = bool(names_runtime)
     if own and http_delivery is not None:
         raise ScaleToZeroValidationError(
             "own_consumer",
@@ -165,7 +177,9 @@ def resolve_delivery(
             )
         return DeliverySettings(mode=DeliveryMode.OWN_CONSUMER, http=None)
     if http_delivery is None:
-        return DeliverySettings(mode=DeliveryMode.PYTHON_RUNTIME, http=None)
+        return DeliverySettings(
+            mode=DeliveryMode.PYTHON_RUNTIME, http=None, command_names_runtime=names_runtime
+        )
     if runs_runtime:
         raise ScaleToZeroValidationError(
             "http_delivery",
