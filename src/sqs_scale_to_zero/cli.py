@@ -20,7 +20,7 @@ from typing import Any
 from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.report import column_name, table
-from sqs_scale_to_zero.simulate.template import TemplateReader
+from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 
 PROG = "sqs-scale-to-zero"
 
@@ -29,12 +29,13 @@ class CliError(Exception):
     """A problem reported as one line on stderr with a non-zero exit."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """The command line's argument parser."""
+    command_line = argparse.ArgumentParser(
         prog=PROG, description="SQS queue workers on ECS Fargate that scale to zero."
     )
-    parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", required=True)
+    command_line.add_argument("--version", action="version", version=_version())
+    sub = command_line.add_subparsers(dest="command", required=True)
 
     synth = sub.add_parser(
         "synth", help="synthesize a CDK app and summarize each service's scaling"
@@ -96,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         "deployment is reported: time to complete, messages started on old code, "
         "interrupted, duplicates",
     )
-    return parser
+    return command_line
 
 
 def _version() -> str:
@@ -164,7 +165,7 @@ def _assembly_templates(out: Path) -> list[Path]:
 
 def _generators_help() -> str:
     """The ``simulate`` epilog: every workload generator with its keys and defaults."""
-    from sqs_scale_to_zero.simulate.generators import GENERATORS
+    from sqs_scale_to_zero.simulate.workload.registry import GENERATORS
 
     lines = ["workload generators (NAME:key=value,...; these are the defaults):"]
     lines += [f"  {g.usage()}" for g in GENERATORS.values()]
@@ -280,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         (including a ``simulate`` argument that is wrong in itself, such as a malformed
         workload generator or a directory given as a file).
     """
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         if args.command == "synth":
             return synth(args.app_dir, args.outdir, args.context)
