@@ -287,7 +287,7 @@ def test_a_health_path_without_a_leading_slash_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "content_type", ["json", "application/", "text/plain; charset", "a/b\r\nX: y", 5, None]
+    "content_type", ["json", "application/", "text /plain", "a/b\r\nX: y", 5, None]
 )
 def test_a_content_type_that_is_not_a_media_type_is_refused(content_type: Any) -> None:
     assert_rejected(

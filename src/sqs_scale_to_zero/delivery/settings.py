@@ -20,6 +20,12 @@ from sqs_scale_to_zero.checks import optional_bool, optional_duration, whole_sec
 from sqs_scale_to_zero.delivery.image import default_runtime_image
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.worker import contract
+from sqs_scale_to_zero.worker.http_delivery.settings import (
+    DEFAULT_CONTENT_TYPE,
+    DEFAULT_PORT,
+    DEFAULT_TIMEOUT_SECONDS,
+    MEDIA_TYPE,
+)
 
 RUNTIME_MODULE = "sqs_scale_to_zero.worker"
 """What a ``command`` that runs the worker runtime names."""
@@ -27,19 +33,8 @@ RUNTIME_MODULE = "sqs_scale_to_zero.worker"
 LOOPBACK_HOST = "127.0.0.1"
 """Where the runtime reaches the app: the task's loopback (awsvpc: one network namespace)."""
 
-DEFAULT_PORT = 80
-"""The app's port when none is given: where Elastic Beanstalk's worker daemon always posts."""
-
-DEFAULT_CONTENT_TYPE = "application/json"
-"""The ``Content-Type`` of each POST when none is given: Beanstalk's ``MimeType`` default."""
-
-DEFAULT_INACTIVITY_TIMEOUT = Duration.seconds(180)
-"""Beanstalk's ``InactivityTimeout`` default (Elastic Beanstalk developer guide, "Configuring
-worker environments")."""
-
-_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=({_TOKEN}|\"[^\"\r\n]*\"))*$")
-"""``type/subtype`` with optional parameters (RFC 9110, section 8.3.1)."""
+DEFAULT_INACTIVITY_TIMEOUT = Duration.seconds(DEFAULT_TIMEOUT_SECONDS)
+"""Beanstalk's ``InactivityTimeout`` default, as the runtime's."""
 
 URL_PATH = re.compile(r"^/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$")
 """An absolute URL path: a leading slash and RFC 3986's path characters (no query, fragment,
