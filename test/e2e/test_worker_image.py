@@ -28,7 +28,7 @@ from test.test_quick_start import write_quick_start
 from test.worker.conftest import EcsAgent
 from test.worker.deploys import SERVICE_RESOURCE, Deployed
 
-from .conftest import REGION, ROOT, BasicExample, Image
+from .conftest import REGION, ROOT, BasicExample, Image, probe_python_image
 from .engine import DockerEngine
 
 pytestmark = pytest.mark.container
@@ -50,6 +50,13 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> N
 class Queue:
     url: str
     name: str
+
+    @classmethod
+    def create(cls, sqs: Any, visibility_timeout: str) -> Queue:
+        """A new queue in moto with a unique name and the template's visibility timeout."""
+        name = f"e2e-{uuid.uuid4().hex[:10]}"
+        attributes = {"VisibilityTimeout": visibility_timeout}
+        return cls(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"], name)
 
     def counts(self, sqs: Any) -> tuple[int, int]:
         """(visible, in flight)."""
@@ -73,17 +80,7 @@ class Queue:
 @pytest.fixture
 def queue(sqs: Any, basic_example: BasicExample) -> Queue:
     """A new queue with the visibility timeout the construct gives the basic example's queue."""
-    visibility = basic_example.environment[contract.VISIBILITY_TIMEOUT_SECONDS]
-    name = f"e2e-{uuid.uuid4().hex[:10]}"
-    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": visibility})["QueueUrl"]
-    return Queue(url, name)
-
-
-@pytest.fixture
-def agent() -> Iterator[EcsAgent]:
-    stand_in = EcsAgent()
-    yield stand_in
-    stand_in.close()
+    return Queue.create(sqs, basic_example.environment[contract.VISIBILITY_TIMEOUT_SECONDS])
 
 
 def task_environment(
@@ -147,6 +144,23 @@ class Container:
     engine: DockerEngine
     name: str
 
+    @classmethod
+    def start(
+        cls, engine: DockerEngine, name: str, image: str, environment: dict[str, str]
+    ) -> Container:
+        """``docker run`` on the host's network (the task's one namespace, moto on 127.0.0.1)."""
+        engine.run(
+            "run",
+            "--detach",
+            "--network",
+            "host",
+            "--name",
+            name,
+            *[f"--env={key}={value}" for key, value in environment.items()],
+            image,
+        )
+        return cls(engine, name)
+
     def logs(self) -> str:
         proc = self.engine.run("logs", self.name)
         return proc.stdout + proc.stderr
@@ -183,18 +197,9 @@ def run_worker(
         environment = task_environment(
             basic_example, queue, grace_seconds, agent, moto_endpoint, deployed
         )
-        name = f"worker-{uuid.uuid4().hex[:8]}"
-        engine.run(
-            "run",
-            "--detach",
-            "--network",
-            "host",
-            "--name",
-            name,
-            *[f"--env={key}={value}" for key, value in environment.items()],
-            image,
+        started.append(
+            Container.start(engine, f"worker-{uuid.uuid4().hex[:8]}", image, environment)
         )
-        started.append(Container(engine, name))
         return started[-1]
 
     yield run
@@ -284,17 +289,10 @@ def test_runs_as_a_non_root_user_without_the_cdk_and_stays_small(
     base_image: Image,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    probe = (
-        "import importlib.util as u, json, os; print(json.dumps({'uid': os.getuid(), "
-        "'absent': [m for m in ('aws_cdk', 'constructs', 'jsii') if u.find_spec(m) is None], "
-        "'worker': u.find_spec('sqs_scale_to_zero.worker') is not None}))"
-    )
-    out = engine.run(
-        "run", "--rm", "--network", "none", "--entrypoint", "python", worker_image.tag, "-c", probe
-    ).stdout
+    probed = probe_python_image(engine, worker_image.tag)
     user = engine.run("image", "inspect", "--format", "{{.Config.User}}", worker_image.tag).stdout
 
-    assert json.loads(out) == {
+    assert probed == {
         "uid": 10001,
         "absent": ["aws_cdk", "constructs", "jsii"],
         "worker": True,
