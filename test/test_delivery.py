@@ -323,6 +323,18 @@ def test_a_runtime_image_that_is_not_a_container_image_is_refused() -> None:
     )
 
 
+def test_a_worker_installed_apart_from_the_construct_asks_for_a_runtime_image(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """No build context holds both: the error says so and names the way out."""
+    monkeypatch.setattr("sqs_scale_to_zero.delivery.image.PACKAGE_DIR", tmp_path)
+    assert_rejected(
+        "http_delivery.runtime_image",
+        "runtime_image=ecs.ContainerImage.from_registry",
+        http_delivery=HttpDelivery(),
+    )
+
+
 def test_http_delivery_must_be_an_http_delivery() -> None:
     assert_rejected("http_delivery", "HttpDelivery(port=8080", http_delivery={"port": 8080})
 
