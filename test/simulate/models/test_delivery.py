@@ -39,11 +39,11 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     variants = {**MODES, "own consumer, gradual": {"own_consumer": True, "gradual_scale_in": True}}
     variants["python runtime, gradual"] = {"gradual_scale_in": True}
     for name, props in variants.items():
-        synth = synthesize(
-            lambda stack, props=props: ScaleToZeroQueueService(
-                stack, "Worker", image=IMAGE, **props
-            )
-        )
+
+        def build(stack: Any, props: dict[str, Any] = props) -> ScaleToZeroQueueService:
+            return ScaleToZeroQueueService(stack, "Worker", image=IMAGE, **props)
+
+        synth = synthesize(build)
         paths[name] = out / f"{name.replace(' ', '-').replace(',', '')}.template.json"
         paths[name].write_text(json.dumps(synth.template.to_json()))
     return paths
