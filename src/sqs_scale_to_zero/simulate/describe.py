@@ -6,7 +6,7 @@ import math
 import re
 
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
-from sqs_scale_to_zero.simulate.models.delivery import delivery_mode, runs_runtime
+from sqs_scale_to_zero.simulate.models.delivery import runs_runtime
 from sqs_scale_to_zero.simulate.template.specs import (
     AlarmSpec,
     DeploymentSpec,
@@ -192,9 +192,8 @@ _MODE_DETAIL = {
 def _delivery(model: ServiceModel) -> list[str]:
     """How messages reach the code, and which of the runtime's guarantees hold."""
     task = model.task
-    env = task.environment
-    mode = delivery_mode(env)
-    detail = _MODE_DETAIL[mode].format(url=env.get(contract.DELIVER_TO, ""))
+    mode = task.delivery
+    detail = _MODE_DETAIL[mode].format(url=task.environment.get(contract.DELIVER_TO, ""))
     runtime = runs_runtime(mode)
     visibility = model.queue.visibility_timeout
     lapse = f"the {_num(visibility)} s" if math.isfinite(visibility) else "the"

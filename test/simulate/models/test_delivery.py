@@ -57,7 +57,8 @@ def run(path: Path, items: list[WorkItem], **kwargs: Any) -> list[Result]:
 def test_the_mode_is_recognised_from_the_template_alone(
     mode: str, templates: dict[str, Path]
 ) -> None:
-    assert delivery_mode(load_service(templates[mode]).task.environment) == mode
+    task = load_service(templates[mode]).task
+    assert task.delivery == delivery_mode(task.environment) == mode
 
 
 def summary(path: Path) -> list[str]:

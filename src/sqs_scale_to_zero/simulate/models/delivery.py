@@ -15,7 +15,8 @@ are on. An own consumer is modelled as a plain SQS loop does it, pessimistically
 at a time, no protection (a scale-in or deploy stops a busy task: SIGTERM, then SIGKILL after
 the stop timeout), no heartbeat (a message worked on longer than the visibility timeout is
 visible again and another task receives it: a duplicate), no release (a killed message waits
-out its visibility timeout).
+out its visibility timeout). :func:`~sqs_scale_to_zero.simulate.models.tasks.read_task` sets
+the task's flags from the mode; :mod:`~sqs_scale_to_zero.simulate.models.service` runs them.
 """
 
 from __future__ import annotations
@@ -23,12 +24,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqs_scale_to_zero.worker import contract
-
-MODES = (
-    contract.DELIVERY_PYTHON_RUNTIME,
-    contract.DELIVERY_HTTP,
-    contract.DELIVERY_OWN_CONSUMER,
-)
 
 
 def delivery_mode(environment: Mapping[str, str]) -> str:
