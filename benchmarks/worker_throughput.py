@@ -58,7 +58,8 @@ print(json.dumps({"bytes": tracemalloc.get_traced_memory()[1]}))
 """
 
 
-def _fill(sqs: Any, url: str, count: int) -> None:
+def fill(sqs: Any, url: str, count: int) -> None:
+    """Send ``count`` messages ``m0``, ``m1`` ... in batches of 10."""
     for start in range(0, count, 10):
         entries = [
             {"Id": str(i), "MessageBody": f"m{start + i}"} for i in range(min(10, count - start))
@@ -107,13 +108,15 @@ class LatencyProxy:
         self._listener.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _wait_until_up(sqs: Any) -> None:
+def wait_until_up(sqs: Any) -> None:
+    """Return once the SQS endpoint of ``sqs`` answers (at most 30 s)."""
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -210,10 +213,10 @@ def main() -> int:
         AWS_SECRET_ACCESS_KEY="bench",
         AWS_DEFAULT_REGION="us-east-1",
     )
-    import boto3
+    import boto3  # type: ignore[import-untyped]
 
     # moto in its own process, so the server and the client under test don't share a GIL.
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -223,11 +226,11 @@ def main() -> int:
     os.environ["AWS_ENDPOINT_URL_SQS"] = f"http://127.0.0.1:{proxy.port if proxy else port}"
     try:
         sqs = boto3.client("sqs")
-        _wait_until_up(sqs)
+        wait_until_up(sqs)
         naive_url = sqs.create_queue(QueueName=f"naive-{uuid.uuid4().hex[:8]}")["QueueUrl"]
         ours_url = sqs.create_queue(QueueName=f"worker-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-        _fill(sqs, naive_url, args.messages)
-        _fill(sqs, ours_url, args.messages)
+        fill(sqs, naive_url, args.messages)
+        fill(sqs, ours_url, args.messages)
         pause = args.handler_ms / 1000
         naive_rate = naive(sqs, naive_url, args.messages, pause)
         ours_rate = ours(ours_url, args.messages, args.concurrency, pause)

@@ -56,7 +56,8 @@ const server = http.createServer((req, res) => {
       process.exit(3); // mid-request: the runtime sees the connection close without an answer
     }
     const receiveCount = Number(req.headers["x-aws-sqsd-receive-count"] || 0);
-    const status = receiveCount <= Number(asked.fail_first || 0) ? 500 : asked.status || 200;
+    const failing = receiveCount > 0 && receiveCount <= Number(asked.fail_first || 0);
+    const status = failing ? 500 : asked.status || 200;
     const answer = () => {
       res.writeHead(Number(status), asked.headers || {});
       res.end("done");

@@ -8,7 +8,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,19 +17,13 @@ from typing import Any
 
 import pytest
 
-from sqs_scale_to_zero.worker import Worker
+from benchmarks.worker_throughput import free_port
 from sqs_scale_to_zero.worker.http_delivery import AppReadiness, DeliverySettings, HttpDelivery
 
 APP_SCRIPT = Path(__file__).with_name("http_app.js")
 NODE = shutil.which("node")
 
 needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class NodeApp:
@@ -86,44 +79,23 @@ def node_app(port: int | None = None, **env: str) -> Iterator[NodeApp]:
         app.stop()
 
 
+DELIVERY_OPTIONS = ("path", "content_type", "timeout_seconds", "health_path")
+"""Options of the ``deliver`` fixture that go to ``DeliverySettings``; the rest go to the worker."""
+
+
 def delivery_to(port: int, queue_url: str, path: str = "/work", **options: Any) -> HttpDelivery:
     """An ``HttpDelivery`` from ``queue_url`` to 127.0.0.1:``port``, checking the app often."""
     settings = DeliverySettings.from_environment(
         {}, deliver_to=f"http://127.0.0.1:{port}{path}", **options
     )
     assert settings is not None
-    readiness = AppReadiness(settings, probe_interval_seconds=0.1, idle_check_seconds=0.2)
+    readiness = AppReadiness(settings, probe_interval_seconds=0.1)
     return HttpDelivery(
         settings,
         queue_name=queue_url.rsplit("/", 1)[1],
         readiness=readiness,
         unreachable_retry_seconds=2,  # the test workers' long poll (1 s) plus one
     )
-
-
-class Delivering:
-    """A worker with HTTP delivery running on a background thread (as the CLI runs it)."""
-
-    def __init__(self, worker: Worker, delivery: HttpDelivery) -> None:
-        self.worker = worker
-        self.delivery = delivery
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            with self.delivery.watching(self.worker):
-                self.worker.run()
-        except BaseException as error:  # re-raised by stop()
-            self.error = error
-
-    def stop(self, timeout: float = 15) -> None:
-        self.worker.stop()
-        self.thread.join(timeout)
-        assert not self.thread.is_alive(), "run() did not return after stop()"
-        if self.error is not None:
-            raise self.error
 
 
 def start_runtime(

@@ -17,8 +17,8 @@ import pytest
 
 from sqs_scale_to_zero.worker import ConstantBackoff
 
-from .conftest import fast_worker, queue_counts, send, wait_for
-from .http_apps import Delivering, NodeApp, delivery_to, needs_node, node_app
+from .conftest import Running, queue_counts, send, wait_for
+from .http_apps import NodeApp, needs_node, node_app
 
 pytestmark = needs_node
 
@@ -31,27 +31,6 @@ def app() -> Iterator[NodeApp]:
         yield running
 
 
-@pytest.fixture
-def deliver(moto_endpoint: str) -> Iterator[Callable[..., Delivering]]:
-    """Run a worker that delivers to an app; stop them all at the end of the test."""
-    running: list[Delivering] = []
-
-    def start(url: str, port: int, **worker_options: Any) -> Delivering:
-        delivery_options = {
-            key: worker_options.pop(key)
-            for key in ("path", "content_type", "timeout_seconds", "health_path")
-            if key in worker_options
-        }
-        delivery = delivery_to(port, url, **delivery_options)
-        running.append(Delivering(fast_worker(delivery, url, **worker_options), delivery))
-        return running[-1]
-
-    yield start
-    for item in running:
-        if item.thread.is_alive():
-            item.stop()
-
-
 def by_body(posts: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for post in posts:
@@ -60,7 +39,7 @@ def by_body(posts: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_each_sqsd_header_and_the_body_reach_the_app(
-    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Running]
 ) -> None:
     # given a message with a body and String, Number, custom and Binary attributes
     url = make_queue()
@@ -101,7 +80,7 @@ def test_each_sqsd_header_and_the_body_reach_the_app(
 
 
 def test_a_periodic_task_goes_to_its_own_path_with_its_name_and_time(
-    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Running]
 ) -> None:
     # given a message as Beanstalk's scheduler sends it for cron.yaml's task "backup-job"
     url = make_queue()
@@ -133,7 +112,7 @@ def test_a_periodic_task_goes_to_its_own_path_with_its_name_and_time(
 
 
 def test_any_2xx_deletes_and_any_other_answer_is_retried_until_the_dead_letter_queue(
-    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Running]
 ) -> None:
     # given messages asking the app for each kind of answer, on a queue that dead-letters
     # after two receives
@@ -158,7 +137,7 @@ def test_any_2xx_deletes_and_any_other_answer_is_retried_until_the_dead_letter_q
 
 
 def test_retry_after_sets_when_the_message_comes_back(
-    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Running]
 ) -> None:
     # given a message the app answers with 503 and Retry-After: 3 (the backoff says 0 s)
     url = make_queue(visibility_timeout=30)
@@ -175,7 +154,7 @@ def test_retry_after_sets_when_the_message_comes_back(
 
 
 def test_a_request_longer_than_the_visibility_timeout_is_delivered_once(
-    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Running]
 ) -> None:
     # given a job of 5 s on a queue whose visibility timeout is 2 s, and a second worker
     url = make_queue(visibility_timeout=2)
@@ -192,7 +171,7 @@ def test_a_request_longer_than_the_visibility_timeout_is_delivered_once(
 
 
 def test_no_answer_within_the_inactivity_timeout_is_a_failure(
-    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Running]
 ) -> None:
     # given an app that takes 3 s and an inactivity timeout of 1 s
     url = make_queue(visibility_timeout=30, dlq_after=2)
@@ -208,7 +187,7 @@ def test_no_answer_within_the_inactivity_timeout_is_a_failure(
 
 
 def test_requests_run_concurrently_and_reuse_a_connection_per_handler_thread(
-    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Running]
 ) -> None:
     # given 20 messages of 300 ms each
     url = make_queue(visibility_timeout=30)
@@ -228,7 +207,7 @@ def test_requests_run_concurrently_and_reuse_a_connection_per_handler_thread(
 
 
 def test_fifo_messages_reach_the_app_in_order_per_group(
-    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, app: NodeApp, deliver: Callable[..., Running]
 ) -> None:
     # given two groups of five on a FIFO queue, the first of group "a" failing once
     url = make_queue(fifo=True, visibility_timeout=30)

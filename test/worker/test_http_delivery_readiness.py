@@ -11,20 +11,27 @@ import json
 import logging
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from benchmarks.worker_throughput import free_port
 from sqs_scale_to_zero.worker import ConstantBackoff
 
-from .conftest import EcsAgent, fast_worker, finish, queue_counts, receive_log, send, wait_for
+from .conftest import (
+    EcsAgent,
+    Running,
+    finish,
+    queue_counts,
+    receive_log,
+    send,
+    wait_for,
+    worker_client,
+)
 from .deploys import Deployed, drain_environ, messages
 from .http_apps import (
-    Delivering,
     NodeApp,
-    delivery_to,
-    free_port,
     needs_node,
     node_app,
     start_runtime,
@@ -37,23 +44,6 @@ IN_FLIGHT_RECEIVE_SECONDS = 1.5
 away still returns what arrives meanwhile, and hands it back (a known cost, see the README)."""
 
 
-@pytest.fixture
-def deliver(moto_endpoint: str) -> Iterator[Callable[..., Delivering]]:
-    """Run workers that deliver to 127.0.0.1:port; stop them all at the end of the test."""
-    running: list[Delivering] = []
-
-    def start(url: str, port: int, *, idle_check: float = 0.2, **options: Any) -> Delivering:
-        delivery = delivery_to(port, url)
-        delivery.readiness.idle_check_seconds = idle_check
-        running.append(Delivering(fast_worker(delivery, url, **options), delivery))
-        return running[-1]
-
-    yield start
-    for item in running:
-        if item.thread.is_alive():
-            item.stop()
-
-
 def receive_counts(app: NodeApp) -> dict[str, list[str]]:
     counts: dict[str, list[str]] = {}
     for post in app.posts():
@@ -62,14 +52,15 @@ def receive_counts(app: NodeApp) -> dict[str, list[str]]:
 
 
 def test_an_app_that_starts_after_the_runtime_loses_no_receive(
-    make_queue: Callable[..., str], sqs: Any, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, deliver: Callable[..., Running]
 ) -> None:
     # given a queue that dead-letters on the first failed receive, and no app yet
     url = make_queue(dlq_after=1)
     send(sqs, url, ["one", "two", "three"])
     port = free_port()
-    running = deliver(url, port)
-    receives = receive_log(running.worker._sqs)
+    client = worker_client()
+    receives = receive_log(client)
+    deliver(url, port, sqs_client=client)
 
     # when the app takes three seconds to start
     time.sleep(3)
@@ -83,7 +74,7 @@ def test_an_app_that_starts_after_the_runtime_loses_no_receive(
 
 
 def test_an_app_that_dies_mid_request_gets_the_message_again_once_it_is_back(
-    make_queue: Callable[..., str], sqs: Any, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, deliver: Callable[..., Running]
 ) -> None:
     # given an app that dies while it holds a request
     url = make_queue(visibility_timeout=30)
@@ -109,7 +100,7 @@ def test_an_app_that_dies_mid_request_gets_the_message_again_once_it_is_back(
 
 
 def test_an_app_that_dies_while_idle_is_noticed_before_the_next_receive(
-    make_queue: Callable[..., str], sqs: Any, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, deliver: Callable[..., Running]
 ) -> None:
     # given a runtime delivering to an app, which stops while nothing is open
     url = make_queue(dlq_after=1)
@@ -133,7 +124,7 @@ def test_an_app_that_dies_while_idle_is_noticed_before_the_next_receive(
 
 
 def test_a_refused_connection_costs_one_receive_and_no_backoff(
-    make_queue: Callable[..., str], sqs: Any, deliver: Callable[..., Delivering]
+    make_queue: Callable[..., str], sqs: Any, deliver: Callable[..., Running]
 ) -> None:
     # given a runtime that checks an idle app only every minute, and the app gone
     url = make_queue(visibility_timeout=30, dlq_after=3)
@@ -181,7 +172,7 @@ def test_an_outdated_task_drains_its_open_requests_then_exits(
     sqs: Any,
     ecs_agent: EcsAgent,
     deploy: Callable[..., Deployed],
-    deliver: Callable[..., Delivering],
+    deliver: Callable[..., Running],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # given a task of revision 1 delivering a 4-second job, and a service whose primary runs
@@ -212,3 +203,26 @@ def test_an_outdated_task_drains_its_open_requests_then_exits(
     assert queue_counts(sqs, url) == (1, 0)
     assert ecs_agent.calls[-1][1] == {"ProtectionEnabled": False}
     assert messages(caplog, "drain finished")
+
+
+def test_the_app_coming_back_does_not_lift_a_deploys_pause(
+    make_queue: Callable[..., str], sqs: Any, deliver: Callable[..., Running]
+) -> None:
+    # given a runtime delivering to an app, paused for a deploy
+    url = make_queue()
+    port = free_port()
+    with node_app(port):
+        running = deliver(url, port)
+        wait_for(lambda: not running.worker.paused, what="the app to answer")
+        running.worker.pause_receiving("a newer deployment runs no task yet")
+
+    # when the app goes away and comes back
+    time.sleep(1)  # several idle checks find it gone
+    with node_app(port):
+        time.sleep(1)  # several checks find it back
+
+        # then the deploy's pause still holds: only the deploy's watch lifts it
+        assert running.worker.paused
+        running.worker.resume_receiving("the new deployment runs a task")
+        send(sqs, url, ["after the deploy"])
+        wait_for(lambda: queue_counts(sqs, url) == (0, 0), what="the delivery")

@@ -231,12 +231,12 @@ class Worker:
                 return
             waiting = self._parts.pool.take_waiting()
         logger.info(
-            "pausing: %s; receiving nothing until it runs a task, handing back %d not started",
+            "pausing: %s; receiving nothing until resumed, handing back %d not started",
             reason,
             len(waiting),
             extra={"pause_reason": str(reason), "handed_back": len(waiting)},
         )
-        self._parts.releaser.give_back(waiting, "paused for a deploy")
+        self._parts.releaser.give_back(waiting, "paused")
 
     def resume_receiving(self, reason: object = "asked to") -> None:
         """Receive again after ``pause_receiving()``. Thread-safe.

@@ -159,7 +159,7 @@ class Receiver:
                 self._releaser.give_back(jobs, "stopping" if lifecycle.stopping else "draining")
                 break
             if lifecycle.paused:
-                self._releaser.give_back(jobs, "paused for a deploy")
+                self._releaser.give_back(jobs, "paused")
                 continue
             self._keeper.after_receive(len(jobs))
             self._pool.dispatch(jobs)

@@ -1,7 +1,8 @@
-"""``HttpDelivery``: a handler that POSTs each message to the app and judges its answer.
+"""``HttpDelivery``: the ``Delivery`` that POSTs each message to the app and judges its answer.
 
-It is an ordinary ``Worker`` handler (a callable taking a ``Message``), so everything the
-runtime does for a Python handler holds for it: concurrent requests (one per handler thread,
+It takes the place of the Python function (``FunctionDelivery``) at the worker's one seam (see
+:mod:`sqs_scale_to_zero.worker.delivery`), so everything the runtime does for a function holds
+for it: concurrent requests (one per handler thread,
 each thread with its own keep-alive connection), prefetch, FIFO group order, the heartbeat while
 the request is open, task protection while any request is open, batch deletes, the backoff, the
 deploy pause and drain, and the bounded shutdown.
@@ -33,6 +34,7 @@ import time
 from collections.abc import Iterator
 
 from sqs_scale_to_zero.worker import contract
+from sqs_scale_to_zero.worker.delivery import Outcome
 from sqs_scale_to_zero.worker.http_delivery.answers import judge
 from sqs_scale_to_zero.worker.http_delivery.readiness import AppReadiness, ReceiveControl
 from sqs_scale_to_zero.worker.http_delivery.settings import DeliverySettings
@@ -94,15 +96,31 @@ class HttpDelivery:
         self._connections: set[http.client.HTTPConnection] = set()
         self._lock = threading.Lock()
 
-    def __call__(self, message: Message) -> None:
-        """Deliver ``message``; return on a 2xx.
+    def deliver(self, message: Message) -> Outcome:
+        """POST ``message`` to the app; never raises.
 
-        Raises:
-            RetryLater: ``429``/``503`` with ``Retry-After``.
-            AppUnreachable: The app refused the connection or dropped it before it answered.
-            DeliveryFailed: Any other status outside 2xx.
-            DeliveryTimeout: No answer within the inactivity timeout.
+        Returns:
+            Success on a 2xx; ``retry_later`` on a ``429``/``503`` with ``Retry-After`` and when
+            the app could not be reached (``AppUnreachable``); ``failed`` on any other status
+            (``DeliveryFailed``) and when the app sent nothing for the inactivity timeout
+            (``DeliveryTimeout``).
         """
+        started = time.monotonic()
+        try:
+            self._deliver(message)
+        except RetryLater as request:
+            return Outcome.retry_later(message, started, request.delay_seconds)
+        except Exception as failure:
+            return Outcome.failed(message, started, failure)
+        return Outcome.succeeded(message, started)
+
+    def close(self) -> None:
+        """Close the calling handler thread's connection (it is ending)."""
+        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            self._discard(connection)
+
+    def _deliver(self, message: Message) -> None:
         request = sqsd_request(
             message,
             queue_name=self.queue_name,
@@ -124,10 +142,9 @@ class HttpDelivery:
             yield
         finally:
             self.readiness.close()
-            self.close()
+            self._close_all()
 
-    def close(self) -> None:
-        """Close every connection to the app."""
+    def _close_all(self) -> None:
         with self._lock:
             connections, self._connections = self._connections, set()
         for connection in connections:

@@ -7,6 +7,9 @@ away. "Answers" means its port accepts a connection, or, with a health path, a `
 path returns a 2xx. While the app answers and no request is open, the port is checked every
 :data:`IDLE_CHECK_SECONDS`, so an app that dies while idle is noticed before the next receive;
 a request that finds it gone reports it at once (:meth:`AppReadiness.lost`).
+
+Readiness lifts only a pause of its own: when the app goes away while a deploy has already
+paused the worker, the deploy's watch decides when receiving resumes.
 """
 
 from __future__ import annotations
@@ -40,6 +43,11 @@ WAITING_LOG_SECONDS = 30.0
 
 class ReceiveControl(Protocol):
     """What readiness asks of the worker (``Worker`` is one)."""
+
+    @property
+    def paused(self) -> bool:
+        """True while receiving is paused (by anyone: a deploy pauses too)."""
+        ...
 
     def pause_receiving(self, reason: object) -> None:
         """Receive nothing, hand back what has not started."""
@@ -75,6 +83,7 @@ class AppReadiness:
         self._ready = False
         self._open_requests = 0
         self._control: ReceiveControl | None = None
+        self._owns_pause = False
         self._thread: threading.Thread | None = None
 
     @property
@@ -85,6 +94,7 @@ class AppReadiness:
     def start(self, control: ReceiveControl) -> None:
         """Pause ``control``'s receives now, and watch the app until :meth:`close`."""
         self._control = control
+        self._owns_pause = True
         control.pause_receiving(f"waiting for the app at {self._where()} to answer")
         self._thread = threading.Thread(target=self._watch, name="app-readiness", daemon=True)
         self._thread.start()
@@ -114,8 +124,11 @@ class AppReadiness:
                 return
             self._ready = False
             control = self._control
+            # A pause already in place (a deploy's) is not ours to lift once the app is back.
+            self._owns_pause = owns = not control.paused
         logger.warning("the app at %s is not answering (%s)", self._where(), reason)
-        control.pause_receiving(f"the app at {self._where()} stopped answering")
+        if owns:
+            control.pause_receiving(f"the app at {self._where()} stopped answering")
         self._wake.set()
 
     def check_soon(self) -> None:
@@ -182,7 +195,9 @@ class AppReadiness:
                 return
             self._ready = True
             control = self._control
-        control.resume_receiving(f"the app at {self._where()} answers after {waited:.1f} s")
+            owns, self._owns_pause = self._owns_pause, False
+        if owns:
+            control.resume_receiving(f"the app at {self._where()} answers after {waited:.1f} s")
 
     def _where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"

@@ -3,7 +3,8 @@
 An app written for a Beanstalk worker environment reads these, so the names, values and formats
 follow the daemon, as documented in the Elastic Beanstalk developer guide ("Elastic Beanstalk
 worker environments": the daemon's HTTP headers, and those of periodic tasks) and as its source
-shows where the guide is silent (the Ruby ``aws-sqsd`` daemon, ``lib/aws-sqsd/daemon.rb``:
+shows where the guide is silent (the Ruby ``aws-sqsd`` daemon of the Beanstalk platform, as
+published in the flovilmart/aws-sqsd repository, ``lib/aws-sqsd/daemon.rb`` and ``cron.rb``:
 ``X-Aws-Sqsd-Sent-At`` and ``X-Aws-Sqsd-Path``, ISO 8601 times in UTC, attributes whose data
 type starts with ``String`` or ``Number``, the ``beanstalk.sqsd.*`` attributes of a periodic
 task and its empty body).
