@@ -188,6 +188,7 @@ def test_runtime_image_is_an_asset_of_the_worker_package_and_its_dockerfile(
     source = image["source"]
     assert source["dockerFile"] == DOCKERFILE
     assert source["dockerBuildArgs"]["WORKER_REQUIREMENTS"].startswith("boto3>=")
+    assert source["platform"] == "linux/amd64"
     staged = tmp_path / source["directory"]
     files = sorted(str(p.relative_to(staged)) for p in staged.rglob("*") if p.is_file())
     assert DOCKERFILE in files
@@ -198,6 +199,22 @@ def test_runtime_image_is_an_asset_of_the_worker_package_and_its_dockerfile(
     )
     assert files == sorted([DOCKERFILE, *worker_files]), "exactly the worker and the Dockerfile"
     assert "*" in BUILD_CONTEXT
+
+
+def test_the_runtime_image_is_built_for_an_arm64_task(tmp_path: Any) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Arm", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    ScaleToZeroQueueService(
+        stack,
+        "Worker",
+        image=APP_IMAGE,
+        cpu_architecture=ecs.CpuArchitecture.ARM64,
+        http_delivery=HttpDelivery(),
+    )
+    app.synth()
+    manifest = json.loads((tmp_path / "Arm.assets.json").read_text())
+    ((_, image),) = manifest["dockerImages"].items()
+    assert image["source"]["platform"] == "linux/arm64"
 
 
 def test_a_runtime_image_from_a_registry_replaces_the_asset() -> None:

@@ -345,6 +345,7 @@ class ScaleToZeroQueueService(Construct):
             own_consumer=own_consumer,
             command=task_settings.command,
             environment=task_settings.environment,
+            cpu_architecture=task_settings.cpu_architecture,
         )
         compute_settings = resolve_compute(task_settings, network_settings, delivery_settings)
         use_backlog_signal = resolve_backlog_signal(backlog_signal=backlog_signal)

@@ -14,6 +14,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from sqs_scale_to_zero.architecture import architecture_name
 from sqs_scale_to_zero.compute.network import (
     NetworkSettings,
     build_cluster,
@@ -22,7 +23,6 @@ from sqs_scale_to_zero.compute.network import (
 )
 from sqs_scale_to_zero.compute.task import (
     TaskSettings,
-    architecture_name,
     build_task,
     resolve_task,
 )

@@ -9,9 +9,9 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Optional, cast
+from typing import Optional
 
-from aws_cdk import App, Duration, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -252,24 +252,6 @@ def _check_worker_settings(environment: Mapping[str, str]) -> None:
             f"{contract.LOG_LEVEL} must be {USER_WORKER_SETTINGS[contract.LOG_LEVEL]} "
             f"(got {level!r})",
         )
-
-
-def architecture_name(architecture: ecs.CpuArchitecture) -> str:
-    """The CloudFormation name of ``architecture``, which the class does not expose.
-
-    It is rendered in a throwaway app, so nothing is added to the user's construct tree.
-    """
-    probe = Stack(App(), "ArchitectureProbe")
-    task = ecs.FargateTaskDefinition(
-        probe,
-        "Task",
-        runtime_platform=ecs.RuntimePlatform(
-            cpu_architecture=architecture,
-            operating_system_family=ecs.OperatingSystemFamily.LINUX,
-        ),
-    )
-    rendered = probe.resolve(cast(ecs.CfnTaskDefinition, task.node.default_child).runtime_platform)
-    return str(rendered["cpuArchitecture"])
 
 
 def build_task(

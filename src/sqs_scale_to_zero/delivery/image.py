@@ -13,8 +13,10 @@ from pathlib import Path
 
 from aws_cdk import IgnoreMode
 from aws_cdk import aws_ecs as ecs
+from aws_cdk.aws_ecr_assets import Platform
 
 import sqs_scale_to_zero.worker
+from sqs_scale_to_zero.architecture import architecture_name
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 
 WORKER_DISTRIBUTION = "sqs-scale-to-zero-worker"
@@ -31,8 +33,10 @@ BUILD_CONTEXT = ("*", "!worker/", "!delivery/runtime_image/", "**/__pycache__", 
 package and the Dockerfile's folder."""
 
 
-def default_runtime_image() -> ecs.ContainerImage:
+def default_runtime_image(cpu_architecture: ecs.CpuArchitecture) -> ecs.ContainerImage:
     """The runtime's image, built as a CDK asset from the installed worker package.
+
+    It is built for the task's ``cpu_architecture``, whatever the machine running ``cdk deploy``.
 
     Raises:
         ScaleToZeroValidationError: The worker package is not installed beside the construct
@@ -53,5 +57,10 @@ def default_runtime_image() -> ecs.ContainerImage:
         file=DOCKERFILE,
         exclude=list(BUILD_CONTEXT),
         ignore_mode=IgnoreMode.DOCKER,
+        platform=(
+            Platform.LINUX_ARM64
+            if architecture_name(cpu_architecture) == "ARM64"
+            else Platform.LINUX_AMD64
+        ),
         build_args={"WORKER_REQUIREMENTS": " ".join("".join(r.split()) for r in requirements)},
     )

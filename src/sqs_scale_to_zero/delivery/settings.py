@@ -129,6 +129,7 @@ def resolve_delivery(
     own_consumer: Optional[bool],
     command: Optional[Sequence[str]],
     environment: Mapping[str, str],
+    cpu_architecture: ecs.CpuArchitecture,
 ) -> DeliverySettings:
     """Check ``http_delivery`` and ``own_consumer`` against each other and ``command``.
 
@@ -137,6 +138,7 @@ def resolve_delivery(
         own_consumer: The prop.
         command: The app container's command, checked.
         environment: The ``environment`` prop, checked.
+        cpu_architecture: The task's architecture, which the runtime's image is built for.
 
     Raises:
         ScaleToZeroValidationError: For the first invalid option, naming it and the fix.
@@ -182,10 +184,12 @@ def resolve_delivery(
             "app's: give command the app's own start command (e.g. ['node', 'server.js']), or "
             "omit http_delivery for a Python handler",
         )
-    return DeliverySettings(mode=DeliveryMode.HTTP, http=_check_http(http_delivery))
+    return DeliverySettings(
+        mode=DeliveryMode.HTTP, http=_check_http(http_delivery, cpu_architecture)
+    )
 
 
-def _check_http(options: HttpDelivery) -> HttpRuntime:
+def _check_http(options: HttpDelivery, cpu_architecture: ecs.CpuArchitecture) -> HttpRuntime:
     port = options.port
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise ScaleToZeroValidationError(
@@ -224,7 +228,7 @@ def _check_http(options: HttpDelivery) -> HttpRuntime:
         content_type=media,
         timeout_seconds=timeout_seconds,
         health_path=options.health_path,
-        image=image or default_runtime_image(),
+        image=image or default_runtime_image(cpu_architecture),
     )
 
 
