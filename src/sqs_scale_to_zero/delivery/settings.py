@@ -62,7 +62,18 @@ class HttpDelivery:
     the queue and POSTs each message to ``http://127.0.0.1:<port><path>`` as Elastic Beanstalk's
     worker daemon (``sqsd``) does, and keeps every guarantee it gives a Python handler (task
     protection, heartbeat, deploy drain, graceful stop). The app answers 2xx to have the message
-    deleted.
+    deleted. The runtime starts after the app, so ECS stops it first and the app answers every
+    open request (Amazon ECS API Reference, ``ContainerDependency``: a dependency is reversed
+    for container shutdown).
+
+    Example:
+        ```python
+        ScaleToZeroQueueService(
+            self, "Orders",
+            image=ecs.ContainerImage.from_asset("app/"),   # e.g. a Node.js app on port 8080
+            http_delivery=HttpDelivery(port=8080, path="/work", health_path="/health"),
+        )
+        ```
 
     Attributes:
         port: The port the app listens on, 1 to 65535. Default: 80 (as Beanstalk).
@@ -77,6 +88,11 @@ class HttpDelivery:
         runtime_image: The runtime's image, e.g. ``ecs.ContainerImage.from_registry(...)`` for a
             CI without Docker; it must run ``python -m sqs_scale_to_zero.worker``. Default: built
             as a CDK asset from the Dockerfile the package ships, with the installed worker.
+
+    Raises:
+        ScaleToZeroValidationError: From ``ScaleToZeroQueueService``, before any child
+            construct, for an invalid option; the message names it (``http_delivery.port``)
+            and the fix.
     """
 
     port: int = DEFAULT_PORT
