@@ -76,8 +76,16 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SynthesizedE
     }
 
 
-def test_the_five_scenarios_exist() -> None:
-    assert EXAMPLE_NAMES == ["basic", "cost_optimised", "http_worker", "low_latency", "seed_parity"]
+def test_the_seven_scenarios_exist() -> None:
+    assert EXAMPLE_NAMES == [
+        "basic",
+        "beanstalk_worker",
+        "cost_optimised",
+        "from_copilot",
+        "http_worker",
+        "low_latency",
+        "seed_parity",
+    ]
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
