@@ -44,6 +44,8 @@ RUNTIME_TAG = "sqs-scale-to-zero-e2e/runtime:latest"
 APP_TAG = "sqs-scale-to-zero-e2e/http-app:latest"
 MAX_RUNTIME_ADDED_MEGABYTES = 80
 """Bound on the layers the runtime's Dockerfile adds to its base: the worker, boto3, botocore."""
+MAX_RUNTIME_REST_MEGABYTES = 60
+"""The issue's goal for the runtime container's memory at rest (after its first messages)."""
 
 
 @pytest.fixture(scope="module")
@@ -164,13 +166,17 @@ def test_the_runtime_starts_after_the_app_and_so_is_stopped_first(
 
 
 def test_stopped_in_ecs_order_mid_request_nothing_is_lost_or_duplicated(
-    start_task: Any, queue: Queue, sqs: Any, agent: EcsAgent
+    start_task: Any, queue: Queue, sqs: Any, agent: EcsAgent, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # given a task at work: five quick orders done, a slow one open
     task: Task = start_task()
     queue.send(sqs, *({"order_id": i} for i in range(5)))
     wait_for(lambda: sorted(processed(task.app)) == list(range(5)), "five orders processed")
     wait_for(lambda: queue.counts(sqs) == (0, 0), "the five to be deleted")
+    at_rest = task.runtime.memory_megabytes()
+    with capsys.disabled():
+        print(f"\nruntime container at rest: {at_rest:.1f} MB")
+    assert at_rest < MAX_RUNTIME_REST_MEGABYTES
     queue.send(sqs, {"order_id": 5, "work_seconds": 6})
     wait_for(lambda: queue.counts(sqs) == (0, 1) and agent.protected, "the slow order to start")
 

@@ -165,6 +165,15 @@ class Container:
         proc = self.engine.run("logs", self.name)
         return proc.stdout + proc.stderr
 
+    def memory_megabytes(self) -> float:
+        """The container's memory use now, as ``docker stats`` reports it (page cache excluded)."""
+        stats = self.engine.run("stats", "--no-stream", "--format", "{{.MemUsage}}", self.name)
+        usage = stats.stdout.split("/")[0].strip()
+        match = re.fullmatch(r"([\d.]+)\s*(KiB|MiB|GiB)", usage)
+        assert match is not None, f"unreadable memory use {usage!r}"
+        mebibytes = float(match[1]) * {"KiB": 1 / 1024, "MiB": 1.0, "GiB": 1024.0}[match[2]]
+        return mebibytes * 1.048576
+
     def exit_code(self) -> int | None:
         """The exit code once the container has exited by itself, else ``None``."""
         state = self.engine.run("inspect", "--format", "{{json .State}}", self.name).stdout
