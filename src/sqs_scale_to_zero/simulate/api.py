@@ -40,7 +40,8 @@ def simulate(
         timeline: Write each run minute by minute: ``STEM.csv`` (the minutes),
             ``STEM.messages.csv`` (every message's wait) and, for a path ending in ``.png`` or
             ``.svg``, a picture (needs the ``plot`` extra); with several templates each file
-            name gets the template's name after ``STEM``. Each result also holds it in
+            name gets the template's name after ``STEM`` (and its place in the list, ``-N``, if
+            it is given twice). Each result also holds it in
             :attr:`Result.timeline`. Default: None (nothing recorded).
 
     Returns:
@@ -71,9 +72,11 @@ def simulate(
         for m in models
     ]
     if timeline is not None:
-        for r in results:
+        names = [column_name(r.template) for r in results]
+        for i, (r, name) in enumerate(zip(results, names, strict=True)):
             assert r.timeline is not None
-            name = column_name(r.template)
-            paths = timeline_paths(timeline, name if len(results) > 1 else None)
+            # a template given twice gets its place in the list too
+            unique = name if names.count(name) == 1 else f"{name}-{i + 1}"
+            paths = timeline_paths(timeline, unique if len(results) > 1 else None)
             write_files(r.timeline, paths, f"{name}: {r.service}")
     return results

@@ -120,3 +120,13 @@ def test_a_picture_without_matplotlib_is_one_line_and_exit_2(
     # CSV only needs no extra
     assert cli.main([*args, "--timeline", str(tmp_path / "day.csv")]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["day.csv", "day.messages.csv"]
+
+
+def test_a_template_given_twice_gets_two_sets_of_files(ours_template: Path, tmp_path: Path) -> None:
+    simulate([ours_template, ours_template], "burst:count=1", timeline=tmp_path / "t.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "t.ScaleToZero-1.csv",
+        "t.ScaleToZero-1.messages.csv",
+        "t.ScaleToZero-2.csv",
+        "t.ScaleToZero-2.messages.csv",
+    ]
