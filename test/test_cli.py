@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sqs_scale_to_zero import cli
+from sqs_scale_to_zero import cdk_app, cli
 from test.simulate.reference_template import reference_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,11 +120,11 @@ def test_invalid_input_exits_non_zero_with_one_line(
 
 def test_app_command_honours_only_a_simple_cdk_json(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("")
-    assert cli._app_command(tmp_path) == [sys.executable, "app.py"]
+    assert cdk_app._app_command(tmp_path) == [sys.executable, "app.py"]
     (tmp_path / "cdk.json").write_text('{"app": "python3 main.py"}')
-    assert cli._app_command(tmp_path) == [sys.executable, "main.py"]
+    assert cdk_app._app_command(tmp_path) == [sys.executable, "main.py"]
     (tmp_path / "cdk.json").write_text('{"app": "npx ts-node bin/app.ts"}')
-    assert cli._app_command(tmp_path) == [sys.executable, "app.py"]
+    assert cdk_app._app_command(tmp_path) == [sys.executable, "app.py"]
 
 
 def test_cli_module_does_not_import_aws_cdk() -> None:
