@@ -131,3 +131,18 @@ def test_the_paragraph_is_wrapped_and_capitalized() -> None:
     lines = paragraph(words, width=40)
     assert lines[0].startswith("One one") and lines[-1].endswith("; two.")
     assert max(len(line) for line in lines) <= 40
+
+
+def test_a_long_idle_look_back_still_measures_wakes_from_zero(
+    ours_template: Path, tmp_path: Path
+) -> None:
+    # given an idle alarm that looks back three hours (longer than the default spacing)
+    body = json.loads(ours_template.read_text())
+    idle = next(k for k in body["Resources"] if k.startswith("WorkerScaleInAlarm"))
+    body["Resources"][idle]["Properties"].update(EvaluationPeriods=180, DatapointsToAlarm=180)
+    model = load_service(write_template(tmp_path, "LongIdle", body))
+    # then every isolated message still finds the service at zero
+    measured = measure_wakes(model)
+    assert len(measured.waits) == PROBE_MESSAGES * len(PROBE_SEEDS)
+    assert min(measured.waits) > 0 and min(measured.back_to_minimum) >= 180 * 60
+    assert "(180 idle minutes" in _texts(model, wakes=measured)["sleeps"]

@@ -33,7 +33,8 @@ PROBE_SEEDS = range(4)
 PROBE_MESSAGES = 6
 """Isolated messages per run, each sent to a service that has gone back to its minimum."""
 PROBE_SPACING_SECONDS = 7200.0
-"""Seconds between two isolated messages: longer than any idle scale-in the construct makes."""
+"""Seconds between two isolated messages, at least: longer than the construct's idle scale-in
+(a template whose idle alarm looks back longer gets twice its look-back and an hour)."""
 PROBE_WORK_SECONDS = 1.0
 """Each isolated message's work."""
 WIDTH = 96
@@ -69,10 +70,11 @@ class Wakes:
 
 def measure_wakes(model: ServiceModel) -> Wakes:
     """Run isolated messages against ``model`` (see the module's constants)."""
-    items = [
-        WorkItem(PROBE_SPACING_SECONDS * (i + 0.5), PROBE_WORK_SECONDS, 50.0)
-        for i in range(PROBE_MESSAGES)
-    ]
+    look_back = max(
+        (a.evaluation_periods * a.period for a, _ in _policies(model, "scale-in")), default=0
+    )
+    spacing = max(PROBE_SPACING_SECONDS, 2.0 * look_back + 3600.0)
+    items = [WorkItem(spacing * (i + 0.5), PROBE_WORK_SECONDS, 50.0) for i in range(PROBE_MESSAGES)]
     floor = model.min_capacity or 0
     waits: list[float] = []
     back: list[float] = []
