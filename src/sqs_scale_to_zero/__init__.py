@@ -14,13 +14,15 @@ if TYPE_CHECKING:
     from sqs_scale_to_zero.errors import ScaleToZeroValidationError
     from sqs_scale_to_zero.monitoring import MonitoringOptions
     from sqs_scale_to_zero.service import ScaleToZeroQueueService
+    from sqs_scale_to_zero.wake import Wake
 
-__all__ = ["MonitoringOptions", "ScaleToZeroQueueService", "ScaleToZeroValidationError"]
+__all__ = ["MonitoringOptions", "ScaleToZeroQueueService", "ScaleToZeroValidationError", "Wake"]
 
 _EXPORTS = {
     "ScaleToZeroQueueService": "sqs_scale_to_zero.service",
     "ScaleToZeroValidationError": "sqs_scale_to_zero.errors",
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
+    "Wake": "sqs_scale_to_zero.wake",
 }
 
 

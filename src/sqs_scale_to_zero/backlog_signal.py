@@ -1,8 +1,11 @@
-"""The fresh backlog signal: a one-minute scheduled function that publishes the live backlog.
+"""The one-minute wake function: keeps the queue active, wakes the service, may publish.
 
-Opt-in with ``backlog_signal=True``. Both scaling alarms then read the published metrics
-instead of SQS's own, through one :class:`~sqs_scale_to_zero.backlog.BacklogMetrics`, so the
-scale-out and scale-in alarms can never act on two different views of the backlog.
+Built for ``wake=Wake.FAST`` (the default) and ``Wake.FRESH_SIGNAL`` (see :mod:`.wake`). With the
+fresh signal both scaling alarms read the published counts instead of SQS's own, through one
+:class:`~sqs_scale_to_zero.backlog.BacklogMetrics`, so the scale-out and scale-in alarms can
+never act on two different views of the backlog. With the fast wake they read SQS's own
+metrics, which the function's reads keep flowing, and the function publishes only the desired
+count, and only while the service has tasks (:mod:`.backlog_signal_handler`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from constructs import Construct
 from sqs_scale_to_zero import backlog_signal_handler as handler_module
 from sqs_scale_to_zero.alarms import ONE_MINUTE
 from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
-from sqs_scale_to_zero.checks import optional_bool
 from sqs_scale_to_zero.compliance import acknowledge
 from sqs_scale_to_zero.worker import contract
 
@@ -36,8 +38,8 @@ def inline_source() -> str:
     """The handler module's source as the function runs it: standalone and compact.
 
     The one import from the contract is replaced by assignments of the values it names, and
-    docstrings and comments are dropped (``ast.unparse``), so the code fits CloudFormation's
-    inline ``ZipFile`` and runs without this package.
+    docstrings, comments and type annotations are dropped (``ast.unparse``), so the code fits
+    CloudFormation's inline ``ZipFile`` and runs without this package.
 
     Raises:
         RuntimeError: The handler no longer imports from the contract in the expected form.
@@ -49,12 +51,31 @@ def inline_source() -> str:
     names = [name.strip() for name in match.group("names").split(",") if name.strip()]
     values = "".join(f"{name} = {getattr(contract, name)!r}\n" for name in names)
     tree = ast.parse(source[: match.start()] + values + source[match.end() :])
+    _drop_annotations(tree)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if isinstance(body, list):
             kept = [statement for statement in body if not _is_docstring(statement)]
             setattr(node, "body", kept or [ast.Pass()])  # noqa: B010 (any node with a body)
     return ast.unparse(tree) + "\n"
+
+
+def _drop_annotations(tree: ast.Module) -> None:
+    """Remove type annotations, which the function does not need at run time."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            node.returns = None
+            for arg in (*node.args.args, *node.args.kwonlyargs):
+                arg.annotation = None
+        body = getattr(node, "body", None)
+        if isinstance(body, list):
+            for index, statement in enumerate(body):
+                if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                    body[index] = ast.Assign(
+                        targets=[statement.target], value=statement.value, lineno=0
+                    )
+                if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+                    body[index] = ast.Pass()
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
@@ -75,27 +96,46 @@ SCHEDULE = events.Schedule.rate(Duration.minutes(1))
 
 @dataclass(frozen=True)
 class BacklogSignal:
-    """The composed backlog-signal resources."""
+    """The composed wake-function resources."""
 
     function: lambda_.Function
     rule: events.Rule
     log_group: logs.LogGroup
-    metrics: BacklogMetrics
+    metrics: Optional[BacklogMetrics]
+    """The published backlog metrics (the fresh signal), else ``None``."""
+    publishes_backlog: bool
 
 
-def resolve_backlog_signal(*, backlog_signal: Optional[bool]) -> bool:
-    """Whether to scale on the fresh backlog signal (Default: False).
+def _allow_publishing(function: lambda_.Function, publishes: str) -> None:
+    """Let ``function`` publish ``publishes`` (a contract value) into the signal's namespace."""
+    function.add_environment(contract.SIGNAL_METRIC_NAMESPACE, contract.SIGNAL_NAMESPACE)
+    function.add_environment(contract.SIGNAL_PUBLISHES, publishes)
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": contract.SIGNAL_NAMESPACE}},
+        )
+    )
+    assert function.role is not None  # built with its own role
+    acknowledge(
+        function.role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "cloudwatch:PutMetricData supports no resource-level permissions; the statement is "
+        "scoped to the backlog signal's namespace by a cloudwatch:namespace condition.",
+    )
 
-    Raises:
-        ScaleToZeroValidationError: ``backlog_signal`` is not a bool.
-    """
-    return bool(optional_bool("backlog_signal", backlog_signal))
+
+def desired_count_metric(queue: sqs.IQueue) -> cloudwatch.Metric:
+    """The desired count the function publishes after any wake (only while it is >= 1 with
+    the fast wake)."""
+    return signal_metric(queue, contract.SIGNAL_DESIRED_METRIC)
 
 
 def enable_fast_wake(
     signal: BacklogSignal, service: ecs.FargateService, idle_alarm: cloudwatch.Alarm
 ) -> None:
-    """Let the signal function wake ``service`` from zero tasks itself.
+    """Let the function wake ``service`` from zero tasks itself, and publish its desired count.
 
     The function may read and update only this service (``ecs:UpdateService`` has no narrower
     action for the desired count) and read, disable and enable the actions of only the idle
@@ -103,6 +143,8 @@ def enable_fast_wake(
     :mod:`sqs_scale_to_zero.backlog_signal_handler`).
     """
     function = signal.function
+    if not signal.publishes_backlog:
+        _allow_publishing(function, contract.SIGNAL_PUBLISHES_DESIRED)
     function.add_environment(contract.SIGNAL_CLUSTER_NAME, service.cluster.cluster_name)
     function.add_environment(contract.SIGNAL_SERVICE_NAME, service.service_name)
     function.add_environment(contract.SIGNAL_IDLE_ALARM_NAME, idle_alarm.alarm_name)
@@ -148,14 +190,20 @@ def signal_metric(queue: sqs.IQueue, metric_name: str) -> cloudwatch.Metric:
 
 
 def build_backlog_signal(
-    scope: Construct, queue: sqs.IQueue, log_retention: logs.RetentionDays
+    scope: Construct,
+    queue: sqs.IQueue,
+    log_retention: logs.RetentionDays,
+    *,
+    publishes_backlog: bool,
 ) -> BacklogSignal:
     """Create the function, its one-minute schedule, its log group and least-privilege role.
 
-    The role may read only this queue's attributes, write only to its own log group, and put
-    metric data only into the signal's namespace (``PutMetricData`` has no resource-level
-    permissions, so a ``cloudwatch:namespace`` condition scopes it instead). The fast wake's
-    permissions are added by :func:`enable_fast_wake` once the service and its idle alarm exist.
+    The role may read only this queue's attributes and write only to its own log group. With
+    ``publishes_backlog`` (the fresh signal) it may also put metric data, only into the
+    signal's namespace (``PutMetricData`` has no resource-level permissions, so a
+    ``cloudwatch:namespace`` condition scopes it instead). The fast wake's permissions (and,
+    without the fresh signal, publishing the desired count) are added by
+    :func:`enable_fast_wake` once the service and its idle alarm exist.
     """
     log_group = logs.LogGroup(scope, "BacklogSignalLogs", retention=log_retention)
     role = iam.Role(
@@ -180,42 +228,33 @@ def build_backlog_signal(
         environment={
             contract.SIGNAL_QUEUE_URL: queue.queue_url,
             contract.SIGNAL_QUEUE_NAME: queue.queue_name,
-            contract.SIGNAL_METRIC_NAMESPACE: contract.SIGNAL_NAMESPACE,
         },
     )
     role.add_to_policy(
         iam.PolicyStatement(actions=["sqs:GetQueueAttributes"], resources=[queue.queue_arn])
     )
-    role.add_to_policy(
-        iam.PolicyStatement(
-            actions=["cloudwatch:PutMetricData"],
-            resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": contract.SIGNAL_NAMESPACE}},
-        )
-    )
+    if publishes_backlog:
+        _allow_publishing(function, contract.SIGNAL_PUBLISHES_BACKLOG)
     role.add_to_policy(
         iam.PolicyStatement(
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
             resources=[log_group.log_group_arn],
         )
     )
-    acknowledge(
-        role,
-        "AwsSolutions-IAM5[Resource::*]",
-        "cloudwatch:PutMetricData supports no resource-level permissions; the statement is "
-        "scoped to the backlog signal's namespace by a cloudwatch:namespace condition.",
-    )
     rule = events.Rule(
         scope,
         "BacklogSignalSchedule",
-        description="Publish the queue's backlog every minute",
+        description="Read the queue's counts every minute",
         schedule=SCHEDULE,
         targets=[targets.LambdaFunction(function, retry_attempts=0)],
     )
+    if not publishes_backlog:
+        return BacklogSignal(function, rule, log_group, None, publishes_backlog=False)
     return BacklogSignal(
         function=function,
         rule=rule,
         log_group=log_group,
+        publishes_backlog=True,
         metrics=BacklogMetrics(
             visible=signal_metric(queue, contract.SIGNAL_METRICS["ApproximateNumberOfMessages"]),
             in_flight=signal_metric(
@@ -225,7 +264,7 @@ def build_backlog_signal(
                 queue, contract.SIGNAL_METRICS["ApproximateNumberOfMessagesDelayed"]
             ),
             activity=QueueActivity.of_queue(queue),
-            desired=signal_metric(queue, contract.SIGNAL_DESIRED_METRIC),
+            desired=desired_count_metric(queue),
             published_when_empty=True,
         ),
     )

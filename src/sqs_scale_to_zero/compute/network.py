@@ -149,7 +149,7 @@ def resolve_network(
         assign_public_ip=creates_vpc if assign_public_ip is None else assign_public_ip,
         capacity_provider_strategies=strategies,
         platform_version=platform_version,
-        container_insights=True if container_insights is None else container_insights,
+        container_insights=False if container_insights is None else container_insights,
     )
 
 

@@ -130,6 +130,18 @@ SIGNAL_QUEUE_NAME = "QUEUE_NAME"
 SIGNAL_METRIC_NAMESPACE = "METRIC_NAMESPACE"
 """The signal function's variable naming the namespace it publishes to."""
 
+SIGNAL_PUBLISHES = "PUBLISHES"
+"""The signal function's variable saying what it publishes to its namespace: one of
+:data:`SIGNAL_PUBLISHES_BACKLOG` (unset means this) or :data:`SIGNAL_PUBLISHES_DESIRED`."""
+
+SIGNAL_PUBLISHES_BACKLOG = "backlog"
+"""Publish the queue's counts (:data:`SIGNAL_METRICS`) every run, and the desired count after
+any wake (the fresh signal)."""
+
+SIGNAL_PUBLISHES_DESIRED = "desired-while-running"
+"""Publish only the desired count after any wake, and only when it is at least 1 (the fast
+wake: nothing is sent while the service is idle)."""
+
 SIGNAL_CLUSTER_NAME = "CLUSTER_NAME"
 """The signal function's variable naming the service's cluster, for the fast wake."""
 
