@@ -127,8 +127,10 @@ def _allow_publishing(function: lambda_.Function, publishes: str) -> None:
 
 
 def desired_count_metric(queue: sqs.IQueue) -> cloudwatch.Metric:
-    """The desired count the function publishes after any wake (only while it is >= 1 with
-    the fast wake)."""
+    """The desired count the function publishes after any wake.
+
+    With the fast wake it is published only while it is at least 1.
+    """
     return signal_metric(queue, contract.SIGNAL_DESIRED_METRIC)
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Optional
 
 from sqs_scale_to_zero.checks import optional_bool
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
