@@ -43,9 +43,9 @@ class ScaleToZeroQueueService(Construct):
     then a task starts; see ``wake``); a step policy adds tasks for bigger backlogs; and one
     alarm sets the service to exactly 0 tasks only after ``idle_timeout`` of idle minutes: no
     message sent, received or deleted, none visible or in flight, and the tasks' CPU at rest.
-    Nothing else removes tasks while work is in flight: there is no CPU target tracking, and the worker runtime (``sqs_scale_to_zero.worker``) holds
-    ECS task scale-in protection while it works. Everything is created in one stack, so a single
-    ``cdk deploy`` is enough.
+    Nothing else removes tasks while work is in flight: there is no CPU target tracking, and the
+    worker runtime (``sqs_scale_to_zero.worker``) holds ECS task scale-in protection while it
+    works. Everything is created in one stack, so a single ``cdk deploy`` is enough.
 
     Example:
         ```python
