@@ -219,6 +219,8 @@ def build_backlog_signal(
         "BacklogSignalFunction",
         description="Publishes the queue's live backlog every minute for scale-to-zero alarms",
         runtime=newest_python_runtime(),
+        # Graviton: 20 % less per GB-second; the handler is pure Python.
+        architecture=lambda_.Architecture.ARM_64,
         handler="index.handler",
         code=lambda_.Code.from_inline(HANDLER_SOURCE),
         memory_size=128,
