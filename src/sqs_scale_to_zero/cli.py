@@ -20,7 +20,7 @@ from typing import Any
 from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.report import column_name, table
-from sqs_scale_to_zero.simulate.template import TemplateReader
+from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 
 PROG = "sqs-scale-to-zero"
 
@@ -164,7 +164,7 @@ def _assembly_templates(out: Path) -> list[Path]:
 
 def _generators_help() -> str:
     """The ``simulate`` epilog: every workload generator with its keys and defaults."""
-    from sqs_scale_to_zero.simulate.generators import GENERATORS
+    from sqs_scale_to_zero.simulate.workload.registry import GENERATORS
 
     lines = ["workload generators (NAME:key=value,...; these are the defaults):"]
     lines += [f"  {g.usage()}" for g in GENERATORS.values()]
