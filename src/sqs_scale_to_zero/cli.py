@@ -19,6 +19,7 @@ from typing import Any
 
 from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
+from sqs_scale_to_zero.simulate.idle_bill import bill_of
 from sqs_scale_to_zero.simulate.report import column_name, table
 from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 
@@ -236,6 +237,7 @@ def synth(app_dir: str, outdir: str | None = None, context: Sequence[str] = ()) 
             except SimulationInputError as exc:
                 lines = [f"service {sid}: cannot summarize ({exc})"]
             print("\n".join("  " + line for line in lines))
+        print("\n".join("  " + line for line in bill_of(reader).summary()))
     return 0
 
 

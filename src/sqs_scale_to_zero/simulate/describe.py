@@ -155,7 +155,11 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
     ):
         lines.append("  warning: min capacity 0 and no scale-out alarm: the service never wakes")
     for poller in model.pollers:
-        publishes = f"; publishes its counts to {poller.namespace}" if poller.namespace else ""
+        publishes = ""
+        if poller.namespace and poller.publishes_backlog:
+            publishes = f"; publishes its counts to {poller.namespace}"
+        elif poller.namespace:
+            publishes = f"; publishes the desired count to {poller.namespace} while tasks run"
         lines.append(
             f"  queue read every {_num(poller.period)} s by {poller.function_logical_id} "
             f"(keeps it active{publishes})"

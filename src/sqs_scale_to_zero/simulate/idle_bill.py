@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqs_scale_to_zero.simulate.intrinsics import referenced_ids
-from sqs_scale_to_zero.simulate.scheduled import schedule_rate_seconds
-from sqs_scale_to_zero.simulate.template import CONTAINER_INSIGHTS_ON, TemplateReader
+from sqs_scale_to_zero.simulate.models.backlog_signal.reader import schedule_rate_seconds
+from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
+from sqs_scale_to_zero.simulate.template.reader import CONTAINER_INSIGHTS_ON, TemplateReader
 from sqs_scale_to_zero.worker import contract
 
 PRICES_READ_ON = "2026-12-06"

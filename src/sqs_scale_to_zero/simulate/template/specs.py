@@ -236,10 +236,14 @@ class QueuePollerSpec:
         function_logical_id: The Lambda function it invokes.
         queue_logical_id: The queue the function reads.
         period: Seconds between runs.
-        namespace: The function's literal ``METRIC_NAMESPACE`` variable (where it publishes the
-            queue's counts), or ``None``.
+        namespace: The function's literal ``METRIC_NAMESPACE`` variable (where it publishes),
+            or ``None``.
         wake: What it may do to wake the service, when its environment names the service (it
             then also publishes the service's desired count). Default: None.
+        publishes_backlog: Whether it publishes the queue's counts every run (its
+            ``PUBLISHES`` variable unset or the contract's ``SIGNAL_PUBLISHES_BACKLOG``), or
+            only the desired count while that is at least 1 (``SIGNAL_PUBLISHES_DESIRED``).
+            Default: True.
     """
 
     rule_logical_id: str
@@ -248,6 +252,7 @@ class QueuePollerSpec:
     period: float
     namespace: str | None = None
     wake: WakeSpec | None = None
+    publishes_backlog: bool = True
 
 
 DEFAULT_MIN_HEALTHY_PERCENT = 100

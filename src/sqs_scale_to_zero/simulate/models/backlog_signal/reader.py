@@ -98,6 +98,8 @@ def read_pollers(reader: Template, queue_id: str, service_id: str) -> tuple[Queu
                         period=period,
                         namespace=ns if isinstance(ns, str) and "{" not in ns else None,
                         wake=read_wake(reader, function, service_id),
+                        publishes_backlog=variables.get(contract.SIGNAL_PUBLISHES)
+                        != contract.SIGNAL_PUBLISHES_DESIRED,
                     )
                 )
     return tuple(out)
