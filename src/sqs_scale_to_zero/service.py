@@ -396,7 +396,14 @@ class ScaleToZeroQueueService(Construct):
             else BacklogMetrics.of_queue(self.queue, desired=desired)
         )
 
-        scaling = build_scaling(self, scaling_settings, self.service, self.backlog_metrics)
+        scaling = build_scaling(
+            self,
+            scaling_settings,
+            self.service,
+            self.backlog_metrics,
+            # SQS's gauges may see a message a minute before the function does: confirm.
+            scale_out_minutes=2 if wakes_itself and not wake_settings.publishes_backlog else 1,
+        )
         if signal is not None and wakes_itself:
             from sqs_scale_to_zero.backlog_signal import enable_fast_wake
 
