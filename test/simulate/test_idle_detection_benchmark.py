@@ -29,7 +29,7 @@ from sqs_scale_to_zero.simulate.workload import steady
 def row(**changes: object) -> Row:
     fields: dict[str, object] = {
         "workload": "w",
-        "stack": "ours (SQS metrics)",
+        "stack": "ours (default)",
         "idle_timeout": 300.0,
         "real_gaps": 0,
         "launches": 1,
@@ -105,7 +105,7 @@ def test_a_run_on_the_construct_is_measured_and_judged(
 ) -> None:
     items = steady(interval_seconds=60.0, hours=1.0, work_seconds=5.0)
     for name, path in (
-        ("ours (SQS metrics)", ours_template),
+        ("ours (default)", ours_template),
         ("ours (signal)", ours_signal_template),
     ):
         model = load_service(path)
