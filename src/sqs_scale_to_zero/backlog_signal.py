@@ -37,9 +37,10 @@ from sqs_scale_to_zero.worker import contract
 def inline_source() -> str:
     """The handler module's source as the function runs it: standalone and compact.
 
-    The one import from the contract is replaced by assignments of the values it names, and
-    docstrings, comments and type annotations are dropped (``ast.unparse``), so the code fits
-    CloudFormation's inline ``ZipFile`` and runs without this package.
+    The one import from the contract is replaced by the values it names (strings written in
+    place of their names, other values assigned once), and docstrings, comments, type
+    annotations and the imports only annotations use are dropped (``ast.unparse``), so the code
+    fits CloudFormation's inline ``ZipFile`` (4 KB) and runs without this package.
 
     Raises:
         RuntimeError: The handler no longer imports from the contract in the expected form.
@@ -49,19 +50,11 @@ def inline_source() -> str:
     if match is None:
         raise RuntimeError("backlog_signal_handler must import its names from the contract")
     names = [name.strip() for name in match.group("names").split(",") if name.strip()]
-    values = "".join(f"{name} = {getattr(contract, name)!r}\n" for name in names)
+    strings = {name: getattr(contract, name) for name in names}
+    others = {name: strings.pop(name) for name in names if not isinstance(strings[name], str)}
+    values = "".join(f"{name} = {value!r}\n" for name, value in others.items())
     tree = ast.parse(source[: match.start()] + values + source[match.end() :])
-    _drop_annotations(tree)
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if isinstance(body, list):
-            kept = [statement for statement in body if not _is_docstring(statement)]
-            setattr(node, "body", kept or [ast.Pass()])  # noqa: B010 (any node with a body)
-    return ast.unparse(tree) + "\n"
-
-
-def _drop_annotations(tree: ast.Module) -> None:
-    """Remove type annotations, which the function does not need at run time."""
+    tree = _StringsInPlace(strings).visit(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
             node.returns = None
@@ -69,13 +62,41 @@ def _drop_annotations(tree: ast.Module) -> None:
                 arg.annotation = None
         body = getattr(node, "body", None)
         if isinstance(body, list):
-            for index, statement in enumerate(body):
-                if isinstance(statement, ast.AnnAssign) and statement.value is not None:
-                    body[index] = ast.Assign(
-                        targets=[statement.target], value=statement.value, lineno=0
-                    )
-                if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
-                    body[index] = ast.Pass()
+            kept = [_unannotated(statement) for statement in body if _kept(statement)]
+            setattr(node, "body", kept or [ast.Pass()])  # noqa: B010 (any node with a body)
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+class _StringsInPlace(ast.NodeTransformer):
+    """Writes each contract string where its name is read."""
+
+    def __init__(self, strings: dict[str, str]) -> None:
+        self.strings = strings
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if isinstance(node.ctx, ast.Load) and node.id in self.strings:
+            return ast.copy_location(ast.Constant(self.strings[node.id]), node)
+        return node
+
+
+_ANNOTATIONS = ("__future__", "typing")
+"""Modules the handler imports only for its annotations."""
+
+
+def _kept(statement: ast.stmt) -> bool:
+    """False for docstrings and the imports only annotations use."""
+    if isinstance(statement, ast.ImportFrom) and statement.module in _ANNOTATIONS:
+        return False
+    return not _is_docstring(statement)
+
+
+def _unannotated(statement: ast.stmt) -> ast.stmt:
+    """``x: T = v`` as ``x = v``; any other statement as it is."""
+    if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        return ast.copy_location(
+            ast.Assign(targets=[statement.target], value=statement.value), statement
+        )
+    return statement
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
@@ -135,16 +156,24 @@ def desired_count_metric(queue: sqs.IQueue) -> cloudwatch.Metric:
 
 
 def enable_fast_wake(
-    signal: BacklogSignal, service: ecs.FargateService, idle_alarm: cloudwatch.Alarm
+    signal: BacklogSignal,
+    service: ecs.FargateService,
+    idle_alarm: cloudwatch.Alarm,
+    *,
+    messages_per_task: int,
+    max_capacity: int,
 ) -> None:
     """Let the function wake ``service`` from zero tasks itself, and publish its desired count.
 
     The function may read and update only this service (``ecs:UpdateService`` has no narrower
     action for the desired count) and read, disable and enable the actions of only the idle
     alarm, which it holds off while it wakes the service (see
-    :mod:`sqs_scale_to_zero.backlog_signal_handler`).
+    :mod:`sqs_scale_to_zero.backlog_signal_handler`). A wake starts the backlog's level of
+    tasks, one per ``messages_per_task`` visible messages, at most ``max_capacity``.
     """
     function = signal.function
+    function.add_environment(contract.SIGNAL_MESSAGES_PER_TASK, str(messages_per_task))
+    function.add_environment(contract.SIGNAL_MAX_CAPACITY, str(max_capacity))
     if not signal.publishes_backlog:
         _allow_publishing(function, contract.SIGNAL_PUBLISHES_DESIRED)
     function.add_environment(contract.SIGNAL_CLUSTER_NAME, service.cluster.cluster_name)

@@ -21,9 +21,10 @@ namespace in ``SIGNAL_METRIC_NAMESPACE``; nothing when that is unset):
   sent; a missing point reads as 0 tasks, which is what it is).
 
 **Fast wake.** When a message is visible and the service's desired count is 0, the handler sets
-the desired count to 1 itself (``ecs:UpdateService``) instead of waiting for a datapoint, an
-alarm evaluation and a scaling policy. The hazard: after an idle period the idle alarm is in
-ALARM, and "for Auto Scaling actions, the alarm continues to invoke the action once per minute
+the desired count itself (``ecs:UpdateService``), to the backlog's level (one task per
+``SIGNAL_MESSAGES_PER_TASK`` visible messages, at most ``SIGNAL_MAX_CAPACITY``; 1 where unset),
+instead of waiting for a datapoint, an alarm evaluation and a scaling policy. The hazard: after
+an idle period the idle alarm is in ALARM, and "for Auto Scaling actions, the alarm continues to invoke the action once per minute
 that the alarm remains in the new state" (CloudWatch user guide, "Alarm actions"), so its
 ``ExactCapacity 0`` would stop the task just started. The handler therefore first disables that
 alarm's actions (``DisableAlarmActions``, which keeps the alarm evaluating but invokes nothing)
@@ -51,6 +52,8 @@ from sqs_scale_to_zero.worker.contract import (
     SIGNAL_CLUSTER_NAME,
     SIGNAL_DESIRED_METRIC,
     SIGNAL_IDLE_ALARM_NAME,
+    SIGNAL_MAX_CAPACITY,
+    SIGNAL_MESSAGES_PER_TASK,
     SIGNAL_METRIC_NAMESPACE,
     SIGNAL_METRICS,
     SIGNAL_PUBLISHES,
@@ -135,6 +138,10 @@ def handler(event: Any = None, context: Any = None) -> dict[str, float]:
 def wake(ecs: Any, cloudwatch: Any, visible: float) -> int | None:
     """Wake the service from zero tasks if a message waits; never lower its count.
 
+    The wake sets the desired count to the backlog's level, as the backlog sizing would:
+    ``ceil(visible / SIGNAL_MESSAGES_PER_TASK)`` tasks, at most ``SIGNAL_MAX_CAPACITY`` (1
+    where either is unset), so a burst that lands on a sleeping service is sized at once.
+
     Args:
         ecs: An ECS client.
         cloudwatch: A CloudWatch client.
@@ -143,8 +150,9 @@ def wake(ecs: Any, cloudwatch: Any, visible: float) -> int | None:
     Returns:
         The service's desired count after any wake, or ``None`` when it could not be read.
     """
-    cluster, service = os.environ[SIGNAL_CLUSTER_NAME], os.environ[SIGNAL_SERVICE_NAME]
-    alarm_name = os.environ[SIGNAL_IDLE_ALARM_NAME]
+    env = os.environ
+    cluster, service = env[SIGNAL_CLUSTER_NAME], env[SIGNAL_SERVICE_NAME]
+    alarm_name = env[SIGNAL_IDLE_ALARM_NAME]
     try:
         services = ecs.describe_services(cluster=cluster, services=[service])["services"]
         (alarm,) = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
@@ -157,16 +165,18 @@ def wake(ecs: Any, cloudwatch: Any, visible: float) -> int | None:
     desired = int(services[0]["desiredCount"])
     in_alarm = alarm["StateValue"] == "ALARM"
     if visible >= 1 and desired == 0:
+        per_task = int(env.get(SIGNAL_MESSAGES_PER_TASK) or visible)
+        level = min(int(env.get(SIGNAL_MAX_CAPACITY) or 1), -(-int(visible) // per_task))
         try:
             if in_alarm and alarm["ActionsEnabled"]:
                 # A stale idle alarm must not undo the wake: hold its actions off first.
                 cloudwatch.disable_alarm_actions(AlarmNames=[alarm_name])
-            ecs.update_service(cluster=cluster, service=service, desiredCount=1)
+            ecs.update_service(cluster=cluster, service=service, desiredCount=level)
         except Exception:
-            logger.exception("waking %s failed; the scale-out alarm will", service)
+            logger.exception("waking %s failed; the alarm will", service)
             return desired
-        logger.info("woke %s: desired 0 -> 1 (%d visible)", service, visible)
-        return 1
+        logger.info("woke %s: 0 -> %d (%d visible)", service, level, visible)
+        return level
     if not alarm["ActionsEnabled"] and not in_alarm:
         # The idle alarm has seen a busy minute since the wake: it may scale in again.
         try:

@@ -407,7 +407,14 @@ class ScaleToZeroQueueService(Construct):
         if signal is not None and wakes_itself:
             from sqs_scale_to_zero.backlog_signal import enable_fast_wake
 
-            enable_fast_wake(signal, self.service, scaling.scale_in_alarm)
+            assert scaling_settings.messages_per_task is not None  # wakes_itself: sizing
+            enable_fast_wake(
+                signal,
+                self.service,
+                scaling.scale_in_alarm,
+                messages_per_task=scaling_settings.messages_per_task,
+                max_capacity=scaling_settings.max_capacity,
+            )
         self.scalable_target = scaling.scalable_target
         self.scale_out_alarm = scaling.scale_out_alarm
         self.scale_out_action = scaling.scale_out_action

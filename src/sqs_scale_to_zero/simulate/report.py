@@ -103,7 +103,7 @@ class Result:
             controls: seeing the message and asking ECS for a task.
         wasted_starts: Tasks launched during the run and stopped before starting any message
             (tasks present at time 0 are not counted).
-        fast_wakes: Times a scheduled function set the desired count from 0 to 1 itself.
+        fast_wakes: Times a scheduled function raised the desired count from 0 itself.
         drain_seconds: First message sent -> last message finished; ``None`` unless every
             message was processed by the horizon.
         deployments: One entry per deployment of the run, in time order. Default: none.

@@ -137,7 +137,7 @@ class Simulation:
             gauges.desired = outcome.desired
             if outcome.woke:
                 self.result.fast_wakes += 1
-                service.update_desired(1, now)
+                service.update_desired(outcome.desired or 1, now)
         key, published = poller.sample_key, poller.published(gauges)
         if key is not None and published is not None:
             self._polled.setdefault(int(now // 60), {})[key] = published

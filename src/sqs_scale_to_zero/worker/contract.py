@@ -148,6 +148,13 @@ SIGNAL_CLUSTER_NAME = "CLUSTER_NAME"
 SIGNAL_SERVICE_NAME = "SERVICE_NAME"
 """The signal function's variable naming the service it wakes from zero tasks."""
 
+SIGNAL_MESSAGES_PER_TASK = "MESSAGES_PER_TASK"
+"""The signal function's variable: the backlog one task carries (the sizing's
+``messages_per_task``), so a wake starts the backlog's level of tasks at once."""
+
+SIGNAL_MAX_CAPACITY = "MAX_CAPACITY"
+"""The signal function's variable: the most tasks a wake may start (``max_capacity``)."""
+
 SIGNAL_IDLE_ALARM_NAME = "IDLE_ALARM_NAME"
 """The signal function's variable naming the idle (scale-in) alarm whose actions it holds off
 while it wakes the service."""
