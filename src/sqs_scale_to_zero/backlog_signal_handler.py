@@ -24,16 +24,17 @@ namespace in ``SIGNAL_METRIC_NAMESPACE``; nothing when that is unset):
 the desired count itself (``ecs:UpdateService``), to the backlog's level (one task per
 ``SIGNAL_MESSAGES_PER_TASK`` visible messages, at most ``SIGNAL_MAX_CAPACITY``; 1 where unset),
 instead of waiting for a datapoint, an alarm evaluation and a scaling policy. The hazard: after
-an idle period the idle alarm is in ALARM, and "for Auto Scaling actions, the alarm continues to invoke the action once per minute
-that the alarm remains in the new state" (CloudWatch user guide, "Alarm actions"), so its
-``ExactCapacity 0`` would stop the task just started. The handler therefore first disables that
-alarm's actions (``DisableAlarmActions``, which keeps the alarm evaluating but invokes nothing)
-and enables them again on a later run once the alarm has left ALARM, which it does on the first
-busy minute (N of N). A direct wake can then not be undone by a stale idle alarm; the idle alarm
-scales the service in again only after a full new ``idle_timeout`` of idle minutes. The desired
-count it publishes (:data:`~sqs_scale_to_zero.worker.contract.SIGNAL_DESIRED_METRIC`) is the one
-after any wake, so the backlog-sizing policy adds only the tasks the backlog still needs. A
-failed wake fails nothing: the scale-out alarm wakes the service the slow way.
+an idle period the idle alarm is in ALARM, and "for Auto Scaling actions, the alarm continues to
+invoke the action once per minute that the alarm remains in the new state" (CloudWatch user
+guide, "Alarm actions"), so its ``ExactCapacity 0`` would stop the task just started. The
+handler therefore first disables that alarm's actions (``DisableAlarmActions``, which keeps the
+alarm evaluating but invokes nothing) and enables them again on a later run once the alarm has
+left ALARM, which it does on the first busy minute (N of N). A direct wake can then not be
+undone by a stale idle alarm; the idle alarm scales the service in again only after a full new
+``idle_timeout`` of idle minutes. The desired count it publishes
+(:data:`~sqs_scale_to_zero.worker.contract.SIGNAL_DESIRED_METRIC`) is the one after any wake, so
+the backlog-sizing policy adds only the tasks the backlog still needs. A failed wake fails
+nothing: the scale-out alarm wakes the service the slow way.
 
 The construct ships this file's source inline in the function, with the import from the contract
 replaced by the values it names and docstrings and comments dropped
