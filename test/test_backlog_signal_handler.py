@@ -326,3 +326,22 @@ def test_fast_without_a_namespace_publishes_nothing(
     values = handler({}, None)
     assert values["ApproximateNumberOfMessagesVisible"] == 1.0
     assert published(queue.rsplit("/", 1)[-1], "ApproximateNumberOfMessagesVisible") == []
+
+
+@pytest.mark.parametrize(("messages", "woken"), [(1, 1), (7, 3), (30, 4)])
+def test_fast_a_backlog_on_a_sleeping_service_wakes_its_level(
+    queue: str, fast: str, monkeypatch: pytest.MonkeyPatch, messages: int, woken: int
+) -> None:
+    """One task per 3 visible messages, at most 4: what the backlog sizing would add."""
+    monkeypatch.setenv("MESSAGES_PER_TASK", "3")
+    monkeypatch.setenv("MAX_CAPACITY", "4")
+    sqs = boto3.client("sqs")
+    for start in range(0, messages, 10):
+        entries = [
+            {"Id": str(i), "MessageBody": "job"} for i in range(start, min(messages, start + 10))
+        ]
+        sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+    values = handler({}, None)
+    assert desired_count(fast) == woken
+    assert values["DesiredTaskCount"] == float(woken)
+    assert published(queue.rsplit("/", 1)[-1], "DesiredTaskCount") == [float(woken)]
