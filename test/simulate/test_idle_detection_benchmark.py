@@ -138,4 +138,4 @@ def test_render_prints_anchors_without_a_verdict(markdown: bool) -> None:
     assert shown["last message -> set to 0 tasks"] == "330.0 s"
     assert shown["last message -> last task stopped"] == "never"
     text = render([row(), row(stack="seed blog")], 3, markdown=markdown)
-    assert "- w, ours (SQS metrics): PASS" in text and "- w, seed blog" not in text
+    assert "- w, ours (default): PASS" in text and "- w, seed blog" not in text
