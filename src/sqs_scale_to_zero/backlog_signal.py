@@ -28,9 +28,9 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from sqs_scale_to_zero import backlog_signal_handler as handler_module
-from sqs_scale_to_zero.alarms import ONE_MINUTE
 from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
 from sqs_scale_to_zero.compliance import acknowledge
+from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
 from sqs_scale_to_zero.worker import contract
 
 

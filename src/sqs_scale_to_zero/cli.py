@@ -30,12 +30,13 @@ class CliError(Exception):
     """A problem reported as one line on stderr with a non-zero exit."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """The command line's argument parser."""
+    command_line = argparse.ArgumentParser(
         prog=PROG, description="SQS queue workers on ECS Fargate that scale to zero."
     )
-    parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", required=True)
+    command_line.add_argument("--version", action="version", version=_version())
+    sub = command_line.add_subparsers(dest="command", required=True)
 
     synth = sub.add_parser(
         "synth", help="synthesize a CDK app and summarize each service's scaling"
@@ -97,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         "deployment is reported: time to complete, messages started on old code, "
         "interrupted, duplicates",
     )
-    return parser
+    return command_line
 
 
 def _version() -> str:
@@ -282,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         (including a ``simulate`` argument that is wrong in itself, such as a malformed
         workload generator or a directory given as a file).
     """
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         if args.command == "synth":
             return synth(args.app_dir, args.outdir, args.context)
