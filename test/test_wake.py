@@ -135,6 +135,8 @@ def test_on_alarm_has_no_function(on_alarm_service: Synthesized) -> None:
     alarm = synth.properties(synth.construct.scale_out_alarm)
     ids = {m["Id"] for m in alarm["Metrics"]}
     assert "desired" not in ids  # no desired count without the function or Container Insights
+    # Nothing else wakes the service, so the alarm acts on one minute, as before the function.
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1)
 
 
 def test_backlog_signal_true_is_the_fresh_signal(backlog_signal_service: Synthesized) -> None:
