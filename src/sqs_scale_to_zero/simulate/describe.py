@@ -177,6 +177,11 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
                     f"wakes the service from zero itself, holding off "
                     f"{wake.alarm_logical_id}'s actions until it leaves ALARM"
                 )
+            if wake.messages_per_task is not None and wake.max_capacity is not None:
+                how += (
+                    f" (to 1 task per {wake.messages_per_task} visible messages, "
+                    f"at most {wake.max_capacity})"
+                )
             lines.append(f"  {poller.function_logical_id} {how}")
     if math.isfinite(model.queue.visibility_timeout):
         lines.append(f"  queue visibility timeout: {_num(model.queue.visibility_timeout)} s")
