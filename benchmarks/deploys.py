@@ -1,4 +1,4 @@
-"""Deploys on a working queue (issue #13): ours vs QPFS defaults vs the seed blog.
+"""Deploys on a working queue: ours vs QPFS defaults vs the seed blog, several seeds.
 
 Scenarios, each simulated with ``--deploy-at`` on every stack with the same seeds (0 to
 ``--seeds`` - 1, :data:`DEFAULT_SEEDS`); a row pools the deployments of every seed (counts

@@ -6,12 +6,10 @@ import queue
 import threading
 from collections.abc import Callable
 
+from sqs_scale_to_zero.worker import contract
 from sqs_scale_to_zero.worker.delivery import Delivery, Outcome
 from sqs_scale_to_zero.worker.fifo import FifoGroups
 from sqs_scale_to_zero.worker.inflight import Holdings, Job, JobState
-
-DURATION_WEIGHT = 0.2
-"""Weight of the newest delivery's duration in the running average that sizes the prefetch."""
 
 
 class HandlerPool:
@@ -104,7 +102,8 @@ class HandlerPool:
             self._average_seconds = (
                 seconds
                 if average is None
-                else average * (1 - DURATION_WEIGHT) + seconds * DURATION_WEIGHT
+                else average * (1 - contract.PREFETCH_DURATION_WEIGHT)
+                + seconds * contract.PREFETCH_DURATION_WEIGHT
             )
 
     def __repr__(self) -> str:
