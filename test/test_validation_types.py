@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sqs_scale_to_zero import (
+    HttpDelivery,
     MonitoringOptions,
     QueueSchedule,
     ScaleToZeroQueueService,
@@ -321,6 +322,14 @@ VALUES: dict[str, list[Factory]] = {
     ],
     "wake": [_v(Wake.FAST), _v(Wake.FRESH_SIGNAL), _v(Wake.ON_ALARM), _v("fast"), _v(True)],
     "backlog_signal": [_v(True), _v(False), _v("yes")],
+    "http_delivery": [
+        _v(HttpDelivery(port=8080, path="/work")),
+        _v(HttpDelivery(port=0)),
+        _v(HttpDelivery(path="work")),
+        _v(HttpDelivery(content_type="json")),
+        _v({"port": 8080}),
+    ],
+    "own_consumer": [_v(True), _v(False), _v("yes")],
 }
 
 

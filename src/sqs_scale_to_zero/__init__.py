@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
+    from sqs_scale_to_zero.delivery import HttpDelivery
     from sqs_scale_to_zero.errors import ScaleToZeroValidationError
     from sqs_scale_to_zero.monitoring import MonitoringOptions
     from sqs_scale_to_zero.scaling.steps import fixed_scale_out_steps
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BacklogMetrics",
+    "HttpDelivery",
     "MonitoringOptions",
     "QueueActivity",
     "QueueSchedule",
@@ -46,6 +48,7 @@ _EXPORTS = {
     # Values for its props.
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
     "Wake": "sqs_scale_to_zero.wake",
+    "HttpDelivery": "sqs_scale_to_zero.delivery",
     "fixed_scale_out_steps": "sqs_scale_to_zero.scaling.steps",
     "QueueSchedule": "sqs_scale_to_zero.schedules.schedule",
     "TopicSubscription": "sqs_scale_to_zero.topics.subscriptions",
