@@ -316,12 +316,12 @@ class ScaleToZeroQueueService(Construct):
                 minute, reads the queue's counts (which keeps SQS publishing the queue's metrics,
                 so no wake waits for an inactive queue) and, with backlog sizing, sets the desired
                 count itself when a message waits (to the backlog's level); it publishes the
-                desired count only while the service has tasks. ``Wake.FRESH_SIGNAL``: the
-                same, and it publishes the queue's counts every minute (namespace ``SqsScaleToZero``) for both scaling
-                alarms to read instead of SQS's own (three more custom metrics and a
-                ``PutMetricData`` call a minute). ``Wake.ON_ALARM``: no function (the cheapest
-                stack); the scale-out alarm wakes the service from SQS's own metrics, which can
-                lag up to 15 minutes after six idle hours. Can't be combined with
+                desired count only while the service has tasks. ``Wake.FRESH_SIGNAL``: the same,
+                and it publishes the queue's counts every minute (namespace ``SqsScaleToZero``)
+                for both scaling alarms to read instead of SQS's own (three more custom metrics
+                and a ``PutMetricData`` call a minute). ``Wake.ON_ALARM``: no function (the
+                cheapest stack); the scale-out alarm wakes the service from SQS's own metrics,
+                which can lag up to 15 minutes after six idle hours. Can't be combined with
                 ``backlog_signal``. Default: ``Wake.FAST``.
             backlog_signal: The older switch, an alias: ``True`` is ``wake=Wake.FRESH_SIGNAL``,
                 ``False`` is ``wake=Wake.ON_ALARM``. Default: None (``wake`` decides).
