@@ -226,11 +226,10 @@ class WakeSpec:
         describe_alarm: ``cloudwatch:DescribeAlarms`` on the alarm. Default: False.
         disable_alarm_actions: ``cloudwatch:DisableAlarmActions`` on the alarm. Default: False.
         enable_alarm_actions: ``cloudwatch:EnableAlarmActions`` on the alarm. Default: False.
-        messages_per_task: Its literal ``MESSAGES_PER_TASK``, or ``None``: a wake starts
-            ``ceil(visible / messages_per_task)`` tasks (1 when either limit is ``None``).
-            Default: None.
-        max_capacity: Its literal ``MAX_CAPACITY``, the most tasks a wake starts, or
-            ``None``. Default: None.
+        messages_per_task: Its literal ``MESSAGES_PER_TASK`` (a wake starts one task per that
+            many visible messages), or ``None``. Default: None.
+        max_capacity: Its literal ``MAX_CAPACITY`` (the most a wake starts), or ``None``; a
+            wake starts 1 task when either is ``None``. Default: None.
     """
 
     service_logical_id: str
@@ -242,12 +241,6 @@ class WakeSpec:
     enable_alarm_actions: bool = False
     messages_per_task: int | None = None
     max_capacity: int | None = None
-
-    def level(self, visible: int) -> int:
-        """The desired count a wake sets with ``visible`` messages waiting (the handler's)."""
-        if self.messages_per_task is None or self.max_capacity is None:
-            return 1
-        return min(self.max_capacity, -(-visible // self.messages_per_task))
 
 
 @dataclass(frozen=True)
