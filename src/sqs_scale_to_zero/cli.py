@@ -18,6 +18,7 @@ from sqs_scale_to_zero.cdk_app import CliError, simulated_templates, synthesize
 from sqs_scale_to_zero.copilot.plan import ManifestError
 from sqs_scale_to_zero.simulate.describe import summary
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
+from sqs_scale_to_zero.simulate.idle_bill import bill_of
 from sqs_scale_to_zero.simulate.report import column_name, table
 from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 
@@ -166,6 +167,7 @@ def synth(
             except SimulationInputError as exc:
                 lines = [f"service {sid}: cannot summarize ({exc})"]
             print("\n".join("  " + line for line in lines))
+        print("\n".join("  " + line for line in bill_of(reader).summary()))
     return 0
 
 

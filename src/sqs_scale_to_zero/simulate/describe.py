@@ -208,7 +208,11 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
     ):
         lines.append("  warning: min capacity 0 and no scale-out alarm: the service never wakes")
     for poller in model.pollers:
-        publishes = f"; publishes its counts to {poller.namespace}" if poller.namespace else ""
+        publishes = ""
+        if poller.namespace and poller.publishes_backlog:
+            publishes = f"; publishes its counts to {poller.namespace}"
+        elif poller.namespace:
+            publishes = f"; publishes the desired count to {poller.namespace} while tasks run"
         lines.append(
             f"  queue read every {_num(poller.period)} s by {poller.function_logical_id} "
             f"(keeps it active{publishes})"
@@ -225,6 +229,11 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
                 how = (
                     f"wakes the service from zero itself, holding off "
                     f"{wake.alarm_logical_id}'s actions until it leaves ALARM"
+                )
+            if wake.messages_per_task is not None and wake.max_capacity is not None:
+                how += (
+                    f" (to 1 task per {wake.messages_per_task} visible messages, "
+                    f"at most {wake.max_capacity})"
                 )
             lines.append(f"  {poller.function_logical_id} {how}")
     if math.isfinite(model.queue.visibility_timeout):

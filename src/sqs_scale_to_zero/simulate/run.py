@@ -147,10 +147,10 @@ class Simulation:
             gauges.desired = outcome.desired
             if outcome.woke:
                 self.result.fast_wakes += 1
-                service.update_desired(1, now)
-        key = poller.sample_key
-        if key is not None:
-            self._polled.setdefault(int(now // 60), {})[key] = gauges
+                service.update_desired(outcome.desired or 1, now)
+        key, published = poller.sample_key, poller.published(gauges)
+        if key is not None and published is not None:
+            self._polled.setdefault(int(now // 60), {})[key] = published
         self.kernel.schedule(now + poller.spec.period, self._on_poll, poller)
 
     def _arrive(self, index: int, now: float) -> None:
