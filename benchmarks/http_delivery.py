@@ -5,7 +5,7 @@ Run from the repository root::
     .venv/bin/python -m benchmarks.http_delivery [--messages 200] [--sqsd-source DIR]
 
 One run, one local SQS: moto's server in its own process behind a TCP proxy on 127.0.0.1 that
-delays every chunk by 10 ms in each direction (``worker_throughput.LatencyProxy``), closer to a
+delays every chunk by 10 ms in each direction (``local_sqs.LatencyProxy``), closer to a
 network round trip to SQS than moto's CPU-bound answers. The app is ``test/worker/http_app.js``
 (Node.js's own ``http`` module) answering each POST at once ("no-op") or after 50 ms. For each
 work time and concurrency (1 and 10), each contender runs in its own process against its own
@@ -49,8 +49,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.local_sqs import LatencyProxy, fill, free_port, wait_until_up
 from benchmarks.tables import table_lines
-from benchmarks.worker_throughput import LatencyProxy, fill, free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_SCRIPT = ROOT / "test" / "worker" / "http_app.js"

@@ -12,6 +12,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -19,8 +21,8 @@ if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
 from sqs_scale_to_zero.backlog import BacklogMetrics, container_insights_metric
-from sqs_scale_to_zero.backlog_signal import resolve_backlog_signal
 from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
+from sqs_scale_to_zero.delivery import HttpDelivery, resolve_delivery
 from sqs_scale_to_zero.deployment import build_deploy_drain
 from sqs_scale_to_zero.monitoring import (
     MonitoredService,
@@ -34,18 +36,26 @@ from sqs_scale_to_zero.scaling import (
     build_scaling,
     resolve_scaling,
 )
+from sqs_scale_to_zero.schedules.builder import build_schedules
+from sqs_scale_to_zero.schedules.schedule import QueueSchedule, resolve_schedules
+from sqs_scale_to_zero.topics.subscriptions import (
+    TopicSubscription,
+    build_topics,
+    resolve_topics,
+)
+from sqs_scale_to_zero.wake import Wake, resolve_wake
 
 
 class ScaleToZeroQueueService(Construct):
     """An SQS queue worker on ECS Fargate that scales to zero tasks while the queue is idle.
 
-    One visible message wakes the service (SQS's one-minute metrics, then a task start); a step
-    policy adds tasks for bigger backlogs; and one alarm sets the service to exactly 0 tasks only
-    after ``idle_timeout`` of idle minutes: no message sent, received or deleted, none visible or
-    in flight, and the tasks' CPU at rest. Nothing else removes tasks while work is in flight:
-    there is no CPU target tracking, and the worker runtime (``sqs_scale_to_zero.worker``) holds
-    ECS task scale-in protection while it works. Everything is created in one stack, so a single
-    ``cdk deploy`` is enough.
+    One visible message wakes the service (a one-minute function sets its desired count to 1,
+    then a task starts; see ``wake``); a step policy adds tasks for bigger backlogs; and one
+    alarm sets the service to exactly 0 tasks only after ``idle_timeout`` of idle minutes: no
+    message sent, received or deleted, none visible or in flight, and the tasks' CPU at rest.
+    Nothing else removes tasks while work is in flight: there is no CPU target tracking, and the
+    worker runtime (``sqs_scale_to_zero.worker``) holds ECS task scale-in protection while it
+    works. Everything is created in one stack, so a single ``cdk deploy`` is enough.
 
     Example:
         ```python
@@ -68,6 +78,12 @@ class ScaleToZeroQueueService(Construct):
     dead_letter_queue: Optional[sqs.IQueue]
     """The dead-letter queue created with the queue; ``None`` when ``queue`` was passed."""
 
+    topic_subscriptions: list[sns.Subscription]
+    """The queue's subscriptions to the ``topics``, in their order; empty without topics."""
+
+    schedules: list[scheduler.Schedule]
+    """The EventBridge Scheduler schedules of the periodic tasks (``schedules``), in order."""
+
     cluster: ecs.ICluster
     """The cluster the service runs in: the one passed, or the one created."""
 
@@ -75,7 +91,10 @@ class ScaleToZeroQueueService(Construct):
     """The Fargate task definition; add containers, volumes or task-role grants here."""
 
     container: ecs.ContainerDefinition
-    """The worker container."""
+    """The container of ``image``: the worker, or with ``http_delivery`` the app."""
+
+    runtime_container: Optional[ecs.ContainerDefinition]
+    """The worker runtime's container beside the app with ``http_delivery``; else ``None``."""
 
     log_group: logs.LogGroup
     """The CloudWatch Logs group of the worker container."""
@@ -104,12 +123,12 @@ class ScaleToZeroQueueService(Construct):
 
     backlog_metrics: BacklogMetrics
     """The metrics every scaling and monitoring alarm reads: the visible and in-flight gauges
-    (SQS's own, or the fresh backlog signal's when ``backlog_signal=True``) and SQS's per-minute
-    sent, received and deleted sums."""
+    (SQS's own, or the fresh backlog signal's with ``wake=Wake.FRESH_SIGNAL``) and SQS's
+    per-minute sent, received and deleted sums."""
 
     backlog_signal_function: Optional[lambda_.Function]
-    """The function that publishes the fresh backlog signal; ``None`` unless
-    ``backlog_signal=True``."""
+    """The one-minute wake function (it reads the queue, wakes the service, and with
+    ``Wake.FRESH_SIGNAL`` publishes the backlog); ``None`` with ``wake=Wake.ON_ALARM``."""
 
     dashboard: Optional[cloudwatch.Dashboard]
     """The CloudWatch dashboard; ``None`` when ``monitoring=False``."""
@@ -129,7 +148,7 @@ class ScaleToZeroQueueService(Construct):
 
     backlog_signal_alarm: Optional[cloudwatch.Alarm]
     """Alarm: the backlog signal function failed or did not run for 5 minutes. ``None`` unless
-    ``backlog_signal=True`` with monitoring on."""
+    ``wake=Wake.FRESH_SIGNAL`` with monitoring on."""
 
     def __init__(
         self,
@@ -145,6 +164,8 @@ class ScaleToZeroQueueService(Construct):
         visibility_timeout: Optional[Duration] = None,
         retention_period: Optional[Duration] = None,
         max_receive_count: Optional[int] = None,
+        topics: Optional[Sequence[TopicSubscription]] = None,
+        schedules: Optional[Sequence[QueueSchedule]] = None,
         command: Optional[Sequence[str]] = None,
         environment: Optional[Mapping[str, str]] = None,
         secrets: Optional[Mapping[str, ecs.Secret]] = None,
@@ -172,7 +193,10 @@ class ScaleToZeroQueueService(Construct):
         gradual_scale_in: Optional[bool] = None,
         gradual_scale_in_cooldown: Optional[Duration] = None,
         monitoring: Union[bool, MonitoringOptions] = True,
+        wake: Optional[Wake] = None,
         backlog_signal: Optional[bool] = None,
+        http_delivery: Optional[HttpDelivery] = None,
+        own_consumer: Optional[bool] = None,
     ) -> None:
         """Compose the queue, the Fargate service and its scaling.
 
@@ -199,6 +223,14 @@ class ScaleToZeroQueueService(Construct):
                 always keeps messages 14 days. Default: 4 days.
             max_receive_count: Receives before a message moves to the DLQ, 1 to 1000.
                 Default: 3.
+            topics: SNS topics whose messages the queue receives (``TopicSubscription``: topic,
+                filter policy and scope, raw delivery); the queue policy admits exactly these
+                topics. FIFO topics need ``fifo=True``; the AWS managed key ``alias/aws/sqs``
+                is refused. Default: none.
+            schedules: Periodic tasks (``QueueSchedule``, or ``schedules_from_cron_yaml``):
+                EventBridge Scheduler sends each a message marked with the task's name,
+                scheduled time and path. On a FIFO queue each needs a ``message_group_id``.
+                Default: none.
             command: The container's command, one string per argument, e.g.
                 ``["python", "-m", "sqs_scale_to_zero.worker", "app:handle"]`` (a single string
                 is refused; split it with ``shlex.split``). Default: the image's.
@@ -239,7 +271,8 @@ class ScaleToZeroQueueService(Construct):
                 Default: the FARGATE launch type.
             platform_version: Fargate platform version. Default: LATEST.
             container_insights: Enable Container Insights on the cluster the construct creates
-                (task counts, memory). Only with no ``cluster``. Default: True.
+                (task counts, memory; billed as custom metrics, see the README's "Costs"). Only
+                with no ``cluster``. Default: False.
             max_capacity: Most tasks the service scales out to, at least 1. Default: 4.
             messages_per_task: The backlog one task should carry: while a message waits, the
                 service is sized to ``ceil((visible + in flight) / messages_per_task)`` tasks, up
@@ -257,8 +290,9 @@ class ScaleToZeroQueueService(Construct):
                 the largest backlog seen (a bigger backlog adds only the difference); with fixed
                 steps, the time before the same step adds tasks again (cover a task's start-up so
                 one message doesn't start two tasks). Default: with backlog sizing, 4 minutes
-                where the desired count is published (Container Insights on the construct's own
-                cluster, or ``backlog_signal``), else 10 minutes; 3 minutes with fixed steps.
+                where the desired count is published (by the wake function, or by Container
+                Insights on the construct's own cluster), else 10 minutes; 3 minutes with fixed
+                steps.
             idle_timeout: How long the service must have been idle before it goes to 0 tasks:
                 every minute with no message sent, received or deleted, none visible or in
                 flight, and the tasks' CPU at rest. Whole minutes, 1 minute to 24 hours.
@@ -278,12 +312,32 @@ class ScaleToZeroQueueService(Construct):
                 message too old, tasks running on an empty queue) with default options, a
                 ``MonitoringOptions`` to tune them (e.g. an SNS ``alarm_topic``), or ``False``
                 for none. Default: True.
-            backlog_signal: Scale on a fresh backlog signal: a function, run every minute,
-                reads the queue's message counts straight from SQS and publishes them as
-                CloudWatch metrics (namespace ``SqsScaleToZero``), and both scaling alarms read
-                those instead of SQS's own gauges, which can lag up to 15 minutes after six idle
-                hours. It costs three custom metrics and a PutMetricData call a minute (see the
-                README's "Costs"). Default: False.
+            wake: How the service wakes from zero tasks. ``Wake.FAST``: a function runs every
+                minute, reads the queue's counts (which keeps SQS publishing the queue's metrics,
+                so no wake waits for an inactive queue) and, with backlog sizing, sets the desired
+                count itself when a message waits (to the backlog's level); it publishes the
+                desired count only while the service has tasks. ``Wake.FRESH_SIGNAL``: the same,
+                and it publishes the queue's counts every minute (namespace ``SqsScaleToZero``)
+                for both scaling alarms to read instead of SQS's own (three more custom metrics
+                and a ``PutMetricData`` call a minute). ``Wake.ON_ALARM``: no function (the
+                cheapest stack); the scale-out alarm wakes the service from SQS's own metrics,
+                which can lag up to 15 minutes after six idle hours. Can't be combined with
+                ``backlog_signal``. Default: ``Wake.FAST``.
+            backlog_signal: The older switch, an alias: ``True`` is ``wake=Wake.FRESH_SIGNAL``,
+                ``False`` is ``wake=Wake.ON_ALARM``. Default: None (``wake`` decides).
+            http_delivery: Deliver each message over HTTP to an app in any language: the
+                worker runtime runs in a second container of the task and POSTs each message
+                to the app in ``image`` on localhost, keeping every guarantee it gives a Python
+                handler. ``command`` is then the app's; ``SCALE_TO_ZERO_CONCURRENCY`` and
+                ``SCALE_TO_ZERO_LOG_LEVEL`` in ``environment`` go to the runtime. Can't be
+                combined with ``own_consumer`` or a ``command`` that runs
+                ``sqs_scale_to_zero.worker``. Default: none (``image`` runs the Python runtime).
+            own_consumer: ``image`` consumes the queue itself, without the worker runtime (any
+                language): it gets ``QUEUE_URL`` and ``QUEUE_NAME`` and no ``SCALE_TO_ZERO_*``
+                variable, and none of the runtime's guarantees (task protection while it
+                works, heartbeat, deploy drain, graceful stop); ``sqs-scale-to-zero synth``
+                lists them. Default: False (``image`` runs ``python -m
+                sqs_scale_to_zero.worker``).
 
         Raises:
             ScaleToZeroValidationError: For any invalid prop, before any child is created.
@@ -299,6 +353,8 @@ class ScaleToZeroQueueService(Construct):
             retention_period=retention_period,
             max_receive_count=max_receive_count,
         )
+        topic_settings = resolve_topics(topics=topics, queue=queue_settings)
+        schedule_settings = resolve_schedules(schedules=schedules, fifo=queue_settings.is_fifo)
         task_settings = resolve_task(
             image=image,
             command=command,
@@ -321,8 +377,15 @@ class ScaleToZeroQueueService(Construct):
             platform_version=platform_version,
             container_insights=container_insights,
         )
-        compute_settings = resolve_compute(task_settings, network_settings)
-        use_backlog_signal = resolve_backlog_signal(backlog_signal=backlog_signal)
+        delivery_settings = resolve_delivery(
+            http_delivery=http_delivery,
+            own_consumer=own_consumer,
+            command=task_settings.command,
+            environment=task_settings.environment,
+            cpu_architecture=task_settings.cpu_architecture,
+        )
+        compute_settings = resolve_compute(task_settings, network_settings, delivery_settings)
+        wake_settings = resolve_wake(wake=wake, backlog_signal=backlog_signal)
         scaling_settings = resolve_scaling(
             max_capacity=max_capacity,
             messages_per_task=messages_per_task,
@@ -334,16 +397,21 @@ class ScaleToZeroQueueService(Construct):
             gradual_scale_in=gradual_scale_in,
             gradual_scale_in_cooldown=gradual_scale_in_cooldown,
             task_protection=task_settings.task_protection,
-            desired_count_published=use_backlog_signal or network_settings.has_container_insights,
+            desired_count_published=(
+                wake_settings.has_function or network_settings.has_container_insights
+            ),
         )
         monitoring_settings = resolve_monitoring(
             monitoring=monitoring, idle_timeout_minutes=scaling_settings.idle_timeout_minutes
         )
         super().__init__(scope, id)
+        delivery_settings.warn_about(self)
 
         queues = build_queues(self, queue_settings)
         self.queue = queues.queue
         self.dead_letter_queue = queues.dead_letter_queue
+        self.topic_subscriptions = build_topics(self, topic_settings, self.queue)
+        self.schedules = build_schedules(self, schedule_settings, self.queue)
 
         compute = build_compute(self, compute_settings, queues)
         self.cluster = compute.cluster
@@ -351,37 +419,60 @@ class ScaleToZeroQueueService(Construct):
         self.container = compute.container
         self.log_group = compute.log_group
         self.service = compute.service
-        build_deploy_drain(
-            self,
-            service=self.service,
-            container=self.container,
-            max_capacity=scaling_settings.max_capacity,
-        )
+        self.runtime_container = compute.runtime_container
+        if compute.runtime_host is not None:
+            build_deploy_drain(
+                self,
+                service=self.service,
+                container=compute.runtime_host,
+                max_capacity=scaling_settings.max_capacity,
+            )
 
         self.backlog_signal_function = None
         signal = None
-        if use_backlog_signal:
-            # Imported only when asked for: aws_lambda and aws_events are slow to import.
-            from sqs_scale_to_zero.backlog_signal import build_backlog_signal
+        # The function wakes the service itself only with backlog sizing, whose alarm then
+        # subtracts the desired count it publishes (fixed steps would add a second task).
+        wakes_itself = wake_settings.has_function and scaling_settings.messages_per_task is not None
+        desired: Optional[cloudwatch.IMetric] = None
+        if network_settings.has_container_insights:
+            desired = container_insights_metric(self.service, "DesiredTaskCount")
+        if wake_settings.has_function:
+            # Imported only when used: aws_lambda and aws_events are slow to import.
+            from sqs_scale_to_zero.backlog_signal import build_backlog_signal, desired_count_metric
 
-            signal = build_backlog_signal(self, self.queue, task_settings.log_retention)
-            self.backlog_signal_function = signal.function
-            self.backlog_metrics = signal.metrics
-        else:
-            self.backlog_metrics = BacklogMetrics.of_queue(
+            signal = build_backlog_signal(
+                self,
                 self.queue,
-                desired=(
-                    container_insights_metric(self.service, "DesiredTaskCount")
-                    if network_settings.has_container_insights
-                    else None
-                ),
+                task_settings.log_retention,
+                publishes_backlog=wake_settings.publishes_backlog,
             )
+            self.backlog_signal_function = signal.function
+            desired = desired_count_metric(self.queue) if wakes_itself else desired
+        self.backlog_metrics = (
+            signal.metrics
+            if signal is not None and signal.metrics is not None
+            else BacklogMetrics.of_queue(self.queue, desired=desired)
+        )
 
-        scaling = build_scaling(self, scaling_settings, self.service, self.backlog_metrics)
-        if signal is not None and scaling_settings.messages_per_task is not None:
+        scaling = build_scaling(
+            self,
+            scaling_settings,
+            self.service,
+            self.backlog_metrics,
+            # SQS's gauges may see a message a minute before the function does: confirm.
+            scale_out_minutes=2 if wakes_itself and not wake_settings.publishes_backlog else 1,
+        )
+        if signal is not None and wakes_itself:
             from sqs_scale_to_zero.backlog_signal import enable_fast_wake
 
-            enable_fast_wake(signal, self.service, scaling.scale_in_alarm)
+            assert scaling_settings.messages_per_task is not None  # wakes_itself: sizing
+            enable_fast_wake(
+                signal,
+                self.service,
+                scaling.scale_in_alarm,
+                messages_per_task=scaling_settings.messages_per_task,
+                max_capacity=scaling_settings.max_capacity,
+            )
         self.scalable_target = scaling.scalable_target
         self.scale_out_alarm = scaling.scale_out_alarm
         self.scale_out_action = scaling.scale_out_action
@@ -403,7 +494,11 @@ class ScaleToZeroQueueService(Construct):
                     dead_letter_queue=self.dead_letter_queue,
                     service=self.service,
                     backlog=self.backlog_metrics,
-                    backlog_signal_function=self.backlog_signal_function,
+                    # Only the fresh signal's function blinds the alarms when it fails; a failed
+                    # fast wake falls back to the scale-out alarm (and the oldest-message alarm).
+                    backlog_signal_function=(
+                        self.backlog_signal_function if wake_settings.publishes_backlog else None
+                    ),
                     scaling_alarms=scaling.alarms,
                     idle=scaling.idle,
                 ),

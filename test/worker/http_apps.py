@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.worker_throughput import free_port
+from benchmarks.local_sqs import free_port
 from sqs_scale_to_zero.worker.http_delivery import AppReadiness, DeliverySettings, HttpDelivery
 
 APP_SCRIPT = Path(__file__).with_name("http_app.js")

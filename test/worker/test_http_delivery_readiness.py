@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.worker_throughput import free_port
+from benchmarks.local_sqs import free_port
 from sqs_scale_to_zero.worker import ConstantBackoff
 
 from .conftest import (

@@ -127,6 +127,49 @@ DELIVER_HEALTH_PATH = "SCALE_TO_ZERO_DELIVER_HEALTH_PATH"
 """Optional: a path the runtime GETs to learn that the app is ready (unset: the app's port
 accepting a connection is enough)."""
 
+# --- Periodic tasks (set on a message by a schedule, read by the HTTP delivery) ---------------
+# Elastic Beanstalk's guide ("Elastic Beanstalk worker environments", section "Periodic tasks",
+# https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/using-features-managing-env-tiers.html)
+# says the daemon queues a message per task run and POSTs it to the task's ``url`` with the
+# headers ``X-Aws-Sqsd-Taskname`` and ``X-Aws-Sqsd-Scheduled-At``; it does not name the message
+# attributes that carry them. These are the names the Beanstalk daemon (sqsd) itself puts on the
+# message, so a message queued by a Beanstalk environment and one queued by a schedule of this
+# library look the same to the worker during a migration.
+
+PERIODIC_TASK_NAME_ATTRIBUTE = "beanstalk.sqsd.task_name"
+"""String message attribute: the periodic task's name (becomes ``X-Aws-Sqsd-Taskname``)."""
+
+PERIODIC_TASK_SCHEDULED_AT_ATTRIBUTE = "beanstalk.sqsd.scheduled_time"
+"""String message attribute: when the run was scheduled (becomes ``X-Aws-Sqsd-Scheduled-At``).
+
+A schedule of this library writes EventBridge Scheduler's ``<aws.scheduler.scheduled-time>``,
+an ISO 8601 UTC time such as ``2026-12-06T18:00:00Z``.
+"""
+
+PERIODIC_TASK_PATH_ATTRIBUTE = "beanstalk.sqsd.path"
+"""String message attribute: the path the run is POSTed to (the ``url`` of a ``cron.yaml`` task),
+instead of the delivery's own path."""
+
+PERIODIC_TASK_ATTRIBUTE_PREFIX = "beanstalk.sqsd."
+"""The prefix of the three names above: attributes of the periodic task, not the app's own."""
+
+PERIODIC_TASK_BODY = "elasticbeanstalk scheduled job"
+"""The body the Beanstalk daemon gives a periodic task's message; a ``cron.yaml`` task's default."""
+
+# --- Delivery modes (named by the construct, read from the template by the simulator) ----------
+
+DELIVERY_PYTHON_RUNTIME = "python runtime"
+"""The image runs the worker runtime with a Python handler: its container carries the runtime's
+``SCALE_TO_ZERO_*`` settings."""
+
+DELIVERY_HTTP = "HTTP delivery"
+"""The runtime runs in its own container and POSTs each message to the app: that container
+carries :data:`DELIVER_TO`."""
+
+DELIVERY_OWN_CONSUMER = "own consumer"
+"""The image consumes the queue itself, without the runtime: no container carries a
+``SCALE_TO_ZERO_*`` setting."""
+
 # --- Dead-lettering a message at once (set by the construct, read by the worker) ---------------
 
 DEAD_LETTER_QUEUE_URL = "SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL"
@@ -143,11 +186,30 @@ SIGNAL_QUEUE_NAME = "QUEUE_NAME"
 SIGNAL_METRIC_NAMESPACE = "METRIC_NAMESPACE"
 """The signal function's variable naming the namespace it publishes to."""
 
+SIGNAL_PUBLISHES = "PUBLISHES"
+"""The signal function's variable saying what it publishes to its namespace: one of
+:data:`SIGNAL_PUBLISHES_BACKLOG` (unset means this) or :data:`SIGNAL_PUBLISHES_DESIRED`."""
+
+SIGNAL_PUBLISHES_BACKLOG = "backlog"
+"""Publish the queue's counts (:data:`SIGNAL_METRICS`) every run, and the desired count after
+any wake (the fresh signal)."""
+
+SIGNAL_PUBLISHES_DESIRED = "desired-while-running"
+"""Publish only the desired count after any wake, and only when it is at least 1 (the fast
+wake: nothing is sent while the service is idle)."""
+
 SIGNAL_CLUSTER_NAME = "CLUSTER_NAME"
 """The signal function's variable naming the service's cluster, for the fast wake."""
 
 SIGNAL_SERVICE_NAME = "SERVICE_NAME"
 """The signal function's variable naming the service it wakes from zero tasks."""
+
+SIGNAL_MESSAGES_PER_TASK = "MESSAGES_PER_TASK"
+"""The signal function's variable: the backlog one task carries (the sizing's
+``messages_per_task``), so a wake starts the backlog's level of tasks at once."""
+
+SIGNAL_MAX_CAPACITY = "MAX_CAPACITY"
+"""The signal function's variable: the most tasks a wake may start (``max_capacity``)."""
 
 SIGNAL_IDLE_ALARM_NAME = "IDLE_ALARM_NAME"
 """The signal function's variable naming the idle (scale-in) alarm whose actions it holds off

@@ -15,8 +15,12 @@ are the ones AWS applies when a template leaves a property out:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqs_scale_to_zero.worker.contract import SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS
+from sqs_scale_to_zero.worker.contract import (
+    DELIVERY_OWN_CONSUMER,
+    SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
+)
 
 DEFAULT_FARGATE_STOP_TIMEOUT = 30.0
 """ECS default container stopTimeout on Fargate, in seconds (task definition parameters)."""
@@ -66,6 +70,10 @@ class TaskSpec:
             Default: 1.
         prefetch_seconds: How far ahead the worker receives (0: only for free handlers); our
             runtime's default for our worker, 0 for any other consumer. Default: 0.
+        delivery: How messages reach the code (a delivery mode of
+            :mod:`sqs_scale_to_zero.worker.contract`): the runtime's two modes set the flags
+            above from the task definition; an own consumer has none of them. Default: own
+            consumer, as the other defaults.
         environment: All literal container environment variables (resolved to strings).
     """
 
@@ -78,6 +86,7 @@ class TaskSpec:
     extends_visibility: bool = False
     concurrency: int = 1
     prefetch_seconds: float = 0.0
+    delivery: str = DELIVERY_OWN_CONSUMER
     environment: dict[str, str] = field(default_factory=dict)
 
 
@@ -217,6 +226,10 @@ class WakeSpec:
         describe_alarm: ``cloudwatch:DescribeAlarms`` on the alarm. Default: False.
         disable_alarm_actions: ``cloudwatch:DisableAlarmActions`` on the alarm. Default: False.
         enable_alarm_actions: ``cloudwatch:EnableAlarmActions`` on the alarm. Default: False.
+        messages_per_task: Its literal ``MESSAGES_PER_TASK`` (a wake starts one task per that
+            many visible messages), or ``None``. Default: None.
+        max_capacity: Its literal ``MAX_CAPACITY`` (the most a wake starts), or ``None``; a
+            wake starts 1 task when either is ``None``. Default: None.
     """
 
     service_logical_id: str
@@ -226,6 +239,8 @@ class WakeSpec:
     describe_alarm: bool = False
     disable_alarm_actions: bool = False
     enable_alarm_actions: bool = False
+    messages_per_task: int | None = None
+    max_capacity: int | None = None
 
 
 @dataclass(frozen=True)
@@ -243,10 +258,14 @@ class QueuePollerSpec:
         function_logical_id: The Lambda function it invokes.
         queue_logical_id: The queue the function reads.
         period: Seconds between runs.
-        namespace: The function's literal ``METRIC_NAMESPACE`` variable (where it publishes the
-            queue's counts), or ``None``.
+        namespace: The function's literal ``METRIC_NAMESPACE`` variable (where it publishes),
+            or ``None``.
         wake: What it may do to wake the service, when its environment names the service (it
             then also publishes the service's desired count). Default: None.
+        publishes_backlog: Whether it publishes the queue's counts every run (its
+            ``PUBLISHES`` variable unset or the contract's ``SIGNAL_PUBLISHES_BACKLOG``), or
+            only the desired count while that is at least 1 (``SIGNAL_PUBLISHES_DESIRED``).
+            Default: True.
     """
 
     rule_logical_id: str
@@ -255,6 +274,7 @@ class QueuePollerSpec:
     period: float
     namespace: str | None = None
     wake: WakeSpec | None = None
+    publishes_backlog: bool = True
 
 
 DEFAULT_MIN_HEALTHY_PERCENT = 100
@@ -294,6 +314,48 @@ class DeploymentSpec:
 
 
 @dataclass(frozen=True)
+class PeriodicTaskSpec:
+    """An EventBridge Scheduler schedule that sends a message to the service's queue.
+
+    Attributes:
+        logical_id: The ``AWS::Scheduler::Schedule``'s logical ID.
+        name: The task's name (the message's ``beanstalk.sqsd.task_name``), else the ID.
+        expression: ``rate(...)``, ``cron(...)`` or ``at(...)``.
+        time_zone: The IANA time zone of the expression. Default: ``UTC``.
+    """
+
+    logical_id: str
+    name: str
+    expression: str
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class SubscriptionSpec:
+    """An SNS subscription that delivers a topic's messages to the service's queue.
+
+    Attributes:
+        logical_id: The ``AWS::SNS::Subscription``'s logical ID.
+        topic: The topic as the template names it: ``{ref:Logical}`` or an ARN.
+        filter_policy: Its filter policy, if any.
+        filter_policy_scope: ``MessageAttributes`` or ``MessageBody``.
+    """
+
+    logical_id: str
+    topic: str
+    filter_policy: dict[str, Any] | None = None
+    filter_policy_scope: str = "MessageAttributes"
+
+
+@dataclass(frozen=True)
+class MessageSources:
+    """What sends messages into the queue besides the workload's direct sends."""
+
+    periodic: tuple[PeriodicTaskSpec, ...] = ()
+    subscriptions: tuple[SubscriptionSpec, ...] = ()
+
+
+@dataclass(frozen=True)
 class ServiceModel:
     """Everything the simulator needs about one ECS service, read from a template.
 
@@ -315,6 +377,7 @@ class ServiceModel:
             on (``ClusterSettings`` ``containerInsights`` ``enabled`` or ``enhanced``), so
             ``ECS/ContainerInsights`` publishes the service's task counts. Default: False.
         deployment: How a new task definition rolls out. Default: ECS's defaults, no drain.
+        sources: Schedules and topic subscriptions that send to the queue. Default: none.
     """
 
     template: str
@@ -332,3 +395,4 @@ class ServiceModel:
     pollers: tuple[QueuePollerSpec, ...] = ()
     container_insights: bool = False
     deployment: DeploymentSpec = field(default_factory=DeploymentSpec)
+    sources: MessageSources = field(default_factory=MessageSources)
