@@ -1,4 +1,4 @@
-"""The ``sqs-scale-to-zero`` command line: ``synth`` and ``simulate``.
+"""The ``sqs-scale-to-zero`` command line: ``new``, ``synth`` and ``simulate``.
 
 This module never imports aws_cdk: ``synth`` runs the CDK app in a subprocess and reads the
 templates it writes with the simulator's template reader.
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sqs_scale_to_zero.scaffold import LANGUAGES, ScaffoldError, write_app
 from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.report import column_name, table
@@ -35,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True)
+
+    new = sub.add_parser("new", help="write a new CDK app with a worker, ready for cdk synth")
+    new.add_argument("directory", metavar="DIR", help="the new app's folder (absent or empty)")
+    new.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default=LANGUAGES[0],
+        help=f"the worker's language (default: {LANGUAGES[0]})",
+    )
 
     synth = sub.add_parser(
         "synth", help="synthesize a CDK app and summarize each service's scaling"
@@ -239,6 +249,21 @@ def synth(app_dir: str, outdir: str | None = None, context: Sequence[str] = ()) 
     return 0
 
 
+def new(directory: str, language: str) -> int:
+    """Write a new app into ``directory`` and print what was written and what to run next."""
+    root = Path(directory)
+    for path in write_app(root, language):
+        print(f"wrote {path}")
+    print(
+        f"\nnext (with the CDK CLI: npm install -g aws-cdk):\n"
+        f"  cd {shlex.quote(directory)} && cdk synth      # or: sqs-scale-to-zero synth .\n"
+        f"  cdk bootstrap && cdk deploy    # needs AWS credentials and Docker\n"
+        f"until sqs-scale-to-zero-worker is on the package index: worker/README.md "
+        f"says how to put its wheel into worker/wheels/"
+    )
+    return 0
+
+
 def run_simulate(args: argparse.Namespace) -> int:
     """The ``simulate`` subcommand."""
     from sqs_scale_to_zero.simulate.api import simulate
@@ -282,10 +307,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     try:
+        if args.command == "new":
+            return new(args.directory, args.language)
         if args.command == "synth":
             return synth(args.app_dir, args.outdir, args.context)
         return run_simulate(args)
-    except SimulationArgumentError as exc:
+    except (SimulationArgumentError, ScaffoldError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except (CliError, SimulationInputError) as exc:
