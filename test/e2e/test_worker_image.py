@@ -1,4 +1,4 @@
-"""The example worker image, built from this repository's sources and run for real.
+"""The example worker image, built with a wheel of this repository's worker and run for real.
 
 The image is the basic example's synthesized asset, built by a private ``dockerd`` on a base
 image made locally with debootstrap (see ``conftest.py``). Each container runs on
@@ -10,8 +10,6 @@ stand-in for the agent's task-protection endpoint, the region and credentials).
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import subprocess
 import sys
 import time
@@ -24,12 +22,12 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 import pytest
 
+from sqs_scale_to_zero.scaffold import write_app
 from sqs_scale_to_zero.worker import contract
-from test.test_quick_start import write_quick_start
 from test.worker.conftest import EcsAgent
 from test.worker.deploys import SERVICE_RESOURCE, Deployed
 
-from .conftest import ROOT, BasicExample, Image
+from .conftest import ROOT, BasicExample, Image, with_worker_wheel
 from .engine import DockerEngine
 
 pytestmark = pytest.mark.container
@@ -322,7 +320,7 @@ def test_runs_as_a_non_root_user_without_the_cdk_and_stays_small(
     assert added < MAX_ADDED_MEGABYTES
 
 
-def test_the_quick_start_image_builds_from_its_wheel_and_handles_a_message(
+def test_the_new_apps_image_builds_from_its_wheel_and_handles_a_message(
     engine: DockerEngine,
     base_image: Image,
     run_worker: Callable[..., Container],
@@ -330,48 +328,44 @@ def test_the_quick_start_image_builds_from_its_wheel_and_handles_a_message(
     sqs: Any,
     tmp_path: Path,
 ) -> None:
-    worker_dir = write_quick_start(tmp_path) / "worker"
+    write_app(tmp_path / "app")
+    worker_dir = tmp_path / "app" / "worker"
     wheel = ["wheel", "-q", "--no-deps", "--wheel-dir", str(worker_dir / "wheels")]
-    subprocess.run(  # the README's command for the time before the first release
+    subprocess.run(  # worker/README.md's command for the time before the first release
         [sys.executable, "-m", "pip", *wheel, str(ROOT / "worker")],
         check=True,
         capture_output=True,
     )
-    base = re.search(r"^FROM (\S+)$", (worker_dir / "Dockerfile").read_text(), re.MULTILINE)
-    assert base is not None
-    engine.run("tag", base_image.tag, base.group(1))  # its FROM, satisfied without a pull
     engine.run(
-        "build", "--network", "host", "--tag", "quick-start:e2e", str(worker_dir), timeout=900
+        "build",
+        "--network",
+        "host",
+        f"--build-arg=BASE_IMAGE={base_image.tag}",
+        "--tag",
+        "new-app:e2e",
+        str(worker_dir),
+        timeout=900,
     )
     queue.send(sqs, {"order_id": 8})
 
-    worker = run_worker(5, image="quick-start:e2e")
+    worker = run_worker(5, image="new-app:e2e")
     wait_for(lambda: queue.counts(sqs) == (0, 0), "the order to be processed and deleted")
     code, _ = worker.stop(30)
 
     assert code == 0
-    assert "processing order {'order_id': 8}" in worker.logs()
+    assert "processed order 8" in worker.logs()
 
 
 def test_the_example_image_builds_offline_from_wheels(
-    engine: DockerEngine, base_image: Image, basic_example: BasicExample, tmp_path: Path
+    engine: DockerEngine,
+    base_image: Image,
+    basic_example: BasicExample,
+    tmp_path: Path,
 ) -> None:
-    """With boto3's and hatchling's wheels in ``wheels/``, ``PIP_NO_INDEX=1`` needs no network."""
-    context = tmp_path / "context"
-    shutil.copytree(basic_example.asset_dir, context)
-    wheels = context / "examples" / "worker_image" / "wheels"
+    """With the worker's and boto3's wheels in ``wheels/``, ``PIP_NO_INDEX=1`` needs no network."""
+    context = with_worker_wheel(basic_example.asset_dir, tmp_path / "context")
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--dest",
-            str(wheels),
-            "boto3",
-            "hatchling",
-        ],
+        [sys.executable, "-m", "pip", "download", "-q", "--dest", str(context / "wheels"), "boto3"],
         check=True,
         capture_output=True,
     )
@@ -381,8 +375,6 @@ def test_the_example_image_builds_offline_from_wheels(
         "none",
         "--tag",
         "offline:e2e",
-        "--file",
-        str(context / basic_example.dockerfile),
         f"--build-arg=BASE_IMAGE={base_image.tag}",
         "--build-arg=PIP_NO_INDEX=1",
         str(context),

@@ -1,4 +1,5 @@
-"""examples/worker_image: a Dockerfile that stays correct, and an app that really works.
+"""The examples' worker folder (what ``sqs-scale-to-zero new`` writes): a Dockerfile that stays
+correct, and an app that really works.
 
 Here the Dockerfile is checked as text and the app runs under the real ``Worker`` against the
 moto server; ``test/e2e`` builds the image and runs it in a container.
@@ -15,15 +16,17 @@ from typing import Any
 from .conftest import fast_worker, queue_counts, send, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGE = ROOT / "examples" / "worker_image"
+IMAGE = ROOT / "examples" / "basic" / "worker"
 
 
-def test_dockerfile_installs_the_sources_by_default_and_a_release_on_request() -> None:
+def test_dockerfile_installs_the_newest_worker_by_default_and_a_release_on_request() -> None:
     dockerfile = (IMAGE / "Dockerfile").read_text()
 
-    assert "\nARG WORKER_VERSION=\n" in dockerfile  # empty: the sources in the build context
-    assert 'spec="sqs-scale-to-zero-worker==${WORKER_VERSION}"' in dockerfile
-    assert "COPY worker/ " in dockerfile and "COPY src/sqs_scale_to_zero/worker/ " in dockerfile
+    assert "\nARG WORKER_VERSION=\n" in dockerfile  # empty: the newest pip finds
+    assert '"sqs-scale-to-zero-worker${WORKER_VERSION:+==${WORKER_VERSION}}"' in dockerfile
+    assert "COPY wheels/ /tmp/wheels/" in dockerfile and "--find-links /tmp/wheels" in dockerfile
+    copied = re.findall(r"^COPY (\S+) ", dockerfile, re.MULTILINE)
+    assert copied == ["wheels/", "app.py"]  # nothing from outside the folder
     instructions = "\n".join(
         line for line in dockerfile.splitlines() if not line.lstrip().startswith("#")
     )

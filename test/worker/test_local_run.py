@@ -46,7 +46,7 @@ def test_the_readme_local_run_works_verbatim_with_aws_region_only(
     url = make_queue(visibility_timeout=30)
     for name, value in env.items():
         env[name] = url if name == "QUEUE_URL" else value.replace(README_PORT, moto_endpoint)
-    shutil.copy(ROOT / "examples" / "worker_image" / "app.py", tmp_path / "app.py")
+    shutil.copy(ROOT / "examples" / "basic" / "worker" / "app.py", tmp_path / "app.py")
     clean = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AWS_CONFIG_FILE": "/dev/null"}
     process = subprocess.Popen(
         [sys.executable, *command[1:]],
