@@ -81,11 +81,13 @@ URLS = {
     "Changelog": f"{REPOSITORY}/blob/main/CHANGELOG.md",
 }
 
+MOTO_SERVER = "moto[server]>=5.0"  # the tests' AWS, and `sqs-scale-to-zero local`'s SQS
+
 TEST_REQUIREMENTS = [
     "pytest>=8",
     "pytest-xdist>=3.5",
     "hypothesis>=6.100",
-    "moto[server]>=5.0",
+    MOTO_SERVER,
     BOTO3,
     "cdk-nag>=3.0,<4",
     "cfn-lint>=1.0",
@@ -127,7 +129,8 @@ project = PythonProject(
             # The construct library depends on the worker distribution at the same version and
             # does not ship `sqs_scale_to_zero/worker` itself (see the wheel exclude below).
             dependencies=[AWS_CDK_LIB, CONSTRUCTS, f"{WORKER_DIST}=={VERSION}"],
-            optional_dependencies={"test": TEST_REQUIREMENTS},
+            # `local`: moto's server for `sqs-scale-to-zero local` (a local SQS on 127.0.0.1).
+            optional_dependencies={"test": TEST_REQUIREMENTS, "local": [MOTO_SERVER]},
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},
             readme="README.md",
             keywords=KEYWORDS,

@@ -1,4 +1,4 @@
-"""The ``sqs-scale-to-zero`` command line: ``new``, ``synth`` and ``simulate``.
+"""The ``sqs-scale-to-zero`` command line: ``new``, ``synth``, ``simulate`` and ``local``.
 
 This module never imports aws_cdk: ``synth`` runs the CDK app in a subprocess and reads the
 templates it writes with the simulator's template reader.
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sqs_scale_to_zero.local import LocalError, run_local
 from sqs_scale_to_zero.scaffold import LANGUAGES, ScaffoldError, write_app
 from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
@@ -45,6 +46,21 @@ def _parser() -> argparse.ArgumentParser:
         default=LANGUAGES[0],
         help=f"the worker's language (default: {LANGUAGES[0]})",
     )
+
+    local = sub.add_parser(
+        "local", help="run a handler against a local SQS made with the construct's settings"
+    )
+    local.add_argument(
+        "handler", metavar="HANDLER", help="package.module:function, as in the image"
+    )
+    local.add_argument(
+        "--template",
+        metavar="FILE",
+        help="take the queue's settings from this template (default: the one in cdk.out here "
+        "or in the parent folder, else the construct's defaults)",
+    )
+    local.add_argument("--service", metavar="LOGICAL_ID", help="the ECS service, if several")
+    local.add_argument("--port", type=int, help="the local SQS's port (default: a free one)")
 
     synth = sub.add_parser(
         "synth", help="synthesize a CDK app and summarize each service's scaling"
@@ -307,12 +323,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     try:
+        if args.command == "local":
+            return run_local(
+                args.handler, template=args.template, service=args.service, port=args.port
+            )
         if args.command == "new":
             return new(args.directory, args.language)
         if args.command == "synth":
             return synth(args.app_dir, args.outdir, args.context)
         return run_simulate(args)
-    except (SimulationArgumentError, ScaffoldError) as exc:
+    except (SimulationArgumentError, ScaffoldError, LocalError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except (CliError, SimulationInputError) as exc:

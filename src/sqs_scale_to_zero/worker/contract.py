@@ -156,6 +156,14 @@ SIGNAL_METRICS = {
 SIGNAL_DESIRED_METRIC = "DesiredTaskCount"
 """The signal's metric of the service's desired task count, as it is after any wake."""
 
+# --- The queue the construct creates (and ``sqs-scale-to-zero local`` makes alike) -------------
+
+QUEUE_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 5 * 60
+"""The visibility timeout of a queue the construct creates (SQS's own default is 30 s)."""
+
+QUEUE_DEFAULT_MAX_RECEIVE_COUNT = 3
+"""Receives before SQS moves a message to the construct's dead-letter queue."""
+
 # --- SQS limits (Amazon SQS developer guide, "Quotas related to messages") ----------------------
 
 SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60
