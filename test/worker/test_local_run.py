@@ -24,11 +24,12 @@ def _readme_commands() -> tuple[dict[str, str], list[str]]:
     """The exported variables and the command of the README's "Running it locally" block."""
     text = (ROOT / "README.md").read_text()
     section = text.split("### Running it locally", 1)[1]
-    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL)
-    assert block, "no bash block under 'Running it locally'"
+    blocks = re.findall(r"```bash\n(.*?)```", section.split("\n### ", 1)[0], re.DOTALL)
+    block = next((b for b in blocks if "export QUEUE_URL" in b), None)
+    assert block, "no bash block exporting QUEUE_URL under 'Running it locally'"
     env: dict[str, str] = {}
     command: list[str] = []
-    for line in block.group(1).splitlines():
+    for line in block.splitlines():
         words = shlex.split(line)
         if words and words[0] == "export":
             env.update(word.split("=", 1) for word in words[1:])  # type: ignore[misc]
