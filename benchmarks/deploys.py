@@ -15,7 +15,8 @@ defaults, ``QueueProcessingFargateService`` defaults with min 0, and the seed bl
 Per deployment (:class:`~sqs_scale_to_zero.simulate.report.DeploymentResult`) the goal is:
 
 * completed within the longest job in progress at the deploy plus two task starts (two of the
-  simulator's slowest starts, :attr:`StartLatency.high <sqs_scale_to_zero.simulate.ecs.StartLatency>`);
+  simulator's slowest starts,
+  :attr:`StartLatency.high <sqs_scale_to_zero.simulate.models.tasks.StartLatency>`);
 * 0 messages interrupted;
 * messages started on old code after the deploy: at most one per old task, and none later than
   one poll (one long poll, :data:`~sqs_scale_to_zero.worker.contract.SQS_MAX_WAIT_SECONDS`)

@@ -64,8 +64,8 @@ from benchmarks.idle_timeline import (
 from benchmarks.synth import synth_anchors
 from benchmarks.tables import table_lines
 from sqs_scale_to_zero.simulate import ServiceModel, WorkItem, load_service
-from sqs_scale_to_zero.simulate.engine import Simulation
 from sqs_scale_to_zero.simulate.report import percentile
+from sqs_scale_to_zero.simulate.run import Simulation
 from sqs_scale_to_zero.simulate.workload import idle_then_one, poisson, steady
 
 STACKS = {
@@ -153,15 +153,15 @@ def measure_run(
     """Simulate once and extract the columns' raw figures."""
     sim = Simulation(model, items, seed=seed)
     result = sim.run()
-    done = [m for m in sim.messages if m.started_at is not None]
+    done = [m for m in sim.service.messages if m.started_at is not None]
     first_wake = min((m.started_at for m in done if m.started_at is not None), default=math.inf)
     tasks = [
         (t.launched_at, t.stopped_at if t.stopped_at is not None else sim.horizon)
-        for t in sim.finished
+        for t in sim.service.finished
     ]
     launch_times = sorted(launched for launched, _ in tasks)
     changes = sim.target.changes if sim.target is not None else []
-    ordered = sorted(sim.messages, key=lambda m: m.sent_at)
+    ordered = sorted(sim.service.messages, key=lambda m: m.sent_at)
     set_zero: list[float] = []
     no_task: list[float] = []
     busy_until = -math.inf

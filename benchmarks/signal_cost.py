@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqs_scale_to_zero.simulate.intrinsics import referenced_ids
-from sqs_scale_to_zero.simulate.template import TemplateReader
+from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
+from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 from sqs_scale_to_zero.worker import contract
 
 HOURS_PER_MONTH = 730.0

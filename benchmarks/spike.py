@@ -84,7 +84,7 @@ def stack_calls(messages_per_task: Sequence[int]) -> dict[str, str]:
 
 PRELUDE = (
     "from aws_cdk import aws_applicationautoscaling as appscaling\n"
-    "from sqs_scale_to_zero.scaling.steps import fixed_scale_out_steps"
+    "from sqs_scale_to_zero import fixed_scale_out_steps"
 )
 
 

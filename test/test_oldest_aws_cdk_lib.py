@@ -23,7 +23,7 @@ CONSTRUCT_TESTS = [
     "test/test_queue.py",
     "test/test_compute.py",
     "test/test_scaling.py",
-    "test/test_scale_in_math.py",
+    "test/test_scaling_idle.py",
     "test/test_monitoring.py",
     "test/test_backlog_signal.py",
     "test/test_examples.py",

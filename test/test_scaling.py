@@ -134,7 +134,7 @@ def test_fixed_scale_out_steps_keep_the_visible_alarm_and_their_cooldown(
 
 
 def test_fixed_scale_out_steps_helper_gives_the_former_default() -> None:
-    from sqs_scale_to_zero.scaling.steps import fixed_scale_out_steps
+    from sqs_scale_to_zero import fixed_scale_out_steps
 
     assert [(s.lower, s.upper, s.change) for s in fixed_scale_out_steps()] == [
         (1, 10, 1),

@@ -1,5 +1,10 @@
 """sqs-scale-to-zero: SQS queue workers on ECS Fargate that cost nothing while idle.
 
+The public API is ``__all__`` of this package (the construct, its options and the types of its
+attributes), of ``sqs_scale_to_zero.worker`` (the worker runtime, run in the container) and of
+``sqs_scale_to_zero.simulate`` (the simulator), and the command lines. Every other module and
+name is internal and may change in any release. API.md documents exactly this surface.
+
 This module only re-exports. The re-exports are resolved lazily (PEP 562) so that
 ``import sqs_scale_to_zero.worker`` inside a container never imports ``aws_cdk``,
 ``constructs`` or ``jsii``.
@@ -11,16 +16,31 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
     from sqs_scale_to_zero.errors import ScaleToZeroValidationError
     from sqs_scale_to_zero.monitoring import MonitoringOptions
+    from sqs_scale_to_zero.scaling.steps import fixed_scale_out_steps
     from sqs_scale_to_zero.service import ScaleToZeroQueueService
 
-__all__ = ["MonitoringOptions", "ScaleToZeroQueueService", "ScaleToZeroValidationError"]
+__all__ = [
+    "BacklogMetrics",
+    "MonitoringOptions",
+    "QueueActivity",
+    "ScaleToZeroQueueService",
+    "ScaleToZeroValidationError",
+    "fixed_scale_out_steps",
+]
 
 _EXPORTS = {
+    # The construct, and what every invalid prop raises.
     "ScaleToZeroQueueService": "sqs_scale_to_zero.service",
     "ScaleToZeroValidationError": "sqs_scale_to_zero.errors",
+    # Values for its props.
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
+    "fixed_scale_out_steps": "sqs_scale_to_zero.scaling.steps",
+    # Types of its attributes.
+    "BacklogMetrics": "sqs_scale_to_zero.backlog",
+    "QueueActivity": "sqs_scale_to_zero.backlog",
 }
 
 

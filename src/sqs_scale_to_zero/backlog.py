@@ -14,7 +14,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_sqs as sqs
 
-from sqs_scale_to_zero.alarms import ONE_MINUTE
+from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,9 @@ class BacklogMetrics:
     publishes it after any fast wake, or Container Insights' ``DesiredTaskCount`` on a cluster
     the construct creates with it; ``None`` when neither is there."""
     published_when_empty: bool = False
-    """True when a datapoint is published every minute even for an empty queue (the fresh
-    backlog signal): a missing point then means the publisher failed, not that the queue is
-    empty, and it must never count as idle."""
+    """True when a datapoint is published every minute even for an empty queue (the backlog
+    signal): a missing point then means the backlog signal function failed, not that the queue
+    is empty, and it must never count as idle."""
 
     @classmethod
     def of_queue(

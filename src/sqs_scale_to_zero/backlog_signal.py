@@ -25,10 +25,10 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from sqs_scale_to_zero import backlog_signal_handler as handler_module
-from sqs_scale_to_zero.alarms import ONE_MINUTE
 from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
 from sqs_scale_to_zero.checks import optional_bool
 from sqs_scale_to_zero.compliance import acknowledge
+from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
 from sqs_scale_to_zero.worker import contract
 
 
@@ -95,7 +95,7 @@ def resolve_backlog_signal(*, backlog_signal: Optional[bool]) -> bool:
 def enable_fast_wake(
     signal: BacklogSignal, service: ecs.FargateService, idle_alarm: cloudwatch.Alarm
 ) -> None:
-    """Let the signal function wake ``service`` from zero tasks itself.
+    """Let the backlog signal function wake ``service`` from zero tasks itself.
 
     The function may read and update only this service (``ecs:UpdateService`` has no narrower
     action for the desired count) and read, disable and enable the actions of only the idle

@@ -13,8 +13,8 @@ from typing import Any, Optional, TypeVar
 
 from aws_cdk import Duration, Token
 
-from sqs_scale_to_zero.alarms import MAX_ALARM_WINDOW_MINUTES
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
+from sqs_scale_to_zero.flag_alarms import MAX_ALARM_WINDOW_MINUTES
 
 T = TypeVar("T")
 

@@ -22,7 +22,7 @@ from sqs_scale_to_zero.scaffold import LANGUAGES, ScaffoldError, write_app
 from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.report import column_name, table
-from sqs_scale_to_zero.simulate.template import TemplateReader
+from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 
 PROG = "sqs-scale-to-zero"
 
@@ -31,12 +31,13 @@ class CliError(Exception):
     """A problem reported as one line on stderr with a non-zero exit."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """The command line's argument parser."""
+    command_line = argparse.ArgumentParser(
         prog=PROG, description="SQS queue workers on ECS Fargate that scale to zero."
     )
-    parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", required=True)
+    command_line.add_argument("--version", action="version", version=_version())
+    sub = command_line.add_subparsers(dest="command", required=True)
 
     new = sub.add_parser("new", help="write a new CDK app with a worker, ready for cdk synth")
     new.add_argument("directory", metavar="DIR", help="the new app's folder (absent or empty)")
@@ -122,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
         "deployment is reported: time to complete, messages started on old code, "
         "interrupted, duplicates",
     )
-    return parser
+    return command_line
 
 
 def _version() -> str:
@@ -190,7 +191,7 @@ def _assembly_templates(out: Path) -> list[Path]:
 
 def _generators_help() -> str:
     """The ``simulate`` epilog: every workload generator with its keys and defaults."""
-    from sqs_scale_to_zero.simulate.generators import GENERATORS
+    from sqs_scale_to_zero.simulate.workload.registry import GENERATORS
 
     lines = ["workload generators (NAME:key=value,...; these are the defaults):"]
     lines += [f"  {g.usage()}" for g in GENERATORS.values()]
@@ -321,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         (including a ``simulate`` argument that is wrong in itself, such as a malformed
         workload generator or a directory given as a file).
     """
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         if args.command == "local":
             return run_local(

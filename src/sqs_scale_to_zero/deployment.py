@@ -1,4 +1,4 @@
-"""Deploys on a busy queue: how ECS replaces the tasks, and how an outdated task drains.
+"""Deploys on a busy queue: how ECS replaces the tasks, and the deploy drain of an outdated task.
 
 No props: every setting here follows from what a queue worker needs.
 
@@ -9,8 +9,8 @@ is rolled back to the last completed deployment (Amazon ECS developer guide, "De
 services by replacing tasks" and "How the Amazon ECS deployment circuit breaker detects
 failures"). There is no load balancer, so a task counts as healthy once it runs.
 
-The drain: task scale-in protection keeps a busy task alive through deployments too (Amazon
-ECS developer guide, "Protect your Amazon ECS tasks from being terminated by scale-in
+The deploy drain: task scale-in protection keeps a busy task alive through deployments too
+(Amazon ECS developer guide, "Protect your Amazon ECS tasks from being terminated by scale-in
 events"), and a worker on a busy queue is always busy, so on its own the old deployment would
 never finish. The worker therefore checks its service's PRIMARY deployment at a bounded rate:
 once that deployment names another task definition it takes no new message, and once it runs a
@@ -74,7 +74,7 @@ def build_deploy_drain(
     """Tell the worker where its service is and let it read that service's deployments.
 
     Returns:
-        The task role's policy for the drain (``DeployDrainPolicy``).
+        The task role's policy for the deploy drain (``DeployDrainPolicy``).
     """
     stack = Stack.of(scope)
     cfn_service = cast(ecs.CfnService, service.node.default_child)

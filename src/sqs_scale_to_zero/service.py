@@ -254,7 +254,7 @@ class ScaleToZeroQueueService(Construct):
                 in absolute message counts, re-applied once per ``scale_out_cooldown``. Steps must
                 start at ``lower=1`` (one message wakes the service), touch without gaps or
                 overlaps, end unbounded, and add tasks (``change >= 1``); e.g.
-                ``fixed_scale_out_steps()`` from ``sqs_scale_to_zero.scaling.steps``. Can't be
+                ``sqs_scale_to_zero.fixed_scale_out_steps()``. Can't be
                 combined with ``messages_per_task``. Default: none (backlog sizing).
             scale_out_cooldown: With backlog sizing, the window in which the service is sized to
                 the largest backlog seen (a bigger backlog adds only the difference); with fixed

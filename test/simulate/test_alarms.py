@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqs_scale_to_zero.simulate.alarms import ALARM, INSUFFICIENT_DATA, OK, AlarmRuntime
-from sqs_scale_to_zero.simulate.metrics import (
+from sqs_scale_to_zero.simulate.models.alarm_evaluation import (
+    ALARM,
+    INSUFFICIENT_DATA,
+    OK,
+    AlarmRuntime,
+)
+from sqs_scale_to_zero.simulate.models.metrics import (
     MetricStore,
     QueueGauges,
     Snapshot,
     aggregate,
 )
-from sqs_scale_to_zero.simulate.specs import AlarmSpec, MetricQuery, MetricStat
+from sqs_scale_to_zero.simulate.template.specs import AlarmSpec, MetricQuery, MetricStat
 
 VISIBLE = MetricStat("AWS/SQS", "ApproximateNumberOfMessagesVisible", {}, "Q", "Maximum", 60)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sqs_scale_to_zero.simulate.autoscaling import (
+from sqs_scale_to_zero.simulate.models.metrics import MetricStore, ServiceGauges, Snapshot
+from sqs_scale_to_zero.simulate.models.scaling import (
     ScalableTarget,
     StepPolicyRuntime,
     TargetTrackingRuntime,
     choose_step,
 )
-from sqs_scale_to_zero.simulate.metrics import MetricStore, ServiceGauges, Snapshot
-from sqs_scale_to_zero.simulate.specs import (
+from sqs_scale_to_zero.simulate.template.specs import (
     MetricStat,
     StepAdjustmentSpec,
     StepPolicySpec,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sqs_scale_to_zero import cli
-from sqs_scale_to_zero.simulate.generators import GENERATORS
+from sqs_scale_to_zero.simulate.workload.registry import GENERATORS
 
 
 @pytest.mark.parametrize(

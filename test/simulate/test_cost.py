@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sqs_scale_to_zero.simulate.cost import FargatePricing
+from sqs_scale_to_zero.simulate.models.cost import FargatePricing
 
 
 def test_hourly_price_is_vcpu_plus_memory() -> None:

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 
 from sqs_scale_to_zero.simulate import SimulationConfig, WorkItem, load_service
-from sqs_scale_to_zero.simulate.deployments import (
+from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
+from sqs_scale_to_zero.simulate.models.deployment.rollout import (
     CHECK_JITTER,
     HEALTHY_AFTER_RUNNING_SECONDS,
     ROLLOUT_PASS_SECONDS,
 )
-from sqs_scale_to_zero.simulate.ecs import TaskState
-from sqs_scale_to_zero.simulate.engine import Simulation, run_simulation
-from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
+from sqs_scale_to_zero.simulate.models.tasks import TaskState
 from sqs_scale_to_zero.simulate.report import DeploymentResult, Result
+from sqs_scale_to_zero.simulate.run import Simulation, run_simulation
 from sqs_scale_to_zero.simulate.workload import steady
 from sqs_scale_to_zero.worker import contract
 from test.simulate.conftest import write_template
@@ -71,7 +71,7 @@ def test_during_a_rollout_the_desired_count_is_the_new_deployment_s(ours_templat
     deployment = _only(sim.run())
     assert deployment.completed_after_seconds is not None
     end = DEPLOY_AT + deployment.completed_after_seconds
-    new = [t for t in sim.finished if t.revision == 1]  # every task, once the run ended
+    new = [t for t in sim.service.finished if t.revision == 1]  # every task, once the run ended
     # old and new tasks together exceed the desired count, yet no new task is stopped for it
     assert len(new) == deployment.old_tasks == 4
     assert all(t.stopped_at is None or t.stopped_at > end for t in new)
@@ -101,7 +101,7 @@ def test_a_two_hour_job_across_a_deploy_finishes_on_the_old_task_and_the_deploy_
     job_end = 60.0 + 2 * HOUR
     exit_seconds = SimulationConfig().exit_seconds
     assert deployment.completed_after_seconds == pytest.approx(job_end + exit_seconds - HOUR)
-    (old,) = [t for t in sim.finished if t.revision == 0]
+    (old,) = [t for t in sim.service.finished if t.revision == 0]
     assert old.served == 1 and old.draining and old.retired_by == 0
     assert old.stopped_at == pytest.approx(job_end + exit_seconds)
 
@@ -117,7 +117,7 @@ def test_a_deploy_at_zero_completes_at_once_and_the_next_wake_runs_the_new_code(
     assert deployment.old_tasks == 0
     assert deployment.completed_after_seconds == 0.0
     assert result.processed == 2
-    woken = [t for t in sim.finished if t.served and t.launched_at > 4 * HOUR]
+    woken = [t for t in sim.service.finished if t.served and t.launched_at > 4 * HOUR]
     assert woken and all(t.revision == 1 for t in woken)
 
 
@@ -131,7 +131,7 @@ def test_qpfs_defaults_stop_busy_tasks_at_once_and_interrupt_their_messages(
     sim = Simulation(model, SATURATING, horizon=2 * HOUR, deploy_at=[DEPLOY_AT])
     deployment = _only(sim.run())
     assert deployment.completed_after_seconds is not None
-    old = [t for t in sim.finished if t.revision == 0]
+    old = [t for t in sim.service.finished if t.revision == 0]
     assert len(old) == deployment.old_tasks == 4
     assert all(t.retired_by == 1 and not t.draining for t in old)
     # minimum healthy 50 % of 4: two stopped at the first pass, the rest once new tasks are
@@ -153,8 +153,8 @@ def test_the_seed_blog_kills_a_two_hour_job_once_the_new_task_is_healthy(
     deployment = _only(result)
     assert deployment.interrupted == 1 and deployment.old_tasks == 1
     assert deployment.longest_job_in_progress == 2 * HOUR
-    (busy,) = [t for t in sim.finished if t.revision == 0 and t.served]
-    (new,) = [t for t in sim.finished if t.revision == 1]
+    (busy,) = [t for t in sim.service.finished if t.revision == 0 and t.served]
+    (new,) = [t for t in sim.service.finished if t.revision == 1]
     assert busy.retired_by == 1 and busy.stopped_at is not None and new.ready_at is not None
     # SIGTERM at a pass once the new task was healthy; SIGKILL at the 30 s stop timeout
     sigterm = busy.stopped_at - model.task.stop_timeout
@@ -180,11 +180,11 @@ def test_old_tasks_wait_for_a_new_deployment_that_cannot_start_then_go_back_to_w
     assert check is not None
     sim = Simulation(model, SATURATING, horizon=2 * HOUR, deploy_at=[DEPLOY_AT])
     deployment = _only(sim.run())
-    assert not any(t.revision == 1 for t in sim.finished)
+    assert not any(t.revision == 1 for t in sim.service.finished)
     assert deployment.completed_after_seconds is None
     starts = sorted(
         m.started_at - DEPLOY_AT
-        for m in sim.messages
+        for m in sim.service.messages
         if m.started_at is not None and m.started_at > DEPLOY_AT
     )
     pause_ends = contract.DEPLOY_PAUSE_LIMIT_SECONDS + check * (1 + CHECK_JITTER)
@@ -234,10 +234,10 @@ def test_the_first_pass_stops_and_starts_within_the_rounded_bounds(
     first_pass = 10.0 + ROLLOUT_PASS_SECONDS
     sim = Simulation(model, [], horizon=first_pass + 1.0, deploy_at=[10.0])
     sim.run()
-    old = [t for t in sim.finished if t.revision == 0]
+    old = [t for t in sim.service.finished if t.revision == 0]
     assert len(old) == desired
     assert sum(1 for t in old if t.retired_by == 1) == stopped
-    assert sum(1 for t in sim.finished if t.revision == 1) == launched
+    assert sum(1 for t in sim.service.finished if t.revision == 1) == launched
 
 
 def test_old_tasks_stop_only_once_new_ones_have_been_healthy_for_the_documented_delay(
@@ -246,8 +246,8 @@ def test_old_tasks_stop_only_once_new_ones_have_been_healthy_for_the_documented_
     model = load_service(_fixed_service(anchor_templates, tmp_path, 1, 100, 200))
     sim = Simulation(model, [], horizon=2 * HOUR, deploy_at=[10.0])
     result = sim.run()
-    (old,) = [t for t in sim.finished if t.revision == 0]
-    (new,) = [t for t in sim.finished if t.revision == 1]
+    (old,) = [t for t in sim.service.finished if t.revision == 0]
+    (new,) = [t for t in sim.service.finished if t.revision == 1]
     assert new.ready_at is not None and old.stopped_at is not None
     assert old.stopped_at >= new.ready_at + HEALTHY_AFTER_RUNNING_SECONDS
     assert new.state is TaskState.RUNNING

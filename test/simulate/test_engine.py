@@ -10,9 +10,9 @@ import pytest
 
 from sqs_scale_to_zero.simulate import Result, SimulationConfig, WorkItem, simulate
 from sqs_scale_to_zero.simulate.config import default_horizon
-from sqs_scale_to_zero.simulate.cost import FargatePricing
-from sqs_scale_to_zero.simulate.ecs import StartLatency
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.models.cost import FargatePricing
+from sqs_scale_to_zero.simulate.models.tasks import StartLatency
 from test.simulate.reference_template import reference_template
 
 from .conftest import write_template
@@ -143,9 +143,8 @@ def test_workload_may_be_a_file_or_a_generator_spec(ours_template: Path, tmp_pat
 
 def test_a_new_metric_source_can_be_registered(tmp_path: Path) -> None:
     """A fresh-backlog metric (custom namespace, never delayed by inactivity) drives the wake alarm."""
-    from sqs_scale_to_zero.simulate import register_metric_source
-    from sqs_scale_to_zero.simulate.metrics import Snapshot
-    from sqs_scale_to_zero.simulate.specs import MetricStat
+    from sqs_scale_to_zero.simulate.models.metrics import Snapshot, register_metric_source
+    from sqs_scale_to_zero.simulate.template.specs import MetricStat
 
     def backlog(snapshot: Snapshot, metric: MetricStat) -> float | None:
         gauges = snapshot.queues.get(metric.subject or "")
@@ -169,8 +168,8 @@ def test_a_new_metric_source_can_be_registered(tmp_path: Path) -> None:
 def test_a_message_sent_on_a_minute_boundary_counts_in_the_minute_it_starts(
     ours_template: Path,
 ) -> None:
-    from sqs_scale_to_zero.simulate.engine import Simulation
-    from sqs_scale_to_zero.simulate.template import load_service
+    from sqs_scale_to_zero.simulate.run import Simulation
+    from sqs_scale_to_zero.simulate.template.reader import load_service
 
     model = load_service(ours_template)
     sim = Simulation(model, [WorkItem(120.0, 10.0, 50.0)], config=FIXED_START, horizon=600)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
-from sqs_scale_to_zero.simulate.metric_math import compile_expression
+from sqs_scale_to_zero.simulate.models.metric_math import compile_expression
 
 IDS = {"visible", "inflight", "in_flight", "sent", "received", "deleted", "cpu", "a", "b", "c"}
 _: None = None  # a missing datapoint, as "-" in the CloudWatch User Guide's tables

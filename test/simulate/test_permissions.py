@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqs_scale_to_zero.simulate.permissions import role_permissions
+from sqs_scale_to_zero.simulate.template.permissions import role_permissions
 
 
 def _resources(*statements: dict[str, Any], inline: bool = False) -> dict[str, Any]:

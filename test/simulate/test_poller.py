@@ -11,20 +11,23 @@ import pytest
 from sqs_scale_to_zero import backlog_signal_handler
 from sqs_scale_to_zero.simulate import SimulationConfig, WorkItem, simulate
 from sqs_scale_to_zero.simulate.describe import describe
-from sqs_scale_to_zero.simulate.ecs import StartLatency
-from sqs_scale_to_zero.simulate.engine import Simulation
-from sqs_scale_to_zero.simulate.metrics import (
+from sqs_scale_to_zero.simulate.models.backlog_signal.poller import (
+    PUBLISH_AFTER_RUN_SECONDS,
+    PollerRuntime,
+)
+from sqs_scale_to_zero.simulate.models.backlog_signal.reader import schedule_rate_seconds
+from sqs_scale_to_zero.simulate.models.metrics import (
     QUEUE_GAUGES,
     MetricStore,
     QueueGauges,
     Snapshot,
     find_metric_source,
 )
-from sqs_scale_to_zero.simulate.poller import PUBLISH_AFTER_RUN_SECONDS, PollerRuntime
-from sqs_scale_to_zero.simulate.scheduled import schedule_rate_seconds
-from sqs_scale_to_zero.simulate.specs import MetricStat, QueuePollerSpec, QueueSpec
-from sqs_scale_to_zero.simulate.sqs import INACTIVE_AFTER_SECONDS, Message, SqsQueue
-from sqs_scale_to_zero.simulate.template import TemplateReader, load_service
+from sqs_scale_to_zero.simulate.models.queue import INACTIVE_AFTER_SECONDS, Message, SqsQueue
+from sqs_scale_to_zero.simulate.models.tasks import StartLatency
+from sqs_scale_to_zero.simulate.run import Simulation
+from sqs_scale_to_zero.simulate.template.reader import TemplateReader, load_service
+from sqs_scale_to_zero.simulate.template.specs import MetricStat, QueuePollerSpec, QueueSpec
 from sqs_scale_to_zero.worker import contract
 from test.simulate.reference_template import reference_template
 

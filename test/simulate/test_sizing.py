@@ -96,7 +96,7 @@ def test_messages_that_pile_up_during_a_wake_start_one_task(
     before the task could start; sizing waits for a datapoint that shows the task at work, and
     the one task drains the pile in seconds, so no second task starts."""
     from sqs_scale_to_zero.simulate import SimulationConfig
-    from sqs_scale_to_zero.simulate.ecs import StartLatency
+    from sqs_scale_to_zero.simulate.models.tasks import StartLatency
 
     items = [WorkItem(1800.0 + 40.0 * i, 3.0, 20.0) for i in range(6)]
     config = SimulationConfig(

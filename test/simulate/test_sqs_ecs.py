@@ -6,19 +6,19 @@ import random
 
 import pytest
 
-from sqs_scale_to_zero.simulate.ecs import (
-    StartLatency,
-    Task,
-    TaskState,
-    choose_tasks_to_stop,
-)
-from sqs_scale_to_zero.simulate.specs import QueueSpec
-from sqs_scale_to_zero.simulate.sqs import (
+from sqs_scale_to_zero.simulate.models.queue import (
     INACTIVE_AFTER_SECONDS,
     Message,
     MessageState,
     SqsQueue,
 )
+from sqs_scale_to_zero.simulate.models.tasks import (
+    StartLatency,
+    Task,
+    TaskState,
+    choose_tasks_to_stop,
+)
+from sqs_scale_to_zero.simulate.template.specs import QueueSpec
 
 
 def queue(**kw: float | None) -> SqsQueue:

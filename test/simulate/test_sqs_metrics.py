@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from sqs_scale_to_zero.simulate import SimulationConfig, WorkItem, load_service
-from sqs_scale_to_zero.simulate.engine import Simulation
-from sqs_scale_to_zero.simulate.specs import MetricStat
+from sqs_scale_to_zero.simulate.run import Simulation
+from sqs_scale_to_zero.simulate.template.specs import MetricStat
 
 METRICS = {
     "visible": ("ApproximateNumberOfMessagesVisible", "Maximum"),

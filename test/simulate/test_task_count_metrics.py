@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqs_scale_to_zero.simulate.engine import Simulation
-from sqs_scale_to_zero.simulate.metrics import (
+from sqs_scale_to_zero.simulate.models.metrics import (
     CONTAINER_INSIGHTS_NAMESPACE,
     DEFAULT_PUBLISH_DELAY,
     QueueGauges,
@@ -13,8 +12,9 @@ from sqs_scale_to_zero.simulate.metrics import (
     Snapshot,
     find_metric_source,
 )
-from sqs_scale_to_zero.simulate.specs import MetricStat
-from sqs_scale_to_zero.simulate.template import load_service
+from sqs_scale_to_zero.simulate.run import Simulation
+from sqs_scale_to_zero.simulate.template.reader import load_service
+from sqs_scale_to_zero.simulate.template.specs import MetricStat
 from sqs_scale_to_zero.simulate.workload import WorkItem
 from sqs_scale_to_zero.worker import contract
 

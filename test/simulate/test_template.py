@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
-from sqs_scale_to_zero.simulate.template import TemplateReader, load_service
+from sqs_scale_to_zero.simulate.template.reader import TemplateReader, load_service
 from test.simulate.reference_template import reference_template
 
 from .conftest import write_template

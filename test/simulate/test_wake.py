@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sqs_scale_to_zero.simulate.alarms import ALARM, OK, AlarmRuntime
-from sqs_scale_to_zero.simulate.metrics import MetricStore
-from sqs_scale_to_zero.simulate.specs import AlarmSpec, MetricQuery, MetricStat, WakeSpec
-from sqs_scale_to_zero.simulate.wake import FastWakeRuntime, WakeOutcome
+from sqs_scale_to_zero.simulate.models.alarm_evaluation import ALARM, OK, AlarmRuntime
+from sqs_scale_to_zero.simulate.models.backlog_signal.wake import FastWakeRuntime, WakeOutcome
+from sqs_scale_to_zero.simulate.models.metrics import MetricStore
+from sqs_scale_to_zero.simulate.template.specs import AlarmSpec, MetricQuery, MetricStat, WakeSpec
 
 FULL = WakeSpec("Svc", "Idle", True, True, True, True, True)
 
@@ -86,12 +86,12 @@ def test_a_denied_read_publishes_no_desired_count_and_never_wakes(spec: WakeSpec
 
 
 def test_an_alarm_with_disabled_actions_evaluates_but_invokes_nothing() -> None:
-    from sqs_scale_to_zero.simulate.autoscaling import (
+    from sqs_scale_to_zero.simulate.models.scaling import (
         ScalableTarget,
         StepPolicyRuntime,
         apply_scaling,
     )
-    from sqs_scale_to_zero.simulate.specs import StepAdjustmentSpec, StepPolicySpec
+    from sqs_scale_to_zero.simulate.template.specs import StepAdjustmentSpec, StepPolicySpec
 
     metric = MetricStat("Custom", "Flag", {}, None, "Maximum", 60)
     spec = AlarmSpec(

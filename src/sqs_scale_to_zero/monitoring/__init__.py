@@ -4,7 +4,7 @@ Prop: ``monitoring`` (``True``, ``False`` or :class:`MonitoringOptions`).
 
 A service that sits at zero tasks most of the day is healthy when the queue is empty and broken
 when messages wait and nothing wakes. The dashboard (:mod:`.dashboard`) shows both on one screen
-at one-minute resolution; the alarms (:mod:`.alarms`) fire only on the broken cases:
+at one-minute resolution; the alarms (:mod:`.operational_alarms`) fire only on the broken cases:
 
 * **Dead-letter queue not empty** — a handler failed ``max_receive_count`` times.
 * **Oldest message too old** — messages wait far longer than a wake takes: the service is not
@@ -33,7 +33,6 @@ from constructs import Construct
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
-from sqs_scale_to_zero.alarms import MAX_ALARM_WINDOW_MINUTES
 from sqs_scale_to_zero.backlog import BacklogMetrics
 from sqs_scale_to_zero.checks import (
     optional_bool,
@@ -43,8 +42,12 @@ from sqs_scale_to_zero.checks import (
     seconds,
 )
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
-from sqs_scale_to_zero.monitoring.alarms import OperationalAlarms, build_operational_alarms
+from sqs_scale_to_zero.flag_alarms import MAX_ALARM_WINDOW_MINUTES
 from sqs_scale_to_zero.monitoring.dashboard import build_dashboard
+from sqs_scale_to_zero.monitoring.operational_alarms import (
+    OperationalAlarms,
+    build_operational_alarms,
+)
 from sqs_scale_to_zero.scaling.idle import IdleCondition
 
 EXPECTED_WAKE = Duration.minutes(5)

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 
-from sqs_scale_to_zero.alarms import ONE_MINUTE
 from sqs_scale_to_zero.backlog import container_insights_metric
-from sqs_scale_to_zero.monitoring.alarms import (
+from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
+from sqs_scale_to_zero.monitoring.operational_alarms import (
     OperationalAlarms,
     dead_letter_depth,
     oldest_message_age,

@@ -36,7 +36,6 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from sqs_scale_to_zero.alarms import ONE_MINUTE
 from sqs_scale_to_zero.backlog import BacklogMetrics
 from sqs_scale_to_zero.checks import (
     optional_bool,
@@ -48,6 +47,7 @@ from sqs_scale_to_zero.checks import (
     whole_seconds,
 )
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
+from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
 from sqs_scale_to_zero.scaling.idle import (
     IdleCondition,
     cpu_only_scale_in_alarm,

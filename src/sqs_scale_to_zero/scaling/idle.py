@@ -17,8 +17,8 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
-from sqs_scale_to_zero.alarms import ONE_MINUTE, flag_alarm
 from sqs_scale_to_zero.backlog import BacklogMetrics
+from sqs_scale_to_zero.flag_alarms import ONE_MINUTE, flag_alarm
 
 ACTIVITY_INPUTS = ("visible", "in_flight", "sent", "received", "deleted")
 """The metric ids whose sum is zero in an idle minute: two gauges and three activity sums."""

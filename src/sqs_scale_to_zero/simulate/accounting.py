@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqs_scale_to_zero.simulate.cost import FargatePricing
-from sqs_scale_to_zero.simulate.ecs import Task
+from sqs_scale_to_zero.simulate.models.cost import FargatePricing
+from sqs_scale_to_zero.simulate.models.queue import Message
+from sqs_scale_to_zero.simulate.models.tasks import Task
 from sqs_scale_to_zero.simulate.report import Result
-from sqs_scale_to_zero.simulate.specs import ServiceModel
-from sqs_scale_to_zero.simulate.sqs import Message
+from sqs_scale_to_zero.simulate.template.specs import ServiceModel
 
 
 def task_start_share(task: Task, msg: Message) -> float:

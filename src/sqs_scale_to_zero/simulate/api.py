@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqs_scale_to_zero.simulate.config import SimulationConfig
-from sqs_scale_to_zero.simulate.engine import run_simulation
 from sqs_scale_to_zero.simulate.report import Result
-from sqs_scale_to_zero.simulate.template import load_service
-from sqs_scale_to_zero.simulate.workload import WorkItem, from_spec
+from sqs_scale_to_zero.simulate.run import run_simulation
+from sqs_scale_to_zero.simulate.template.reader import load_service
+from sqs_scale_to_zero.simulate.workload.items import WorkItem
+from sqs_scale_to_zero.simulate.workload.shapes import from_spec
 
 
 def simulate(

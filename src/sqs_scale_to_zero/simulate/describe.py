@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import re
 
-from sqs_scale_to_zero.simulate.cost import FargatePricing
-from sqs_scale_to_zero.simulate.specs import (
+from sqs_scale_to_zero.simulate.models.cost import FargatePricing
+from sqs_scale_to_zero.simulate.template.specs import (
     AlarmSpec,
     DeploymentSpec,
     MetricStat,

@@ -20,7 +20,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 @dataclass
 class DeploymentResult:
-    """What one deployment of a run did (see :mod:`.deployments`).
+    """What one deployment of a run did (see :mod:`.models.deployment`).
 
     Attributes:
         at: When the task definition was replaced, in seconds.

@@ -13,7 +13,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from sqs_scale_to_zero.alarms import ONE_MINUTE, flag_alarm
+from sqs_scale_to_zero.flag_alarms import ONE_MINUTE, flag_alarm
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqs_scale_to_zero.monitoring import MonitoredService, MonitoringSettings
 
 SIGNAL_FAILURE_MINUTES = 5
-"""Minutes of failed or missing backlog-signal runs before the signal alarm fires."""
+"""Minutes of failed or missing backlog-signal runs before the backlog signal alarm fires."""
 
 
 def oldest_message_age(queue: sqs.IQueue) -> cloudwatch.IMetric:

@@ -1,25 +1,26 @@
 """Scheduled functions that read the service's queue, and the fast wake they may perform.
 
-Read from template JSON by :class:`.template.TemplateReader`: an ``AWS::Events::Rule`` on a
-``rate(...)`` schedule whose target is an ``AWS::Lambda::Function`` whose ``QUEUE_URL``
-environment variable references the queue (:class:`~.specs.QueuePollerSpec`). When the
-function's environment also names the service (the contract's ``SIGNAL_SERVICE_NAME``), it
-may wake that service from zero; what it may do is read from its environment and its role's
-policies (:class:`~.specs.WakeSpec`, :mod:`.permissions`).
+Read from template JSON for
+:class:`~sqs_scale_to_zero.simulate.template.reader.TemplateReader`: an ``AWS::Events::Rule``
+on a ``rate(...)`` schedule whose target is an ``AWS::Lambda::Function`` whose ``QUEUE_URL``
+environment variable references the queue
+(:class:`~sqs_scale_to_zero.simulate.template.specs.QueuePollerSpec`). When the function's
+environment also names the service (the contract's ``SIGNAL_SERVICE_NAME``), it may wake that
+service from zero; what it may do is read from its environment and its role's policies
+(:class:`~sqs_scale_to_zero.simulate.template.specs.WakeSpec`,
+:mod:`~sqs_scale_to_zero.simulate.template.permissions`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqs_scale_to_zero.simulate.intrinsics import referenced_ids
-from sqs_scale_to_zero.simulate.permissions import role_permissions
-from sqs_scale_to_zero.simulate.specs import QueuePollerSpec, WakeSpec
+from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
+from sqs_scale_to_zero.simulate.template.permissions import role_permissions
+from sqs_scale_to_zero.simulate.template.resources import Template
+from sqs_scale_to_zero.simulate.template.specs import QueuePollerSpec, WakeSpec
 from sqs_scale_to_zero.worker import contract
-
-if TYPE_CHECKING:
-    from sqs_scale_to_zero.simulate.template import TemplateReader
 
 _RATE_RE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _RATE_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -37,7 +38,7 @@ def schedule_rate_seconds(expression: Any) -> float | None:
     return float(int(m.group(1)) * _RATE_UNIT_SECONDS[m.group(2).removesuffix("s")])
 
 
-def read_wake(reader: TemplateReader, function: dict[str, Any], service_id: str) -> WakeSpec | None:
+def read_wake(reader: Template, function: dict[str, Any], service_id: str) -> WakeSpec | None:
     """The fast wake ``function`` may perform on ``service_id``, if its environment names it.
 
     A function that names the service but another cluster than the service's (when the
@@ -74,9 +75,7 @@ def read_wake(reader: TemplateReader, function: dict[str, Any], service_id: str)
     )
 
 
-def read_pollers(
-    reader: TemplateReader, queue_id: str, service_id: str
-) -> tuple[QueuePollerSpec, ...]:
+def read_pollers(reader: Template, queue_id: str, service_id: str) -> tuple[QueuePollerSpec, ...]:
     """Every enabled ``rate(...)`` rule invoking a function that reads ``queue_id``."""
     functions = reader.of_type("AWS::Lambda::Function")
     out: list[QueuePollerSpec] = []

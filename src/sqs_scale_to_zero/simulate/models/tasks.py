@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass
 from enum import Enum
 
-from sqs_scale_to_zero.simulate.sqs import Message
+from sqs_scale_to_zero.simulate.models.queue import Message
 
 
 class TaskState(Enum):

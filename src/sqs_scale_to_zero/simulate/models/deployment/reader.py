@@ -1,4 +1,6 @@
-"""What a template declares about rolling out a new task definition (:class:`.specs.DeploymentSpec`).
+"""What a template declares about rolling out a new task definition.
+
+The reader builds :class:`~sqs_scale_to_zero.simulate.template.specs.DeploymentSpec`.
 
 The rollout: the service's ``DeploymentConfiguration`` (``MinimumHealthyPercent``,
 ``MaximumPercent``, ``DeploymentCircuitBreaker``), with ECS's defaults where it sets none.
@@ -9,28 +11,26 @@ read its deployments (the contract's "Draining an outdated task after a deploy")
 grants the drain when the worker container sets ``DEPLOY_STACK`` and ``DEPLOY_SERVICE_RESOURCE``
 (naming this service's logical ID) and the task role allows ``ecs:DescribeServices`` on the
 service and ``cloudformation:DescribeStackResource`` on the stack the environment names (as
-:mod:`.permissions` reads grants). Without any of them every check fails, and a worker whose
-check fails keeps working normally: its tasks are then stopped by the deployment like any
-other's. The check interval is ``DEPLOY_CHECK_SECONDS``, at least
+:mod:`~sqs_scale_to_zero.simulate.template.permissions` reads grants). Without any of them
+every check fails, and a worker whose check fails keeps working normally: its tasks are then
+stopped by the deployment like any other's. The check interval is ``DEPLOY_CHECK_SECONDS``, at least
 :data:`~sqs_scale_to_zero.worker.contract.DEPLOY_CHECK_MIN_SECONDS`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqs_scale_to_zero.simulate.intrinsics import referenced_ids
-from sqs_scale_to_zero.simulate.permissions import role_permissions
-from sqs_scale_to_zero.simulate.specs import (
+from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
+from sqs_scale_to_zero.simulate.template.permissions import role_permissions
+from sqs_scale_to_zero.simulate.template.resources import Template
+from sqs_scale_to_zero.simulate.template.specs import (
     DEFAULT_MAX_PERCENT,
     DEFAULT_MIN_HEALTHY_PERCENT,
     DeploymentSpec,
     TaskSpec,
 )
 from sqs_scale_to_zero.worker import contract
-
-if TYPE_CHECKING:
-    from sqs_scale_to_zero.simulate.template import TemplateReader
 
 
 def _int(value: Any, default: int) -> int:
@@ -41,7 +41,7 @@ def _int(value: Any, default: int) -> int:
 
 
 def _drain_check_seconds(
-    reader: TemplateReader, service_id: str, props: dict[str, Any], task: TaskSpec
+    reader: Template, service_id: str, props: dict[str, Any], task: TaskSpec
 ) -> float | None:
     env = task.environment
     stack = env.get(contract.DEPLOY_STACK)
@@ -68,7 +68,7 @@ def _drain_check_seconds(
 
 
 def read_deployment(
-    reader: TemplateReader, service_id: str, props: dict[str, Any], task: TaskSpec
+    reader: Template, service_id: str, props: dict[str, Any], task: TaskSpec
 ) -> DeploymentSpec:
     """The rollout and drain of the service ``service_id``.
 

@@ -1,7 +1,8 @@
 """Scheduled functions that read the queue, in virtual time (e.g. the fresh backlog signal).
 
 A poller is an EventBridge ``rate(...)`` rule invoking a Lambda function that reads the queue
-(:class:`~sqs_scale_to_zero.simulate.specs.QueuePollerSpec`, read by :mod:`.scheduled`). Modelled behaviour:
+(:class:`~sqs_scale_to_zero.simulate.template.specs.QueuePollerSpec`, read by :mod:`.reader`).
+Modelled behaviour:
 
 * Runs: a rate expression "starts when you create the scheduled event rule, and then it runs
   on a defined schedule", with a precision of one minute.
@@ -28,9 +29,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqs_scale_to_zero.simulate.metrics import QueueGauges
-from sqs_scale_to_zero.simulate.specs import QueuePollerSpec
-from sqs_scale_to_zero.simulate.sqs import SqsQueue
+from sqs_scale_to_zero.simulate.models.metrics import QueueGauges
+from sqs_scale_to_zero.simulate.models.queue import SqsQueue
+from sqs_scale_to_zero.simulate.template.specs import QueuePollerSpec
 
 PUBLISH_AFTER_RUN_SECONDS = 15.0
 """Seconds from a run until its datapoint is visible to alarms (assumed, see module doc)."""
@@ -67,7 +68,7 @@ class PollerRuntime:
         A run ``offset`` seconds into its minute publishes a datapoint for that minute which is
         visible ``publish_after`` seconds later: ``offset + publish_after - 60`` seconds after
         the minute ends, or at its end (0) when that is earlier. This is the per-namespace
-        delay :class:`~sqs_scale_to_zero.simulate.metrics.MetricStore` applies.
+        delay :class:`~sqs_scale_to_zero.simulate.models.metrics.MetricStore` applies.
 
         Args:
             publish_after: Seconds from a run until its datapoint is visible.

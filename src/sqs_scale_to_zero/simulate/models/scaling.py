@@ -34,9 +34,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqs_scale_to_zero.simulate.alarms import ALARM, OK, AlarmRuntime
-from sqs_scale_to_zero.simulate.metrics import MetricStore
-from sqs_scale_to_zero.simulate.specs import (
+from sqs_scale_to_zero.simulate.models.alarm_evaluation import ALARM, OK, AlarmRuntime
+from sqs_scale_to_zero.simulate.models.metrics import MetricStore
+from sqs_scale_to_zero.simulate.template.specs import (
     MetricStat,
     ServiceModel,
     StepPolicySpec,

@@ -6,25 +6,26 @@
   the pessimistic reading: a gauge datapoint (``ApproximateNumberOfMessagesVisible``,
   ``...NotVisible``, ``...Delayed``, ``ApproximateAgeOfOldestMessage``) is ONE sample of the
   queue per minute, taken at a moment within the minute drawn from a seeded RNG of its own
-  (:attr:`.engine.SimulationConfig.gauge_sample_second` pins it), not the minute's maximum. A
-  message received and deleted between two samples is never seen by a gauge. The age of the
-  oldest message is reported only while the queue holds a message that is neither deleted nor
-  dead-lettered ("reported if the queue contains at least one active message").
+  (:attr:`~sqs_scale_to_zero.simulate.config.SimulationConfig.gauge_sample_second` pins it),
+  not the minute's maximum. A message received and deleted between two samples is never seen
+  by a gauge. The age of the oldest message is reported only while the queue holds a message
+  that is neither deleted nor dead-lettered ("reported if the queue contains at least one active message").
 * The *activity sums* ``NumberOfMessagesSent``, ``NumberOfMessagesReceived`` and
   ``NumberOfMessagesDeleted`` count every send, every message returned by a receive and every
   successful deletion in the minute (a repeated deletion included, as SQS counts every valid
   receipt handle): they cannot miss a message. Their datapoint for a minute is that count, so
   ``Sum`` over a period adds the minutes up.
 * An inactive SQS queue publishes nothing, gauges and sums alike (missing data); after it is
-  activated, both resume after the same wake delay; see :mod:`.sqs`.
+  activated, both resume after the same wake delay; see :mod:`.queue`.
 * ECS ``CPUUtilization`` for a service is the CPU used by the service's tasks as a percentage of
   the CPU they reserve, averaged over the running tasks; with no running task there is no
   datapoint. https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-metrics.html
 * ``ECS/ContainerInsights`` ``DesiredTaskCount`` and ``RunningTaskCount`` (dimensions
   ClusterName and ServiceName) exist only for a service whose cluster has Container Insights
-  on (:attr:`.specs.ServiceModel.container_insights`); then there is a datapoint every minute
-  while the service exists, 0 included. The desired count is the one at the end of the minute,
-  which is the minute's maximum (scaling acts at minute boundaries, a fast wake only raises it);
+  on (:attr:`~sqs_scale_to_zero.simulate.template.specs.ServiceModel.container_insights`);
+  then there is a datapoint every minute while the service exists, 0 included. The desired
+  count is the one at the end of the minute, which is the minute's maximum (scaling acts at
+  minute boundaries, a fast wake only raises it);
   the running count is the tasks running then. They have the AWS/ECS publishing delay.
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html
 * Each namespace has a publishing delay: the datapoint for a minute becomes visible to alarms
@@ -33,11 +34,11 @@
 
 * The fresh backlog signal's namespace
   (:data:`~sqs_scale_to_zero.worker.contract.SIGNAL_NAMESPACE`): the queue's live
-  counts as read by a scheduled function at its invocation instant (see :mod:`.poller`), one
+  counts as read by a scheduled function at its invocation instant (see :mod:`.backlog_signal.poller`), one
   datapoint per run, subject = the queue of the ``QueueName`` dimension, never missing because
   the queue is inactive. Its publishing delay comes from the run's phase
-  (:meth:`.poller.PollerRuntime.publish_delay`). A function that wakes the service
-  (:attr:`.specs.QueuePollerSpec.wake`) also publishes the contract's
+  (:meth:`.backlog_signal.poller.PollerRuntime.publish_delay`). A function that wakes the service
+  (:attr:`~sqs_scale_to_zero.simulate.template.specs.QueuePollerSpec.wake`) also publishes the contract's
   ``SIGNAL_DESIRED_METRIC``: the service's desired count as it is after the run's wake, absent
   when the function could not read the service.
 
@@ -51,7 +52,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqs_scale_to_zero.simulate.specs import MetricStat
+from sqs_scale_to_zero.simulate.template.specs import MetricStat
 from sqs_scale_to_zero.worker import contract
 
 _ECS_DELAY = 60.0

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sqs_scale_to_zero.simulate.alarms import ALARM, OK, AlarmRuntime
-from sqs_scale_to_zero.simulate.metrics import MetricStore
-from sqs_scale_to_zero.simulate.specs import AlarmSpec, MetricStat
-from sqs_scale_to_zero.simulate.template import load_service
+from sqs_scale_to_zero.simulate.models.alarm_evaluation import ALARM, OK, AlarmRuntime
+from sqs_scale_to_zero.simulate.models.metrics import MetricStore
+from sqs_scale_to_zero.simulate.template.reader import load_service
+from sqs_scale_to_zero.simulate.template.specs import AlarmSpec, MetricStat
 from test.conftest import Synthesized
 
 IDLE = 5  # minutes: the default idle_timeout

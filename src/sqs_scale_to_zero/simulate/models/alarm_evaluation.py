@@ -33,13 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
-from sqs_scale_to_zero.simulate.metric_math import (
+from sqs_scale_to_zero.simulate.models.metric_math import (
     Expression,
     Series,
     compile_expression,
 )
-from sqs_scale_to_zero.simulate.metrics import MetricStore, aggregate
-from sqs_scale_to_zero.simulate.specs import AlarmSpec
+from sqs_scale_to_zero.simulate.models.metrics import MetricStore, aggregate
+from sqs_scale_to_zero.simulate.template.specs import AlarmSpec
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 

@@ -1,6 +1,6 @@
 """The fast wake: a scheduled function that raises the service's desired count from 0 itself.
 
-Modelled as the template declares it (:class:`~sqs_scale_to_zero.simulate.specs.WakeSpec`):
+Modelled as the template declares it (:class:`~sqs_scale_to_zero.simulate.template.specs.WakeSpec`):
 the function's environment names the service (and the idle alarm), its role's policies say
 which calls succeed. At each run, with the visible count it has just read, the function does
 what ``sqs_scale_to_zero.backlog_signal_handler`` does:
@@ -31,9 +31,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqs_scale_to_zero.simulate.alarms import ALARM, AlarmRuntime
-from sqs_scale_to_zero.simulate.poller import PollerRuntime
-from sqs_scale_to_zero.simulate.specs import WakeSpec
+from sqs_scale_to_zero.simulate.models.alarm_evaluation import ALARM, AlarmRuntime
+from sqs_scale_to_zero.simulate.models.backlog_signal.poller import PollerRuntime
+from sqs_scale_to_zero.simulate.template.specs import WakeSpec
 
 
 @dataclass(frozen=True)

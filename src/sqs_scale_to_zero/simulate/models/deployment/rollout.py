@@ -3,7 +3,7 @@
 At each deployment time the service's task definition is replaced (tasks launched from then on
 run the new one, "revision" ``k`` for the ``k``-th deployment) and ECS's rolling update replaces
 the running tasks, bounded by the service's ``DeploymentConfiguration``
-(:class:`~sqs_scale_to_zero.simulate.specs.DeploymentSpec`). Modelled behaviour (Amazon ECS
+(:class:`~sqs_scale_to_zero.simulate.template.specs.DeploymentSpec`). Modelled behaviour (Amazon ECS
 Developer Guide, "Deploy Amazon ECS services by replacing tasks"):
 
 * ``minimumHealthyPercent`` of the desired count, rounded up, is the fewest tasks that must stay
@@ -15,21 +15,22 @@ Developer Guide, "Deploy Amazon ECS services by replacing tasks"):
 * Each pass of the deployment scheduler stops old tasks still starting, then old running tasks
   (at random, seeded) while the healthy count stays at the minimum, then launches new tasks up
   to the desired count within the maximum. Stopping is SIGTERM and the container's stop
-  timeout, as on scale-in (:mod:`.ecs`). Tasks with scale-in protection are never stopped.
+  timeout, as on scale-in (:mod:`..tasks`). Tasks with scale-in protection are never stopped.
   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-scale-in-protection.html
 * The docs do not say how soon the scheduler acts on a new deployment nor how often it retries a
   protected task; the model is pessimistic: a pass :data:`ROLLOUT_PASS_SECONDS` after the
   deployment and every :data:`ROLLOUT_PASS_SECONDS` while one is in progress, and nothing in
   between (a task that becomes healthy or unprotected waits for the next pass).
 * Scaling during a rollout applies to the newest (PRIMARY) deployment: the desired count is
-  its count, and the engine launches and stops only its tasks for scaling.
+  its count, and the service launches and stops only its tasks for scaling.
 * The circuit breaker trips on tasks that fail to start; the simulator's tasks always start,
-  so it never does (the template's setting is read, see :attr:`.specs.DeploymentSpec.rollback`).
+  so it never does (the template's setting is read, see
+  :attr:`~sqs_scale_to_zero.simulate.template.specs.DeploymentSpec.rollback`).
 * A deployment is complete when no task of an earlier task definition is left and the service
   runs its desired count of tasks; one while the service is at zero completes at once, and the
   next wake runs the new task definition.
 
-The drain, when the template gives the worker what it needs (:mod:`.deploy_reader`): each task
+The drain, when the template gives the worker what it needs (:mod:`.reader`): each task
 checks its service from its first poll, the first check after a uniformly random fraction of
 the interval, then at the interval with a uniform jitter of :data:`CHECK_JITTER`, as the worker
 does. A task is outdated when it runs an earlier task definition than the PRIMARY deployment's.
@@ -48,11 +49,11 @@ import random
 from collections.abc import Sequence
 from typing import Protocol
 
-from sqs_scale_to_zero.simulate.ecs import Task, TaskState
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
-from sqs_scale_to_zero.simulate.events import EventKind
+from sqs_scale_to_zero.simulate.kernel import Kernel
+from sqs_scale_to_zero.simulate.models.tasks import Task, TaskState
 from sqs_scale_to_zero.simulate.report import DeploymentResult
-from sqs_scale_to_zero.simulate.specs import DeploymentSpec
+from sqs_scale_to_zero.simulate.template.specs import DeploymentSpec
 from sqs_scale_to_zero.worker import contract
 
 ROLLOUT_PASS_SECONDS = 60.0
@@ -83,7 +84,7 @@ def checked_deploy_times(times: Sequence[float], horizon: float) -> list[float]:
 
 
 class Fleet(Protocol):
-    """What the deployment model needs of the engine (:class:`.engine.Simulation`)."""
+    """What the deployment model needs of the service (:class:`..service.EcsService`)."""
 
     live: list[Task]
 
@@ -100,10 +101,6 @@ class Fleet(Protocol):
         """Stop ``task`` (SIGTERM; it exits at once when idle)."""
         ...
 
-    def push(self, at: float, kind: EventKind, obj: object, epoch: int = 0) -> None:
-        """Schedule an event."""
-        ...
-
     idle: list[Task]
 
     def dispatch(self, now: float) -> None:
@@ -115,7 +112,8 @@ class DeploymentRuntime:
     """The deployments of one run.
 
     Args:
-        fleet: The engine.
+        fleet: The service whose tasks it replaces.
+        kernel: The run's clock and event queue.
         spec: The service's rollout and drain.
         times: Deployment times in seconds, any order.
         seed: The run's seed.
@@ -128,6 +126,7 @@ class DeploymentRuntime:
     def __init__(
         self,
         fleet: Fleet,
+        kernel: Kernel,
         spec: DeploymentSpec,
         times: Sequence[float],
         *,
@@ -135,6 +134,7 @@ class DeploymentRuntime:
         horizon: float,
     ) -> None:
         self.fleet = fleet
+        self._kernel = kernel
         self.spec = spec
         self.records = [DeploymentResult(at) for at in checked_deploy_times(times, horizon)]
         self.revision = 0
@@ -149,7 +149,7 @@ class DeploymentRuntime:
     def start(self, now: float) -> None:
         """Schedule the deployments and the first check of the tasks already running."""
         for index, record in enumerate(self.records):
-            self.fleet.push(record.at, EventKind.DEPLOY, None, index)
+            self._kernel.schedule(record.at, self.on_deploy, None, index)
         for task in self.fleet.live:
             if task.state is TaskState.RUNNING:
                 self.on_ready(task, now)
@@ -158,7 +158,7 @@ class DeploymentRuntime:
         """``task`` started polling: its first check; a deployment may now be complete."""
         interval = self.spec.drain_check_seconds
         if self._checks and interval is not None:
-            self.fleet.push(now + self._rng.uniform(0.0, interval), EventKind.DEPLOY_CHECK, task)
+            self._kernel.schedule(now + self._rng.uniform(0.0, interval), self.on_check, task)
         self.settle(now)
 
     def on_start(self, task: Task, now: float) -> None:
@@ -252,7 +252,7 @@ class DeploymentRuntime:
                     self.fleet.idle.append(task)
                     self.fleet.dispatch(now)
         jitter = self._rng.uniform(1.0 - CHECK_JITTER, 1.0 + CHECK_JITTER)
-        self.fleet.push(now + interval * jitter, EventKind.DEPLOY_CHECK, task)
+        self._kernel.schedule(now + interval * jitter, self.on_check, task)
 
     def settle(self, now: float) -> None:
         """Mark the deployments in progress that are complete at ``now``."""
@@ -274,7 +274,7 @@ class DeploymentRuntime:
     def _schedule_pass(self, now: float) -> None:
         if not self._pass_due:
             self._pass_due = True
-            self.fleet.push(now + ROLLOUT_PASS_SECONDS, EventKind.ROLLOUT, None)
+            self._kernel.schedule(now + ROLLOUT_PASS_SECONDS, self.on_pass)
 
     def _primary_running(self) -> int:
         return sum(

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from sqs_scale_to_zero.simulate.specs import QueueSpec
+from sqs_scale_to_zero.simulate.template.specs import QueueSpec
 
 INACTIVE_AFTER_SECONDS = 6 * 3600.0
 """No messages and no API calls for this long makes a queue inactive (SQS guide)."""
@@ -118,7 +118,7 @@ class SqsQueue:
     Args:
         spec: The queue from the template.
         wake_delay: Returns the metrics delay after an activation, in seconds (sampled per
-            activation; the engine draws it uniformly from 0 to :data:`WAKE_METRICS_DELAY_MAX`).
+            activation; the run draws it uniformly from 0 to :data:`WAKE_METRICS_DELAY_MAX`).
     """
 
     def __init__(self, spec: QueueSpec, wake_delay: Callable[[], float]) -> None:

@@ -1,6 +1,6 @@
 """The simulator's model of one ECS service and its parts, as read from a template.
 
-Frozen dataclasses only: :mod:`.template` builds them, every other module reads them. Defaults
+Frozen dataclasses only: :mod:`.reader` builds them, every other module reads them. Defaults
 are the ones AWS applies when a template leaves a property out:
 
 * ``VisibilityTimeout``: :data:`~sqs_scale_to_zero.worker.contract.SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS`
@@ -263,7 +263,7 @@ class DeploymentSpec:
 
     Read from the service's ``DeploymentConfiguration`` (rolling update, the ``ECS``
     deployment controller) and from the worker container's environment and task role
-    (:mod:`.deploy_reader`).
+    (:mod:`~sqs_scale_to_zero.simulate.models.deployment.reader`).
     https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html
 
     Attributes:

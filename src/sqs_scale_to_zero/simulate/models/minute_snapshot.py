@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqs_scale_to_zero.simulate.ecs import Task
-from sqs_scale_to_zero.simulate.metrics import GaugeSample, QueueGauges, ServiceGauges, Snapshot
-from sqs_scale_to_zero.simulate.specs import ServiceModel
-from sqs_scale_to_zero.simulate.sqs import SqsQueue
+from sqs_scale_to_zero.simulate.models.metrics import (
+    GaugeSample,
+    QueueGauges,
+    ServiceGauges,
+    Snapshot,
+)
+from sqs_scale_to_zero.simulate.models.queue import SqsQueue
+from sqs_scale_to_zero.simulate.models.tasks import Task
+from sqs_scale_to_zero.simulate.template.specs import ServiceModel
 
 
 def take_task_seconds(

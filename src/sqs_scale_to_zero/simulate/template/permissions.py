@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqs_scale_to_zero.simulate.intrinsics import referenced_ids
+from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -103,7 +103,7 @@ def role_permissions(
     Args:
         role_logical_id: The ``AWS::IAM::Role``.
         resources: Resources by logical ID, each ``{"Type": ..., "Properties": ...}`` with
-            intrinsic functions resolved (:class:`.template.TemplateReader`'s ``resources``).
+            intrinsic functions resolved (:class:`.reader.TemplateReader`'s ``resources``).
     """
     found: list[Statement] = []
     role = resources.get(role_logical_id, {}).get("Properties") or {}

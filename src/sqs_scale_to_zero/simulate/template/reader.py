@@ -1,9 +1,10 @@
 """Read a synthesized CloudFormation template into the simulator's model of one ECS service.
 
 Only template JSON is read: no aws_cdk, no constructs. Intrinsic functions are resolved first
-(:mod:`.intrinsics`); the reader then follows the references from each ECS service to its task
-definition, scalable target, scaling policies, alarms, queue and scheduled queue readers
-(:mod:`.scheduled`), and builds the :mod:`.specs` dataclasses.
+(:mod:`.intrinsics`, :mod:`.resources`); the reader then follows the references from each ECS
+service to its task definition, scalable target, scaling policies, alarms, queue, scheduled
+queue readers (:mod:`..models.backlog_signal.reader`) and deployment settings
+(:mod:`..models.deployment.reader`), and builds the :mod:`.specs` dataclasses.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqs_scale_to_zero.simulate.deploy_reader import read_deployment
-from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
-from sqs_scale_to_zero.simulate.intrinsics import IntrinsicResolver, referenced_ids
-from sqs_scale_to_zero.simulate.scheduled import read_pollers
-from sqs_scale_to_zero.simulate.specs import (
+from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.models.backlog_signal.reader import read_pollers
+from sqs_scale_to_zero.simulate.models.deployment.reader import read_deployment
+from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
+from sqs_scale_to_zero.simulate.template.resources import Template
+from sqs_scale_to_zero.simulate.template.specs import (
     DEFAULT_ECS_COOLDOWN,
     DEFAULT_FARGATE_STOP_TIMEOUT,
     AlarmSpec,
@@ -44,7 +46,7 @@ def _num(value: Any, default: float) -> float:
         return default
 
 
-class TemplateReader:
+class TemplateReader(Template):
     """Reads one template and builds :class:`ServiceModel` objects from it.
 
     Args:
@@ -54,50 +56,6 @@ class TemplateReader:
     Raises:
         SimulationInputError: If the template has no ``Resources``.
     """
-
-    def __init__(self, template: dict[str, Any], name: str) -> None:
-        if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
-            raise SimulationInputError(f"{name}: not a CloudFormation template (no Resources)")
-        self.name = name
-        self._resolver = IntrinsicResolver(template)
-        self.resources: dict[str, dict[str, Any]] = {
-            k: {
-                "Type": v.get("Type", ""),
-                "Properties": self._resolver.resolve(v.get("Properties") or {}),
-            }
-            for k, v in template["Resources"].items()
-        }
-
-    @classmethod
-    def from_path(cls, path: str | Path) -> TemplateReader:
-        """Load a template JSON file.
-
-        Raises:
-            SimulationInputError: If the file is missing, unreadable or not JSON.
-            SimulationArgumentError: If ``path`` is a directory.
-        """
-        p = Path(path)
-        if p.is_dir():
-            raise SimulationArgumentError(f"{p}: a directory, not a template file")
-        try:
-            data = json.loads(p.read_text())
-        except FileNotFoundError:
-            raise SimulationInputError(f"{p}: template file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SimulationInputError(f"{p}: cannot read the template ({exc})") from None
-        except json.JSONDecodeError as exc:
-            raise SimulationInputError(
-                f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})"
-            ) from None
-        return cls(data, str(p))
-
-    def of_type(self, cfn_type: str) -> dict[str, dict[str, Any]]:
-        """Properties of every resource of ``cfn_type``, by logical ID."""
-        return {k: v["Properties"] for k, v in self.resources.items() if v["Type"] == cfn_type}
-
-    def service_ids(self) -> list[str]:
-        """Logical IDs of the template's ECS services."""
-        return list(self.of_type("AWS::ECS::Service"))
 
     def service(self, logical_id: str | None = None) -> ServiceModel:
         """Build the model of one ECS service.

@@ -1,6 +1,6 @@
 """The registry of workload generators and the values their arguments accept.
 
-:mod:`.workload` defines the generators (``steady``, ``poisson``, ...) with :func:`generator`,
+:mod:`.shapes` defines the generators (``steady``, ``poisson``, ...) with :func:`generator`,
 which registers each under its spec name and checks every keyword argument against its
 :class:`Param` before the generator runs, from Python and from a ``NAME:key=value`` spec alike.
 """
@@ -12,12 +12,10 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ParamSpec
+from typing import ParamSpec
 
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
-
-if TYPE_CHECKING:
-    from sqs_scale_to_zero.simulate.workload import WorkItem
+from sqs_scale_to_zero.simulate.workload.items import WorkItem
 
 MAX_GENERATED_MESSAGES = 2_000_000
 """The most messages a generator makes (a bound on memory and run time)."""
