@@ -18,7 +18,7 @@ from sqs_scale_to_zero.advice import (
     MAX_CAPACITY_COST_WARNING,
     full_scale_hourly_usd,
 )
-from sqs_scale_to_zero.simulate.cost import FargatePricing
+from sqs_scale_to_zero.simulate.models.cost import FargatePricing
 from test.conftest import TEST_ENV, TEST_IMAGE
 
 

@@ -13,7 +13,7 @@ from constructs import Construct
 from sqs_scale_to_zero.compute.network import NetworkSettings
 from sqs_scale_to_zero.compute.task import TaskSettings, architecture_name
 from sqs_scale_to_zero.queue import QueueSettings
-from sqs_scale_to_zero.simulate.cost import FargatePricing
+from sqs_scale_to_zero.simulate.models.cost import FargatePricing
 
 FULL_SCALE_WARNING_USD_PER_HOUR = 10.0
 """A ``max_capacity`` whose tasks cost at least this much an hour, all running, is said."""

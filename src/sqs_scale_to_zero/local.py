@@ -78,7 +78,7 @@ class LocalQueue:
     def from_template(cls, path: Path, service: str | None = None) -> LocalQueue:
         """The queue that ``service`` (the only ECS service, if None) consumes in a template."""
         from sqs_scale_to_zero.simulate.errors import SimulationInputError
-        from sqs_scale_to_zero.simulate.template import TemplateReader
+        from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 
         try:
             reader = TemplateReader.from_path(path)
@@ -124,7 +124,7 @@ def find_template(folder: Path) -> Path | None:
     Raises:
         LocalError: Several templates there have an ECS service (say which with --template).
     """
-    from sqs_scale_to_zero.simulate.template import TemplateReader
+    from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 
     for out in (folder / "cdk.out", folder.parent / "cdk.out"):
         found = [
