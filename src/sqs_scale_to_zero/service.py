@@ -85,7 +85,8 @@ class ScaleToZeroQueueService(Construct):
     """The Fargate service; its desired count belongs to the scaling policies."""
 
     scalable_target: appscaling.ScalableTarget
-    """The service's scalable target (min 0, max ``max_capacity``); add policies to it."""
+    """The service's scalable target (min ``min_capacity``, max ``max_capacity``); add policies
+    or scheduled actions to it."""
 
     scale_out_alarm: cloudwatch.Alarm
     """Alarm on visible messages (Maximum, 1 minute, ``>= 1``) that drives the scale-out steps."""
@@ -163,6 +164,7 @@ class ScaleToZeroQueueService(Construct):
         capacity_provider_strategies: Optional[Sequence[ecs.CapacityProviderStrategy]] = None,
         platform_version: Optional[ecs.FargatePlatformVersion] = None,
         container_insights: Optional[bool] = None,
+        min_capacity: Optional[int] = None,
         max_capacity: Optional[int] = None,
         messages_per_task: Optional[int] = None,
         scale_out_steps: Optional[Sequence[appscaling.ScalingInterval]] = None,
@@ -242,6 +244,12 @@ class ScaleToZeroQueueService(Construct):
             platform_version: Fargate platform version. Default: LATEST.
             container_insights: Enable Container Insights on the cluster the construct creates
                 (task counts, memory). Only with no ``cluster``. Default: True.
+            min_capacity: Tasks kept running while the queue is idle: the idle scale-in goes
+                down to this many instead of zero, so they take a message at once. Each costs
+                its Fargate price around the clock (the default 0.25 vCPU and 0.5 GB on x86:
+                about $9 a month). For warm tasks only at some hours, leave this at 0 and add
+                scheduled actions to ``scalable_target`` (``scale_on_schedule`` with
+                ``min_capacity``). From 0 to ``max_capacity``. Default: 0.
             max_capacity: Most tasks the service scales out to, at least 1. Synthesis warns,
                 with the price, when that many tasks cost $10 an hour or more. Default: 4.
             messages_per_task: The backlog one task should carry: while a message waits, the
@@ -327,6 +335,7 @@ class ScaleToZeroQueueService(Construct):
         compute_settings = resolve_compute(task_settings, network_settings)
         use_backlog_signal = resolve_backlog_signal(backlog_signal=backlog_signal)
         scaling_settings = resolve_scaling(
+            min_capacity=min_capacity,
             max_capacity=max_capacity,
             messages_per_task=messages_per_task,
             scale_out_steps=scale_out_steps,
@@ -412,6 +421,7 @@ class ScaleToZeroQueueService(Construct):
                     backlog_signal_function=self.backlog_signal_function,
                     scaling_alarms=scaling.alarms,
                     idle=scaling.idle,
+                    warm_tasks=scaling_settings.min_capacity,
                 ),
             )
             self.dashboard = built.dashboard

@@ -107,6 +107,8 @@ class MonitoredService:
     scaling_alarms: tuple[cloudwatch.Alarm, ...]
     idle: IdleCondition
     """The scaling part's definition of an idle minute, which the leak alarm shares."""
+    warm_tasks: int = 0
+    """``min_capacity``: tasks meant to run on an idle queue, which are no leak."""
 
 
 @dataclass(frozen=True)

@@ -118,11 +118,13 @@ def build_operational_alarms(
     leak_alarm = None
     window = settings.leak_window_minutes
     if window is not None:
+        warm = monitored.warm_tasks
+        running = f"More than {warm} tasks (min_capacity) have" if warm else "Tasks have"
         leak_alarm = flag_alarm(
             scope,
             "TasksOnEmptyQueueAlarm",
             description=(
-                f"Tasks have run on an idle queue for {window} minutes (idle_timeout is "
+                f"{running} run on an idle queue for {window} minutes (idle_timeout is "
                 f"{settings.idle_timeout_minutes}; idle as the scale-in alarm defines it): the "
                 "scale-in to zero is not happening and the service costs money. Check the "
                 "scale-in alarm's state and history, and whether tasks hold task scale-in "
@@ -131,7 +133,7 @@ def build_operational_alarms(
             # The scale-in alarm's own idle condition, so the two never disagree about whether
             # the service is working (a missing point is not idle here either).
             expression=(
-                f"IF(({monitored.idle.expression}) AND (FILL(tasks_reporting, 0) > 0), 1, 0)"
+                f"IF(({monitored.idle.expression}) AND (FILL(tasks_reporting, 0) > {warm}), 1, 0)"
             ),
             using_metrics={
                 **monitored.idle.using_metrics,
