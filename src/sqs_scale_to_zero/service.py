@@ -35,6 +35,7 @@ from sqs_scale_to_zero.scaling import (
     build_scaling,
     resolve_scaling,
 )
+from sqs_scale_to_zero.scaling.not_receiving import scale_in_when_not_receiving
 
 
 class ScaleToZeroQueueService(Construct):
@@ -132,6 +133,11 @@ class ScaleToZeroQueueService(Construct):
     backlog_signal_alarm: Optional[cloudwatch.Alarm]
     """Alarm: the backlog signal function failed or did not run for 5 minutes. ``None`` unless
     ``backlog_signal=True`` with monitoring on."""
+
+    tasks_not_receiving_alarm: Optional[cloudwatch.Alarm]
+    """Alarm: tasks ran for 10 minutes while messages waited, none in flight and none received
+    (a task that crashes at start or cannot receive); it also sets the service to
+    ``min_capacity``, which is safe with nothing in flight. ``None`` with monitoring off."""
 
     def __init__(
         self,
@@ -409,6 +415,7 @@ class ScaleToZeroQueueService(Construct):
         self.oldest_message_age_alarm = None
         self.tasks_on_empty_queue_alarm = None
         self.backlog_signal_alarm = None
+        self.tasks_not_receiving_alarm = None
         if monitoring_settings is not None:
             built = build_monitoring(
                 self,
@@ -429,6 +436,14 @@ class ScaleToZeroQueueService(Construct):
             self.oldest_message_age_alarm = built.alarms.oldest_message_age_alarm
             self.tasks_on_empty_queue_alarm = built.alarms.tasks_on_empty_queue_alarm
             self.backlog_signal_alarm = built.alarms.backlog_signal_alarm
+            self.tasks_not_receiving_alarm = built.alarms.tasks_not_receiving_alarm
+            if self.tasks_not_receiving_alarm is not None:
+                scale_in_when_not_receiving(
+                    self,
+                    target=self.scalable_target,
+                    alarm=self.tasks_not_receiving_alarm,
+                    min_capacity=scaling_settings.min_capacity,
+                )
 
         CfnOutput(self, "QueueUrl", value=self.queue.queue_url, description="URL of the work queue")
         CfnOutput(self, "QueueArn", value=self.queue.queue_arn, description="ARN of the work queue")
