@@ -25,6 +25,8 @@ import pytest
 from botocore.config import Config  # type: ignore[import-untyped]
 
 from sqs_scale_to_zero.worker import ExponentialBackoff, Worker
+from sqs_scale_to_zero.worker.client import make_sqs_client
+from sqs_scale_to_zero.worker.delivery import Delivery
 
 from .faults import FaultyProxy
 
@@ -135,7 +137,12 @@ def receive_log(client: Any) -> list[list[dict[str, Any]]]:
     return returned
 
 
-def fast_worker(handler: Callable[..., Any], url: str, **kwargs: Any) -> Worker:
+def worker_client(poll_wait_seconds: float = 1) -> Any:
+    """An SQS client made as the worker makes its own (timeouts, retries), to pass it in."""
+    return make_sqs_client(poll_wait_seconds)
+
+
+def fast_worker(handler: Callable[..., Any] | Delivery, url: str, **kwargs: Any) -> Worker:
     """A ``Worker`` with test-sized timings: 1-second polls, short backoffs, no env defaults."""
     options: dict[str, Any] = {
         "poll_wait_seconds": 1,

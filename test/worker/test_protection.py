@@ -15,6 +15,7 @@ from sqs_scale_to_zero.worker import (
     NoTaskProtection,
     Worker,
 )
+from sqs_scale_to_zero.worker.client import make_sqs_client
 
 from .conftest import AGENT_FAULTS, EcsAgent, fast_worker, queue_counts, send, wait_for
 
@@ -142,5 +143,5 @@ def test_region_comes_from_an_aws_queue_url_when_none_is_configured(
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    worker = Worker(print, AWS_QUEUE_URL, environ={})
-    assert worker._sqs.meta.region_name == "eu-west-1"
+    Worker(print, AWS_QUEUE_URL, environ={})  # no NoRegionError
+    assert make_sqs_client(20, queue_url=AWS_QUEUE_URL).meta.region_name == "eu-west-1"

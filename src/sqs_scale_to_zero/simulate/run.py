@@ -3,7 +3,7 @@
 The kernel (:mod:`.kernel`) holds the models' events and sends the workload's messages to the
 service (:mod:`.models.service`); minute ticks record metrics, evaluate alarms and
 apply scaling (of the policies invoked in one minute the largest proposal wins, Application
-Auto Scaling's precedence rule, :mod:`.models.scaling`); each run has one seeded RNG (and one of
+Auto Scaling's precedence rule, :mod:`.models.scaling.policies`); each run has one seeded RNG (and one of
 its own for SQS's gauge samples).
 
 Within each minute SQS samples the queue's gauges once, at a seeded moment (see
@@ -44,7 +44,7 @@ from sqs_scale_to_zero.simulate.models.metrics import (
 )
 from sqs_scale_to_zero.simulate.models.minute_snapshot import minute_snapshot
 from sqs_scale_to_zero.simulate.models.queue import Message, SqsQueue
-from sqs_scale_to_zero.simulate.models.scaling import (
+from sqs_scale_to_zero.simulate.models.scaling.policies import (
     StepPolicyRuntime,
     apply_scaling,
     scalable_target,

@@ -39,6 +39,14 @@ CONCURRENCY = "SCALE_TO_ZERO_CONCURRENCY"
 Read by ``python -m sqs_scale_to_zero.worker`` only; ``Worker(concurrency=...)`` is explicit.
 """
 
+DEFAULT_PREFETCH_SECONDS = 1.0
+"""How far ahead the worker receives unless told otherwise: the messages its handlers are
+expected to start within this many seconds, judged by their average duration (at most
+:data:`SQS_MAX_BATCH_SIZE` beyond the concurrency). The simulator's tasks receive ahead the same way."""
+
+PREFETCH_DURATION_WEIGHT = 0.2
+"""Weight of the newest handler duration in the running average that sizes the prefetch."""
+
 LOG_LEVEL = "SCALE_TO_ZERO_LOG_LEVEL"
 """Optional: the worker CLI's logging level (default ``INFO``); ``--log-level`` overrides it."""
 
@@ -74,13 +82,18 @@ DEPLOY_CHECK_SECONDS = "SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS"
 The construct sets it so the whole fleet stays under :data:`DEPLOY_CHECKS_PER_SECOND`.
 """
 
+DEPLOY_CHECK_JITTER = 0.25
+"""Each interval between two deployment checks of one task is its mean times a uniform factor in
+1 ± this (the mean is :data:`DEPLOY_CHECK_SECONDS`); the first check comes after a uniform
+fraction of one mean. The worker and the simulator both draw their checks this way."""
+
 DEPLOY_CHECK_MIN_SECONDS = 5
 """The shortest mean interval between two deployment checks of one task.
 
-With the worker's jitter of ±25 % a check comes at most 6.25 s after the last one, so an old
-task of a fleet of up to 10 tasks (the interval grows with ``max_capacity``, see
-:data:`DEPLOY_CHECKS_PER_SECOND`) notices a deploy well within one SQS long poll (20 s) and
-rarely starts more than one message on the old code.
+With the worker's jitter of ±25 % (:data:`DEPLOY_CHECK_JITTER`) a check comes at most 6.25 s
+after the last one, so an old task of a fleet of up to 10 tasks (the interval grows with
+``max_capacity``, see :data:`DEPLOY_CHECKS_PER_SECOND`) notices a deploy well within one SQS
+long poll (20 s) and rarely starts more than one message on the old code.
 """
 
 DEPLOY_CHECKS_PER_SECOND = 2.0

@@ -61,6 +61,11 @@ class TaskSpec:
         extends_visibility: True when the container runs our worker runtime (any
             ``SCALE_TO_ZERO_*`` environment variable): it keeps extending a message's visibility
             while working on it, so a long job does not reappear in the queue mid-work.
+        concurrency: Messages the worker runs at once: ``SCALE_TO_ZERO_CONCURRENCY`` if set,
+            else 1 (the worker CLI's default; a consumer other than ours runs one at a time).
+            Default: 1.
+        prefetch_seconds: How far ahead the worker receives (0: only for free handlers); our
+            runtime's default for our worker, 0 for any other consumer. Default: 0.
         environment: All literal container environment variables (resolved to strings).
     """
 
@@ -71,6 +76,8 @@ class TaskSpec:
     task_protection: bool = False
     shutdown_grace: float | None = None
     extends_visibility: bool = False
+    concurrency: int = 1
+    prefetch_seconds: float = 0.0
     environment: dict[str, str] = field(default_factory=dict)
 
 

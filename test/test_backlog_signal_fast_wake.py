@@ -11,7 +11,7 @@ import pytest
 
 from sqs_scale_to_zero.simulate import Result, WorkItem, load_service, simulate
 from sqs_scale_to_zero.simulate.template.specs import WakeSpec
-from test.simulate.conftest import write_template
+from test.simulate.templates import write_template
 
 Edit = Callable[[dict[str, Any]], None]
 

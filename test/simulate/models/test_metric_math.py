@@ -106,7 +106,7 @@ def test_the_construct_idle_expression() -> None:
 
 
 IDLE = "IF(((visible + in_flight + sent + received + deleted) == 0) AND (FILL(cpu, 0) <= 5), 1, 0)"
-"""The idle expression on activity sums and gauges (issue #11), without FILL on SQS's inputs."""
+"""The idle expression on activity sums and gauges (the idle alarm's), without FILL on SQS's inputs."""
 
 IDLE_FILLED = (
     "IF(((FILL(visible, 0) + FILL(in_flight, 0) + FILL(sent, 0) + FILL(received, 0)"

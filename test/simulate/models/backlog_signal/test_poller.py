@@ -30,8 +30,7 @@ from sqs_scale_to_zero.simulate.template.reader import TemplateReader, load_serv
 from sqs_scale_to_zero.simulate.template.specs import MetricStat, QueuePollerSpec, QueueSpec
 from sqs_scale_to_zero.worker import contract
 from test.simulate.reference_template import reference_template
-
-from .conftest import write_template
+from test.simulate.templates import write_template
 
 FIXED_START = SimulationConfig(start_latency=StartLatency(30, 30, 30), gauge_sample_second=60.0)
 """Fixed task start, and SQS's gauges sampled at each minute's end, for exact timings."""

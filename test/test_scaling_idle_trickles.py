@@ -1,4 +1,4 @@
-"""Issue #11's trickles on the real synthesized construct: short jobs keep one task up.
+"""Trickles of short jobs on the real synthesized construct keep one task up.
 
 Before the idle alarm read SQS's activity sums, these workloads (6 hours, seed 0) started 30+
 tasks and every few messages waited about three minutes for a wake.

@@ -86,7 +86,7 @@ def test_a_denied_read_publishes_no_desired_count_and_never_wakes(spec: WakeSpec
 
 
 def test_an_alarm_with_disabled_actions_evaluates_but_invokes_nothing() -> None:
-    from sqs_scale_to_zero.simulate.models.scaling import (
+    from sqs_scale_to_zero.simulate.models.scaling.policies import (
         ScalableTarget,
         StepPolicyRuntime,
         apply_scaling,

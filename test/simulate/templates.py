@@ -1,4 +1,8 @@
-"""Templates for the simulator tests, each synthesized or written once per session."""
+"""Templates for the tests that simulate, each synthesized or written once per session.
+
+A pytest plugin (the repository's ``conftest.py`` loads it): the simulator's own tests, the
+benchmarks' tests and the construct's behaviour tests in ``test/`` all use these fixtures.
+"""
 
 from __future__ import annotations
 

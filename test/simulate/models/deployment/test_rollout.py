@@ -10,7 +10,6 @@ import pytest
 from sqs_scale_to_zero.simulate import SimulationConfig, WorkItem, load_service
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
 from sqs_scale_to_zero.simulate.models.deployment.rollout import (
-    CHECK_JITTER,
     HEALTHY_AFTER_RUNNING_SECONDS,
     ROLLOUT_PASS_SECONDS,
 )
@@ -19,7 +18,7 @@ from sqs_scale_to_zero.simulate.report import DeploymentResult, Result
 from sqs_scale_to_zero.simulate.run import Simulation, run_simulation
 from sqs_scale_to_zero.simulate.workload import steady
 from sqs_scale_to_zero.worker import contract
-from test.simulate.conftest import write_template
+from test.simulate.templates import write_template
 
 HOUR = 3600.0
 START_HIGH = SimulationConfig().start_latency.high
@@ -59,7 +58,7 @@ def test_on_a_saturated_queue_our_tasks_drain_and_the_deploy_completes(
     assert deployment.completed_after_seconds <= 60.0 + 2 * START_HIGH
     # an old task takes no message after its first check once the deploy began, even while
     # the new tasks are still starting; a one-minute job ends at most once in that window
-    latest = check * (1 + CHECK_JITTER)
+    latest = check * (1 + contract.DEPLOY_CHECK_JITTER)
     assert deployment.last_old_start_after is None or deployment.last_old_start_after <= latest
     assert deployment.most_old_starts_per_task <= 1
 
@@ -187,10 +186,12 @@ def test_old_tasks_wait_for_a_new_deployment_that_cannot_start_then_go_back_to_w
         for m in sim.service.messages
         if m.started_at is not None and m.started_at > DEPLOY_AT
     )
-    pause_ends = contract.DEPLOY_PAUSE_LIMIT_SECONDS + check * (1 + CHECK_JITTER)
+    pause_ends = contract.DEPLOY_PAUSE_LIMIT_SECONDS + check * (1 + contract.DEPLOY_CHECK_JITTER)
     # nothing starts between the first checks and the end of the pause, then work goes on
     assert not [
-        t for t in starts if check * (1 + CHECK_JITTER) < t < contract.DEPLOY_PAUSE_LIMIT_SECONDS
+        t
+        for t in starts
+        if check * (1 + contract.DEPLOY_CHECK_JITTER) < t < contract.DEPLOY_PAUSE_LIMIT_SECONDS
     ]
     assert [t for t in starts if contract.DEPLOY_PAUSE_LIMIT_SECONDS <= t <= pause_ends + 60.0]
     assert deployment.interrupted == 0
@@ -257,7 +258,7 @@ def test_old_tasks_stop_only_once_new_ones_have_been_healthy_for_the_documented_
 # --- the report ----------------------------------------------------------------------------
 
 
-def test_each_result_lists_its_deployments_in_the_issue_s_json_shape(
+def test_each_result_lists_its_deployments_in_its_json(
     ours_template: Path,
 ) -> None:
     result = run_simulation(

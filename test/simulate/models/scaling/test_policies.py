@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sqs_scale_to_zero.simulate.models.metrics import MetricStore, ServiceGauges, Snapshot
-from sqs_scale_to_zero.simulate.models.scaling import (
+from sqs_scale_to_zero.simulate.models.scaling.policies import (
     ScalableTarget,
     StepPolicyRuntime,
     TargetTrackingRuntime,

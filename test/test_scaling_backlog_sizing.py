@@ -1,4 +1,4 @@
-"""Issue #12's backlog sizing on the real synthesized construct, as the simulator replays it."""
+"""Backlog sizing (``messages_per_task``) on the real synthesized construct, as simulated."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from sqs_scale_to_zero.simulate import Result, WorkItem, simulate
 from sqs_scale_to_zero.simulate.workload import burst
 from test.conftest import Synthesized
-from test.simulate.conftest import write_template
+from test.simulate.templates import write_template
 
 
 @pytest.fixture(scope="module")
@@ -90,11 +90,11 @@ def test_a_drained_backlog_with_work_in_flight_removes_nothing(ours_template: Pa
 def test_messages_that_pile_up_during_a_wake_start_one_task(
     ours_template: Path, start_seconds: float, sample_second: float
 ) -> None:
-    """Issue #11's Poisson row on the default construct (SQS's metrics, Container Insights'
-    desired count): short jobs every 40 s pile up to 4 messages while the service wakes from
-    zero. At 3 a task that is above one task's share, but the counts that show it were taken
-    before the task could start; sizing waits for a datapoint that shows the task at work, and
-    the one task drains the pile in seconds, so no second task starts."""
+    """A trickle of the idle-detection benchmark on the default construct (SQS's metrics,
+    Container Insights' desired count): short jobs every 40 s pile up to 4 messages while the
+    service wakes from zero. At 3 a task that is above one task's share, but the counts that
+    show it were taken before the task could start; sizing waits for a datapoint that shows the
+    task at work, and the one task drains the pile in seconds, so no second task starts."""
     from sqs_scale_to_zero.simulate import SimulationConfig
     from sqs_scale_to_zero.simulate.models.tasks import StartLatency
 

@@ -1,4 +1,5 @@
-"""The failure modes named in the issues appear on the anchors' templates and not on ours."""
+"""The anchors' failure modes (a job killed at 0 % CPU, no wake for a few messages) appear on
+their templates and not on ours."""
 
 from __future__ import annotations
 

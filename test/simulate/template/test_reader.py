@@ -12,8 +12,7 @@ import pytest
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.template.reader import TemplateReader, load_service
 from test.simulate.reference_template import reference_template
-
-from .conftest import write_template
+from test.simulate.templates import write_template
 
 
 def test_qpfs_defaults(anchor_templates: dict[str, Path]) -> None:

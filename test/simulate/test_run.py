@@ -14,8 +14,7 @@ from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
 from sqs_scale_to_zero.simulate.models.tasks import StartLatency
 from test.simulate.reference_template import reference_template
-
-from .conftest import write_template
+from test.simulate.templates import write_template
 
 FIXED_START = SimulationConfig(start_latency=StartLatency(30, 30, 30), gauge_sample_second=60.0)
 """Fixed task start, and SQS's gauges sampled at each minute's end, for exact timings."""

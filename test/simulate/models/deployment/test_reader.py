@@ -12,8 +12,8 @@ from sqs_scale_to_zero.simulate import load_service
 from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.template.specs import DeploymentSpec
 from sqs_scale_to_zero.worker import contract
-from test.simulate.conftest import write_template
 from test.simulate.drain_template import with_drain, without_drain
+from test.simulate.templates import write_template
 
 
 def _load(template: dict[str, Any], tmp_path: Path, name: str = "T") -> DeploymentSpec:
