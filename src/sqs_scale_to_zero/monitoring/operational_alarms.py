@@ -15,6 +15,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from sqs_scale_to_zero.flag_alarms import ONE_MINUTE, flag_alarm
+from sqs_scale_to_zero.worker import contract
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
@@ -200,7 +201,7 @@ def not_receiving_alarm(scope: Construct, monitored: MonitoredService) -> cloudw
     minutes = NOT_RECEIVING_MINUTES
     return flag_alarm(
         scope,
-        "TasksNotReceivingAlarm",
+        contract.NOT_RECEIVING_ALARM_ID,
         description=(
             f"Tasks have run for {minutes} minutes while messages waited, with none in flight "
             "and none received: the tasks do not take messages. Check the stopped tasks' "

@@ -177,6 +177,12 @@ QUEUE_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 5 * 60
 QUEUE_DEFAULT_MAX_RECEIVE_COUNT = 3
 """Receives before SQS moves a message to the construct's dead-letter queue."""
 
+# --- Alarms others read from the template -----------------------------------------------------
+
+NOT_RECEIVING_ALARM_ID = "TasksNotReceivingAlarm"
+"""Construct id of the alarm for tasks that take no message. It scales the service in while
+messages wait, so it is no idle timeout (the benchmarks' idle detection leaves it out)."""
+
 # --- SQS limits (Amazon SQS developer guide, "Quotas related to messages") ----------------------
 
 SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60
