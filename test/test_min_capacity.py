@@ -15,7 +15,7 @@ from sqs_scale_to_zero.simulate import FargatePricing, simulate
 from sqs_scale_to_zero.simulate.template.reader import load_service
 from sqs_scale_to_zero.simulate.workload.items import WorkItem
 from test.conftest import TEST_ENV, TEST_IMAGE, Synthesized, synthesize
-from test.simulate.conftest import write_template
+from test.simulate.templates import write_template
 
 HOURS_PER_MONTH = 730
 
