@@ -191,6 +191,9 @@ SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60
 SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30
 """SQS's visibility timeout for a queue created without one (``AWS::SQS::Queue``)."""
 
+SQS_MAX_MESSAGE_ATTRIBUTES = 10
+"""The most message attributes one message may carry."""
+
 SQS_MAX_BATCH_SIZE = 10
 """The most messages one ``ReceiveMessage`` returns, and the most entries of a batch call."""
 
