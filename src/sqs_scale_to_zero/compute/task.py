@@ -273,10 +273,13 @@ def build_task(
     cluster: ecs.ICluster,
     queue: sqs.IQueue,
     visibility_timeout_seconds: Optional[int],
+    dead_letter_queue: Optional[sqs.IQueue] = None,
 ) -> WorkerTask:
     """Create the task definition, its container and log group, and the task role's grants.
 
-    The task role may consume ``queue`` and, with ``task_protection``, set task scale-in
+    The task role may consume ``queue``, send to ``dead_letter_queue`` (only
+    ``sqs:SendMessage``, plus ``kms:GenerateDataKey`` and ``kms:Decrypt`` on its key if it has
+    one: what ``raise DeadLetter`` needs) and, with ``task_protection``, set task scale-in
     protection on the tasks of ``cluster``.
     """
     task_definition = ecs.FargateTaskDefinition(
@@ -297,12 +300,26 @@ def build_task(
         environment={
             **settings.environment,
             **_worker_environment(settings, queue, visibility_timeout_seconds),
+            **(
+                {contract.DEAD_LETTER_QUEUE_URL: dead_letter_queue.queue_url}
+                if dead_letter_queue is not None
+                else {}
+            ),
         },
         secrets=dict(settings.secrets) or None,
         logging=ecs.LogDrivers.aws_logs(stream_prefix="worker", log_group=log_group),
         stop_timeout=settings.stop_timeout,
     )
     queue.grant_consume_messages(task_definition.task_role)
+    if dead_letter_queue is not None:
+        task_definition.add_to_task_role_policy(
+            iam.PolicyStatement(
+                actions=["sqs:SendMessage"], resources=[dead_letter_queue.queue_arn]
+            )
+        )
+        key = dead_letter_queue.encryption_master_key
+        if key is not None:
+            key.grant(task_definition.task_role, "kms:GenerateDataKey", "kms:Decrypt")
     if task_definition.execution_role is not None:
         acknowledge(
             task_definition.execution_role,
