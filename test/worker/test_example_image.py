@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from sqs_scale_to_zero.worker import contract
+
 from .conftest import fast_worker, queue_counts, send, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,3 +71,21 @@ def test_example_app_runs_under_the_real_worker(sqs: Any, make_queue: Any, start
         0,
         1,
     )  # the busy one waits out its 30-second retry delay
+
+
+def test_example_app_sends_a_body_that_is_not_json_to_the_dead_letter_queue(
+    sqs: Any, make_queue: Any, start: Any
+) -> None:
+    spec = importlib.util.spec_from_file_location("worker_image_app_dlq", IMAGE / "app.py")
+    assert spec and spec.loader
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    url, dlq = make_queue(visibility_timeout=60), make_queue(name="dlq")
+    send(sqs, url, ["not json at all"])
+
+    worker = fast_worker(app.handle, url, environ={contract.DEAD_LETTER_QUEUE_URL: dlq})
+    running = start(worker)
+    wait_for(lambda: worker.stats.dead_lettered == 1, what="the dead letter")
+    running.stop()
+
+    assert queue_counts(sqs, url) == (0, 0) and queue_counts(sqs, dlq) == (1, 0)

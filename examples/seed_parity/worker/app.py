@@ -14,14 +14,17 @@ from __future__ import annotations
 import logging
 import time
 
-from sqs_scale_to_zero.worker import Message, RetryLater
+from sqs_scale_to_zero.worker import DeadLetter, Message, RetryLater
 
 logger = logging.getLogger("app")
 
 
 def handle(message: Message) -> None:
     """Process one order. Return to delete it; raise to have it retried."""
-    order = message.json()
+    try:
+        order = message.json()
+    except ValueError:  # never processable: to the dead-letter queue at once, no retries
+        raise DeadLetter("body is not JSON") from None
     if order.get("downstream") == "busy":
         # Ask for a specific delay instead of the worker's exponential backoff.
         raise RetryLater(30, reason="downstream busy")
