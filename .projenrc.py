@@ -40,6 +40,8 @@ REPOSITORY = "https://github.com/sqs-scale-to-zero/sqs-scale-to-zero"
 # rejects the finding-level acknowledgement IDs the construct uses for cdk-nag.)
 AWS_CDK_LIB = "aws-cdk-lib>=2.269.0,<3"
 CONSTRUCTS = "constructs>=10.0.0,<11"
+PYYAML = "PyYAML>=6.0,<7"
+"""Reads Copilot manifests and Beanstalk cron.yaml files (``from-copilot``, ``schedules``)."""
 BOTO3 = "boto3>=1.34"  # the worker runtime's only dependency
 WORKER_DIST = "sqs-scale-to-zero-worker"  # built from worker/, ships sqs_scale_to_zero/worker
 
@@ -128,7 +130,7 @@ project = PythonProject(
             requires_python=">=3.11",
             # The construct library depends on the worker distribution at the same version and
             # does not ship `sqs_scale_to_zero/worker` itself (see the wheel exclude below).
-            dependencies=[AWS_CDK_LIB, CONSTRUCTS, f"{WORKER_DIST}=={VERSION}"],
+            dependencies=[AWS_CDK_LIB, CONSTRUCTS, PYYAML, f"{WORKER_DIST}=={VERSION}"],
             # `local`: moto's server for `sqs-scale-to-zero local` (a local SQS on 127.0.0.1).
             optional_dependencies={"test": TEST_REQUIREMENTS, "local": [MOTO_SERVER]},
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},

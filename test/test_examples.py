@@ -81,8 +81,15 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SynthesizedE
     }
 
 
-def test_the_four_scenarios_exist() -> None:
-    assert EXAMPLE_NAMES == ["basic", "cost_optimised", "low_latency", "seed_parity"]
+def test_the_six_scenarios_exist() -> None:
+    assert EXAMPLE_NAMES == [
+        "basic",
+        "beanstalk_worker",
+        "cost_optimised",
+        "from_copilot",
+        "low_latency",
+        "seed_parity",
+    ]
     assert sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()) == EXAMPLE_NAMES
 
 

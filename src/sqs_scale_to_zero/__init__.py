@@ -20,15 +20,21 @@ if TYPE_CHECKING:
     from sqs_scale_to_zero.errors import ScaleToZeroValidationError
     from sqs_scale_to_zero.monitoring import MonitoringOptions
     from sqs_scale_to_zero.scaling.steps import fixed_scale_out_steps
+    from sqs_scale_to_zero.schedules.cron_yaml import schedules_from_cron_yaml
+    from sqs_scale_to_zero.schedules.schedule import QueueSchedule
     from sqs_scale_to_zero.service import ScaleToZeroQueueService
+    from sqs_scale_to_zero.topics.subscriptions import TopicSubscription
 
 __all__ = [
     "BacklogMetrics",
     "MonitoringOptions",
     "QueueActivity",
+    "QueueSchedule",
     "ScaleToZeroQueueService",
     "ScaleToZeroValidationError",
+    "TopicSubscription",
     "fixed_scale_out_steps",
+    "schedules_from_cron_yaml",
 ]
 
 _EXPORTS = {
@@ -38,6 +44,9 @@ _EXPORTS = {
     # Values for its props.
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
     "fixed_scale_out_steps": "sqs_scale_to_zero.scaling.steps",
+    "QueueSchedule": "sqs_scale_to_zero.schedules.schedule",
+    "TopicSubscription": "sqs_scale_to_zero.topics.subscriptions",
+    "schedules_from_cron_yaml": "sqs_scale_to_zero.schedules.cron_yaml",
     # Types of its attributes.
     "BacklogMetrics": "sqs_scale_to_zero.backlog",
     "QueueActivity": "sqs_scale_to_zero.backlog",

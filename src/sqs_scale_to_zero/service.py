@@ -12,6 +12,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -36,6 +38,13 @@ from sqs_scale_to_zero.scaling import (
     resolve_scaling,
 )
 from sqs_scale_to_zero.scaling.not_receiving import scale_in_when_not_receiving
+from sqs_scale_to_zero.schedules.builder import build_schedules
+from sqs_scale_to_zero.schedules.schedule import QueueSchedule, resolve_schedules
+from sqs_scale_to_zero.topics.subscriptions import (
+    TopicSubscription,
+    build_topics,
+    resolve_topics,
+)
 
 
 class ScaleToZeroQueueService(Construct):
@@ -69,6 +78,12 @@ class ScaleToZeroQueueService(Construct):
 
     dead_letter_queue: Optional[sqs.IQueue]
     """The dead-letter queue created with the queue; ``None`` when ``queue`` was passed."""
+
+    topic_subscriptions: list[sns.Subscription]
+    """The queue's subscriptions to the ``topics``, in their order; empty without topics."""
+
+    schedules: list[scheduler.Schedule]
+    """The EventBridge Scheduler schedules of the periodic tasks (``schedules``), in order."""
 
     cluster: ecs.ICluster
     """The cluster the service runs in: the one passed, or the one created."""
@@ -153,6 +168,8 @@ class ScaleToZeroQueueService(Construct):
         visibility_timeout: Optional[Duration] = None,
         retention_period: Optional[Duration] = None,
         max_receive_count: Optional[int] = None,
+        topics: Optional[Sequence[TopicSubscription]] = None,
+        schedules: Optional[Sequence[QueueSchedule]] = None,
         command: Optional[Sequence[str]] = None,
         environment: Optional[Mapping[str, str]] = None,
         secrets: Optional[Mapping[str, ecs.Secret]] = None,
@@ -209,6 +226,14 @@ class ScaleToZeroQueueService(Construct):
                 always keeps messages 14 days. Default: 4 days.
             max_receive_count: Receives before a message moves to the DLQ, 1 to 1000.
                 Default: 3.
+            topics: SNS topics whose messages the queue receives (``TopicSubscription``: topic,
+                filter policy and scope, raw delivery); the queue policy admits exactly these
+                topics. FIFO topics need ``fifo=True``; the AWS managed key ``alias/aws/sqs``
+                is refused. Default: none.
+            schedules: Periodic tasks (``QueueSchedule``, or ``schedules_from_cron_yaml``):
+                EventBridge Scheduler sends each a message marked with the task's name,
+                scheduled time and path. On a FIFO queue each needs a ``message_group_id``.
+                Default: none.
             command: The container's command, one string per argument, e.g.
                 ``["python", "-m", "sqs_scale_to_zero.worker", "app:handle"]`` (a single string
                 is refused; split it with ``shlex.split``). Default: the image's.
@@ -316,6 +341,8 @@ class ScaleToZeroQueueService(Construct):
             retention_period=retention_period,
             max_receive_count=max_receive_count,
         )
+        topic_settings = resolve_topics(topics=topics, queue=queue_settings)
+        schedule_settings = resolve_schedules(schedules=schedules, fifo=queue_settings.is_fifo)
         task_settings = resolve_task(
             image=image,
             command=command,
@@ -365,6 +392,8 @@ class ScaleToZeroQueueService(Construct):
         queues = build_queues(self, queue_settings)
         self.queue = queues.queue
         self.dead_letter_queue = queues.dead_letter_queue
+        self.topic_subscriptions = build_topics(self, topic_settings, self.queue)
+        self.schedules = build_schedules(self, schedule_settings, self.queue)
 
         compute = build_compute(self, compute_settings, queues)
         self.cluster = compute.cluster

@@ -1,4 +1,4 @@
-"""A deploy makes a task outdated: the worker drains (issue #13).
+"""A deploy makes a task outdated: the worker drains it (the deploy drain).
 
 Against moto in server mode: SQS for the queue, CloudFormation for the stack that creates the
 ECS service (``DescribeStackResource`` gives its real ARN), ECS for ``DescribeServices``. The ECS

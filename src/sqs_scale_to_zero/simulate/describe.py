@@ -176,6 +176,25 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
             lines.append(f"  {poller.function_logical_id} {how}")
     if math.isfinite(model.queue.visibility_timeout):
         lines.append(f"  queue visibility timeout: {_num(model.queue.visibility_timeout)} s")
+    lines.extend(_sources(model))
+    return lines
+
+
+def _sources(model: ServiceModel) -> list[str]:
+    """A line per schedule and per topic subscription that sends to the queue."""
+    lines = [
+        f"  periodic task {p.name}: {p.expression} ({p.time_zone}), one message a run"
+        for p in model.sources.periodic
+    ]
+    for subscription in model.sources.subscriptions:
+        topic = subscription.topic.removeprefix("{ref:").removesuffix("}")
+        scope = "" if subscription.filter_policy_scope == "MessageAttributes" else " body"
+        policy = (
+            f", filtered on{scope} {', '.join(subscription.filter_policy)}"
+            if (subscription.filter_policy)
+            else ""
+        )
+        lines.append(f"  subscribed to topic {topic}{policy}")
     return lines
 
 

@@ -36,6 +36,7 @@ from sqs_scale_to_zero.simulate.models.backlog_signal.poller import (
     poller_publish_delays,
 )
 from sqs_scale_to_zero.simulate.models.backlog_signal.wake import wake_runtimes
+from sqs_scale_to_zero.simulate.models.message_sources.delivery import delivered
 from sqs_scale_to_zero.simulate.models.metrics import (
     GaugeSample,
     MetricStore,
@@ -87,8 +88,10 @@ class Simulation:
         self.model = model
         self.config = config or SimulationConfig()
         self.rng = random.Random(seed)
-        self.workload = sorted(workload, key=lambda w: w.at)
-        self.horizon = checked_horizon(horizon, self.workload)
+        direct = [w for w in workload if w.schedule is None]
+        self.horizon = checked_horizon(horizon, direct)
+        # What reaches the queue: direct sends, topic messages, each schedule's runs.
+        self.workload = delivered(model.sources, workload, self.horizon, self.rng, model.template)
         check_config(self.config)
         self.kernel = Kernel()
         self._sample_moments = SampleMoments(seed, self.config.gauge_sample_second)

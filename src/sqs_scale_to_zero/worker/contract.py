@@ -127,6 +127,35 @@ DELIVER_HEALTH_PATH = "SCALE_TO_ZERO_DELIVER_HEALTH_PATH"
 """Optional: a path the runtime GETs to learn that the app is ready (unset: the app's port
 accepting a connection is enough)."""
 
+# --- Periodic tasks (set on a message by a schedule, read by the HTTP delivery) ---------------
+# Elastic Beanstalk's guide ("Elastic Beanstalk worker environments", section "Periodic tasks",
+# https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/using-features-managing-env-tiers.html)
+# says the daemon queues a message per task run and POSTs it to the task's ``url`` with the
+# headers ``X-Aws-Sqsd-Taskname`` and ``X-Aws-Sqsd-Scheduled-At``; it does not name the message
+# attributes that carry them. These are the names the Beanstalk daemon (sqsd) itself puts on the
+# message, so a message queued by a Beanstalk environment and one queued by a schedule of this
+# library look the same to the worker during a migration.
+
+PERIODIC_TASK_NAME_ATTRIBUTE = "beanstalk.sqsd.task_name"
+"""String message attribute: the periodic task's name (becomes ``X-Aws-Sqsd-Taskname``)."""
+
+PERIODIC_TASK_SCHEDULED_AT_ATTRIBUTE = "beanstalk.sqsd.scheduled_time"
+"""String message attribute: when the run was scheduled (becomes ``X-Aws-Sqsd-Scheduled-At``).
+
+A schedule of this library writes EventBridge Scheduler's ``<aws.scheduler.scheduled-time>``,
+an ISO 8601 UTC time such as ``2026-12-06T18:00:00Z``.
+"""
+
+PERIODIC_TASK_PATH_ATTRIBUTE = "beanstalk.sqsd.path"
+"""String message attribute: the path the run is POSTed to (the ``url`` of a ``cron.yaml`` task),
+instead of the delivery's own path."""
+
+PERIODIC_TASK_ATTRIBUTE_PREFIX = "beanstalk.sqsd."
+"""The prefix of the three names above: attributes of the periodic task, not the app's own."""
+
+PERIODIC_TASK_BODY = "elasticbeanstalk scheduled job"
+"""The body the Beanstalk daemon gives a periodic task's message; a ``cron.yaml`` task's default."""
+
 # --- Dead-lettering a message at once (set by the construct, read by the worker) ---------------
 
 DEAD_LETTER_QUEUE_URL = "SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL"

@@ -17,6 +17,7 @@ Module                     What it models
 :mod:`.alarm_evaluation`   CloudWatch alarm states, evaluated each minute
 :mod:`.scaling`            Application Auto Scaling: the target, step and tracking policies
 :mod:`.backlog_signal`     the scheduled function that reads the queue, and its fast wake
+:mod:`.message_sources`    EventBridge Scheduler schedules and SNS topics that send to the queue
 :mod:`.cost`               Fargate prices
 =========================  ===============================================================
 """

@@ -6,8 +6,9 @@ service to its parts, each read beside the model that runs it: the task definiti
 (:mod:`..models.tasks`), the scalable target and its policies (:mod:`..models.scaling.reader`),
 the alarms that invoke them (:mod:`..models.alarm_evaluation`), the queue
 (:mod:`..models.queue`), the scheduled functions that read it
-(:mod:`..models.backlog_signal.reader`) and the deployment settings
-(:mod:`..models.deployment.reader`). It assembles the :mod:`.specs` dataclasses into one
+(:mod:`..models.backlog_signal.reader`), the deployment settings
+(:mod:`..models.deployment.reader`) and the schedules and topics that send to the queue
+(:mod:`..models.message_sources.reader`). It assembles the :mod:`.specs` dataclasses into one
 :class:`~sqs_scale_to_zero.simulate.template.specs.ServiceModel`.
 """
 
@@ -20,6 +21,7 @@ from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.models.alarm_evaluation import read_alarm
 from sqs_scale_to_zero.simulate.models.backlog_signal.reader import read_pollers
 from sqs_scale_to_zero.simulate.models.deployment.reader import read_deployment
+from sqs_scale_to_zero.simulate.models.message_sources.reader import read_sources
 from sqs_scale_to_zero.simulate.models.queue import read_queues, read_service_queue
 from sqs_scale_to_zero.simulate.models.scaling.reader import (
     policy_targets,
@@ -116,6 +118,7 @@ class TemplateReader(Template):
             pollers=read_pollers(self, queue.logical_id, logical_id),
             container_insights=self._container_insights(props),
             deployment=read_deployment(self, logical_id, props, task),
+            sources=read_sources(self, queue.logical_id),
         )
 
     def _container_insights(self, service_props: dict[str, Any]) -> bool:

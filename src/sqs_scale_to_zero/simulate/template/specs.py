@@ -15,6 +15,7 @@ are the ones AWS applies when a template leaves a property out:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqs_scale_to_zero.worker.contract import SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS
 
@@ -294,6 +295,48 @@ class DeploymentSpec:
 
 
 @dataclass(frozen=True)
+class PeriodicTaskSpec:
+    """An EventBridge Scheduler schedule that sends a message to the service's queue.
+
+    Attributes:
+        logical_id: The ``AWS::Scheduler::Schedule``'s logical ID.
+        name: The task's name (the message's ``beanstalk.sqsd.task_name``), else the ID.
+        expression: ``rate(...)``, ``cron(...)`` or ``at(...)``.
+        time_zone: The IANA time zone of the expression. Default: ``UTC``.
+    """
+
+    logical_id: str
+    name: str
+    expression: str
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class SubscriptionSpec:
+    """An SNS subscription that delivers a topic's messages to the service's queue.
+
+    Attributes:
+        logical_id: The ``AWS::SNS::Subscription``'s logical ID.
+        topic: The topic as the template names it: ``{ref:Logical}`` or an ARN.
+        filter_policy: Its filter policy, if any.
+        filter_policy_scope: ``MessageAttributes`` or ``MessageBody``.
+    """
+
+    logical_id: str
+    topic: str
+    filter_policy: dict[str, Any] | None = None
+    filter_policy_scope: str = "MessageAttributes"
+
+
+@dataclass(frozen=True)
+class MessageSources:
+    """What sends messages into the queue besides the workload's direct sends."""
+
+    periodic: tuple[PeriodicTaskSpec, ...] = ()
+    subscriptions: tuple[SubscriptionSpec, ...] = ()
+
+
+@dataclass(frozen=True)
 class ServiceModel:
     """Everything the simulator needs about one ECS service, read from a template.
 
@@ -315,6 +358,7 @@ class ServiceModel:
             on (``ClusterSettings`` ``containerInsights`` ``enabled`` or ``enhanced``), so
             ``ECS/ContainerInsights`` publishes the service's task counts. Default: False.
         deployment: How a new task definition rolls out. Default: ECS's defaults, no drain.
+        sources: Schedules and topic subscriptions that send to the queue. Default: none.
     """
 
     template: str
@@ -332,3 +376,4 @@ class ServiceModel:
     pollers: tuple[QueuePollerSpec, ...] = ()
     container_insights: bool = False
     deployment: DeploymentSpec = field(default_factory=DeploymentSpec)
+    sources: MessageSources = field(default_factory=MessageSources)
