@@ -172,7 +172,7 @@ pyproject.add_override(
             "oldest_cdk: installs the oldest supported aws-cdk-lib in a fresh venv and runs the "
             "construct's tests there (about 1.5 minutes with pip's cache warm); "
             "deselect with -m 'not oldest_cdk'",
-            "container: builds examples/worker_image with a private dockerd on a debootstrapped "
+            "container: builds examples/basic/worker with a private dockerd on a debootstrapped "
             "base image and runs it against moto (about 1.5 minutes from nothing, under a "
             "minute with the base cached); deselect with -m 'not container'",
         ],
