@@ -188,7 +188,7 @@ def test_example_synthesizes_with_the_cdk_cli_where_it_is_copied(
     assert sorted(str(p.relative_to(staged)) for p in staged.rglob("*") if p.is_file()) == sorted(
         str(p.relative_to(copy / "worker")) for p in (copy / "worker").rglob("*") if p.is_file()
     )
-    assert "dockerFile" not in image["source"]  # the folder's own Dockerfile
+    assert image["source"].get("dockerFile", "Dockerfile") == "Dockerfile"  # the folder's own
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
