@@ -61,6 +61,7 @@ def sqs(moto_endpoint: str) -> Any:
 class Queue:
     url: str
     name: str
+    dead_letter_url: str
 
     def counts(self, sqs: Any) -> tuple[int, int]:
         """(visible, in flight)."""
@@ -83,11 +84,13 @@ class Queue:
 
 @pytest.fixture
 def queue(sqs: Any, basic_example: BasicExample) -> Queue:
-    """A new queue with the visibility timeout the construct gives the basic example's queue."""
+    """A new queue with the visibility timeout the construct gives the basic example's queue,
+    and a dead-letter queue for ``raise DeadLetter``."""
     visibility = basic_example.environment[contract.VISIBILITY_TIMEOUT_SECONDS]
     name = f"e2e-{uuid.uuid4().hex[:10]}"
     url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": visibility})["QueueUrl"]
-    return Queue(url, name)
+    dead_letter_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    return Queue(url, name, dead_letter_url)
 
 
 @pytest.fixture
@@ -120,6 +123,7 @@ def task_environment(
     resolved = {
         contract.QUEUE_URL: queue.url,
         contract.QUEUE_NAME: queue.name,
+        contract.DEAD_LETTER_QUEUE_URL: queue.dead_letter_url,
         contract.SHUTDOWN_GRACE_SECONDS: str(grace_seconds),
         # {"Ref": "AWS::StackId"}; without a task metadata endpoint the worker never checks
         contract.DEPLOY_STACK: f"arn:aws:cloudformation:{REGION}:123456789012:stack/e2e/1",
