@@ -101,6 +101,9 @@ TEST_REQUIREMENTS = [
     f"projen=={'0.104.17'}",
 ]
 
+# The peers `benchmarks/worker_throughput.py` races the worker against, and its RSS probe.
+BENCHMARK_REQUIREMENTS = ["sqs-workers>=0.7", "aws-sqs-consumer>=0.0.15", "psutil>=5.9"]
+
 project = PythonProject(
     name="sqs-scale-to-zero",
     module_name="sqs_scale_to_zero",
@@ -132,7 +135,11 @@ project = PythonProject(
             # does not ship `sqs_scale_to_zero/worker` itself (see the wheel exclude below).
             dependencies=[AWS_CDK_LIB, CONSTRUCTS, PYYAML, f"{WORKER_DIST}=={VERSION}"],
             # `local`: moto's server for `sqs-scale-to-zero local` (a local SQS on 127.0.0.1).
-            optional_dependencies={"test": TEST_REQUIREMENTS, "local": [MOTO_SERVER]},
+            optional_dependencies={
+                "test": TEST_REQUIREMENTS,
+                "benchmark": BENCHMARK_REQUIREMENTS,
+                "local": [MOTO_SERVER],
+            },
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},
             readme="README.md",
             keywords=KEYWORDS,

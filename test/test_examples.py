@@ -81,12 +81,13 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SynthesizedE
     }
 
 
-def test_the_six_scenarios_exist() -> None:
+def test_the_seven_scenarios_exist() -> None:
     assert EXAMPLE_NAMES == [
         "basic",
         "beanstalk_worker",
         "cost_optimised",
         "from_copilot",
+        "http_worker",
         "low_latency",
         "seed_parity",
     ]
@@ -181,17 +182,18 @@ def test_example_synthesizes_with_the_cdk_cli_where_it_is_copied(
     types = {r["Type"] for r in template["Resources"].values()}
     assert "AWS::ECS::Service" in types
 
-    # the image is built from the example's own worker/ folder, as copied
+    # the image is built from the example's own folder (worker/, or app/ over HTTP), as copied
     assets = json.loads((copy / "cdk.out" / f"{stack_name}.assets.json").read_text())
-    ((_, image),) = assets["dockerImages"].items()
-    staged = copy / "cdk.out" / image["source"]["directory"]
-    assert sorted(str(p.relative_to(staged)) for p in staged.rglob("*") if p.is_file()) == sorted(
-        str(p.relative_to(copy / "worker")) for p in (copy / "worker").rglob("*") if p.is_file()
-    )
-    assert image["source"].get("dockerFile", "Dockerfile") == "Dockerfile"  # the folder's own
+    staged = [
+        files(copy / "cdk.out" / image["source"]["directory"])
+        for image in assets["dockerImages"].values()
+        if image["source"].get("dockerFile", "Dockerfile") == "Dockerfile"
+    ]
+    image_folder = copy / ("app" if (copy / "app").is_dir() else "worker")
+    assert files(image_folder) in staged
 
 
-@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+@pytest.mark.parametrize("name", [n for n in EXAMPLE_NAMES if (EXAMPLES / n / "worker").is_dir()])
 def test_example_worker_folder_is_the_one_new_writes(name: str) -> None:
     expected = {
         path: text for path, text in template_files("python").items() if path.parts[0] == "worker"
@@ -209,3 +211,37 @@ def test_example_worker_folder_is_the_one_new_writes(name: str) -> None:
 def test_example_app_names_no_path_outside_its_folder(name: str) -> None:
     source = (EXAMPLES / name / "app.py").read_text()
     assert not re.search(r"parents\[|\.parent\.parent|\.\./", source)
+
+
+def files(folder: Path) -> list[str]:
+    """The files below ``folder``, relative to it, sorted."""
+    return sorted(
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+
+
+def test_http_worker_posts_to_the_port_its_app_listens_on(
+    examples: dict[str, SynthesizedExample],
+) -> None:
+    resources = examples["http_worker"].template["Resources"].values()
+    task = next(r["Properties"] for r in resources if r["Type"] == "AWS::ECS::TaskDefinition")
+    containers = {c["Name"]: c for c in task["ContainerDefinitions"]}
+    app = {e["Name"]: e["Value"] for e in containers["Worker"]["Environment"]}
+    runtime = {e["Name"]: e["Value"] for e in containers["Runtime"]["Environment"]}
+    assert app == {"PORT": "8080"}
+    assert runtime["SCALE_TO_ZERO_DELIVER_TO"] == f"http://127.0.0.1:{app['PORT']}/work"
+    assert runtime["SCALE_TO_ZERO_DELIVER_HEALTH_PATH"] == "/health"
+    assert runtime["SCALE_TO_ZERO_CONCURRENCY"] == "4"
+    server = (EXAMPLES / "http_worker" / "app" / "server.js").read_text()
+    assert 'const WORK_PATH = "/work";' in server
+    assert 'const HEALTH_PATH = "/health";' in server
+
+
+def test_http_worker_is_self_contained() -> None:
+    """Nothing in the example reaches outside its folder."""
+    folder = EXAMPLES / "http_worker"
+    for path in folder.rglob("*"):
+        if path.is_file() and "cdk.out" not in path.parts:
+            assert "parents[" not in path.read_text() and "../" not in path.read_text(), path

@@ -38,6 +38,8 @@ WHEEL_FILES = {
         "sqs_scale_to_zero/service.py",
         "sqs_scale_to_zero/templates/python/app.py.tmpl",  # what `new` writes
         "sqs_scale_to_zero/templates/python/worker/Dockerfile.tmpl",
+        # HttpDelivery's default runtime image is built from it where the package is installed.
+        "sqs_scale_to_zero/delivery/runtime_image/Dockerfile",
     ),
     "sqs-scale-to-zero-worker": (
         "sqs_scale_to_zero/worker/__init__.py",

@@ -10,8 +10,9 @@ from __future__ import annotations
 from aws_cdk import Annotations
 from constructs import Construct
 
+from sqs_scale_to_zero.architecture import architecture_name
 from sqs_scale_to_zero.compute.network import NetworkSettings
-from sqs_scale_to_zero.compute.task import TaskSettings, architecture_name
+from sqs_scale_to_zero.compute.task import TaskSettings
 from sqs_scale_to_zero.queue import QueueSettings
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
 

@@ -86,9 +86,9 @@ class Worker:
         batch_fill_seconds: When only some handlers are free, how long to wait for more to
             finish so that the next receive asks for a fuller batch. Default: ``0.05``.
         prefetch_seconds: Receive ahead the messages the handlers are expected to start within
-            this many seconds (by their average duration, up to 10 beyond ``concurrency``);
-            extra messages wait with their visibility extended. ``0`` receives only for free
-            handlers. Default: ``1.0``.
+            this many seconds (by their average duration; up to 10 beyond ``concurrency`` for
+            each receive in flight, see ``receiving.py``); extra messages wait with their
+            visibility extended. ``0`` receives only for free handlers. Default: ``1.0``.
         retry_backoff: Visibility delay after a handler raises, by receive count. Default:
             ``ExponentialBackoff(initial_seconds=5, maximum_seconds=900, jitter=0.2)``.
         error_backoff: Pause after SQS errors or failed task protection, by consecutive
@@ -212,7 +212,8 @@ class Worker:
     def stop(self) -> None:
         """Ask ``run()`` to stop gracefully. Thread-safe and safe in a signal handler.
 
-        ``run()`` then shuts down in order (see ``_shut_down``) and returns.
+        ``run()`` then hands back what has not started, gives running handlers the grace
+        period, and returns.
         """
         self._parts.lifecycle.stop()
 
@@ -231,12 +232,12 @@ class Worker:
                 return
             waiting = self._parts.pool.take_waiting()
         logger.info(
-            "pausing: %s; receiving nothing until it runs a task, handing back %d not started",
+            "pausing: %s; receiving nothing until resumed, handing back %d not started",
             reason,
             len(waiting),
             extra={"pause_reason": str(reason), "handed_back": len(waiting)},
         )
-        self._parts.releaser.give_back(waiting, "paused for a deploy")
+        self._parts.releaser.give_back(waiting, "paused")
 
     def resume_receiving(self, reason: object = "asked to") -> None:
         """Receive again after ``pause_receiving()``. Thread-safe.
