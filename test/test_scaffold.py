@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sqs_scale_to_zero.local import free_port
 from sqs_scale_to_zero.scaffold import stack_name
 from sqs_scale_to_zero.worker import Message
 from test.cdk_cli import cdk_synth, install_cdk_cli
@@ -124,3 +129,62 @@ def test_new_refuses_an_unknown_language(tmp_path: Path) -> None:
 )
 def test_stack_name_comes_from_the_folder(folder: str, expected: str) -> None:
     assert stack_name(Path(folder)) == expected
+
+
+@pytest.fixture(scope="module")
+def node_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """``new --language node``, then ``cdk synth`` there: (folder, templates)."""
+    root = tmp_path_factory.mktemp("new") / "node-app"
+    result = run_cli("new", str(root), "--language", "node")
+    assert result.returncode == 0, result.stderr
+    return root, cdk_synth(install_cdk_cli(tmp_path_factory), root)
+
+
+def test_the_node_app_synthesizes_with_http_delivery_to_its_server(
+    node_app: tuple[Path, dict[str, Any]],
+) -> None:
+    root, templates = node_app
+    ((name, template),) = templates.items()
+    (task,) = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ECS::TaskDefinition"
+    ]
+    containers = {c["Name"]: c for c in task["ContainerDefinitions"]}
+    runtime = {e["Name"]: e["Value"] for e in containers["Runtime"]["Environment"]}
+
+    assert name == "NodeAppStack"
+    assert runtime["SCALE_TO_ZERO_DELIVER_TO"] == "http://127.0.0.1:8080/"
+    assert "process.env.PORT || 8080)" in (root / "worker" / "server.js").read_text()
+    assert sorted(p.name for p in (root / "worker").iterdir()) == ["Dockerfile", "server.js"]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
+def test_the_node_apps_server_answers_200_to_an_order_and_400_to_a_bad_body(
+    node_app: tuple[Path, dict[str, Any]],
+) -> None:
+    root, _ = node_app
+    port = free_port()
+    server = subprocess.Popen(
+        ["node", str(root / "worker" / "server.js")],
+        env={**os.environ, "PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        assert f"listening on 127.0.0.1:{port}" in server.stdout.readline()
+        statuses = []
+        for body in (b'{"order_id": 7}', b"not json at all"):
+            url = f"http://127.0.0.1:{port}/"
+            request = urllib.request.Request(url, data=body, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+        assert statuses == [200, 400]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -286,10 +286,13 @@ def new(directory: str, language: str) -> int:
     print(
         f"\nnext (with the CDK CLI: npm install -g aws-cdk):\n"
         f"  cd {shlex.quote(directory)} && cdk synth      # or: sqs-scale-to-zero synth .\n"
-        f"  cdk bootstrap && cdk deploy    # needs AWS credentials and Docker\n"
-        f"until sqs-scale-to-zero-worker is on the package index: worker/README.md "
-        f"says how to put its wheel into worker/wheels/"
+        f"  cdk bootstrap && cdk deploy    # needs AWS credentials and Docker"
     )
+    if language == "python":
+        print(
+            "until sqs-scale-to-zero-worker is on the package index: worker/README.md "
+            "says how to put its wheel into worker/wheels/"
+        )
     return 0
 
 

@@ -15,14 +15,16 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-LANGUAGES = ("python",)
-"""The worker languages ``new`` can write, the first being the default."""
+LANGUAGES = ("python", "node")
+"""The worker languages ``new`` can write, the first being the default: ``python`` (a handler
+run by the worker runtime) or ``node`` (a Node.js HTTP app the runtime POSTs each message to,
+``HttpDelivery``)."""
 
 TEMPLATE_SUFFIX = ".tmpl"
 RENAMED = {"gitignore": ".gitignore"}
 """Template names that a package would not carry as they are."""
-KEPT_EMPTY = (Path("worker", "wheels", ".gitkeep"),)
-"""Empty files a new app gets so that git keeps their folders. The package cannot carry
+KEPT_EMPTY = {"python": (Path("worker", "wheels", ".gitkeep"),)}
+"""Empty files a new app of each language gets so that git keeps their folders. The package cannot carry
 ``wheels/`` (the project's .gitignore leaves every ``wheels/`` out), so they are made here."""
 
 
@@ -60,7 +62,7 @@ def template_files(language: str) -> dict[Path, str]:
     if language not in LANGUAGES:
         raise ScaffoldError(f"--language must be one of {', '.join(LANGUAGES)}, got {language!r}")
     files = {path: entry.read_text() for path, entry in _walk(_templates(language))}
-    return files | dict.fromkeys(KEPT_EMPTY, "")
+    return files | dict.fromkeys(KEPT_EMPTY.get(language, ()), "")
 
 
 def write_app(directory: Path, language: str = LANGUAGES[0]) -> list[Path]:
