@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqs_scale_to_zero import ScaleToZeroQueueService
 from sqs_scale_to_zero.monitoring.operational_alarms import NOT_RECEIVING_MINUTES
-from test.conftest import Synthesized
+from test.conftest import TEST_IMAGE, Synthesized, synthesize
 
 EXPRESSION = (
     "IF((FILL(tasks, 0) > 0) AND (FILL(visible, 0) >= 1) AND (FILL(in_flight, 0) == 0)"
@@ -95,3 +96,13 @@ def test_with_the_backlog_signal_it_reads_the_signals_counts(
 
     assert names["tasks"][0] == names["visible"][0] == "SqsScaleToZero"
     assert names["received"] == ("AWS/SQS", "NumberOfMessagesReceived", "Sum")
+
+
+def test_an_own_consumer_gets_no_such_alarm_nor_its_scale_in() -> None:
+    # its long job's message is visible again while it runs: busy would look like broken
+    synth = synthesize(
+        lambda stack: ScaleToZeroQueueService(stack, "Worker", image=TEST_IMAGE, own_consumer=True)
+    )
+
+    assert synth.construct.tasks_not_receiving_alarm is None
+    assert len(synth.resources("AWS::ApplicationAutoScaling::ScalingPolicy")) == 2

@@ -25,6 +25,7 @@ from sqs_scale_to_zero.backlog import BacklogMetrics, container_insights_metric
 from sqs_scale_to_zero.backlog_signal import resolve_backlog_signal
 from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
 from sqs_scale_to_zero.delivery import HttpDelivery, resolve_delivery
+from sqs_scale_to_zero.delivery.settings import DeliveryMode
 from sqs_scale_to_zero.deployment import build_deploy_drain
 from sqs_scale_to_zero.monitoring import (
     MonitoredService,
@@ -156,7 +157,8 @@ class ScaleToZeroQueueService(Construct):
     tasks_not_receiving_alarm: Optional[cloudwatch.Alarm]
     """Alarm: tasks ran for 10 minutes while messages waited, none in flight and none received
     (a task that crashes at start or cannot receive); it also sets the service to
-    ``min_capacity``, which is safe with nothing in flight. ``None`` with monitoring off."""
+    ``min_capacity``, which is safe with nothing in flight. ``None`` with monitoring off or
+    ``own_consumer`` (whose long job may be visible again while it runs)."""
 
     def __init__(
         self,
@@ -487,6 +489,8 @@ class ScaleToZeroQueueService(Construct):
                     scaling_alarms=scaling.alarms,
                     idle=scaling.idle,
                     warm_tasks=scaling_settings.min_capacity,
+                    holds_messages_in_flight=delivery_settings.mode
+                    is not DeliveryMode.OWN_CONSUMER,
                 ),
             )
             self.dashboard = built.dashboard

@@ -182,7 +182,9 @@ def build_operational_alarms(
         oldest_message_age_alarm=age_alarm,
         tasks_on_empty_queue_alarm=leak_alarm,
         backlog_signal_alarm=signal_alarm,
-        tasks_not_receiving_alarm=not_receiving_alarm(scope, monitored),
+        tasks_not_receiving_alarm=(
+            not_receiving_alarm(scope, monitored) if monitored.holds_messages_in_flight else None
+        ),
     )
 
 
