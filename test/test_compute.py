@@ -78,7 +78,7 @@ def test_arm64_with_a_capacity_provider_strategy(brought_queue_service: Synthesi
     assert service["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE", "Weight": 1}]
 
 
-def test_task_role_may_only_consume_protect_and_watch_its_deploys(
+def test_task_role_may_only_consume_dead_letter_protect_and_watch_its_deploys(
     default_service: Synthesized,
 ) -> None:
     synth = default_service
@@ -96,6 +96,13 @@ def test_task_role_may_only_consume_protect_and_watch_its_deploys(
             ],
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [queue_id, "Arn"]},
+        },
+        {  # raise DeadLetter: send a copy to the dead-letter queue, nothing else there
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Resource": {
+                "Fn::GetAtt": [synth.logical_id(synth.construct.dead_letter_queue), "Arn"]
+            },
         },
         {
             "Action": ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"],

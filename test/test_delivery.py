@@ -117,6 +117,7 @@ def test_runtime_gets_the_queue_the_delivery_and_the_worker_settings(
 ) -> None:
     env = environment_of(containers(http_service)["Runtime"])
     assert set(env) == RUNTIME_ENVIRONMENT | {
+        contract.DEAD_LETTER_QUEUE_URL,  # the construct made the DLQ: raise DeadLetter works
         contract.DELIVER_TO,
         contract.DELIVER_CONTENT_TYPE,
         contract.DELIVER_TIMEOUT_SECONDS,

@@ -262,13 +262,16 @@ def build_task(
     queue: sqs.IQueue,
     visibility_timeout_seconds: Optional[int],
     delivery: DeliverySettings,
+    dead_letter_queue: Optional[sqs.IQueue] = None,
 ) -> WorkerTask:
     """Create the task definition, its containers and log group, and the task role's grants.
 
     The worker runtime's variables go to the container it runs in (the app's, or with HTTP
     delivery its own); with the user's own consumer the app gets only the queue's URL and name.
-    The task role may consume ``queue`` and, with ``task_protection``, set task scale-in
-    protection on the tasks of ``cluster``.
+    The task role may consume ``queue``, send to ``dead_letter_queue`` when the worker runtime
+    runs (only ``sqs:SendMessage``, plus ``kms:GenerateDataKey`` and ``kms:Decrypt`` on its key
+    if it has one: what ``raise DeadLetter`` needs) and, with ``task_protection``, set task
+    scale-in protection on the tasks of ``cluster``.
     """
     task_definition = ecs.FargateTaskDefinition(
         scope,
@@ -282,6 +285,9 @@ def build_task(
     )
     log_group = logs.LogGroup(scope, "Logs", retention=settings.log_retention)
     runtime_variables = _worker_environment(settings, queue, visibility_timeout_seconds)
+    dead_letters = None if delivery.mode is DeliveryMode.OWN_CONSUMER else dead_letter_queue
+    if dead_letters is not None:
+        runtime_variables[contract.DEAD_LETTER_QUEUE_URL] = dead_letters.queue_url
     if delivery.mode is DeliveryMode.OWN_CONSUMER:
         app_variables = {
             **settings.environment,
@@ -321,6 +327,13 @@ def build_task(
             stop_timeout=settings.stop_timeout,
         )
     queue.grant_consume_messages(task_definition.task_role)
+    if dead_letters is not None:
+        task_definition.add_to_task_role_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn])
+        )
+        key = dead_letters.encryption_master_key
+        if key is not None:
+            key.grant(task_definition.task_role, "kms:GenerateDataKey", "kms:Decrypt")
     if task_definition.execution_role is not None:
         acknowledge(
             task_definition.execution_role,

@@ -68,6 +68,9 @@ class WorkerConfig:
             (``$SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS``). Default: ``5``.
         task_metadata_uri: The task metadata endpoint v4 (``$ECS_CONTAINER_METADATA_URI_V4``,
             set by ECS). Default: ``None``.
+        dead_letter_queue_url: Where ``raise DeadLetter(reason)`` moves a message
+            (``$SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL``, set by the construct). Default: ``None``
+            (a dead letter is then retried like a failure).
         labels: How error messages name each setting (the CLI's flags). Default: ``{}`` (the
             argument names).
     """
@@ -86,6 +89,7 @@ class WorkerConfig:
     deploy_service_resource: str | None = field(default=None, repr=False)
     deploy_check_seconds: float = float(contract.DEPLOY_CHECK_MIN_SECONDS)
     task_metadata_uri: str | None = field(default=None, repr=False)
+    dead_letter_queue_url: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -222,6 +226,7 @@ class WorkerConfig:
             deploy_service_resource=_from_env(environ, contract.DEPLOY_SERVICE_RESOURCE),
             deploy_check_seconds=_check_seconds(environ),
             task_metadata_uri=_from_env(environ, contract.ECS_CONTAINER_METADATA_URI_V4),
+            dead_letter_queue_url=_from_env(environ, contract.DEAD_LETTER_QUEUE_URL),
             labels=names,
         )
         if visibility is not None:

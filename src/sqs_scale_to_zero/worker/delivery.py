@@ -5,8 +5,9 @@ does the work is a ``Delivery``, the one thing it calls on a handler thread. It 
 
 * ``deliver(message) -> Outcome``: hand the message over and say what came of it, without
   raising: ``Outcome.succeeded()`` (the worker deletes the message), ``Outcome.retry_later(s)``
-  (visible again after ``s`` seconds), or ``Outcome.failed(error)`` (visible again after the
-  worker's ``retry_backoff``; the redrive policy dead-letters it after ``max_receive_count``).
+  (visible again after ``s`` seconds), ``Outcome.failed(error)`` (visible again after the
+  worker's ``retry_backoff``; the redrive policy dead-letters it after ``max_receive_count``),
+  or ``Outcome.dead_letter(reason)`` (moved to the dead-letter queue at once).
 * ``close()``: called on each handler thread as it ends, to free what that thread used.
 
 Calling a Python function (plain or ``async def``) is one implementation,
@@ -26,18 +27,21 @@ from typing import Protocol, runtime_checkable
 
 from sqs_scale_to_zero.worker.message import Message
 
+DEAD_LETTER = "dead_letter"
+"""The ``Outcome.name`` of a message to move to the dead-letter queue."""
+
 
 @dataclass
 class Outcome:
     """What came of delivering one message.
 
     Attributes:
-        name: ``"succeeded"``, ``"retry_later"`` or ``"failed"``.
+        name: ``"succeeded"``, ``"retry_later"``, ``"failed"`` or ``"dead_letter"``.
         delay_seconds: The visibility delay ``RetryLater`` asked for; ``None`` otherwise (the
             worker's ``retry_backoff`` sets the delay of a failure).
         duration_seconds: How long the delivery took.
         fields: Structured log fields: ``message_id``, ``receive_count``, ``group_id`` (FIFO),
-            ``outcome``, ``duration_ms``.
+            ``outcome``, ``duration_ms``, and ``reason`` for a dead letter.
         error: The exception of a failure, if any. Default: ``None``.
     """
 
@@ -61,6 +65,18 @@ class Outcome:
     def failed(cls, message: Message, started: float, error: BaseException) -> Outcome:
         """A failure: visible again after the worker's ``retry_backoff``."""
         return cls._make("failed", None, message, started, error)
+
+    @classmethod
+    def dead_letter(cls, message: Message, started: float, reason: str) -> Outcome:
+        """The message is moved to the dead-letter queue at once (see ``DeadLetter``)."""
+        outcome = cls._make(DEAD_LETTER, None, message, started, None)
+        outcome.fields["reason"] = reason
+        return outcome
+
+    @property
+    def dead_letter_reason(self) -> str | None:
+        """The reason of a dead letter; ``None`` for any other outcome."""
+        return str(self.fields.get("reason", "")) if self.name == DEAD_LETTER else None
 
     @classmethod
     def _make(

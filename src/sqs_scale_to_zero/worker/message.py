@@ -74,6 +74,28 @@ class Message:
         )
 
 
+class DeadLetter(Exception):
+    """Raise from a handler to move the message to the dead-letter queue at once.
+
+    For a message that can never be processed (a body that does not parse, a reference to
+    something that no longer exists): no retries, no traceback. The worker sends a copy to the
+    dead-letter queue (``$SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL``, set by the construct) with the
+    original body and message attributes plus ``DeadLetterReason``, then deletes the original.
+    If the copy cannot be sent (no dead-letter queue configured, or SendMessage fails), the
+    message is left for a retry with backoff like any failure: nothing is lost. If the delete
+    fails after the copy was sent, the message is delivered again and may reach the dead-letter
+    queue twice.
+
+    Args:
+        reason: Why the message cannot be processed, for the log and the copy's
+            ``DeadLetterReason`` attribute. Required.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = str(reason)
+        super().__init__(self.reason)
+
+
 class RetryLater(Exception):
     """Raise from a handler to leave the message for a retry after a delay of your choice.
 

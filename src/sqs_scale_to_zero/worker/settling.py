@@ -1,4 +1,8 @@
-"""What the worker does with a message once its delivery is over: delete it, or delay it."""
+"""What the worker does with a message once its delivery is over: delete it, or delay it.
+
+A dead letter (``raise DeadLetter``) is deleted once its copy is in the dead-letter queue
+(:mod:`.dead_letters`); if the copy cannot be sent, it is delayed like a failure.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import math
 import threading
 import time
 
+from sqs_scale_to_zero.worker.dead_letters import DeadLetterMover
 from sqs_scale_to_zero.worker.deletes import Deleter
 from sqs_scale_to_zero.worker.delivery import Outcome
 from sqs_scale_to_zero.worker.fifo import FifoGroups
@@ -65,6 +70,8 @@ class Settler:
         retry_backoff: The visibility delay after a failure, by receive count. Required.
         poll_wait_seconds: The long-poll wait of a receive. Required.
         window: The receives in flight. Required.
+        dead_letters: Sends the copy of a dead letter. Default: none configured (a dead letter
+            is then retried like a failure).
 
     Attributes:
         visibility_timeout_seconds: The queue's visibility timeout, once known. Default: ``0``.
@@ -81,6 +88,7 @@ class Settler:
         retry_backoff: BackoffPolicy,
         poll_wait_seconds: float,
         window: ReceiveWindow,
+        dead_letters: DeadLetterMover | None = None,
     ) -> None:
         self._holdings = holdings
         self._fifo = fifo
@@ -90,6 +98,7 @@ class Settler:
         self._retry_backoff = retry_backoff
         self._poll_wait_seconds = poll_wait_seconds
         self._window = window
+        self._dead_letters = dead_letters or DeadLetterMover(None, None)
         self.visibility_timeout_seconds = 0
 
     def settle(self, job: Job, outcome: Outcome) -> Job | None:
@@ -100,7 +109,11 @@ class Settler:
         visibility change is made, so no finished message is left invisible.
         """
         delay = outcome.delay_seconds
-        if outcome.error is not None:
+        reason = outcome.dead_letter_reason
+        unsent: str | None = None
+        if reason is not None:  # the copy first: nothing is deleted that SQS does not hold
+            unsent = self._dead_letters.send_copy(job.message, reason)
+        if outcome.error is not None or unsent is not None:
             delay = self._retry_backoff.delay(job.message.receive_count)
         upcoming: Job | None = None
         with self._holdings.lock:
@@ -127,12 +140,12 @@ class Settler:
                         narrow_from=now + seconds - poll,
                         narrow_until=now + seconds + poll + self.visibility_timeout_seconds,
                     )
-        log_outcome(outcome, seconds)
+        log_outcome(outcome, seconds, unsent)
         if seconds is None:
-            self._stats.add("succeeded")
+            self._stats.add("succeeded" if reason is None else "dead_lettered")
             self._deleter.delete(job)
         else:
-            self._stats.add("retried" if outcome.error is None else "failed")
+            self._stats.add("retried" if outcome.error is None and unsent is None else "failed")
             if followers:  # first, while the head still keeps its group locked
                 self._releaser.give_back(followers, "an earlier message of its FIFO group failed")
             self._releaser.delay(job, seconds)
@@ -140,14 +153,32 @@ class Settler:
         return upcoming
 
 
-def log_outcome(outcome: Outcome, visible_in_seconds: int | None) -> None:
+def log_outcome(
+    outcome: Outcome, visible_in_seconds: int | None, unsent: str | None = None
+) -> None:
     """Log one finished message: INFO on success or ``RetryLater``, WARNING on failure.
+
+    A dead letter is one WARNING line with its reason and no traceback.
 
     Args:
         outcome: What the handler did.
         visible_in_seconds: The visibility delay actually set, ``None`` when it is deleted.
+        unsent: Why a dead letter's copy could not be sent. Default: ``None``.
     """
     fields = dict(outcome.fields)
+    reason = outcome.dead_letter_reason
+    if reason is not None:
+        if unsent is None:
+            logger.warning("message dead-lettered: %s", reason, extra=fields)
+        else:
+            fields["retry_in_seconds"] = visible_in_seconds
+            logger.warning(
+                "message not dead-lettered (%s): visible again in %s s",
+                unsent,
+                visible_in_seconds,
+                extra=fields,
+            )
+        return
     if visible_in_seconds is None:
         logger.info("message succeeded", extra=fields)
         return

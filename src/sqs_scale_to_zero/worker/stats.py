@@ -15,6 +15,8 @@ class WorkerStats:
         succeeded: Handlers that returned; their messages were deleted (or queued for it).
         failed: Handlers that raised; their messages were left for a retry with backoff.
         retried: Handlers that raised ``RetryLater``; their messages got the requested delay.
+        dead_lettered: Handlers that raised ``DeadLetter``; their messages were moved to the
+            dead-letter queue (a copy sent, the original deleted or queued for it).
         released: Messages handed back with visibility 0 without finishing (shutdown, no
             task protection, FIFO group after a failure).
         deleted: Messages deleted.
@@ -33,6 +35,7 @@ class WorkerStats:
     succeeded: int = 0
     failed: int = 0
     retried: int = 0
+    dead_lettered: int = 0
     released: int = 0
     deleted: int = 0
     extended: int = 0
@@ -52,7 +55,7 @@ class WorkerStats:
     @property
     def processed(self) -> int:
         """Messages whose handler finished, whatever the outcome."""
-        return self.succeeded + self.failed + self.retried
+        return self.succeeded + self.failed + self.retried + self.dead_lettered
 
     def as_dict(self) -> dict[str, int]:
         """Return the counters as a plain dict."""
