@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
+    from sqs_scale_to_zero.capacity.choice import Capacity
     from sqs_scale_to_zero.errors import ScaleToZeroValidationError
     from sqs_scale_to_zero.monitoring import MonitoringOptions
     from sqs_scale_to_zero.scaling.steps import fixed_scale_out_steps
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BacklogMetrics",
+    "Capacity",
     "MonitoringOptions",
     "QueueActivity",
     "ScaleToZeroQueueService",
@@ -37,6 +39,7 @@ _EXPORTS = {
     "ScaleToZeroValidationError": "sqs_scale_to_zero.errors",
     # Values for its props.
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
+    "Capacity": "sqs_scale_to_zero.capacity.choice",
     "fixed_scale_out_steps": "sqs_scale_to_zero.scaling.steps",
     # Types of its attributes.
     "BacklogMetrics": "sqs_scale_to_zero.backlog",

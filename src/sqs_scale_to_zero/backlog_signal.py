@@ -93,7 +93,7 @@ def resolve_backlog_signal(*, backlog_signal: Optional[bool]) -> bool:
 
 
 def enable_fast_wake(
-    signal: BacklogSignal, service: ecs.FargateService, idle_alarm: cloudwatch.Alarm
+    signal: BacklogSignal, service: ecs.BaseService, idle_alarm: cloudwatch.Alarm
 ) -> None:
     """Let the backlog signal function wake ``service`` from zero tasks itself.
 

@@ -8,11 +8,22 @@ and builds the service that joins them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
+from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from sqs_scale_to_zero.capacity import (
+    Capacity,
+    CapacityKind,
+    CapacitySettings,
+    build_gpu_instances,
+    capacity_provider_strategy,
+    placement_strategies,
+    resolve_capacity,
+)
 from sqs_scale_to_zero.compute.network import (
     NetworkSettings,
     build_cluster,
@@ -21,12 +32,12 @@ from sqs_scale_to_zero.compute.network import (
 )
 from sqs_scale_to_zero.compute.task import (
     TaskSettings,
+    WorkerTask,
     architecture_name,
     build_task,
     resolve_task,
 )
 from sqs_scale_to_zero.deployment import MAX_HEALTHY_PERCENT, MIN_HEALTHY_PERCENT
-from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.queue import WorkQueues
 
 __all__ = [
@@ -43,40 +54,54 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ComputeSettings:
-    """The task and the network it runs in, validated together."""
+    """The task, the network and the capacity it runs on, validated together."""
 
     task: TaskSettings
     network: NetworkSettings
+    capacity: CapacitySettings
 
 
 @dataclass(frozen=True)
 class Compute:
-    """The composed Fargate resources."""
+    """The composed service resources."""
 
     cluster: ecs.ICluster
-    task_definition: ecs.FargateTaskDefinition
+    task_definition: ecs.TaskDefinition
     container: ecs.ContainerDefinition
     log_group: logs.LogGroup
-    service: ecs.FargateService
+    service: ecs.BaseService
+    auto_scaling_group: Optional[autoscaling.AutoScalingGroup] = None
+    capacity_provider: Optional[ecs.AsgCapacityProvider] = None
 
 
-def resolve_compute(task: TaskSettings, network: NetworkSettings) -> ComputeSettings:
-    """Check what the task and the network settings must agree on.
+def resolve_compute(
+    task: TaskSettings, network: NetworkSettings, capacity: Capacity | None, gpu_count: int | None
+) -> ComputeSettings:
+    """Check what the task, the network and the capacity must agree on.
 
     Raises:
-        ScaleToZeroValidationError: ARM64 tasks on Fargate Spot.
+        ScaleToZeroValidationError: E.g. ARM64 tasks on Fargate Spot, or a GPU count on
+            Fargate (:func:`sqs_scale_to_zero.capacity.resolve_capacity`).
     """
-    if network.uses_spot and architecture_name(task.cpu_architecture) == "ARM64":
-        raise ScaleToZeroValidationError(
-            "capacity_provider_strategies",
-            "FARGATE_SPOT runs only X86_64 Linux tasks (Amazon ECS developer guide, Fargate "
-            "capacity providers): use FARGATE with cpu_architecture=ARM64, or X86_64 on Spot",
-        )
-    return ComputeSettings(task=task, network=network)
+    capacity_settings = resolve_capacity(
+        capacity=capacity,
+        gpu_count=gpu_count,
+        architecture=architecture_name(task.cpu_architecture),
+        cpu=task.cpu,
+        memory_limit_mib=task.memory_limit_mib,
+        cluster=network.cluster,
+        capacity_provider_strategies=network.capacity_provider_strategies,
+    )
+    return ComputeSettings(task=task, network=network, capacity=capacity_settings)
 
 
-def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueues) -> Compute:
-    """Create the cluster (unless given), task definition, container and Fargate service.
+def build_compute(
+    scope: Construct, settings: ComputeSettings, queues: WorkQueues, max_tasks: int
+) -> Compute:
+    """Create the cluster (unless given), task definition, container and service.
+
+    On Fargate (Spot) the service is a Fargate service; on GPU instances an EC2 service on the
+    capacity provider of :mod:`sqs_scale_to_zero.capacity`, with room for ``max_tasks`` tasks.
 
     The service starts without a fixed desired count: CloudFormation creates it with one task,
     which the idle alarm removes after ``idle_timeout``, and later deploys keep whatever count
@@ -91,6 +116,14 @@ def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueue
         cluster=cluster,
         queue=queues.queue,
         visibility_timeout_seconds=queues.visibility_timeout_seconds,
+        gpu_count=settings.capacity.gpu_count,
+    )
+    if settings.capacity.on_instances:
+        return _build_instance_service(scope, settings, cluster, task, max_tasks)
+    strategies = network.capacity_provider_strategies or (
+        [ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)]
+        if settings.capacity.capacity.kind is CapacityKind.FARGATE_SPOT
+        else None
     )
     service = ecs.FargateService(
         scope,
@@ -100,11 +133,7 @@ def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueue
         assign_public_ip=network.assign_public_ip,
         vpc_subnets=task_subnets(network),
         security_groups=list(network.security_groups) if network.security_groups else None,
-        capacity_provider_strategies=(
-            list(network.capacity_provider_strategies)
-            if network.capacity_provider_strategies
-            else None
-        ),
+        capacity_provider_strategies=list(strategies) if strategies else None,
         platform_version=network.platform_version,
         min_healthy_percent=MIN_HEALTHY_PERCENT,
         max_healthy_percent=MAX_HEALTHY_PERCENT,
@@ -116,4 +145,45 @@ def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueue
         container=task.container,
         log_group=task.log_group,
         service=service,
+    )
+
+
+def _build_instance_service(
+    scope: Construct,
+    settings: ComputeSettings,
+    cluster: ecs.ICluster,
+    task: WorkerTask,
+    max_tasks: int,
+) -> Compute:
+    """The GPU instances, their capacity provider and an EC2 service placed on it."""
+    assert isinstance(cluster, ecs.Cluster)  # resolve_capacity refuses an imported cluster
+    network = settings.network
+    instances = build_gpu_instances(
+        scope,
+        settings.capacity,
+        cluster=cluster,
+        subnets=task_subnets(network),
+        security_groups=list(network.security_groups or ()),
+        assign_public_ip=network.assign_public_ip,
+        max_tasks=max_tasks,
+    )
+    service = ecs.Ec2Service(
+        scope,
+        "Service",
+        cluster=cluster,
+        task_definition=task.task_definition,
+        capacity_provider_strategies=[capacity_provider_strategy(instances)],
+        placement_strategies=placement_strategies(),
+        min_healthy_percent=MIN_HEALTHY_PERCENT,
+        max_healthy_percent=MAX_HEALTHY_PERCENT,
+        circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
+    )
+    return Compute(
+        cluster=cluster,
+        task_definition=task.task_definition,
+        container=task.container,
+        log_group=task.log_group,
+        service=service,
+        auto_scaling_group=instances.auto_scaling_group,
+        capacity_provider=instances.capacity_provider,
     )

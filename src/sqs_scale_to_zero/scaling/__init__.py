@@ -235,7 +235,7 @@ def resolve_scaling(
 def build_scaling(
     scope: Construct,
     settings: ScalingSettings,
-    service: ecs.FargateService,
+    service: ecs.BaseService,
     backlog: BacklogMetrics,
 ) -> Scaling:
     """Create the scalable target of ``service`` and the policies and alarms that drive it.
