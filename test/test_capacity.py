@@ -152,9 +152,7 @@ def test_gpu_instances_run_the_ecs_gpu_ami_without_a_lookup(gpu_service: Synthes
 
 
 def test_instance_role_names_every_action(gpu_service: Synthesized) -> None:
-    role_id = gpu_service.stack.get_logical_id(
-        gpu_service.construct.node.find_child("InstanceRole").node.default_child
-    )
+    role_id = gpu_service.logical_id(gpu_service.construct.node.find_child("InstanceRole"))
     statements = [
         s
         for policy in gpu_service.resources("AWS::IAM::Policy").values()

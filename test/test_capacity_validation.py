@@ -14,7 +14,7 @@ from sqs_scale_to_zero import Capacity, ScaleToZeroValidationError
 from test.conftest import TEST_ENV
 from test.test_validation import assert_rejected
 
-GPU_SIZE = {"cpu": 4096, "memory_limit_mib": 12288}
+GPU_SIZE: dict[str, Any] = {"cpu": 4096, "memory_limit_mib": 12288}
 """A task that fits a g5.xlarge (4 vCPUs, 16 GiB)."""
 
 

@@ -128,6 +128,13 @@ def build_gpu_instances(
         min_capacity=capacity.min_instances,
         max_capacity=settings.max_instances(max_tasks),
     )
+    acknowledge(
+        group,
+        "AwsSolutions-AS3",
+        "ECS managed scaling launches and removes these instances on every wake and idle "
+        "period; their activity is in the group's activity history and the ECS service events, "
+        "and the construct's alarms report what matters (messages waiting, failed tasks).",
+    )
     if capacity.warm_pool:
         group.add_warm_pool(
             min_size=1, pool_state=autoscaling.PoolState.STOPPED, reuse_on_scale_in=True
