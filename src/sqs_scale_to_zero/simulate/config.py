@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
 from sqs_scale_to_zero.simulate.models.backlog_signal.poller import PUBLISH_AFTER_RUN_SECONDS
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
+from sqs_scale_to_zero.simulate.models.instances.assumptions import InstanceAssumptions
 from sqs_scale_to_zero.simulate.models.metrics import DEFAULT_PUBLISH_DELAY
 from sqs_scale_to_zero.simulate.models.queue import WAKE_METRICS_DELAY_MAX
 from sqs_scale_to_zero.simulate.models.tasks import StartLatency
@@ -34,6 +35,8 @@ class SimulationConfig:
         gauge_sample_second: Second within each minute (0-60) at which SQS samples the queue
             for its gauge datapoint; 60 is the minute's end. Default: None, a moment drawn
             uniformly per minute from an RNG seeded by the run's seed.
+        instances: Timings and prices of EC2 instances under an Auto Scaling group capacity
+            provider. Default: :class:`~.models.instances.assumptions.InstanceAssumptions`.
     """
 
     start_latency: StartLatency = field(default_factory=StartLatency)
@@ -44,6 +47,7 @@ class SimulationConfig:
     pricing: FargatePricing = field(default_factory=FargatePricing)
     poll_publish_seconds: float = PUBLISH_AFTER_RUN_SECONDS
     gauge_sample_second: float | None = None
+    instances: InstanceAssumptions = field(default_factory=InstanceAssumptions)
 
 
 def checked_horizon(horizon: float | None, workload: Sequence[WorkItem]) -> float:

@@ -16,6 +16,7 @@ from typing import Any
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.models.backlog_signal.reader import read_pollers
 from sqs_scale_to_zero.simulate.models.deployment.reader import read_deployment
+from sqs_scale_to_zero.simulate.models.instances.reader import read_instance_capacity
 from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
 from sqs_scale_to_zero.simulate.template.resources import Template
 from sqs_scale_to_zero.simulate.template.specs import (
@@ -122,6 +123,7 @@ class TemplateReader(Template):
             pollers=read_pollers(self, queue.logical_id, logical_id),
             container_insights=self._container_insights(props),
             deployment=read_deployment(self, logical_id, props, task),
+            instances=read_instance_capacity(self, props),
         )
 
     # --- links -------------------------------------------------------------------------

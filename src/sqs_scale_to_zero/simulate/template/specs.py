@@ -287,6 +287,45 @@ class DeploymentSpec:
 
 
 @dataclass(frozen=True)
+class InstanceCapacitySpec:
+    """The EC2 instances an Auto Scaling group capacity provider gives the service's tasks.
+
+    Read from the service's ``CapacityProviderStrategy``, its ``AWS::ECS::CapacityProvider``, the
+    Auto Scaling group, its launch template and warm pool, and the task definition's GPU
+    requirement (:mod:`~sqs_scale_to_zero.simulate.models.instances.reader`).
+
+    Attributes:
+        provider_logical_id: The capacity provider's logical ID.
+        instance_type: The launch template's ``InstanceType``.
+        hourly_usd: That type's on-demand price per hour.
+        tasks_per_instance: Tasks one instance holds (its GPUs over a task's; 1 without GPUs).
+        min_instances: The group's ``MinSize``.
+        max_instances: The group's ``MaxSize``.
+        target_capacity: Managed scaling's ``TargetCapacity`` (percent).
+        managed_scaling: ``ManagedScaling.Status`` is ``ENABLED``.
+        termination_protection: ``ManagedTerminationProtection`` is ``ENABLED``.
+        spot: The launch template asks for the Spot market.
+        warm_pool_size: ``MinSize`` of the group's ``AWS::AutoScaling::WarmPool`` (0: none).
+        warm_pool_reuse: The warm pool takes instances back on scale-in.
+        volume_gib: The root volume, billed while the instance runs and while it is stopped.
+    """
+
+    provider_logical_id: str
+    instance_type: str
+    hourly_usd: float
+    tasks_per_instance: int
+    min_instances: int
+    max_instances: int
+    target_capacity: int = 100
+    managed_scaling: bool = True
+    termination_protection: bool = True
+    spot: bool = False
+    warm_pool_size: int = 0
+    warm_pool_reuse: bool = False
+    volume_gib: int = 30
+
+
+@dataclass(frozen=True)
 class ServiceModel:
     """Everything the simulator needs about one ECS service, read from a template.
 
@@ -308,6 +347,8 @@ class ServiceModel:
             on (``ClusterSettings`` ``containerInsights`` ``enabled`` or ``enhanced``), so
             ``ECS/ContainerInsights`` publishes the service's task counts. Default: False.
         deployment: How a new task definition rolls out. Default: ECS's defaults, no drain.
+        instances: The EC2 instances the tasks run on, when the service's capacity provider is
+            an Auto Scaling group; ``None`` on Fargate. Default: None.
     """
 
     template: str
@@ -325,3 +366,4 @@ class ServiceModel:
     pollers: tuple[QueuePollerSpec, ...] = ()
     container_insights: bool = False
     deployment: DeploymentSpec = field(default_factory=DeploymentSpec)
+    instances: InstanceCapacitySpec | None = None
