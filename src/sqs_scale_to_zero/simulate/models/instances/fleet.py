@@ -164,9 +164,12 @@ class InstanceFleet:
             self.max_instances_seen, sum(1 for i in self.instances if i.state in _IN_GROUP)
         )
         datapoint = self._pending_datapoint
+        if datapoint is not None and self.spec.managed_scaling:
+            self._act(datapoint, now)
         self._pending_datapoint = self.reservation()
-        if datapoint is None or not self.spec.managed_scaling:
-            return
+
+    def _act(self, datapoint: float, now: float) -> None:
+        """Target tracking on one datapoint: set the group to the instances the tasks need."""
         target = float(self.spec.target_capacity)
         self._low_minutes = self._low_minutes + 1 if datapoint < target else 0
         group = [i for i in self.instances if i.state in _IN_GROUP]
