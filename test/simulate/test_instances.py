@@ -98,6 +98,16 @@ def run(kernel: Kernel, instances: InstanceFleet, until: float) -> None:
     kernel.run(until, arrivals=[], arrive=lambda i, now: None, tick=instances.tick)
 
 
+def one_busy_one_empty(instances: InstanceFleet) -> Task:
+    """Two instances at the start, one running the returned task, the other empty."""
+    instances.start(0.0, tasks=2)
+    busy, done = Task(1, 0.0), Task(2, 0.0)
+    instances.adopt(busy)
+    instances.adopt(done)
+    instances.release(done, 0.0)
+    return busy
+
+
 def in_group(instances: InstanceFleet) -> int:
     return sum(
         1
@@ -160,11 +170,7 @@ def test_an_instance_with_its_image_starts_the_next_task_without_a_pull() -> Non
 
 def test_scale_in_waits_fifteen_low_datapoints_then_removes_the_empty_instances() -> None:
     kernel, instances, _ = fleet()
-    instances.start(0.0, tasks=2)
-    busy, done = Task(1, 0.0), Task(2, 0.0)
-    instances.adopt(busy)
-    instances.adopt(done)
-    instances.release(done, 0.0)  # one instance empty from the start: 50 % each minute
+    one_busy_one_empty(instances)  # 50 % each minute
     # The datapoint of minute k is acted on at minute k+1; the 15th low one at 16 minutes.
     run(kernel, instances, (SCALE_IN_DATAPOINTS + 1) * 60.0 - 1.0)
     assert in_group(instances) == 2
@@ -174,11 +180,7 @@ def test_scale_in_waits_fifteen_low_datapoints_then_removes_the_empty_instances(
 
 def test_an_instance_running_a_task_is_never_terminated() -> None:
     kernel, instances, recorder = fleet()
-    instances.start(0.0, tasks=2)
-    busy, done = Task(1, 0.0), Task(2, 0.0)
-    instances.adopt(busy)
-    instances.adopt(done)
-    instances.release(done, 0.0)
+    busy = one_busy_one_empty(instances)
     run(kernel, instances, 6 * 3600.0)
     (left,) = [i for i in instances.instances if i.state is InstanceState.IN_SERVICE]
     assert left.tasks == [busy]
@@ -191,11 +193,7 @@ def test_without_managed_termination_protection_scale_in_may_take_a_busy_instanc
     for seed in range(6):
         kernel, instances, recorder = fleet(spec)
         instances.rng = random.Random(seed)
-        instances.start(0.0, tasks=2)
-        busy, done = Task(1, 0.0), Task(2, 0.0)
-        instances.adopt(busy)
-        instances.adopt(done)
-        instances.release(done, 0.0)
+        one_busy_one_empty(instances)
         run(kernel, instances, 3600.0)
         lost.append(recorder.lost)
     assert [1] in lost

@@ -8,7 +8,7 @@ and builds the service that joins them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ecs as ecs
@@ -135,9 +135,7 @@ def build_compute(
         security_groups=list(network.security_groups) if network.security_groups else None,
         capacity_provider_strategies=list(strategies) if strategies else None,
         platform_version=network.platform_version,
-        min_healthy_percent=MIN_HEALTHY_PERCENT,
-        max_healthy_percent=MAX_HEALTHY_PERCENT,
-        circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
+        **_rollout(),
     )
     return Compute(
         cluster=cluster,
@@ -146,6 +144,15 @@ def build_compute(
         log_group=task.log_group,
         service=service,
     )
+
+
+def _rollout() -> dict[str, Any]:
+    """The rollout settings every service gets (:mod:`sqs_scale_to_zero.deployment`)."""
+    return {
+        "min_healthy_percent": MIN_HEALTHY_PERCENT,
+        "max_healthy_percent": MAX_HEALTHY_PERCENT,
+        "circuit_breaker": ecs.DeploymentCircuitBreaker(rollback=True),
+    }
 
 
 def _build_instance_service(
@@ -174,9 +181,7 @@ def _build_instance_service(
         task_definition=task.task_definition,
         capacity_provider_strategies=[capacity_provider_strategy(instances)],
         placement_strategies=placement_strategies(),
-        min_healthy_percent=MIN_HEALTHY_PERCENT,
-        max_healthy_percent=MAX_HEALTHY_PERCENT,
-        circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
+        **_rollout(),
     )
     return Compute(
         cluster=cluster,
