@@ -233,3 +233,13 @@ def test_one_wake_from_zero_on_gpu_instances(gpu_templates: dict[str, Path]) -> 
     (wait,) = result.waits
     chain = FIXED.launch.low + FIXED.image_pull.low + FIXED.container_start.low
     assert chain < wait <= chain + 60.0 + 120.0 + 15.0  # poll, datapoint and alarm, publish
+
+
+def test_the_synth_summary_names_the_instances_not_a_fargate_price(
+    gpu_templates: dict[str, Path],
+) -> None:
+    from sqs_scale_to_zero.simulate.describe import describe
+
+    task_line = describe(load_service(gpu_templates["Gpu"]))[1]
+    assert "g5.xlarge instances, 1 task(s) each, 0-4 instances, $1.006/hour" in task_line
+    assert "per task" not in task_line
