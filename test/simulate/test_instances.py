@@ -243,3 +243,14 @@ def test_the_synth_summary_names_the_instances_not_a_fargate_price(
     task_line = describe(load_service(gpu_templates["Gpu"]))[1]
     assert "g5.xlarge instances, 1 task(s) each, 0-4 instances, $1.006/hour" in task_line
     assert "per task" not in task_line
+
+
+def test_a_maximum_scaling_step_of_one_launches_one_instance_from_zero() -> None:
+    kernel, instances, recorder = fleet(
+        InstanceCapacitySpec(**{**SPEC.__dict__, "max_scaling_step": 1})
+    )
+    instances.start(0.0, tasks=0)
+    instances.request(Task(1, 10.0), 10.0)
+    run(kernel, instances, 600.0)
+    assert instances.launches == 1
+    assert recorder.ready == {1: 120.0 + 150.0 + 100.0 + 10.0}

@@ -308,6 +308,8 @@ class InstanceCapacitySpec:
         warm_pool_size: ``MinSize`` of the group's ``AWS::AutoScaling::WarmPool`` (0: none).
         warm_pool_reuse: The warm pool takes instances back on scale-in.
         volume_gib: The root volume, billed while the instance runs and while it is stopped.
+        min_scaling_step: ``MinimumScalingStepSize``: fewest instances one scale-out launches.
+        max_scaling_step: ``MaximumScalingStepSize``: most instances one scale-out launches.
     """
 
     provider_logical_id: str
@@ -323,6 +325,8 @@ class InstanceCapacitySpec:
     warm_pool_size: int = 0
     warm_pool_reuse: bool = False
     volume_gib: int = 30
+    min_scaling_step: int = 1
+    max_scaling_step: int = 10000
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ developer guide, "Automatically manage Amazon ECS capacity with cluster auto sca
   it is 200, so the first scale-out from zero launches two instances (aws/containers-roadmap
   #1716; #961: "the 200% is only for the very first scale out when scaling out from 0").
   Target tracking at ``TargetCapacity`` then sets the group to M; the scale-out alarm needs one
-  datapoint, seen here one minute after the minute it describes (pessimistic).
+  datapoint, seen here one minute after the minute it describes (pessimistic). One scale-out
+  launches between ``MinimumScalingStepSize`` and ``MaximumScalingStepSize`` instances (API
+  ``ManagedScaling``), within the group's ``MaxSize``.
 * Scale-in: the low alarm needs 15 consecutive one-minute datapoints below the target (about
   15 minutes, aws/containers-roadmap #1928), then the group shrinks to M but never below
   ``MinSize``; with managed termination protection only instances that run no task are
@@ -175,7 +177,11 @@ class InstanceFleet:
         group = [i for i in self.instances if i.state in _IN_GROUP]
         if datapoint > target:
             desired = math.ceil(len(group) * datapoint / target) if group else 2
-            self._scale_out(min(desired, self.spec.max_instances) - len(group), now)
+            step = min(desired, self.spec.max_instances) - len(group)
+            if step > 0:  # "the number of instances ECS will scale out at one time"
+                step = min(max(step, self.spec.min_scaling_step), self.spec.max_scaling_step)
+                step = min(step, self.spec.max_instances - len(group))
+            self._scale_out(step, now)
         elif self._low_minutes >= SCALE_IN_DATAPOINTS:
             desired = max(math.ceil(len(group) * datapoint / target), self.spec.min_instances)
             self._scale_in(len(group) - desired, now)

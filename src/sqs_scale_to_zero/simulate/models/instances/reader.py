@@ -5,7 +5,9 @@ the service's ``CapacityProviderStrategy``: the ``AWS::ECS::CapacityProvider`` i
 Scaling group provider), that provider's ``AWS::AutoScaling::AutoScalingGroup`` (``MinSize``,
 ``MaxSize``, its launch template's ``InstanceType``, Spot market and root volume) and any
 ``AWS::AutoScaling::WarmPool`` of the group. A task's share of an instance is the instance type's
-GPUs over the task definition's ``ResourceRequirements`` of type ``GPU``.
+GPUs over the task definition's ``ResourceRequirements`` of type ``GPU``. Managed scaling's
+step sizes default as the ECS API documents them (1 and 10000).
+https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ManagedScaling.html
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html
 """
 
@@ -110,6 +112,8 @@ def read_instance_capacity(
             pool is not None and (pool.get("InstanceReusePolicy") or {}).get("ReuseOnScaleIn")
         ),
         volume_gib=sum(volumes) or DEFAULT_ROOT_VOLUME_GIB,
+        min_scaling_step=_int(scaling.get("MinimumScalingStepSize"), 1),
+        max_scaling_step=_int(scaling.get("MaximumScalingStepSize"), 10000),
     )
 
 
