@@ -213,13 +213,13 @@ def test_a_brought_cluster_gets_the_capacity_provider(multi_gpu_service: Synthes
     )
 
 
-def test_spot_gpu_instances_ask_for_the_spot_market() -> None:
+def test_spot_gpu_instances_ask_for_the_spot_market_one_instance_at_a_time() -> None:
     synth = synthesize(
         lambda stack: ScaleToZeroQueueService(
             stack,
             "Worker",
             image=TEST_IMAGE,
-            capacity=Capacity.gpu_instances(spot=True),
+            capacity=Capacity.gpu_instances(spot=True, instances_per_scale_out=1),
             cpu=4096,
             memory_limit_mib=12288,
             monitoring=False,
@@ -227,6 +227,8 @@ def test_spot_gpu_instances_ask_for_the_spot_market() -> None:
     )
     data = only(synth, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
     assert data["InstanceMarketOptions"]["MarketType"] == "spot"
+    scaling = only(synth, "AWS::ECS::CapacityProvider")["AutoScalingGroupProvider"]
+    assert scaling["ManagedScaling"]["MaximumScalingStepSize"] == 1
 
 
 def test_capacity_repr_reads_as_its_settings() -> None:

@@ -152,3 +152,7 @@ def test_max_instances_below_min_instances_is_refused() -> None:
 
 def test_spot_must_be_a_bool() -> None:
     rejected_factory("must be True or False", spot="yes")
+
+
+def test_instances_per_scale_out_out_of_range_is_refused() -> None:
+    rejected_factory("must be 1 to 10000", instances_per_scale_out=0)

@@ -24,6 +24,10 @@ MAX_MIN_INSTANCES = 10
 """The most instances ``min_instances`` may keep running: it is a cold-start cutter, not a fleet."""
 
 
+MAX_SCALING_STEP = 10000
+"""ECS managed scaling's largest ``maximumScalingStepSize`` (API ``ManagedScaling``)."""
+
+
 class CapacityKind(Enum):
     """What runs the tasks."""
 
@@ -46,6 +50,8 @@ class Capacity:
         min_instances: Instances kept running while no task runs (GPU instances only).
         spot: Launch Spot instances (GPU instances only).
         warm_pool: Keep stopped, pre-initialized instances in a warm pool (GPU instances only).
+        instances_per_scale_out: The most instances one managed scale-out launches; ``None``
+            leaves ECS's default (GPU instances only).
     """
 
     kind: CapacityKind
@@ -54,6 +60,7 @@ class Capacity:
     min_instances: int = 0
     spot: bool = False
     warm_pool: bool = False
+    instances_per_scale_out: Optional[int] = None
 
     @staticmethod
     def fargate() -> Capacity:
@@ -76,6 +83,7 @@ class Capacity:
         min_instances: Optional[int] = None,
         spot: Optional[bool] = None,
         warm_pool: Optional[bool] = None,
+        instances_per_scale_out: Optional[int] = None,
     ) -> Capacity:
         """GPU instances of an Auto Scaling group capacity provider that ECS scales to zero.
 
@@ -98,6 +106,11 @@ class Capacity:
             warm_pool: Keep one stopped, pre-initialized instance (its image already pulled
                 after its first use) in an Auto Scaling warm pool: starting it is faster than a
                 launch, and a stopped instance costs only its EBS volume. Default: False.
+            instances_per_scale_out: The most instances one scale-out of ECS managed scaling
+                launches (its ``maximumScalingStepSize``), 1 to 10000. 1 keeps a wake from zero
+                to one instance, where ECS otherwise asks for two (aws/containers-roadmap#1716),
+                at the price of adding one instance a minute to a growing backlog.
+                Default: ECS's (10000).
 
         Raises:
             ScaleToZeroValidationError: An argument of the wrong type or out of range.
@@ -126,6 +139,13 @@ class Capacity:
                 f"Capacity.gpu_instances(max_instances=...) must be at least 1 and at least "
                 f"min_instances (got {max_instances}): raise it or omit it",
             )
+        step = optional_int("capacity", instances_per_scale_out)
+        if step is not None and not 1 <= step <= MAX_SCALING_STEP:
+            raise ScaleToZeroValidationError(
+                "capacity",
+                f"Capacity.gpu_instances(instances_per_scale_out=...) must be 1 to "
+                f"{MAX_SCALING_STEP} (got {step}): 1 launches one instance per wake from zero",
+            )
         resolved_spot = bool(optional_bool("capacity", spot))
         resolved_warm_pool = bool(optional_bool("capacity", warm_pool))
         if resolved_spot and resolved_warm_pool:
@@ -141,6 +161,7 @@ class Capacity:
             min_instances=resolved_min,
             spot=resolved_spot,
             warm_pool=resolved_warm_pool,
+            instances_per_scale_out=step,
         )
 
     @property

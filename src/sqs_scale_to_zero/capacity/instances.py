@@ -147,6 +147,7 @@ def build_gpu_instances(
         enable_managed_termination_protection=True,
         enable_managed_draining=True,
         target_capacity_percent=TARGET_CAPACITY_PERCENT,
+        maximum_scaling_step_size=capacity.instances_per_scale_out,
         spot_instance_draining=capacity.spot or None,
     )
     cluster.add_asg_capacity_provider(provider)
