@@ -156,3 +156,13 @@ def test_spot_must_be_a_bool() -> None:
 
 def test_instances_per_scale_out_out_of_range_is_refused() -> None:
     rejected_factory("must be 1 to 10000", instances_per_scale_out=0)
+
+
+def test_a_fargate_platform_version_on_gpu_instances_is_refused() -> None:
+    assert_rejected(
+        "platform_version",
+        "applies only to Fargate",
+        capacity=Capacity.gpu_instances(),
+        platform_version=ecs.FargatePlatformVersion.LATEST,
+        **GPU_SIZE,
+    )

@@ -38,6 +38,7 @@ from sqs_scale_to_zero.compute.task import (
     resolve_task,
 )
 from sqs_scale_to_zero.deployment import MAX_HEALTHY_PERCENT, MIN_HEALTHY_PERCENT
+from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.queue import WorkQueues
 
 __all__ = [
@@ -81,7 +82,8 @@ def resolve_compute(
 
     Raises:
         ScaleToZeroValidationError: E.g. ARM64 tasks on Fargate Spot, or a GPU count on
-            Fargate (:func:`sqs_scale_to_zero.capacity.resolve_capacity`).
+            Fargate (:func:`sqs_scale_to_zero.capacity.resolve_capacity`), or a Fargate
+            platform version on GPU instances.
     """
     capacity_settings = resolve_capacity(
         capacity=capacity,
@@ -92,6 +94,11 @@ def resolve_compute(
         cluster=network.cluster,
         capacity_provider_strategies=network.capacity_provider_strategies,
     )
+    if capacity_settings.on_instances and network.platform_version is not None:
+        raise ScaleToZeroValidationError(
+            "platform_version",
+            "applies only to Fargate: omit it with capacity=Capacity.gpu_instances(...)",
+        )
     return ComputeSettings(task=task, network=network, capacity=capacity_settings)
 
 
