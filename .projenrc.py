@@ -40,6 +40,8 @@ REPOSITORY = "https://github.com/sqs-scale-to-zero/sqs-scale-to-zero"
 # rejects the finding-level acknowledgement IDs the construct uses for cdk-nag.)
 AWS_CDK_LIB = "aws-cdk-lib>=2.269.0,<3"
 CONSTRUCTS = "constructs>=10.0.0,<11"
+PYYAML = "PyYAML>=6.0,<7"
+"""Reads Copilot manifests and Beanstalk cron.yaml files (``from-copilot``, ``schedules``)."""
 BOTO3 = "boto3>=1.34"  # the worker runtime's only dependency
 WORKER_DIST = "sqs-scale-to-zero-worker"  # built from worker/, ships sqs_scale_to_zero/worker
 
@@ -97,6 +99,9 @@ TEST_REQUIREMENTS = [
     f"projen=={'0.104.17'}",
 ]
 
+# The peers `benchmarks/worker_throughput.py` races the worker against, and its RSS probe.
+BENCHMARK_REQUIREMENTS = ["sqs-workers>=0.7", "aws-sqs-consumer>=0.0.15", "psutil>=5.9"]
+
 project = PythonProject(
     name="sqs-scale-to-zero",
     module_name="sqs_scale_to_zero",
@@ -126,8 +131,8 @@ project = PythonProject(
             requires_python=">=3.11",
             # The construct library depends on the worker distribution at the same version and
             # does not ship `sqs_scale_to_zero/worker` itself (see the wheel exclude below).
-            dependencies=[AWS_CDK_LIB, CONSTRUCTS, f"{WORKER_DIST}=={VERSION}"],
-            optional_dependencies={"test": TEST_REQUIREMENTS},
+            dependencies=[AWS_CDK_LIB, CONSTRUCTS, PYYAML, f"{WORKER_DIST}=={VERSION}"],
+            optional_dependencies={"test": TEST_REQUIREMENTS, "benchmark": BENCHMARK_REQUIREMENTS},
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},
             readme="README.md",
             keywords=KEYWORDS,

@@ -1,4 +1,4 @@
-"""Measure the fresh backlog signal and its fast wake against SQS's own metrics (issue #15).
+"""Measure the fresh backlog signal and its fast wake against SQS's own metrics.
 
 Two modes, both ``ScaleToZeroQueueService`` with the basic example's defaults: alarms on the
 AWS/SQS metrics (``add_scale_to_zero(app, "ScaleToZero")``) and the fresh signal, whose function
@@ -10,10 +10,10 @@ Columns: wake (every message's wait) p50/p95; wake minus task start p50/p95, the
 scaling path controls (:attr:`~sqs_scale_to_zero.simulate.Result.task_starts`); wasted starts
 (tasks launched and stopped before starting any message); interrupted messages.
 
-Goal (issue #15), judged on the signal mode: wake minus task start <= 35 s at p50 and <= 65 s
+Goal, judged on the signal mode: wake minus task start <= 35 s at p50 and <= 65 s
 at p95 on every workload; no wasted start; 0 interrupted; every message processed. The SQS
-mode is the baseline and is not judged. The wasted-start criterion is stricter than the
-issue's "no wasted start caused by the idle alarm": it counts every wasted start, whatever
+mode is the baseline and is not judged. The wasted-start criterion is stricter than "no
+wasted start caused by the idle alarm": it counts every wasted start, whatever
 stopped it.
 
 Cost per run is the Fargate cost only; the signal's own monthly cost is worked out from the
@@ -58,7 +58,7 @@ JUDGED_MODE = "fresh signal"
 
 GOAL_P50_SECONDS = 35.0
 GOAL_P95_SECONDS = 65.0
-"""Wake minus task start, at p50 and p95 (issue #15)."""
+"""Wake minus task start, at p50 and p95 (the goal's measure)."""
 
 WORKLOADS: dict[str, list[WorkItem]] = {
     "one message after 8 h idle": idle_then_one(idle_hours=8.0, work_seconds=60.0),

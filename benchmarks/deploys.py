@@ -1,4 +1,4 @@
-"""Deploys on a working queue (issue #13): ours vs QPFS defaults vs the seed blog, one run.
+"""Deploys on a working queue: ours vs QPFS defaults vs the seed blog, one run.
 
 Scenarios, each simulated with ``--deploy-at`` on every stack with the same seed:
 

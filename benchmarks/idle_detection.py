@@ -1,6 +1,6 @@
 """Does the service stay up while short messages keep arriving, and still reach zero when idle?
 
-Issue #11's benchmark, with ``sqs-scale-to-zero simulate``'s engine: trickles of short jobs
+Run with ``sqs-scale-to-zero simulate``'s models: trickles of short jobs
 (steady streams of 1-10 s jobs every 30 s to 4 min, Poisson streams at 0.2-2 a minute), the
 quiet day and the 8-hour silence of :mod:`benchmarks.policies`, against four stacks synthesized
 in one app: ``ScaleToZeroQueueService`` with the basic example's defaults (alarms on AWS/SQS
@@ -26,13 +26,13 @@ Columns, per workload and stack, over the seeds:
 * wake after 8 h: the wait p95 of the message after 8 hours of silence (that row only);
 * interrupted: tasks stopped mid-message, over all runs.
 
-Goal (issue #11), judged for our two modes; the anchors are shown for comparison:
+Goal, judged for our two modes; the anchors are shown for comparison:
 
 * wherever no gap between messages (nor the silence before the first) reaches
   ``idle_timeout``: no further launch and no wait for a wake. Read per stretch between *real
   gaps* (:func:`gap_followers`): at most 1 + (real gaps) task launches in every run, and no
   extra wake (each stretch after a real gap may wait for one wake); with no real gap that is
-  exactly 1 launch and no wait for a wake. (The issue asks for a wait p95 of 0 s; a message
+  exactly 1 launch and no wait for a wake. (A wait p95 of 0 s would be ideal, but a message
   that arrives while the one task is busy queues behind it, which at 2 short jobs a minute
   happens to about 1 in 10, so the table shows the p95 but the goal counts the wakes.)
 * after every idle gap: the service set to 0 tasks (the scale-in action's desired count
@@ -89,8 +89,9 @@ EIGHT_HOURS = "8 h of silence, then one 60 s job"
 
 TODAY_WAKE_AFTER_8H = {"ours (SQS metrics)": 1046.0, "ours (signal)": 218.0}
 """Wake p95 after 8 h of silence in seconds, measured with this benchmark (seeds 0-2, rounded
-up to the second) on the construct before issue #11's change, with the simulator's one-sample
-gauges: the "no slower than today" bound. With other ``--seeds`` the bound is approximate."""
+up to the second) on the construct before its idle alarm read SQS's activity sums, with the
+simulator's one-sample gauges: the "no slower than today" bound. With other ``--seeds`` the
+bound is approximate."""
 
 
 def workloads(hours: float) -> dict[str, list[WorkItem]]:
@@ -348,7 +349,7 @@ def render(rows: Sequence[Row], seeds: int, *, markdown: bool = False) -> str:
     lines = table_lines(HEADERS, body, markdown=markdown)
     lines.append("")
     lines.append(
-        f"Goal (issue #11), over {seeds} seeds: at most 1 + (real gaps) task launches and no "
+        f"Goal, over {seeds} seeds: at most 1 + (real gaps) task launches and no "
         "extra wake (one per real gap); the service set to 0 tasks (the scale-in action's "
         f"desired count 0) within idle_timeout + {ZERO_MARGIN_SECONDS / 60:.0f} min of a real "
         "gap's last message (the last task's stop after that is shown, not judged); wake after "

@@ -66,7 +66,7 @@ def first_set_to_zero(
 
     Args:
         changes: ``(time, desired count)`` of every scaling activity, in order
-            (:attr:`~sqs_scale_to_zero.simulate.models.scaling.ScalableTarget.changes`).
+            (:attr:`~sqs_scale_to_zero.simulate.models.scaling.policies.ScalableTarget.changes`).
         launches: Every task launch's time. A desired count raised from 0 without a scaling
             activity (the fast wake's ``UpdateService``) launches a task, so a launch ends the
             0 that an earlier activity set.

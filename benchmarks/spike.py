@@ -1,4 +1,4 @@
-"""Bursts and everyday workloads under four scale-out policies (issue #12), one run, same seeds.
+"""Bursts and everyday workloads under four scale-out policies, one run, same seeds.
 
 Policies, each ``ScaleToZeroQueueService`` with the basic example's defaults except as named,
 or QPFS:

@@ -15,6 +15,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 from hypothesis import HealthCheck, given, settings
@@ -22,9 +23,12 @@ from hypothesis import strategies as st
 
 from sqs_scale_to_zero import (
     Capacity,
+    HttpDelivery,
     MonitoringOptions,
+    QueueSchedule,
     ScaleToZeroQueueService,
     ScaleToZeroValidationError,
+    TopicSubscription,
 )
 from test.conftest import KEY_ARN, TEST_ENV, TEST_IMAGE
 from test.test_validation import assert_rejected
@@ -233,6 +237,16 @@ VALUES: dict[str, list[Factory]] = {
     ],
     "retention_period": [_v(cdk.Duration.days(1)), _v(cdk.Duration.seconds(90.5)), _v(3600)],
     "max_receive_count": [_v(5), _v(0), _v(2.5), _v("3"), _v(True), _token],
+    "topics": [
+        lambda s: [TopicSubscription(topic=sns.Topic(s, "Topic"))],
+        lambda s: [TopicSubscription(topic=sns.Topic(s, "Topic"), filter_policy={"a": "b"})],
+        _v("arn:aws:sns:us-east-1:123456789012:t"),
+    ],
+    "schedules": [
+        _v([QueueSchedule(name="hourly", expression="rate(1 hour)")]),
+        _v([QueueSchedule(name="n", expression="cron(0 1 * * *)")]),
+        _v("rate(1 hour)"),
+    ],
     "command": [_v(["python", "app.py"]), _v("python app.py"), _v(5), _v([1, 2])],
     "environment": [
         _v({"A": "1"}),
@@ -316,6 +330,14 @@ VALUES: dict[str, list[Factory]] = {
         _v(MonitoringOptions(tasks_on_empty_queue_alarm="no")),  # type: ignore[arg-type]
     ],
     "backlog_signal": [_v(True), _v(False), _v("yes")],
+    "http_delivery": [
+        _v(HttpDelivery(port=8080, path="/work")),
+        _v(HttpDelivery(port=0)),
+        _v(HttpDelivery(path="work")),
+        _v(HttpDelivery(content_type="json")),
+        _v({"port": 8080}),
+    ],
+    "own_consumer": [_v(True), _v(False), _v("yes")],
 }
 
 

@@ -18,19 +18,27 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
     from sqs_scale_to_zero.capacity.choice import Capacity
+    from sqs_scale_to_zero.delivery import HttpDelivery
     from sqs_scale_to_zero.errors import ScaleToZeroValidationError
     from sqs_scale_to_zero.monitoring import MonitoringOptions
     from sqs_scale_to_zero.scaling.steps import fixed_scale_out_steps
+    from sqs_scale_to_zero.schedules.cron_yaml import schedules_from_cron_yaml
+    from sqs_scale_to_zero.schedules.schedule import QueueSchedule
     from sqs_scale_to_zero.service import ScaleToZeroQueueService
+    from sqs_scale_to_zero.topics.subscriptions import TopicSubscription
 
 __all__ = [
     "BacklogMetrics",
     "Capacity",
+    "HttpDelivery",
     "MonitoringOptions",
     "QueueActivity",
+    "QueueSchedule",
     "ScaleToZeroQueueService",
     "ScaleToZeroValidationError",
+    "TopicSubscription",
     "fixed_scale_out_steps",
+    "schedules_from_cron_yaml",
 ]
 
 _EXPORTS = {
@@ -40,7 +48,11 @@ _EXPORTS = {
     # Values for its props.
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
     "Capacity": "sqs_scale_to_zero.capacity.choice",
+    "HttpDelivery": "sqs_scale_to_zero.delivery",
     "fixed_scale_out_steps": "sqs_scale_to_zero.scaling.steps",
+    "QueueSchedule": "sqs_scale_to_zero.schedules.schedule",
+    "TopicSubscription": "sqs_scale_to_zero.topics.subscriptions",
+    "schedules_from_cron_yaml": "sqs_scale_to_zero.schedules.cron_yaml",
     # Types of its attributes.
     "BacklogMetrics": "sqs_scale_to_zero.backlog",
     "QueueActivity": "sqs_scale_to_zero.backlog",

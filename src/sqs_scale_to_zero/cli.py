@@ -1,4 +1,4 @@
-"""The ``sqs-scale-to-zero`` command line: ``synth`` and ``simulate``.
+"""The ``sqs-scale-to-zero`` command line: ``synth``, ``simulate`` and ``from-copilot``.
 
 This module never imports aws_cdk: ``synth`` runs the CDK app in a subprocess and reads the
 templates it writes with the simulator's template reader.
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sqs_scale_to_zero.copilot.plan import ManifestError
 from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.report import column_name, table
@@ -76,8 +77,10 @@ def parser() -> argparse.ArgumentParser:
         "--workload",
         required=True,
         metavar="FILE",
-        help="JSON Lines file ({'at', 'work_seconds', 'cpu_percent'} per line) or a generator "
-        "spec NAME:key=value,... (generators and their keys below)",
+        help="JSON Lines file ({'at', 'work_seconds', 'cpu_percent'} per line; 'topic' and "
+        "'attributes' publish to a subscribed SNS topic, 'schedule' gives the work of a "
+        "schedule's runs) or a generator spec NAME:key=value,... (generators and their keys "
+        "below)",
     )
     sim.add_argument("--json", action="store_true", help="print {'results': [...]} as JSON")
     sim.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -97,6 +100,15 @@ def parser() -> argparse.ArgumentParser:
         "deployment is reported: time to complete, messages started on old code, "
         "interrupted, duplicates",
     )
+
+    copilot = sub.add_parser(
+        "from-copilot",
+        help="write a CDK app (app.py, cdk.json) from an AWS Copilot Worker Service manifest",
+    )
+    copilot.add_argument("manifest", metavar="MANIFEST", help="the service's manifest.yml")
+    copilot.add_argument("--app", required=True, help="the Copilot application's name")
+    copilot.add_argument("--env", required=True, help="the Copilot environment to deploy as")
+    copilot.add_argument("-o", "--out", required=True, metavar="DIR", help="where to write")
     return command_line
 
 
@@ -273,20 +285,36 @@ def run_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_from_copilot(args: argparse.Namespace) -> int:
+    """The ``from-copilot`` subcommand: write the app, then list what was not carried over."""
+    from sqs_scale_to_zero.copilot.command import from_copilot
+
+    plan = from_copilot(args.manifest, app=args.app, env=args.env, out_dir=args.out)
+    print(f"wrote {Path(args.out) / 'app.py'} and {Path(args.out) / 'cdk.json'}")
+    if plan.not_carried:
+        print("not carried over:")
+        for name, why in plan.not_carried:
+            print(f"  {name}: {why}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script.
 
     Returns:
         0 on success; 1 with a one-line message on stderr for invalid input; 2 for bad usage
         (including a ``simulate`` argument that is wrong in itself, such as a malformed
-        workload generator or a directory given as a file).
+        workload generator or a directory given as a file, and a ``from-copilot`` manifest
+        it refuses).
     """
     args = parser().parse_args(argv)
     try:
         if args.command == "synth":
             return synth(args.app_dir, args.outdir, args.context)
+        if args.command == "from-copilot":
+            return run_from_copilot(args)
         return run_simulate(args)
-    except SimulationArgumentError as exc:
+    except (SimulationArgumentError, ManifestError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except (CliError, SimulationInputError) as exc:

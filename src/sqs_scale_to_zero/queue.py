@@ -68,6 +68,11 @@ class QueueSettings:
     retention_period: Duration
     max_receive_count: int
 
+    @property
+    def is_fifo(self) -> bool:
+        """Whether the queue is FIFO: the one to create, or the one brought."""
+        return self.fifo if self.existing is None else bool(self.existing.fifo)
+
 
 @dataclass(frozen=True)
 class WorkQueues:

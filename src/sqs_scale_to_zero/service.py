@@ -13,6 +13,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -23,6 +25,7 @@ from sqs_scale_to_zero.backlog import BacklogMetrics, container_insights_metric
 from sqs_scale_to_zero.backlog_signal import resolve_backlog_signal
 from sqs_scale_to_zero.capacity import Capacity
 from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
+from sqs_scale_to_zero.delivery import HttpDelivery, resolve_delivery
 from sqs_scale_to_zero.deployment import build_deploy_drain
 from sqs_scale_to_zero.monitoring import (
     MonitoredService,
@@ -35,6 +38,13 @@ from sqs_scale_to_zero.scaling import (
     DEFAULT_IDLE_CPU_THRESHOLD_PERCENT,
     build_scaling,
     resolve_scaling,
+)
+from sqs_scale_to_zero.schedules.builder import build_schedules
+from sqs_scale_to_zero.schedules.schedule import QueueSchedule, resolve_schedules
+from sqs_scale_to_zero.topics.subscriptions import (
+    TopicSubscription,
+    build_topics,
+    resolve_topics,
 )
 
 
@@ -70,6 +80,12 @@ class ScaleToZeroQueueService(Construct):
     dead_letter_queue: Optional[sqs.IQueue]
     """The dead-letter queue created with the queue; ``None`` when ``queue`` was passed."""
 
+    topic_subscriptions: list[sns.Subscription]
+    """The queue's subscriptions to the ``topics``, in their order; empty without topics."""
+
+    schedules: list[scheduler.Schedule]
+    """The EventBridge Scheduler schedules of the periodic tasks (``schedules``), in order."""
+
     cluster: ecs.ICluster
     """The cluster the service runs in: the one passed, or the one created."""
 
@@ -78,7 +94,10 @@ class ScaleToZeroQueueService(Construct):
     task-role grants here."""
 
     container: ecs.ContainerDefinition
-    """The worker container."""
+    """The container of ``image``: the worker, or with ``http_delivery`` the app."""
+
+    runtime_container: Optional[ecs.ContainerDefinition]
+    """The worker runtime's container beside the app with ``http_delivery``; else ``None``."""
 
     log_group: logs.LogGroup
     """The CloudWatch Logs group of the worker container."""
@@ -157,6 +176,8 @@ class ScaleToZeroQueueService(Construct):
         visibility_timeout: Optional[Duration] = None,
         retention_period: Optional[Duration] = None,
         max_receive_count: Optional[int] = None,
+        topics: Optional[Sequence[TopicSubscription]] = None,
+        schedules: Optional[Sequence[QueueSchedule]] = None,
         command: Optional[Sequence[str]] = None,
         environment: Optional[Mapping[str, str]] = None,
         secrets: Optional[Mapping[str, ecs.Secret]] = None,
@@ -187,6 +208,8 @@ class ScaleToZeroQueueService(Construct):
         gradual_scale_in_cooldown: Optional[Duration] = None,
         monitoring: Union[bool, MonitoringOptions] = True,
         backlog_signal: Optional[bool] = None,
+        http_delivery: Optional[HttpDelivery] = None,
+        own_consumer: Optional[bool] = None,
     ) -> None:
         """Compose the queue, the Fargate service and its scaling.
 
@@ -213,6 +236,14 @@ class ScaleToZeroQueueService(Construct):
                 always keeps messages 14 days. Default: 4 days.
             max_receive_count: Receives before a message moves to the DLQ, 1 to 1000.
                 Default: 3.
+            topics: SNS topics whose messages the queue receives (``TopicSubscription``: topic,
+                filter policy and scope, raw delivery); the queue policy admits exactly these
+                topics. FIFO topics need ``fifo=True``; the AWS managed key ``alias/aws/sqs``
+                is refused. Default: none.
+            schedules: Periodic tasks (``QueueSchedule``, or ``schedules_from_cron_yaml``):
+                EventBridge Scheduler sends each a message marked with the task's name,
+                scheduled time and path. On a FIFO queue each needs a ``message_group_id``.
+                Default: none.
             command: The container's command, one string per argument, e.g.
                 ``["python", "-m", "sqs_scale_to_zero.worker", "app:handle"]`` (a single string
                 is refused; split it with ``shlex.split``). Default: the image's.
@@ -310,6 +341,21 @@ class ScaleToZeroQueueService(Construct):
                 those instead of SQS's own gauges, which can lag up to 15 minutes after six idle
                 hours. It costs three custom metrics and a PutMetricData call a minute (see the
                 README's "Costs"). Default: False.
+            http_delivery: Deliver each message over HTTP to an app in any language: the
+                worker runtime runs in a second container of the task and POSTs each message
+                to the app in ``image`` on localhost, keeping every guarantee it gives a Python
+                handler. ``command`` is then the app's; ``SCALE_TO_ZERO_CONCURRENCY`` and
+                ``SCALE_TO_ZERO_LOG_LEVEL`` in ``environment`` go to the runtime. Can't be
+                combined with ``own_consumer``, a ``command`` that runs
+                ``sqs_scale_to_zero.worker``, or ``capacity=Capacity.gpu_instances(...)``
+                (bridge network mode: no shared localhost). Default: none (``image`` runs the
+                Python runtime).
+            own_consumer: ``image`` consumes the queue itself, without the worker runtime (any
+                language): it gets ``QUEUE_URL`` and ``QUEUE_NAME`` and no ``SCALE_TO_ZERO_*``
+                variable, and none of the runtime's guarantees (task protection while it
+                works, heartbeat, deploy drain, graceful stop); ``sqs-scale-to-zero synth``
+                lists them. Default: False (``image`` runs ``python -m
+                sqs_scale_to_zero.worker``).
 
         Raises:
             ScaleToZeroValidationError: For any invalid prop, before any child is created.
@@ -325,6 +371,8 @@ class ScaleToZeroQueueService(Construct):
             retention_period=retention_period,
             max_receive_count=max_receive_count,
         )
+        topic_settings = resolve_topics(topics=topics, queue=queue_settings)
+        schedule_settings = resolve_schedules(schedules=schedules, fifo=queue_settings.is_fifo)
         task_settings = resolve_task(
             image=image,
             command=command,
@@ -348,7 +396,16 @@ class ScaleToZeroQueueService(Construct):
             platform_version=platform_version,
             container_insights=container_insights,
         )
-        compute_settings = resolve_compute(task_settings, network_settings, capacity, gpu_count)
+        delivery_settings = resolve_delivery(
+            http_delivery=http_delivery,
+            own_consumer=own_consumer,
+            command=task_settings.command,
+            environment=task_settings.environment,
+            cpu_architecture=task_settings.cpu_architecture,
+        )
+        compute_settings = resolve_compute(
+            task_settings, network_settings, delivery_settings, capacity, gpu_count
+        )
         use_backlog_signal = resolve_backlog_signal(backlog_signal=backlog_signal)
         scaling_settings = resolve_scaling(
             max_capacity=max_capacity,
@@ -367,10 +424,13 @@ class ScaleToZeroQueueService(Construct):
             monitoring=monitoring, idle_timeout_minutes=scaling_settings.idle_timeout_minutes
         )
         super().__init__(scope, id)
+        delivery_settings.warn_about(self)
 
         queues = build_queues(self, queue_settings)
         self.queue = queues.queue
         self.dead_letter_queue = queues.dead_letter_queue
+        self.topic_subscriptions = build_topics(self, topic_settings, self.queue)
+        self.schedules = build_schedules(self, schedule_settings, self.queue)
 
         compute = build_compute(self, compute_settings, queues, scaling_settings.max_capacity)
         self.cluster = compute.cluster
@@ -380,12 +440,14 @@ class ScaleToZeroQueueService(Construct):
         self.service = compute.service
         self.auto_scaling_group = compute.auto_scaling_group
         self.capacity_provider = compute.capacity_provider
-        build_deploy_drain(
-            self,
-            service=self.service,
-            container=self.container,
-            max_capacity=scaling_settings.max_capacity,
-        )
+        self.runtime_container = compute.runtime_container
+        if compute.runtime_host is not None:
+            build_deploy_drain(
+                self,
+                service=self.service,
+                container=compute.runtime_host,
+                max_capacity=scaling_settings.max_capacity,
+            )
 
         self.backlog_signal_function = None
         signal = None

@@ -21,8 +21,8 @@ from sqs_scale_to_zero.simulate.models.instances.fleet import (
     InstanceFleet,
     InstanceState,
 )
+from sqs_scale_to_zero.simulate.models.instances.spec import InstanceCapacitySpec
 from sqs_scale_to_zero.simulate.models.tasks import StartLatency, Task
-from sqs_scale_to_zero.simulate.template.specs import InstanceCapacitySpec
 from test.conftest import TEST_ENV, TEST_IMAGE
 
 FIXED = InstanceAssumptions(

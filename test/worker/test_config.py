@@ -24,7 +24,7 @@ from sqs_scale_to_zero.worker import (
     contract,
 )
 
-from .conftest import fast_worker, queue_counts, receive_log, send, wait_for
+from .conftest import fast_worker, queue_counts, receive_log, send, wait_for, worker_client
 
 QUEUE = {"QUEUE_URL": "http://127.0.0.1:9/123456789012/q"}
 NAN, INF = math.nan, math.inf
@@ -158,8 +158,9 @@ def test_a_short_poll_never_spins_on_an_empty_queue(
     make_queue: Any, start: Any, settings: dict[str, float]
 ) -> None:
     url = make_queue()
-    worker = fast_worker(print, url, **settings)
-    receives = receive_log(worker._sqs)
+    client = worker_client(settings.get("poll_wait_seconds", 1))
+    receives = receive_log(client)
+    worker = fast_worker(print, url, sqs_client=client, **settings)
     running = start(worker)
     wait_for(lambda: len(receives) >= 1, what="a first receive")
     time.sleep(2)

@@ -1,4 +1,4 @@
-"""A deploy makes a task outdated: the worker drains (issue #13).
+"""A deploy makes a task outdated: the worker drains it (the deploy drain).
 
 Against moto in server mode: SQS for the queue, CloudFormation for the stack that creates the
 ECS service (``DescribeStackResource`` gives its real ARN), ECS for ``DescribeServices``. The ECS
@@ -9,6 +9,7 @@ is in ``deploys.py``; failed checks are in ``test_deployment_failures.py``.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -23,6 +24,7 @@ from sqs_scale_to_zero.worker import (
     EcsDeploymentWatch,
     Worker,
 )
+from sqs_scale_to_zero.worker.signals import STOP_SIGNALS
 
 from .conftest import (
     EcsAgent,
@@ -33,6 +35,7 @@ from .conftest import (
     send,
     start_cli,
     wait_for,
+    worker_client,
 )
 from .deploys import (
     FAST_CHECK_SECONDS,
@@ -59,10 +62,15 @@ def test_outdated_task_finishes_what_it_runs_then_exits(
     url = make_queue(visibility_timeout=2)
     job = LongJob()
     send(sqs, url, ["long"])
+    client = worker_client()
+    receives = receive_calls(client)
     worker = fast_worker(
-        job, url, concurrency=2, environ=drain_environ(ecs_agent, service.stack_id)
+        job,
+        url,
+        concurrency=2,
+        environ=drain_environ(ecs_agent, service.stack_id),
+        sqs_client=client,
     )
-    receives = receive_calls(worker._sqs)
     caplog.set_level(logging.INFO)
     running = start(worker)
     wait_for(job.started.is_set, what="the long job")
@@ -288,14 +296,18 @@ def test_sigterm_during_a_drain_is_an_ordinary_stop(
     send(sqs, url, ["long"])
     caplog.set_level(logging.INFO)
     worker = fast_worker(job, url, environ=drain_environ(ecs_agent, service.stack_id))
-    running = start(worker)
-    wait_for(job.started.is_set, what="the long job")
-    wait_for(lambda: bool(messages(caplog, "draining:")), what="the drain")
+    STOP_SIGNALS.install()  # on this, the main thread: the worker's thread listens to it
+    try:
+        running = start(worker)
+        wait_for(job.started.is_set, what="the long job")
+        wait_for(lambda: bool(messages(caplog, "draining:")), what="the drain")
 
-    # when ECS sends SIGTERM
-    stopped_at = time.monotonic()
-    worker._on_signal("SIGTERM")
-    running.thread.join(15)
+        # when ECS sends SIGTERM
+        stopped_at = time.monotonic()
+        os.kill(os.getpid(), signal.SIGTERM)
+        running.thread.join(15)
+    finally:
+        STOP_SIGNALS.restore()
 
     # then the grace period applies and the unfinished message is handed back
     assert not running.thread.is_alive()
@@ -315,7 +327,6 @@ def test_a_drain_after_stop_does_nothing(
     worker.stop()
     caplog.set_level(logging.INFO)
     worker.drain("too late")
-    assert worker._drain_reason is None
     worker.run()
     assert not messages(caplog, "draining")
 

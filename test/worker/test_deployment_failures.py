@@ -1,5 +1,5 @@
 """A deployment check that fails changes nothing: the worker works on, logs once, and drains
-once the check works again (issue #13).
+once the check works again.
 
 Real failures throughout: the stand-in metadata endpoint's errors, moto's own errors (a stack it
 does not know, IAM's access denied with moto enforcing IAM), and a black-holed connection.

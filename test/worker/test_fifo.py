@@ -11,7 +11,7 @@ from typing import Any
 
 from sqs_scale_to_zero.worker import ConstantBackoff, Message, RetryLater
 
-from .conftest import fast_worker, queue_counts, receive_log, send, wait_for
+from .conftest import fast_worker, queue_counts, receive_log, send, wait_for, worker_client
 
 
 def _first_receipts(log: list[list[dict[str, Any]]]) -> dict[str, list[str]]:
@@ -55,8 +55,9 @@ def test_fifo_messages_of_one_group_run_one_at_a_time_in_order(
         assert message.group_id is not None
         spans[message.group_id].append((message.body, began, time.monotonic()))
 
-    worker = fast_worker(handle, url, concurrency=6)
-    received = receive_log(worker._sqs)
+    client = worker_client()
+    received = receive_log(client)
+    worker = fast_worker(handle, url, concurrency=6, sqs_client=client)
     running = start(worker)
     wait_for(lambda: worker.stats.succeeded == 24, what="24 messages handled")
     running.stop()
@@ -132,8 +133,9 @@ def test_receives_stay_wide_until_a_failed_head_is_due_back(
             failed_at.append(time.monotonic())
             raise RetryLater(6)
 
-    worker = fast_worker(handle, url, concurrency=10)
-    receives = receive_log(worker._sqs)
+    client = worker_client()
+    receives = receive_log(client)
+    worker = fast_worker(handle, url, concurrency=10, sqs_client=client)
     running = start(worker)
     wait_for(lambda: bool(failed_at), what="the head to fail")
     # Twenty other groups arrive while the head waits out its 6 s: nothing of group "a" can

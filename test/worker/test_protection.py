@@ -15,6 +15,7 @@ from sqs_scale_to_zero.worker import (
     NoTaskProtection,
     Worker,
 )
+from sqs_scale_to_zero.worker.client import make_sqs_client
 
 from .conftest import AGENT_FAULTS, EcsAgent, fast_worker, queue_counts, send, wait_for
 
@@ -87,6 +88,7 @@ def test_refused_protection_runs_what_it_holds_and_receives_no_more(
     )
     running = start(worker)
     wait_for(lambda: handled == ["received before the refusal"], what="the held message to run")
+    wait_for(lambda: worker.stats.deleted == 1, what="its delete")
     send(sqs, url, ["later 1", "later 2"])
     calls = len(ecs_agent.calls)
     wait_for(lambda: len(ecs_agent.calls) >= calls + 3, what="protection tried again")
@@ -142,5 +144,5 @@ def test_region_comes_from_an_aws_queue_url_when_none_is_configured(
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    worker = Worker(print, AWS_QUEUE_URL, environ={})
-    assert worker._sqs.meta.region_name == "eu-west-1"
+    Worker(print, AWS_QUEUE_URL, environ={})  # no NoRegionError
+    assert make_sqs_client(20, queue_url=AWS_QUEUE_URL).meta.region_name == "eu-west-1"

@@ -12,8 +12,9 @@ import boto3  # type: ignore[import-untyped]
 import pytest
 
 from sqs_scale_to_zero.worker import Message, Worker
+from sqs_scale_to_zero.worker.receiving import MAX_RECEIVES_IN_FLIGHT
 
-from .conftest import fast_worker, receive_log, send, wait_for
+from .conftest import fast_worker, receive_log, send, wait_for, worker_client
 
 
 def test_at_concurrency_1_it_receives_batches_and_keeps_the_extras_invisible(
@@ -29,8 +30,9 @@ def test_at_concurrency_1_it_receives_batches_and_keeps_the_extras_invisible(
         time.sleep(0.25)
         handled[message.body] += 1
 
-    worker = fast_worker(handle, url, concurrency=1, prefetch_seconds=3)
-    receives = receive_log(worker._sqs)
+    client = worker_client()
+    receives = receive_log(client)
+    worker = fast_worker(handle, url, concurrency=1, prefetch_seconds=3, sqs_client=client)
     running = start(worker)
     wait_for(lambda: worker.stats.deleted == 20, timeout=30, what="20 messages deleted")
     running.stop()
@@ -47,7 +49,8 @@ def test_it_receives_ahead_while_handlers_are_busy(sqs: Any, make_queue: Any, st
     held_while_running: list[int] = []
 
     def handle(message: Message) -> None:
-        held_while_running.append(len(worker._held.snapshot()))
+        stats = worker.stats  # received, neither finished nor handed back: held
+        held_while_running.append(stats.received - stats.processed - stats.released)
         time.sleep(0.05)
 
     worker = fast_worker(handle, url, concurrency=2)
@@ -56,8 +59,9 @@ def test_it_receives_ahead_while_handlers_are_busy(sqs: Any, make_queue: Any, st
     running.stop()
 
     # Once handler durations are known, the next messages are already held when a handler
-    # frees up: more than `concurrency` at a time, and never more than 10 beyond it.
-    assert 2 < max(held_while_running) <= 12
+    # frees up: more than `concurrency` at a time, and never more than a batch of 10 for each
+    # receive that may be in flight.
+    assert 2 < max(held_while_running) <= 2 + 10 * MAX_RECEIVES_IN_FLIGHT
 
 
 def test_it_never_receives_ahead_messages_it_cannot_start_soon(
@@ -65,8 +69,11 @@ def test_it_never_receives_ahead_messages_it_cannot_start_soon(
 ) -> None:
     url = make_queue(visibility_timeout=10)
     send(sqs, url, [f"m{i}" for i in range(6)])
-    worker = fast_worker(lambda m: time.sleep(0.6), url, concurrency=2, prefetch_seconds=0.2)
-    receives = receive_log(worker._sqs)
+    client = worker_client()
+    receives = receive_log(client)
+    worker = fast_worker(
+        lambda m: time.sleep(0.6), url, concurrency=2, prefetch_seconds=0.2, sqs_client=client
+    )
     running = start(worker)
     wait_for(lambda: worker.stats.deleted == 6, what="6 messages deleted")
     running.stop()
@@ -84,7 +91,7 @@ def fresh_default_session() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("fresh_default_session")
-def test_the_worker_shares_boto3s_default_session(make_queue: Any) -> None:
+def test_the_worker_shares_boto3s_default_session(make_queue: Any, start: Any) -> None:
     url = make_queue()
     boto3.setup_default_session()  # as an app's own boto3.client() call does
     calls: list[str] = []
@@ -92,17 +99,19 @@ def test_the_worker_shares_boto3s_default_session(make_queue: Any) -> None:
     boto3.DEFAULT_SESSION.events.register(
         "before-call.sqs", lambda model, **_: calls.append(model.name)
     )
-    worker = Worker(print, url, environ={})
-    worker._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
-    assert calls == ["GetQueueAttributes"]  # the client came from the default session
+    running = start(Worker(print, url, environ={}, poll_wait_seconds=1))
+    wait_for(lambda: "ReceiveMessage" in calls, what="a first receive")
+    running.stop()
+    assert calls[0] == "GetQueueAttributes"  # the client came from the default session
 
 
 @pytest.mark.usefixtures("fresh_default_session")
-def test_a_session_passed_in_is_used_instead(make_queue: Any) -> None:
+def test_a_session_passed_in_is_used_instead(make_queue: Any, start: Any) -> None:
     url = make_queue()
     session = boto3.session.Session()
     calls: list[str] = []
     session.events.register("before-call.sqs", lambda model, **_: calls.append(model.name))
-    worker = Worker(print, url, environ={}, session=session)
-    worker._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
-    assert calls == ["GetQueueAttributes"]
+    running = start(Worker(print, url, environ={}, session=session, poll_wait_seconds=1))
+    wait_for(lambda: "ReceiveMessage" in calls, what="a first receive")
+    running.stop()
+    assert calls[0] == "GetQueueAttributes"

@@ -15,6 +15,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from sqs_scale_to_zero.architecture import architecture_name
 from sqs_scale_to_zero.capacity import (
     Capacity,
     CapacityKind,
@@ -33,10 +34,10 @@ from sqs_scale_to_zero.compute.network import (
 from sqs_scale_to_zero.compute.task import (
     TaskSettings,
     WorkerTask,
-    architecture_name,
     build_task,
     resolve_task,
 )
+from sqs_scale_to_zero.delivery import DeliverySettings
 from sqs_scale_to_zero.deployment import MAX_HEALTHY_PERCENT, MIN_HEALTHY_PERCENT
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.queue import WorkQueues
@@ -55,11 +56,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ComputeSettings:
-    """The task, the network and the capacity it runs on, validated together."""
+    """The task, the network, the capacity it runs on and its delivery, validated together."""
 
     task: TaskSettings
     network: NetworkSettings
     capacity: CapacitySettings
+    delivery: DeliverySettings
 
 
 @dataclass(frozen=True)
@@ -71,19 +73,27 @@ class Compute:
     container: ecs.ContainerDefinition
     log_group: logs.LogGroup
     service: ecs.BaseService
+    runtime_container: Optional[ecs.ContainerDefinition]
+    """The worker runtime's own container with HTTP delivery; else ``None``."""
+    runtime_host: Optional[ecs.ContainerDefinition]
+    """The container the worker runtime runs in; ``None`` with the user's own consumer."""
     auto_scaling_group: Optional[autoscaling.AutoScalingGroup] = None
     capacity_provider: Optional[ecs.AsgCapacityProvider] = None
 
 
 def resolve_compute(
-    task: TaskSettings, network: NetworkSettings, capacity: Capacity | None, gpu_count: int | None
+    task: TaskSettings,
+    network: NetworkSettings,
+    delivery: DeliverySettings,
+    capacity: Capacity | None,
+    gpu_count: int | None,
 ) -> ComputeSettings:
-    """Check what the task, the network and the capacity must agree on.
+    """Check what the task, the network, the delivery and the capacity must agree on.
 
     Raises:
         ScaleToZeroValidationError: E.g. ARM64 tasks on Fargate Spot, or a GPU count on
-            Fargate (:func:`sqs_scale_to_zero.capacity.resolve_capacity`), or a Fargate
-            platform version on GPU instances.
+            Fargate (:func:`sqs_scale_to_zero.capacity.resolve_capacity`), a Fargate
+            platform version on GPU instances, or ``http_delivery`` on GPU instances.
     """
     capacity_settings = resolve_capacity(
         capacity=capacity,
@@ -99,7 +109,20 @@ def resolve_compute(
             "platform_version",
             "applies only to Fargate: omit it with capacity=Capacity.gpu_instances(...)",
         )
-    return ComputeSettings(task=task, network=network, capacity=capacity_settings)
+    if capacity_settings.on_instances and delivery.http is not None:
+        # GPU tasks use bridge mode (compute.task), where each container has its own network
+        # namespace: the runtime can't reach the app on localhost, which only the awsvpc mode
+        # shares between a task's containers ("Task networking for tasks on Amazon EC2
+        # instances"). On EC2, awsvpc gives tasks no public IP, so it needs a NAT gateway.
+        raise ScaleToZeroValidationError(
+            "http_delivery",
+            "can't be combined with capacity=Capacity.gpu_instances(...): GPU tasks run in "
+            "bridge network mode, where the runtime can't reach the app on localhost; run the "
+            "Python runtime in your image (omit http_delivery), or pass own_consumer=True",
+        )
+    return ComputeSettings(
+        task=task, network=network, capacity=capacity_settings, delivery=delivery
+    )
 
 
 def build_compute(
@@ -124,6 +147,7 @@ def build_compute(
         queue=queues.queue,
         visibility_timeout_seconds=queues.visibility_timeout_seconds,
         gpu_count=settings.capacity.gpu_count,
+        delivery=settings.delivery,
     )
     if settings.capacity.on_instances:
         return _build_instance_service(scope, settings, cluster, task, max_tasks)
@@ -150,6 +174,8 @@ def build_compute(
         container=task.container,
         log_group=task.log_group,
         service=service,
+        runtime_container=task.runtime_container,
+        runtime_host=task.runtime_host,
     )
 
 
@@ -196,6 +222,8 @@ def _build_instance_service(
         container=task.container,
         log_group=task.log_group,
         service=service,
+        runtime_container=task.runtime_container,
+        runtime_host=task.runtime_host,
         auto_scaling_group=instances.auto_scaling_group,
         capacity_provider=instances.capacity_provider,
     )

@@ -40,9 +40,9 @@ Where to start reading the code: :mod:`.kernel` is the clock, the event queue an
 loop, and knows nothing of AWS; :mod:`.models` holds one module (or package) per modelled
 thing, each scheduling its own events on the kernel (the queue, the tasks, the service, its
 deployments, CloudWatch metrics and alarms, scaling, the backlog signal, costs); :mod:`.run`
-wires the models of one service to the kernel and ticks each minute; :mod:`.template` reads
-the template into :mod:`.template.specs`, and a model that needs more of the template reads
-it beside the model (``models/*/reader.py``); :mod:`.workload` makes the messages;
+wires the models of one service to the kernel and ticks each minute; each model reads its own
+part of the template into :mod:`.template.specs`, and :mod:`.template.reader` assembles one
+service from them; :mod:`.workload` makes the messages;
 :mod:`.api` is :func:`simulate`; :mod:`.report` and :mod:`.accounting` add up a run;
 :mod:`.describe` summarizes a template for ``synth``.
 

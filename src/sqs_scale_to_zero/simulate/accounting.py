@@ -1,7 +1,7 @@
 """What a run costs and how long its messages waited: the accounting done at the end of a run.
 
 Billing follows Fargate's per-second model over each task's life (launch to stop, or the
-horizon); the busy part is the time a task spent working on a message. The split of a wait
+horizon); the busy part is the time a task spent working on at least one message. The split of a wait
 into the task's start and the rest is :func:`task_start_share`.
 """
 
@@ -51,8 +51,8 @@ def bill_tasks(
     busy = 0.0
     for task in tasks:
         if task.stopped_at is None:  # alive at the horizon: billed up to it, busy until then
-            if task.message is not None:
-                task.busy_seconds += horizon - task.work_started
+            if task.busy_since is not None:
+                task.busy_seconds += horizon - task.busy_since
             task.stopped_at = horizon
         alive = (task.stopped_at if task.stopped_at is not None else horizon) - task.launched_at
         result.task_hours += alive / 3600.0

@@ -3,7 +3,7 @@
 The kernel (:mod:`.kernel`) holds the models' events and sends the workload's messages to the
 service (:mod:`.models.service`); minute ticks record metrics, evaluate alarms and
 apply scaling (of the policies invoked in one minute the largest proposal wins, Application
-Auto Scaling's precedence rule, :mod:`.models.scaling`); each run has one seeded RNG (and one of
+Auto Scaling's precedence rule, :mod:`.models.scaling.policies`); each run has one seeded RNG (and one of
 its own for SQS's gauge samples).
 
 Within each minute SQS samples the queue's gauges once, at a seeded moment (see
@@ -36,6 +36,7 @@ from sqs_scale_to_zero.simulate.models.backlog_signal.poller import (
     poller_publish_delays,
 )
 from sqs_scale_to_zero.simulate.models.backlog_signal.wake import wake_runtimes
+from sqs_scale_to_zero.simulate.models.message_sources.delivery import delivered
 from sqs_scale_to_zero.simulate.models.metrics import (
     GaugeSample,
     MetricStore,
@@ -44,7 +45,7 @@ from sqs_scale_to_zero.simulate.models.metrics import (
 )
 from sqs_scale_to_zero.simulate.models.minute_snapshot import minute_snapshot
 from sqs_scale_to_zero.simulate.models.queue import Message, SqsQueue
-from sqs_scale_to_zero.simulate.models.scaling import (
+from sqs_scale_to_zero.simulate.models.scaling.policies import (
     StepPolicyRuntime,
     apply_scaling,
     scalable_target,
@@ -87,8 +88,10 @@ class Simulation:
         self.model = model
         self.config = config or SimulationConfig()
         self.rng = random.Random(seed)
-        self.workload = sorted(workload, key=lambda w: w.at)
-        self.horizon = checked_horizon(horizon, self.workload)
+        direct = [w for w in workload if w.schedule is None]
+        self.horizon = checked_horizon(horizon, direct)
+        # What reaches the queue: direct sends, topic messages, each schedule's runs.
+        self.workload = delivered(model.sources, workload, self.horizon, self.rng, model.template)
         check_config(self.config)
         self.kernel = Kernel()
         self._sample_moments = SampleMoments(seed, self.config.gauge_sample_second)

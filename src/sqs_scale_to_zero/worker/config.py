@@ -22,9 +22,6 @@ stop timeout by more than a release takes."""
 DEFAULT_BATCH_FILL_SECONDS = 0.05
 """How long the receive loop waits for more handlers to free up before a receive."""
 
-DEFAULT_PREFETCH_SECONDS = 1.0
-"""How far ahead the worker receives: messages it expects to start within this many seconds."""
-
 HEARTBEAT_MIN_SECONDS = 0.5
 """Shortest default heartbeat interval (queues with a visibility timeout of 1-2 s)."""
 
@@ -83,7 +80,7 @@ class WorkerConfig:
     heartbeat_interval_seconds: float | None = None
     shutdown_grace_seconds: float = DEFAULT_SHUTDOWN_GRACE_SECONDS
     batch_fill_seconds: float = DEFAULT_BATCH_FILL_SECONDS
-    prefetch_seconds: float = DEFAULT_PREFETCH_SECONDS
+    prefetch_seconds: float = contract.DEFAULT_PREFETCH_SECONDS
     ecs_agent_uri: str | None = field(default=None, repr=False)
     deploy_stack: str | None = field(default=None, repr=False)
     deploy_service_resource: str | None = field(default=None, repr=False)
@@ -218,7 +215,7 @@ class WorkerConfig:
             ),
             prefetch_seconds=_seconds(
                 label("prefetch_seconds"),
-                DEFAULT_PREFETCH_SECONDS if prefetch_seconds is None else prefetch_seconds,
+                contract.DEFAULT_PREFETCH_SECONDS if prefetch_seconds is None else prefetch_seconds,
             ),
             ecs_agent_uri=_agent_uri(environ),
             deploy_stack=_from_env(environ, contract.DEPLOY_STACK),

@@ -1,24 +1,29 @@
-"""``Worker``: receive, run the handler, delete or retry, and shut down without losing work."""
+"""``Worker``: receive, run the handler, delete or retry, and shut down without losing work.
+
+The ``Worker`` is the public face; each part owns its state and gets only the collaborators it
+needs: the ``Lifecycle`` (phases and the lock order), the ``Receiver`` (the receive loop), the
+``HandlerPool`` (threads and the ``Delivery``), the ``Settler`` (delete or delay), the
+``Releaser`` (hand back), the ``Heartbeat`` and the ``Deleter``.
+"""
 
 from __future__ import annotations
 
 import logging
-import math
 import os
-import queue
 import threading
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from sqs_scale_to_zero.worker.bounded import call_within
 from sqs_scale_to_zero.worker.client import make_sqs_client
 from sqs_scale_to_zero.worker.config import ConfigurationError, WorkerConfig
-from sqs_scale_to_zero.worker.deletes import Deleter
+from sqs_scale_to_zero.worker.delivery import Delivery
 from sqs_scale_to_zero.worker.deployment import DeploymentWatch, EcsDeploymentWatch
-from sqs_scale_to_zero.worker.draining import finish_drain, pause, request_drain, resume
-from sqs_scale_to_zero.worker.fifo import FifoGroups
-from sqs_scale_to_zero.worker.handlers import Handler, HandlerRunner, check_handler, log_outcome
-from sqs_scale_to_zero.worker.inflight import Holdings, Job, JobState
+from sqs_scale_to_zero.worker.draining import finish_drain
+from sqs_scale_to_zero.worker.handlers import FunctionDelivery, Handler
+from sqs_scale_to_zero.worker.inflight import JobState
+from sqs_scale_to_zero.worker.parts import WorkerParts
 from sqs_scale_to_zero.worker.policies import (
     BackoffPolicy,
     ExponentialBackoff,
@@ -30,12 +35,15 @@ from sqs_scale_to_zero.worker.protection import (
     NoTaskProtection,
     TaskProtection,
 )
-from sqs_scale_to_zero.worker.receiving import Receiver
-from sqs_scale_to_zero.worker.shutdown import shut_down
+from sqs_scale_to_zero.worker.shutdown import (
+    RECEIVE_DRAIN_SECONDS,
+    RELEASE_BUDGET_SECONDS,
+    log_stopped,
+    wait_for_handlers,
+)
 from sqs_scale_to_zero.worker.signals import STOP_SIGNALS
 from sqs_scale_to_zero.worker.startup import read_visibility_timeout
 from sqs_scale_to_zero.worker.stats import WorkerStats
-from sqs_scale_to_zero.worker.visibility import Heartbeat, change_visibility, release
 
 logger = logging.getLogger("sqs_scale_to_zero.worker")
 
@@ -55,8 +63,12 @@ class Worker:
     task definition, ``deployment_watch`` makes the worker pause and then drain (see
     ``pause_receiving()`` and ``drain()``).
 
+    How a message reaches your code is a ``Delivery`` (see :mod:`.delivery`): a handler function
+    is called by ``FunctionDelivery``; another delivery (an HTTP POST, say) takes its place.
+
     Args:
-        handler: Called with each ``Message``, on one of ``concurrency`` threads.
+        handler: Called with each ``Message``, on one of ``concurrency`` threads; or a
+            ``Delivery``, whose ``deliver`` is called instead. Required.
         queue_url: The queue. Default: ``$QUEUE_URL``.
         concurrency: Handlers running at once. Default: ``1``.
         poll_wait_seconds: Long-poll wait of ``ReceiveMessage``, 0..20; clamped to
@@ -74,9 +86,9 @@ class Worker:
         batch_fill_seconds: When only some handlers are free, how long to wait for more to
             finish so that the next receive asks for a fuller batch. Default: ``0.05``.
         prefetch_seconds: Receive ahead the messages the handlers are expected to start within
-            this many seconds (by their average duration, up to 10 beyond ``concurrency``);
-            extra messages wait with their visibility extended. ``0`` receives only for free
-            handlers. Default: ``1.0``.
+            this many seconds (by their average duration; up to 10 beyond ``concurrency`` for
+            each receive in flight, see ``receiving.py``); extra messages wait with their
+            visibility extended. ``0`` receives only for free handlers. Default: ``1.0``.
         retry_backoff: Visibility delay after a handler raises, by receive count. Default:
             ``ExponentialBackoff(initial_seconds=5, maximum_seconds=900, jitter=0.2)``.
         error_backoff: Pause after SQS errors or failed task protection, by consecutive
@@ -112,7 +124,7 @@ class Worker:
 
     def __init__(
         self,
-        handler: Handler,
+        handler: Handler | Delivery,
         queue_url: str | None = None,
         concurrency: int | None = None,
         *,
@@ -132,7 +144,7 @@ class Worker:
         environ: Mapping[str, str] | None = None,
         config: WorkerConfig | None = None,
     ) -> None:
-        check_handler(handler)
+        delivery = handler if isinstance(handler, Delivery) else FunctionDelivery(handler)
         settings: dict[str, Any] = {
             "queue_url": queue_url,
             "concurrency": concurrency,
@@ -162,37 +174,18 @@ class Worker:
             config, session, self.stats
         )
         self.visibility_timeout_seconds = config.visibility_timeout_seconds
-        self._sqs = sqs_client or make_sqs_client(config.poll_wait_seconds, session, self.queue_url)
-        self._held = Holdings()
-        self._fifo = FifoGroups()
-        self._ready: queue.Queue[Job | None] = queue.Queue()
-        # Serializes visibility changes of held messages (heartbeat vs release/retry delay);
-        # always taken before the holdings' lock, never while holding it.
-        self._visibility_lock = threading.Lock()
-        self._stop = threading.Event()
-        # Set by stop() and by drain(): the receive loop ends, nothing more is received.
-        self._quit_receiving = threading.Event()
-        # Set while a newer deployment exists that runs no task yet: nothing is received.
-        self._deploy_pause = threading.Event()
-        self._drain_reason: str | None = None
-        self._stop_requested_at: float | None = None
         self._ran = False
-        self._runner = HandlerRunner(handler, self.retry_backoff)
-        self._heartbeat = Heartbeat(
-            self._sqs,
-            self.queue_url,
-            self._held.snapshot,
+        self._sqs = sqs_client or make_sqs_client(config.poll_wait_seconds, session, self.queue_url)
+        self._parts = WorkerParts.assemble(
+            delivery,
+            config,
+            sqs=self._sqs,
             stats=self.stats,
-            lock=self._visibility_lock,
+            retry_backoff=self.retry_backoff,
+            error_backoff=self.error_backoff,
+            task_protection=task_protection,
+            shutdown_policy=self.shutdown_policy,
         )
-        self._deleter = Deleter(
-            self._sqs,
-            self.queue_url,
-            stats=self.stats,
-            backoff=self.error_backoff,
-            on_done=self._held.forget,
-        )
-        self._receiver = Receiver(self)
 
     # -- public -------------------------------------------------------------------------------
 
@@ -211,14 +204,18 @@ class Worker:
         """True for a FIFO queue."""
         return self.config.is_fifo
 
+    @property
+    def delivery(self) -> Delivery:
+        """How each message reaches your code (``FunctionDelivery`` for a handler function)."""
+        return self._parts.pool.delivery
+
     def stop(self) -> None:
-        """Ask ``run()`` to stop gracefully. Thread-safe and safe in a signal handler."""
-        with self._held.lock:
-            if self._stop_requested_at is None:
-                self._stop_requested_at = time.monotonic()
-            self._stop.set()
-            self._quit_receiving.set()
-            self._held.changed.notify_all()
+        """Ask ``run()`` to stop gracefully. Thread-safe and safe in a signal handler.
+
+        ``run()`` then hands back what has not started, gives running handlers the grace
+        period, and returns.
+        """
+        self._parts.lifecycle.stop()
 
     def pause_receiving(self, reason: object = "asked to") -> None:
         """Receive nothing until ``resume_receiving()``; hand back what has not started.
@@ -230,7 +227,17 @@ class Worker:
         Args:
             reason: Why, for the log. Default: ``"asked to"``.
         """
-        pause(self, reason)
+        with self._parts.holdings.lock:
+            if not self._parts.lifecycle.pause():
+                return
+            waiting = self._parts.pool.take_waiting()
+        logger.info(
+            "pausing: %s; receiving nothing until resumed, handing back %d not started",
+            reason,
+            len(waiting),
+            extra={"pause_reason": str(reason), "handed_back": len(waiting)},
+        )
+        self._parts.releaser.give_back(waiting, "paused")
 
     def resume_receiving(self, reason: object = "asked to") -> None:
         """Receive again after ``pause_receiving()``. Thread-safe.
@@ -238,12 +245,13 @@ class Worker:
         Args:
             reason: Why, for the log. Default: ``"asked to"``.
         """
-        resume(self, reason)
+        if self._parts.lifecycle.resume():
+            logger.info("receiving again: %s", reason, extra={"resume_reason": str(reason)})
 
     @property
     def paused(self) -> bool:
         """True while ``pause_receiving()`` holds off receiving."""
-        return self._deploy_pause.is_set()
+        return self._parts.lifecycle.paused
 
     def drain(self, reason: object = "asked to") -> None:
         """Receive nothing more, and return from ``run()`` once the running handlers are done.
@@ -258,7 +266,7 @@ class Worker:
             reason: Why, for the log (``deployment.Outdated`` names both task definitions).
                 Default: ``"asked to"``.
         """
-        request_drain(self, reason)
+        self._parts.lifecycle.drain(str(reason))
 
     def run(self) -> None:
         """Consume until stopped; see the class docstring. Returns after a graceful shutdown.
@@ -272,11 +280,11 @@ class Worker:
             ConfigurationError: The heartbeat interval is above half the queue's visibility
                 timeout; raised before any message is received.
         """
-        with self._held.lock:
+        with self._parts.holdings.lock:
             if self._ran:
                 raise RuntimeError("a Worker runs once: create a new Worker to run again")
             self._ran = True
-            self._held.idle_since = time.monotonic()
+            self._parts.holdings.idle_since = time.monotonic()
         owns_signals = not STOP_SIGNALS.installed
         STOP_SIGNALS.install()  # a no-op off the main thread
         unlisten = STOP_SIGNALS.on_stop(self._on_signal) if STOP_SIGNALS.installed else None
@@ -291,12 +299,69 @@ class Worker:
     # -- running ------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        visibility = read_visibility_timeout(self)
+        lifecycle = self._parts.lifecycle
+        visibility = read_visibility_timeout(self._sqs, self.config, lifecycle, self._parts.backoff)
         if visibility is None:  # stopped before SQS answered
             logger.info("worker stopped", extra=self.stats.as_dict())
             return
         interval = self.config.heartbeat_interval(visibility)
         self.visibility_timeout_seconds = visibility
+        self._parts.settler.visibility_timeout_seconds = visibility
+        self._log_start(visibility, interval)
+        self._parts.pool.start()
+        self._parts.deleter.start()
+        self._parts.heartbeat.start(visibility, interval)
+        receiving = threading.Thread(
+            target=self._parts.receiver.run, args=(visibility,), name="sqs-receiver", daemon=True
+        )
+        receiving.start()
+        self.deployment_watch.start(self, lifecycle.receiving_over)
+        while receiving.is_alive() and not lifecycle.wait_receiving_over(0.5):
+            pass
+        if lifecycle.drain_reason is not None and not lifecycle.stopping:
+            finish_drain(
+                lifecycle.drain_reason,
+                lifecycle=lifecycle,
+                holdings=self._parts.holdings,
+                pool=self._parts.pool,
+                releaser=self._parts.releaser,
+                stats=self.stats,
+                receiving=receiving,
+            )
+        self._shut_down(receiving, visibility)
+
+    def _shut_down(self, receiving: threading.Thread, visibility: int) -> None:
+        """Stop in order, every step bounded so that the worker exits before ECS's SIGKILL.
+
+        The order matters. What has not started is handed back first, so that another task can
+        start it at once rather than after a visibility timeout. The running handlers then get
+        the grace period, still extended by the heartbeat, and whatever still runs is handed
+        back. The receive in flight gets a moment (the receive loop hands back what it
+        returns). Only then do the handler threads end, and the deleter makes the deletes they
+        queued. The heartbeat stops after the deletes and releases, since until then held
+        messages must stay invisible; task protection is released last, since until then ECS
+        must not scale the task in.
+        """
+        lifecycle = self._parts.lifecycle
+        lifecycle.stop()
+        assert lifecycle.stop_requested_at is not None
+        grace = self.config.shutdown_grace_seconds
+        deadline = lifecycle.stop_requested_at + grace
+        last_call = deadline + RELEASE_BUDGET_SECONDS
+        release = self._parts.releaser.give_back_within
+        waiting = self._parts.pool.take_waiting()
+        unreleased = release(waiting, "shutting down before it started", last_call)
+        unfinished = wait_for_handlers(self._parts.holdings, deadline, grace)
+        unreleased += release(unfinished, "grace period over", last_call)
+        receive_until = min(last_call, time.monotonic() + RECEIVE_DRAIN_SECONDS)
+        receiving.join(timeout=max(0.0, receive_until - time.monotonic()))
+        self._parts.pool.stop()
+        undeleted = self._parts.deleter.close(timeout=max(0.5, last_call - time.monotonic()))
+        self._parts.heartbeat.stop(timeout=max(0.0, last_call - time.monotonic()))
+        call_within(last_call - time.monotonic(), self.task_protection.release, "ecs-protection")
+        log_stopped(self.stats, unreleased, undeleted, receiving.is_alive(), visibility)
+
+    def _log_start(self, visibility: int, interval: float) -> None:
         logger.info(
             "worker starting",
             extra={
@@ -315,121 +380,9 @@ class Worker:
                 "deployment_watch": repr(self.deployment_watch),
             },
         )
-        for n in range(self.concurrency):
-            threading.Thread(
-                target=self._run_handlers, name=f"sqs-handler-{n}", daemon=True
-            ).start()
-        self._deleter.start()
-        self._heartbeat.start(visibility, interval)
-        receiving = threading.Thread(
-            target=self._receiver.run, args=(visibility,), name="sqs-receiver", daemon=True
-        )
-        receiving.start()
-        self.deployment_watch.start(self, self._quit_receiving)
-        while receiving.is_alive() and not self._quit_receiving.wait(0.5):
-            pass
-        if self._drain_reason is not None and not self._stop.is_set():
-            finish_drain(self, receiving, self._drain_reason)
-        shut_down(self, receiving, visibility)
-
-    def back_off(self, operation: str, failures: int, error: Exception, level: int) -> bool:
-        """Count and log a failed SQS call, wait ``error_backoff``; True if stopped or draining."""
-        self.stats.add("sqs_errors")
-        delay = self.error_backoff.delay(failures)
-        logger.log(
-            level,
-            "%s failed (%d in a row), retrying in %.1f s: %s",
-            operation,
-            failures,
-            delay,
-            error,
-            extra={"consecutive_failures": failures},
-        )
-        return self._quit_receiving.wait(delay)
-
-    def dispatch(self, jobs: list[Job]) -> None:
-        """Hand received jobs to the handler threads (FIFO: each group's first only)."""
-        with self._held.lock:
-            for job in jobs:
-                if self._fifo.admit(job):
-                    self._ready.put(job)
-
-    # -- handling -----------------------------------------------------------------------------
-
-    def _run_handlers(self) -> None:
-        try:
-            while True:
-                job = self._ready.get()
-                if job is None:
-                    return
-                with self._held.lock:
-                    if job.state is not JobState.QUEUED:
-                        continue  # released while it waited
-                    job.state = JobState.RUNNING
-                self._handle(job)
-        finally:
-            self._runner.close()
-
-    def _handle(self, job: Job) -> None:
-        outcome = self._runner.run(job.message)
-        self._receiver.note_duration(outcome.duration_seconds)
-        with self._held.lock:
-            if job.state is not JobState.RUNNING:
-                logger.warning(
-                    "handler finished after its message was released", extra=outcome.fields
-                )
-                return
-            job.state = JobState.FINISHING
-            followers: list[Job] = []
-            seconds: int | None = None
-            if outcome.delay_seconds is None:
-                upcoming = self._fifo.succeeded(job)
-                if upcoming is not None:
-                    self._ready.put(upcoming)
-            else:
-                now = time.monotonic()
-                seconds = int(max(0, min(outcome.delay_seconds, job.remaining_cap(now))))
-                if job.message.group_id is not None:
-                    # A receive in flight must end before the head is visible again, or it
-                    # could bring the head back together with the rest of its group.
-                    seconds = max(seconds, math.ceil(self._receiver.in_flight_for(now)))
-                    poll = self.config.poll_wait_seconds + 1.0
-                    followers = self._fifo.failed(
-                        job,
-                        narrow_from=now + seconds - poll,
-                        narrow_until=now + seconds + poll + (self.visibility_timeout_seconds or 0),
-                    )
-        log_outcome(outcome, seconds)
-        if seconds is None:
-            self.stats.add("succeeded")
-            self._deleter.delete(job)
-        else:
-            self.stats.add("retried" if outcome.error is None else "failed")
-            if followers:  # first, while the head still keeps its group locked
-                self.give_back(followers, "an earlier message of its FIFO group failed")
-            with self._visibility_lock:
-                change_visibility(self._sqs, self.queue_url, [(job, seconds)], self.stats)
-                self._held.forget(job)
-        # Only now does the slot count as free: shutdown waits for no active job, and by then
-        # the delete is queued (the deleter drains its queue before it stops) or the
-        # visibility change is made, so no finished message is left invisible.
-        self._held.free_slot()
-
-    # -- handing back -------------------------------------------------------------------------
-
-    def give_back(self, jobs: list[Job], reason: str) -> list[Job]:
-        """Release ``jobs`` (visibility 0) and stop holding them; return those SQS refused."""
-        with self._visibility_lock:
-            mine = self._held.take_back(jobs)
-            if not mine:
-                return []
-            logger.info("releasing %d message(s): %s", len(mine), reason)
-            return release(self._sqs, self.queue_url, mine, self.stats)
-
-    # -- shutdown -----------------------------------------------------------------------------
 
     def _on_signal(self, name: str) -> None:
-        running = len(self._held.snapshot(JobState.RUNNING))
+        running = len(self._parts.holdings.snapshot(JobState.RUNNING))
         logger.info(
             "received %s; stopping: %d running message(s) may finish within %g s%s",
             name,

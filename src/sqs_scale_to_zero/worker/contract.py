@@ -39,6 +39,14 @@ CONCURRENCY = "SCALE_TO_ZERO_CONCURRENCY"
 Read by ``python -m sqs_scale_to_zero.worker`` only; ``Worker(concurrency=...)`` is explicit.
 """
 
+DEFAULT_PREFETCH_SECONDS = 1.0
+"""How far ahead the worker receives unless told otherwise: the messages its handlers are
+expected to start within this many seconds, judged by their average duration (at most
+:data:`SQS_MAX_BATCH_SIZE` beyond the concurrency). The simulator's tasks receive ahead the same way."""
+
+PREFETCH_DURATION_WEIGHT = 0.2
+"""Weight of the newest handler duration in the running average that sizes the prefetch."""
+
 LOG_LEVEL = "SCALE_TO_ZERO_LOG_LEVEL"
 """Optional: the worker CLI's logging level (default ``INFO``); ``--log-level`` overrides it."""
 
@@ -74,13 +82,18 @@ DEPLOY_CHECK_SECONDS = "SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS"
 The construct sets it so the whole fleet stays under :data:`DEPLOY_CHECKS_PER_SECOND`.
 """
 
+DEPLOY_CHECK_JITTER = 0.25
+"""Each interval between two deployment checks of one task is its mean times a uniform factor in
+1 ± this (the mean is :data:`DEPLOY_CHECK_SECONDS`); the first check comes after a uniform
+fraction of one mean. The worker and the simulator both draw their checks this way."""
+
 DEPLOY_CHECK_MIN_SECONDS = 5
 """The shortest mean interval between two deployment checks of one task.
 
-With the worker's jitter of ±25 % a check comes at most 6.25 s after the last one, so an old
-task of a fleet of up to 10 tasks (the interval grows with ``max_capacity``, see
-:data:`DEPLOY_CHECKS_PER_SECOND`) notices a deploy well within one SQS long poll (20 s) and
-rarely starts more than one message on the old code.
+With the worker's jitter of ±25 % (:data:`DEPLOY_CHECK_JITTER`) a check comes at most 6.25 s
+after the last one, so an old task of a fleet of up to 10 tasks (the interval grows with
+``max_capacity``, see :data:`DEPLOY_CHECKS_PER_SECOND`) notices a deploy well within one SQS
+long poll (20 s) and rarely starts more than one message on the old code.
 """
 
 DEPLOY_CHECKS_PER_SECOND = 2.0
@@ -113,6 +126,49 @@ DELIVER_TIMEOUT_SECONDS = "SCALE_TO_ZERO_DELIVER_TIMEOUT_SECONDS"
 DELIVER_HEALTH_PATH = "SCALE_TO_ZERO_DELIVER_HEALTH_PATH"
 """Optional: a path the runtime GETs to learn that the app is ready (unset: the app's port
 accepting a connection is enough)."""
+
+# --- Periodic tasks (set on a message by a schedule, read by the HTTP delivery) ---------------
+# Elastic Beanstalk's guide ("Elastic Beanstalk worker environments", section "Periodic tasks",
+# https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/using-features-managing-env-tiers.html)
+# says the daemon queues a message per task run and POSTs it to the task's ``url`` with the
+# headers ``X-Aws-Sqsd-Taskname`` and ``X-Aws-Sqsd-Scheduled-At``; it does not name the message
+# attributes that carry them. These are the names the Beanstalk daemon (sqsd) itself puts on the
+# message, so a message queued by a Beanstalk environment and one queued by a schedule of this
+# library look the same to the worker during a migration.
+
+PERIODIC_TASK_NAME_ATTRIBUTE = "beanstalk.sqsd.task_name"
+"""String message attribute: the periodic task's name (becomes ``X-Aws-Sqsd-Taskname``)."""
+
+PERIODIC_TASK_SCHEDULED_AT_ATTRIBUTE = "beanstalk.sqsd.scheduled_time"
+"""String message attribute: when the run was scheduled (becomes ``X-Aws-Sqsd-Scheduled-At``).
+
+A schedule of this library writes EventBridge Scheduler's ``<aws.scheduler.scheduled-time>``,
+an ISO 8601 UTC time such as ``2026-12-06T18:00:00Z``.
+"""
+
+PERIODIC_TASK_PATH_ATTRIBUTE = "beanstalk.sqsd.path"
+"""String message attribute: the path the run is POSTed to (the ``url`` of a ``cron.yaml`` task),
+instead of the delivery's own path."""
+
+PERIODIC_TASK_ATTRIBUTE_PREFIX = "beanstalk.sqsd."
+"""The prefix of the three names above: attributes of the periodic task, not the app's own."""
+
+PERIODIC_TASK_BODY = "elasticbeanstalk scheduled job"
+"""The body the Beanstalk daemon gives a periodic task's message; a ``cron.yaml`` task's default."""
+
+# --- Delivery modes (named by the construct, read from the template by the simulator) ----------
+
+DELIVERY_PYTHON_RUNTIME = "python runtime"
+"""The image runs the worker runtime with a Python handler: its container carries the runtime's
+``SCALE_TO_ZERO_*`` settings."""
+
+DELIVERY_HTTP = "HTTP delivery"
+"""The runtime runs in its own container and POSTs each message to the app: that container
+carries :data:`DELIVER_TO`."""
+
+DELIVERY_OWN_CONSUMER = "own consumer"
+"""The image consumes the queue itself, without the runtime: no container carries a
+``SCALE_TO_ZERO_*`` setting."""
 
 # --- Dead-lettering a message at once (set by the construct, read by the worker) ---------------
 

@@ -1,10 +1,9 @@
-"""How a ``Worker`` pauses and drains after a deploy made its task outdated.
+"""How a ``Worker`` drains after a deploy made its task outdated.
 
-The rule (when to pause, when to drain) is :mod:`sqs_scale_to_zero.worker.deployment`'s; these
-are the steps the ``Worker`` takes: ``pause`` hands back what has not started and stops the
-receive loop from receiving, ``resume`` lets it receive again, ``request_drain`` ends the receive
-loop, and ``finish_drain`` waits, without a time limit, for the running handlers before the
-ordinary shutdown (:mod:`.shutdown`) runs.
+The rule (when to pause, when to drain) is :mod:`sqs_scale_to_zero.worker.deployment`'s; the
+phases are :class:`~sqs_scale_to_zero.worker.lifecycle.Lifecycle`'s. Once the receive loop has
+ended for a drain, :func:`finish_drain` hands back what has not started and waits, without a time
+limit, for the running handlers; the ordinary shutdown follows.
 """
 
 from __future__ import annotations
@@ -12,73 +11,47 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
 
-from sqs_scale_to_zero.worker.inflight import JobState
-from sqs_scale_to_zero.worker.shutdown import RELEASE_BUDGET_SECONDS, give_back_within
-
-if TYPE_CHECKING:
-    from sqs_scale_to_zero.worker.consumer import Worker
+from sqs_scale_to_zero.worker.inflight import Holdings, JobState
+from sqs_scale_to_zero.worker.lifecycle import Lifecycle
+from sqs_scale_to_zero.worker.pool import HandlerPool
+from sqs_scale_to_zero.worker.releasing import Releaser
+from sqs_scale_to_zero.worker.shutdown import RELEASE_BUDGET_SECONDS
+from sqs_scale_to_zero.worker.stats import WorkerStats
 
 logger = logging.getLogger("sqs_scale_to_zero.worker")
 
 
-def pause(worker: Worker, reason: object) -> None:
-    """Stop ``worker`` receiving and hand back what it has not started (see ``Worker``)."""
-    with worker._held.lock:
-        if worker._deploy_pause.is_set() or worker._quit_receiving.is_set():
-            return
-        worker._deploy_pause.set()
-        waiting = worker._held.snapshot(JobState.QUEUED)
-        worker._fifo.clear()
-        worker._held.changed.notify_all()
-    logger.info(
-        "pausing: %s; receiving nothing until it runs a task, handing back %d not started",
-        reason,
-        len(waiting),
-        extra={"pause_reason": str(reason), "handed_back": len(waiting)},
-    )
-    worker.give_back(waiting, "paused for a deploy")
-
-
-def resume(worker: Worker, reason: object) -> None:
-    """Let ``worker`` receive again after :func:`pause`."""
-    with worker._held.lock:
-        if not worker._deploy_pause.is_set():
-            return
-        worker._deploy_pause.clear()
-        worker._held.changed.notify_all()
-    logger.info("receiving again: %s", reason, extra={"resume_reason": str(reason)})
-
-
-def request_drain(worker: Worker, reason: object) -> None:
-    """End ``worker``'s receive loop for a drain; ``run()`` then calls :func:`finish_drain`."""
-    with worker._held.lock:
-        if worker._quit_receiving.is_set():
-            return
-        worker._drain_reason = str(reason)
-        worker._quit_receiving.set()
-        worker._held.changed.notify_all()
-
-
-def finish_drain(worker: Worker, receiving: threading.Thread, reason: str) -> None:
-    """Drain ``worker``: hand back what has not started, then wait for the rest to finish.
+def finish_drain(
+    reason: str,
+    *,
+    lifecycle: Lifecycle,
+    holdings: Holdings,
+    pool: HandlerPool,
+    releaser: Releaser,
+    stats: WorkerStats,
+    receiving: threading.Thread,
+) -> None:
+    """Hand back what has not started, then wait for the rest to finish.
 
     Returns when nothing is held any more and the receive in flight has returned (its messages
-    are handed back by the receive loop), or at once on ``stop()``, whose grace period then
-    applies as usual. ``shut_down`` follows in both cases.
+    are handed back by the receive loop), or at once on a stop, whose grace period then applies
+    as usual. The shutdown follows in both cases.
 
     Args:
-        worker: The worker, whose receive loop has been told to end (``Worker.drain``). Required.
-        receiving: Its receive loop's thread. Required.
         reason: Why it drains, for the log. Required.
+        lifecycle: The worker's phase, ``DRAINING``. Required.
+        holdings: The jobs the worker holds. Required.
+        pool: The handler pool. Required.
+        releaser: Hands back what has not started. Required.
+        stats: The worker's counters. Required.
+        receiving: The receive loop's thread. Required.
     """
     started = time.monotonic()
-    finished_before = worker.stats.processed
-    with worker._held.lock:
-        waiting = worker._held.snapshot(JobState.QUEUED)
-        running = len(worker._held.snapshot(JobState.RUNNING))
-        worker._fifo.clear()
+    finished_before = stats.processed
+    with holdings.lock:
+        waiting = pool.take_waiting()
+        running = len(holdings.snapshot(JobState.RUNNING))
     logger.info(
         "draining: %s; finishing %d running message(s), handing back %d not started, "
         "receiving no more",
@@ -89,16 +62,16 @@ def finish_drain(worker: Worker, receiving: threading.Thread, reason: str) -> No
     )
     # Bounded like a shutdown's releases: a SIGTERM must find the main thread waiting below.
     deadline = time.monotonic() + RELEASE_BUDGET_SECONDS
-    give_back_within(worker, waiting, "draining before it started", deadline)
-    with worker._held.lock:
-        while (worker._held.active > 0 or receiving.is_alive()) and not worker._stop.is_set():
-            worker._held.changed.wait(timeout=0.5)
-    if worker._stop.is_set():
+    releaser.give_back_within(waiting, "draining before it started", deadline)
+    with holdings.lock:
+        while (holdings.active > 0 or receiving.is_alive()) and not lifecycle.stopping:
+            holdings.changed.wait(timeout=0.5)
+    if lifecycle.stopping:
         logger.info("stop requested while draining; stopping as usual")
         return
     logger.info(
         "drain finished after %.1f s: %d message(s) finished; exiting so that ECS replaces "
         "this task",
         time.monotonic() - started,
-        worker.stats.processed - finished_before,
+        stats.processed - finished_before,
     )

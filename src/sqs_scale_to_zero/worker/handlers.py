@@ -1,4 +1,7 @@
-"""Calling your handler on one message, plain or ``async``, and logging what came of it."""
+"""Calling your handler on one message, plain or ``async``, and logging what came of it.
+
+``FunctionDelivery`` is the ``Delivery`` (see :mod:`.delivery`) that calls a Python function.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,10 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from sqs_scale_to_zero.worker.delivery import Outcome
 from sqs_scale_to_zero.worker.message import Message, RetryLater
-from sqs_scale_to_zero.worker.policies import BackoffPolicy
 
 logger = logging.getLogger("sqs_scale_to_zero.worker")
 
@@ -41,50 +43,29 @@ def check_handler(handler: object) -> None:
         )
 
 
-@dataclass
-class Outcome:
-    """What came of one handler call.
+class FunctionDelivery:
+    """The ``Delivery`` that calls a Python function: the worker's handler contract.
 
-    Attributes:
-        name: ``"succeeded"``, ``"retry_later"`` or ``"failed"``.
-        delay_seconds: Requested visibility delay, ``None`` on success (delete).
-        duration_seconds: How long the handler ran.
-        fields: Structured log fields: ``message_id``, ``receive_count``, ``group_id``,
-            ``outcome``, ``duration_ms``.
-        error: The exception the handler raised, if any. Default: ``None``.
-    """
-
-    name: str
-    delay_seconds: float | None
-    duration_seconds: float
-    fields: dict[str, object] = field(default_factory=dict)
-    error: BaseException | None = None
-
-
-class HandlerRunner:
-    """Runs ``handler`` on messages, one call per handler thread at a time.
+    Returning means success; ``raise RetryLater(seconds)`` asks for that delay; any other
+    exception (``SystemExit`` too: it must not end a handler thread) is a failure. What the
+    function returns is awaited to completion if awaitable, on an event loop of the handler
+    thread's own.
 
     Args:
-        handler: The user's handler (see ``Handler``).
-        retry_backoff: Visibility delay after a failure, by receive count.
+        handler: The user's handler (see ``Handler``). Required.
+
+    Raises:
+        TypeError: See ``check_handler``.
     """
 
-    def __init__(self, handler: Handler, retry_backoff: BackoffPolicy) -> None:
+    def __init__(self, handler: Handler) -> None:
+        check_handler(handler)
         self.handler = handler
-        self.retry_backoff = retry_backoff
         self._local = threading.local()
 
-    def run(self, message: Message) -> Outcome:
+    def deliver(self, message: Message) -> Outcome:
         """Call the handler (awaiting what it returns if awaitable); never raises."""
-        fields: dict[str, object] = {
-            "message_id": message.message_id,
-            "receive_count": message.receive_count,
-        }
-        if message.group_id is not None:
-            fields["group_id"] = message.group_id
         started = time.monotonic()
-        error: BaseException | None = None
-        delay: float | None = None
         try:
             result = self.handler(message)
             if inspect.isawaitable(result):
@@ -92,15 +73,10 @@ class HandlerRunner:
             elif inspect.isgenerator(result) or inspect.isasyncgen(result):
                 raise TypeError("the handler returned a generator: none of its body ran")
         except RetryLater as request:
-            name, delay = "retry_later", request.delay_seconds
+            return Outcome.retry_later(message, started, request.delay_seconds)
         except BaseException as failure:  # SystemExit too: it must not end a handler thread
-            name, error = "failed", failure
-            delay = self.retry_backoff.delay(message.receive_count)
-        else:
-            name = "succeeded"
-        duration = time.monotonic() - started
-        fields.update(outcome=name, duration_ms=round(duration * 1000, 1))
-        return Outcome(name, delay, duration, fields, error)
+            return Outcome.failed(message, started, failure)
+        return Outcome.succeeded(message, started)
 
     def close(self) -> None:
         """Close the calling thread's event loop, if it made one."""
@@ -115,29 +91,9 @@ class HandlerRunner:
             loop = self._local.loop = asyncio.new_event_loop()
         return loop
 
+    def __repr__(self) -> str:
+        return f"FunctionDelivery({getattr(self.handler, '__qualname__', self.handler)!r})"
+
 
 async def _awaited(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
-
-
-def log_outcome(outcome: Outcome, visible_in_seconds: int | None) -> None:
-    """Log one finished message: INFO on success or ``RetryLater``, WARNING on failure.
-
-    Args:
-        outcome: What the handler did.
-        visible_in_seconds: The visibility delay actually set, ``None`` when it is deleted.
-    """
-    fields = dict(outcome.fields)
-    if visible_in_seconds is None:
-        logger.info("message succeeded", extra=fields)
-        return
-    fields["retry_in_seconds"] = visible_in_seconds
-    if outcome.error is None:
-        logger.info("message retry_later: visible again in %d s", visible_in_seconds, extra=fields)
-        return
-    logger.warning(
-        "message failed: visible again in %d s",
-        visible_in_seconds,
-        exc_info=(type(outcome.error), outcome.error, outcome.error.__traceback__),
-        extra=fields,
-    )

@@ -66,16 +66,20 @@ class Holdings:
     ``active`` counts ``QUEUED`` and ``RUNNING`` jobs. ``lock`` guards everything here;
     ``changed`` is notified whenever a job is added, finishes or is handed back.
 
+    Args:
+        changed: The condition to notify, on the worker lock (``Lifecycle.changed``).
+            Default: a condition on a re-entrant lock of its own.
+
     Attributes:
-        lock: The worker's lock (re-entrant).
+        lock: The worker lock (re-entrant), ``changed``'s lock.
         changed: A condition on ``lock``.
         active: Jobs queued or running.
         idle_since: ``time.monotonic()`` at which the worker last stopped holding anything.
     """
 
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.changed = threading.Condition(self.lock)
+    def __init__(self, changed: threading.Condition | None = None) -> None:
+        self.changed = changed or threading.Condition(threading.RLock())
+        self.lock = self.changed
         self.active = 0
         self.idle_since = time.monotonic()
         self._jobs: dict[int, Job] = {}

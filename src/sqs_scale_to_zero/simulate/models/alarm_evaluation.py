@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.models.metric_math import (
@@ -38,8 +39,10 @@ from sqs_scale_to_zero.simulate.models.metric_math import (
     Series,
     compile_expression,
 )
-from sqs_scale_to_zero.simulate.models.metrics import MetricStore, aggregate
-from sqs_scale_to_zero.simulate.template.specs import AlarmSpec
+from sqs_scale_to_zero.simulate.models.metrics import MetricStore, aggregate, read_metric_stat
+from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
+from sqs_scale_to_zero.simulate.template.resources import Template, number
+from sqs_scale_to_zero.simulate.template.specs import AlarmSpec, MetricQuery
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 
@@ -155,3 +158,60 @@ class AlarmRuntime:
         changed = new != self.state
         self.state = new
         return Evaluation(new, changed, dps)
+
+
+# --- what the template says ------------------------------------------------------------------
+
+
+def read_alarm(
+    template: Template, aid: str, props: dict[str, Any], policies: set[str]
+) -> AlarmSpec | None:
+    """An alarm whose actions invoke one of ``policies`` (None when none of them)."""
+    actions = tuple(i for i in referenced_ids(props.get("AlarmActions") or []) if i in policies)
+    ok_actions = tuple(i for i in referenced_ids(props.get("OKActions") or []) if i in policies)
+    if not actions and not ok_actions:
+        return None
+    queries: list[MetricQuery] = []
+    period = int(number(props.get("Period"), 60))
+    if props.get("Metrics"):
+        for q in props["Metrics"]:
+            ms = q.get("MetricStat")
+            stat = None
+            if ms:
+                stat = read_metric_stat(
+                    template,
+                    ms.get("Metric") or {},
+                    str(ms.get("Stat", "Average")),
+                    int(number(ms.get("Period"), 60)),
+                )
+                period = stat.period
+            queries.append(
+                MetricQuery(
+                    id=str(q.get("Id")),
+                    metric=stat,
+                    expression=q.get("Expression"),
+                    return_data=bool(q.get("ReturnData", True)),
+                )
+            )
+        if not any(q.return_data for q in queries):
+            queries[-1] = MetricQuery(
+                queries[-1].id, queries[-1].metric, queries[-1].expression, True
+            )
+    else:
+        stat_name = str(props.get("Statistic") or props.get("ExtendedStatistic") or "Average")
+        queries.append(
+            MetricQuery("m", read_metric_stat(template, props, stat_name, period), None, True)
+        )
+    n = int(number(props.get("EvaluationPeriods"), 1))
+    return AlarmSpec(
+        logical_id=aid,
+        queries=tuple(queries),
+        period=period,
+        evaluation_periods=n,
+        datapoints_to_alarm=int(number(props.get("DatapointsToAlarm"), n)),
+        threshold=number(props.get("Threshold"), 0.0),
+        comparison=str(props.get("ComparisonOperator", "GreaterThanOrEqualToThreshold")),
+        treat_missing_data=str(props.get("TreatMissingData", "missing")),
+        alarm_actions=actions,
+        ok_actions=ok_actions,
+    )

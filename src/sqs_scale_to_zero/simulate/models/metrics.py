@@ -51,7 +51,11 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from sqs_scale_to_zero.simulate.models.queue import read_queues
+from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
+from sqs_scale_to_zero.simulate.template.resources import Template
 from sqs_scale_to_zero.simulate.template.specs import MetricStat
 from sqs_scale_to_zero.worker import contract
 
@@ -337,3 +341,39 @@ class MetricStore:
             window = [v for v in series[max(lo, 0) : hi] if v is not None]
             out.append(aggregate(window, metric.stat) if window else None)
         return out
+
+
+# --- what the template says ------------------------------------------------------------------
+
+
+def _subject(template: Template, dims: dict[str, str]) -> str | None:
+    preferred = ("ServiceName", "QueueName")
+    ordered = [dims[k] for k in preferred if k in dims] + [
+        v for k, v in dims.items() if k not in preferred
+    ]
+    for value in ordered:
+        for rid in referenced_ids(value):
+            if rid in template.resources:
+                return rid
+        for qid, q in read_queues(template).items():
+            if value == q.name:
+                return qid
+        for sid, sprops in template.of_type("AWS::ECS::Service").items():
+            if value == sprops.get("ServiceName"):
+                return sid
+    return None
+
+
+def read_metric_stat(
+    template: Template, metric: dict[str, Any], stat: str, period: int
+) -> MetricStat:
+    """A metric as an alarm or a policy queries it, linked to the resource its dimensions name."""
+    dims = {str(d.get("Name")): str(d.get("Value")) for d in metric.get("Dimensions") or []}
+    return MetricStat(
+        namespace=str(metric.get("Namespace", "")),
+        metric_name=str(metric.get("MetricName", "")),
+        dimensions=dims,
+        subject=_subject(template, dims),
+        stat=stat,
+        period=period,
+    )

@@ -20,12 +20,17 @@ roughly do).
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from sqs_scale_to_zero.simulate.template.specs import QueueSpec
+from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
+from sqs_scale_to_zero.simulate.template.resources import Template, number
+from sqs_scale_to_zero.simulate.template.specs import AlarmSpec, QueueSpec, TaskSpec
+from sqs_scale_to_zero.worker import contract
 
 INACTIVE_AFTER_SECONDS = 6 * 3600.0
 """No messages and no API calls for this long makes a queue inactive (SQS guide)."""
@@ -236,3 +241,57 @@ class SqsQueue:
     def empty(self) -> bool:
         """No visible, in-flight or delayed messages."""
         return self.n_visible == 0 and self.n_in_flight == 0 and self.n_delayed == 0
+
+
+# --- what the template says ------------------------------------------------------------------
+
+
+def read_queues(template: Template) -> dict[str, QueueSpec]:
+    """Every queue of the template, by logical ID."""
+    out: dict[str, QueueSpec] = {}
+    for qid, qprops in template.of_type("AWS::SQS::Queue").items():
+        redrive = qprops.get("RedrivePolicy") or {}
+        if isinstance(redrive, str):
+            redrive = json.loads(redrive)
+        dlq_ids = referenced_ids(redrive.get("deadLetterTargetArn"))
+        name = qprops.get("QueueName")
+        out[qid] = QueueSpec(
+            logical_id=qid,
+            name=name if isinstance(name, str) and "{" not in name else qid,
+            visibility_timeout=number(
+                qprops.get("VisibilityTimeout"), contract.SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS
+            ),
+            delay_seconds=number(qprops.get("DelaySeconds"), 0.0),
+            max_receive_count=int(redrive["maxReceiveCount"])
+            if "maxReceiveCount" in redrive
+            else None,
+            dlq_logical_id=dlq_ids[0] if dlq_ids else None,
+        )
+    return out
+
+
+def read_service_queue(
+    template: Template, service_id: str, task: TaskSpec, alarms: list[AlarmSpec]
+) -> QueueSpec:
+    """The queue the service consumes: named in its environment, watched by its alarms, or the only one.
+
+    Raises:
+        SimulationInputError: Several candidate queues and no link to tell them apart.
+    """
+    queues = read_queues(template)
+    dlqs = {q.dlq_logical_id for q in queues.values() if q.dlq_logical_id}
+    for value in task.environment.values():
+        for rid in referenced_ids(value):
+            if rid in queues:
+                return queues[rid]
+    for alarm in alarms:
+        for q in alarm.queries:
+            if q.metric and q.metric.subject in queues and q.metric.subject not in dlqs:
+                return queues[q.metric.subject]
+    candidates = [q for qid, q in queues.items() if qid not in dlqs]
+    if len(candidates) == 1:
+        return candidates[0]
+    raise SimulationInputError(
+        f"{template.name}: cannot tell which SQS queue ECS service {service_id} consumes "
+        f"({len(candidates)} candidate queues and no QUEUE_NAME/QUEUE_URL environment link)"
+    )

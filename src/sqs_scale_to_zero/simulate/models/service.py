@@ -2,11 +2,19 @@
 
 The service launches or stops tasks of the current task definition to match its desired count
 (its scalable target's, or the template's ``DesiredCount`` without one); its deployments
-(:mod:`.deployment`) bound launches while one is in progress. Each running task's worker takes
-one visible message at a time from the queue (:mod:`.queue`), works on it for its
-``work_seconds``, deletes it, and takes the next. Stopping a task is SIGTERM, the worker's
-shutdown grace and the container's stop timeout (:mod:`.tasks`). Tasks at time 0 are already
+(:mod:`.deployment`) bound launches while one is in progress. Tasks at time 0 are already
 running (deployed before the workload).
+
+Each running task's worker runs up to its concurrency of messages at once
+(:attr:`~sqs_scale_to_zero.simulate.template.specs.TaskSpec.concurrency`), each for its
+``work_seconds``, and deletes each when done; it receives as :mod:`.receiving` says. One receive
+takes as many visible messages as it has room for, up to a batch; a message becomes visible to
+the waiting receives at once (a long poll returns when one arrives), and of several tasks
+waiting the one that last became ready receives first. Messages received ahead start in order as
+handlers free up; they are handed back (made visible again) when the worker stops receiving for
+a deploy (pause or drain) or on SIGTERM. Stopping a task is SIGTERM, the worker's shutdown grace
+and the container's stop timeout (:mod:`.tasks`): the messages still running then are released
+or left to lapse, each counted as interrupted.
 """
 
 from __future__ import annotations
@@ -21,10 +29,12 @@ from sqs_scale_to_zero.simulate.models.deployment.rollout import DeploymentRunti
 from sqs_scale_to_zero.simulate.models.instances.fleet import InstanceFleet
 from sqs_scale_to_zero.simulate.models.minute_snapshot import take_task_seconds
 from sqs_scale_to_zero.simulate.models.queue import Message, MessageState, SqsQueue
-from sqs_scale_to_zero.simulate.models.scaling import ScalableTarget
-from sqs_scale_to_zero.simulate.models.tasks import Task, TaskState, choose_tasks_to_stop
+from sqs_scale_to_zero.simulate.models.receiving import note_duration, receive_limit, receiving
+from sqs_scale_to_zero.simulate.models.scaling.policies import ScalableTarget
+from sqs_scale_to_zero.simulate.models.tasks import Task, TaskState, Work, choose_tasks_to_stop
 from sqs_scale_to_zero.simulate.report import Result
 from sqs_scale_to_zero.simulate.template.specs import ServiceModel
+from sqs_scale_to_zero.worker import contract
 
 
 class EcsService:
@@ -156,7 +166,8 @@ class EcsService:
         task.state = TaskState.STOPPING
         if task in self.idle:
             self.idle.remove(task)
-        if task.message is None:
+        self._give_back(task, now)
+        if not task.running:
             self.kernel.schedule(now + self.config.exit_seconds, self._on_exit, task)
             return
         spec = self.model.task
@@ -175,13 +186,38 @@ class EcsService:
             self.kernel.schedule(visible_at, self._on_visible, msg)
 
     def dispatch(self, now: float) -> None:
-        """Give visible messages to idle tasks."""
+        """Give visible messages to the tasks whose workers are receiving (one receive each)."""
         queue = self.queue
         while self.idle and queue.n_visible:
             msg = queue.receive(now)
             if msg is None:
                 break
-            self._start_work(self.idle.pop(), msg, now)
+            task = self.idle.pop()
+            batch = min(
+                contract.SQS_MAX_BATCH_SIZE, receive_limit(task, self.model.task) - task.held
+            )
+            self._take(task, msg, now)
+            for _ in range(batch - 1):
+                if not queue.n_visible:
+                    break
+                more = queue.receive(now)
+                if more is None:
+                    break
+                self._take(task, more, now)
+            if receiving(task, self.model.task):
+                self.idle.insert(0, task)
+
+    def stop_receiving(self, task: Task, now: float) -> None:
+        """``task``'s worker receives nothing more for now, and hands back what it has not started."""
+        if task in self.idle:
+            self.idle.remove(task)
+        self._give_back(task, now)
+
+    def resume_receiving(self, task: Task, now: float) -> None:
+        """``task``'s worker receives again (after a deploy's pause), if it has room."""
+        if task not in self.idle and receiving(task, self.model.task):
+            self.idle.append(task)
+            self.dispatch(now)
 
     def take_minute_seconds(self, now: float) -> tuple[float, float, int]:
         """``(cpu_seconds, run_seconds, running)`` of the minute ending at ``now``; resets them."""
@@ -206,52 +242,90 @@ class EcsService:
         self.finished.append(task)
         self.deploys.settle(now)
 
-    def _start_work(self, task: Task, msg: Message, now: float) -> None:
+    def _take(self, task: Task, msg: Message, now: float) -> None:
+        """``task``'s worker received ``msg``: it starts on a free handler or waits for one."""
+        if len(task.running) < self.model.task.concurrency:
+            self._start_work(task, msg, now, now)
+        else:
+            task.waiting.append((msg, now))
+
+    def _start_waiting(self, task: Task, now: float) -> None:
+        """Start the messages received ahead on the handlers that are free."""
+        while task.waiting and len(task.running) < self.model.task.concurrency:
+            msg, received_at = task.waiting.popleft()
+            self._start_work(task, msg, received_at, now)
+
+    def _give_back(self, task: Task, now: float) -> None:
+        """Hand back the messages ``task`` received ahead: visible again at once."""
+        if not task.waiting:
+            return
+        while task.waiting:
+            msg, _ = task.waiting.popleft()
+            if msg.state is MessageState.IN_FLIGHT:
+                self.queue.make_visible(msg)
+        self._set_protection(task)
+        self.dispatch(now)
+
+    def _set_protection(self, task: Task) -> None:
+        task.protected = self.model.task.task_protection and task.held > 0
+
+    def _start_work(self, task: Task, msg: Message, received_at: float, now: float) -> None:
         task.accumulate(now)
-        task.message = msg
-        task.work_started = now
+        work = Work(task, msg, received_at, now)
+        if not task.running:
+            task.busy_since = now
+        task.running.append(work)
         task.work_epoch += 1
         task.served += 1
-        task.cpu_now = msg.cpu_percent
+        task.cpu_now = min(100.0, sum(w.message.cpu_percent for w in task.running))
         task.protected = self.model.task.task_protection
         self.deploys.on_start(task, now)
-        self.kernel.schedule(now + msg.work_seconds, self._on_done, task, task.work_epoch)
-        if (
-            msg.work_seconds > self.model.queue.visibility_timeout
-            and not self.model.task.extends_visibility
-        ):
-            self.kernel.schedule(
-                now + self.model.queue.visibility_timeout, self._on_lapse, msg, msg.epoch
-            )
+        self.kernel.schedule(now + msg.work_seconds, self._on_done, work)
+        vt = self.model.queue.visibility_timeout
+        if now - received_at + msg.work_seconds > vt and not self.model.task.extends_visibility:
+            self.kernel.schedule(received_at + vt, self._on_lapse, msg, msg.epoch)
 
-    def _end_work(self, task: Task, now: float) -> Message | None:
-        msg = task.message
+    def _end_work(self, task: Task, work: Work, now: float) -> Message:
         task.accumulate(now)
-        task.busy_seconds += now - task.work_started
-        task.message = None
-        task.cpu_now = self.config.idle_cpu_percent
-        task.protected = False
-        return msg
+        task.running.remove(work)
+        if not task.running:
+            assert task.busy_since is not None
+            task.busy_seconds += now - task.busy_since
+            task.busy_since = None
+            task.cpu_now = self.config.idle_cpu_percent
+        else:
+            task.cpu_now = min(100.0, sum(w.message.cpu_percent for w in task.running))
+        self._set_protection(task)
+        return work.message
 
-    def _on_done(self, task: object, epoch: int, now: float) -> None:
-        assert isinstance(task, Task)
-        if task.state is TaskState.STOPPED or epoch != task.work_epoch or task.message is None:
+    def _on_done(self, obj: object, epoch: int, now: float) -> None:
+        """A handler finishes its message."""
+        assert isinstance(obj, Work)
+        task = obj.task
+        if task.state is TaskState.STOPPED or obj not in task.running:
             return
-        msg = self._end_work(task, now)
-        assert msg is not None
+        msg = self._end_work(task, obj, now)
+        note_duration(task, now - obj.started_at)
         if msg.state is MessageState.DONE:
             self.result.duplicate_deliveries += 1
             self.deploys.on_duplicate()
             self.queue.delete(msg, now)  # SQS counts the repeated deletion
         elif msg.state is not MessageState.DEAD:
-            msg.started_at = task.work_started
+            msg.started_at = obj.started_at
             self.result.processed += 1
-            self.result.waits.append(task.work_started - msg.sent_at)
+            self.result.waits.append(obj.started_at - msg.sent_at)
             self.result.task_starts.append(task_start_share(task, msg))
             self.last_done = now
             self.queue.delete(msg, now)
         if task.state is TaskState.STOPPING:
-            self._stopped(task, now)
+            if not task.running:
+                self._stopped(task, now)
+            return
+        self._start_waiting(task, now)
+        if task.held:
+            if task not in self.idle and receiving(task, self.model.task):
+                self.idle.append(task)
+                self.dispatch(now)
             return
         if self.deploys.after_work(task, now):
             return
@@ -261,6 +335,8 @@ class EcsService:
             # ECS was waiting for this task's protection to be released.
             self.sigterm(task, now)
             return
+        if task in self.idle:
+            self.idle.remove(task)
         self.idle.append(task)
         self.dispatch(now)
 
@@ -271,18 +347,19 @@ class EcsService:
             self.dispatch(now)
 
     def _interrupt(self, task: Task, now: float, release: bool) -> None:
-        msg = self._end_work(task, now)
-        assert msg is not None
-        self.result.interrupted += 1
-        self.deploys.on_interrupt(task)
-        if release:
-            self._on_lapse(msg, msg.epoch, now)
-        else:
-            # A worker that extended the visibility did so at most one timeout ahead of now.
-            vt = self.model.queue.visibility_timeout
-            base = now if self.model.task.extends_visibility else task.work_started
-            lapse_at = max(now, base + vt)
-            self.kernel.schedule(lapse_at, self._on_lapse, msg, msg.epoch)
+        """Stop ``task`` with messages still running: each is interrupted."""
+        for work in list(task.running):
+            msg = self._end_work(task, work, now)
+            self.result.interrupted += 1
+            self.deploys.on_interrupt(task)
+            if release:
+                self._on_lapse(msg, msg.epoch, now)
+            else:
+                # A worker that extended the visibility did so at most one timeout ahead of now.
+                vt = self.model.queue.visibility_timeout
+                base = now if self.model.task.extends_visibility else work.received_at
+                lapse_at = max(now, base + vt)
+                self.kernel.schedule(lapse_at, self._on_lapse, msg, msg.epoch)
         self._stopped(task, now)
 
     def _on_visible(self, obj: object, epoch: int, now: float) -> None:
@@ -306,16 +383,16 @@ class EcsService:
         self._stop_deadline(obj, epoch, now, release=False)
 
     def _on_release(self, obj: object, epoch: int, now: float) -> None:
-        """The worker's shutdown grace ends: it releases its unfinished message and exits."""
+        """The worker's shutdown grace ends: it releases its unfinished messages and exits."""
         self._stop_deadline(obj, epoch, now, release=True)
 
     def _stop_deadline(self, obj: object, epoch: int, now: float, *, release: bool) -> None:
         assert isinstance(obj, Task)
-        if obj.state is TaskState.STOPPING and obj.message is not None and obj.work_epoch == epoch:
+        if obj.state is TaskState.STOPPING and obj.running and obj.work_epoch == epoch:
             self._interrupt(obj, now, release=release)
 
     def _on_exit(self, obj: object, epoch: int, now: float) -> None:
         """An idle task exits after SIGTERM."""
         assert isinstance(obj, Task)
-        if obj.state is TaskState.STOPPING and obj.message is None:
+        if obj.state is TaskState.STOPPING and not obj.running:
             self._stopped(obj, now)

@@ -1,31 +1,40 @@
-"""ECS service and Fargate tasks in virtual time.
+"""Fargate tasks in virtual time: their states, start latency, and which ones scale-in stops.
 
 Modelled behaviour (Amazon ECS Developer Guide):
 
 * A new task is billed and provisioning from launch, and starts polling after a start latency
   (image pull, ENI attach, container start) drawn from a triangular distribution.
-* Stopping a task sends SIGTERM; the worker stops receiving, may finish its message, and is
-  killed (SIGKILL) after the container's ``stopTimeout`` (default 30 s on Fargate).
+* Stopping a task sends SIGTERM; the worker stops receiving, hands back the messages it has
+  not started, may finish the ones it runs, and is killed (SIGKILL) after the container's
+  ``stopTimeout`` (default 30 s on Fargate).
   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html
 * On scale-in the scheduler does not know which tasks are busy: tasks still starting are
   stopped first, then running tasks at random (seeded). Tasks with scale-in protection are
   never chosen; they keep working, and are stopped once protection is released if the service
   still has more tasks than desired.
   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-scale-in-protection.html
-* The worker runtime protects its task while it works on a message when the container sets
+* The worker runtime protects its task while it holds a message when the container sets
   ``SCALE_TO_ZERO_TASK_PROTECTION=enabled``.
-* ``CPUUtilization`` counts running tasks only: a task's CPU is the message's ``cpu_percent``
-  while working and an idle baseline otherwise.
+* ``CPUUtilization`` counts running tasks only: a task's CPU is the sum of the ``cpu_percent``
+  of the messages its handlers run (at most 100) while working, and an idle baseline otherwise.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections import deque
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
+from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.models.delivery import delivery_mode, runs_runtime
 from sqs_scale_to_zero.simulate.models.queue import Message
+from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
+from sqs_scale_to_zero.simulate.template.resources import Template, number
+from sqs_scale_to_zero.simulate.template.specs import DEFAULT_FARGATE_STOP_TIMEOUT, TaskSpec
+from sqs_scale_to_zero.worker import contract
 
 
 class TaskState(Enum):
@@ -72,6 +81,25 @@ class StartLatency:
         return high - math.sqrt((1.0 - q) * (high - low) * (high - mode))
 
 
+class Work:
+    """One message a task's worker runs on one of its handlers.
+
+    Attributes:
+        task: The task whose worker runs it.
+        message: The message.
+        received_at: When the worker received it.
+        started_at: When a handler started on it.
+    """
+
+    __slots__ = ("message", "received_at", "started_at", "task")
+
+    def __init__(self, task: Task, message: Message, received_at: float, started_at: float) -> None:
+        self.task = task
+        self.message = message
+        self.received_at = received_at
+        self.started_at = started_at
+
+
 class Task:
     """One Fargate task.
 
@@ -79,11 +107,15 @@ class Task:
         id: Sequence number.
         launched_at: When it was launched (billing starts).
         state: Its :class:`TaskState`.
-        message: The message it is working on, if any.
-        work_started: When it started on ``message``.
+        running: The messages its handlers are working on (at most the worker's concurrency).
+        waiting: Messages it received ahead (the worker's prefetch), each with the time it was
+            received, in the order they start.
+        busy_since: Since when at least one handler has been working (``None``: none is).
+        average_seconds: The running average of its handlers' durations, which sizes the
+            prefetch (``None`` before the first message finishes).
         protected: Scale-in protection is set.
         stopped_at: When it stopped.
-        busy_seconds: Time spent working on messages.
+        busy_seconds: Time during which at least one handler was working.
         ready_at: When it started polling (left provisioning), if it did.
         served: Messages it has started working on.
         initial: It existed at time 0 (deployed before the workload started).
@@ -98,7 +130,9 @@ class Task:
     """
 
     __slots__ = (
+        "average_seconds",
         "busy_seconds",
+        "busy_since",
         "cpu_now",
         "cpu_seconds",
         "draining",
@@ -106,7 +140,6 @@ class Task:
         "initial",
         "last_acc",
         "launched_at",
-        "message",
         "pause_spent",
         "paused_since",
         "protected",
@@ -114,19 +147,22 @@ class Task:
         "retired_by",
         "revision",
         "run_seconds",
+        "running",
         "served",
         "state",
         "stopped_at",
+        "waiting",
         "work_epoch",
-        "work_started",
     )
 
     def __init__(self, id: int, now: float) -> None:
         self.id = id
         self.launched_at = now
         self.state = TaskState.PROVISIONING
-        self.message: Message | None = None
-        self.work_started = 0.0
+        self.running: list[Work] = []
+        self.waiting: deque[tuple[Message, float]] = deque()
+        self.busy_since: float | None = None
+        self.average_seconds: float | None = None
         self.work_epoch = 0
         self.protected = False
         self.stopped_at: float | None = None
@@ -143,6 +179,11 @@ class Task:
         self.paused_since: float | None = None
         self.pause_spent = False
         self.retired_by = 0
+
+    @property
+    def held(self) -> int:
+        """Messages it holds: running and received ahead."""
+        return len(self.running) + len(self.waiting)
 
     @property
     def active(self) -> bool:
@@ -175,3 +216,64 @@ def choose_tasks_to_stop(tasks: list[Task], count: int, rng: random.Random) -> l
     running = [t for t in tasks if t.state is TaskState.RUNNING and not t.protected]
     rng.shuffle(running)
     return (starting + running)[:count]
+
+
+# --- what the template says ------------------------------------------------------------------
+
+
+def read_task(template: Template, service_id: str, props: dict[str, Any]) -> TaskSpec:
+    """The part of the service's task definition the simulator uses.
+
+    Raises:
+        SimulationInputError: The service has no task definition in the template, or a
+            concurrency that is not a whole number of handlers.
+    """
+    ids = referenced_ids(props.get("TaskDefinition"))
+    tasks = template.of_type("AWS::ECS::TaskDefinition")
+    tid = next((i for i in ids if i in tasks), None)
+    if tid is None:
+        raise SimulationInputError(
+            f"{template.name}: ECS service {service_id} has no task definition in the template"
+        )
+    tprops = tasks[tid]
+    env: dict[str, str] = {}
+    stop_timeout = DEFAULT_FARGATE_STOP_TIMEOUT
+    for container in tprops.get("ContainerDefinitions") or []:
+        for item in container.get("Environment") or []:
+            env[str(item.get("Name"))] = str(item.get("Value"))
+        if container.get("StopTimeout") is not None:
+            stop_timeout = number(container.get("StopTimeout"), stop_timeout)
+    platform = tprops.get("RuntimePlatform") or {}
+    grace = env.get(contract.SHUTDOWN_GRACE_SECONDS)
+    delivery = delivery_mode(env)
+    worker_runtime = runs_runtime(delivery)
+    return TaskSpec(
+        cpu_units=int(number(tprops.get("Cpu"), 256)),
+        memory_mib=int(number(tprops.get("Memory"), 512)),
+        arm64=str(platform.get("CpuArchitecture", "")).upper() == "ARM64",
+        stop_timeout=stop_timeout,
+        task_protection=env.get(contract.TASK_PROTECTION) == "enabled",
+        shutdown_grace=number(grace, 0.0) if grace is not None else None,
+        extends_visibility=worker_runtime,
+        concurrency=_concurrency(template, service_id, env),
+        prefetch_seconds=contract.DEFAULT_PREFETCH_SECONDS if worker_runtime else 0.0,
+        delivery=delivery,
+        environment=env,
+    )
+
+
+def _concurrency(template: Template, service_id: str, env: dict[str, str]) -> int:
+    """The worker's handlers, as its CLI reads them from the container's environment."""
+    value = env.get(contract.CONCURRENCY)
+    if value is None:
+        return 1
+    try:
+        count = int(value.strip())
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise SimulationInputError(
+            f"{template.name}: ECS service {service_id}: {contract.CONCURRENCY} must be a whole "
+            f"number of handlers, at least 1 (got {value!r})"
+        )
+    return count

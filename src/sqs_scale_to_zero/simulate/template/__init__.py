@@ -6,6 +6,8 @@
 * :mod:`.specs`: the service model's dataclasses, what each model runs.
 * :mod:`.permissions`: what an IAM role of the template may do.
 
-The readers of a model's own part live beside the model (:mod:`..models.backlog_signal.reader`,
-:mod:`..models.deployment.reader`).
+Each model reads its own part of the template beside the code that runs it (``read_*`` in
+:mod:`..models.tasks`, :mod:`..models.queue`, :mod:`..models.metrics`,
+:mod:`..models.alarm_evaluation`, and the ``reader`` module of :mod:`..models.scaling`,
+:mod:`..models.backlog_signal` and :mod:`..models.deployment`).
 """

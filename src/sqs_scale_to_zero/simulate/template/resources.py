@@ -69,3 +69,13 @@ class Template:
     def service_ids(self) -> list[str]:
         """Logical IDs of the template's ECS services."""
         return list(self.of_type("AWS::ECS::Service"))
+
+
+def number(value: Any, default: float) -> float:
+    """``value`` as a float, or ``default`` when it is absent or not a number."""
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default

@@ -15,8 +15,13 @@ are the ones AWS applies when a template leaves a property out:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqs_scale_to_zero.worker.contract import SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS
+from sqs_scale_to_zero.simulate.models.instances.spec import InstanceCapacitySpec
+from sqs_scale_to_zero.worker.contract import (
+    DELIVERY_OWN_CONSUMER,
+    SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
+)
 
 DEFAULT_FARGATE_STOP_TIMEOUT = 30.0
 """ECS default container stopTimeout on Fargate, in seconds (task definition parameters)."""
@@ -61,6 +66,15 @@ class TaskSpec:
         extends_visibility: True when the container runs our worker runtime (any
             ``SCALE_TO_ZERO_*`` environment variable): it keeps extending a message's visibility
             while working on it, so a long job does not reappear in the queue mid-work.
+        concurrency: Messages the worker runs at once: ``SCALE_TO_ZERO_CONCURRENCY`` if set,
+            else 1 (the worker CLI's default; a consumer other than ours runs one at a time).
+            Default: 1.
+        prefetch_seconds: How far ahead the worker receives (0: only for free handlers); our
+            runtime's default for our worker, 0 for any other consumer. Default: 0.
+        delivery: How messages reach the code (a delivery mode of
+            :mod:`sqs_scale_to_zero.worker.contract`): the runtime's two modes set the flags
+            above from the task definition; an own consumer has none of them. Default: own
+            consumer, as the other defaults.
         environment: All literal container environment variables (resolved to strings).
     """
 
@@ -71,6 +85,9 @@ class TaskSpec:
     task_protection: bool = False
     shutdown_grace: float | None = None
     extends_visibility: bool = False
+    concurrency: int = 1
+    prefetch_seconds: float = 0.0
+    delivery: str = DELIVERY_OWN_CONSUMER
     environment: dict[str, str] = field(default_factory=dict)
 
 
@@ -287,46 +304,45 @@ class DeploymentSpec:
 
 
 @dataclass(frozen=True)
-class InstanceCapacitySpec:
-    """The EC2 instances an Auto Scaling group capacity provider gives the service's tasks.
-
-    Read from the service's ``CapacityProviderStrategy``, its ``AWS::ECS::CapacityProvider``, the
-    Auto Scaling group, its launch template and warm pool, and the task definition's GPU
-    requirement (:mod:`~sqs_scale_to_zero.simulate.models.instances.reader`).
+class PeriodicTaskSpec:
+    """An EventBridge Scheduler schedule that sends a message to the service's queue.
 
     Attributes:
-        provider_logical_id: The capacity provider's logical ID.
-        instance_type: The launch template's ``InstanceType``.
-        hourly_usd: That type's on-demand price per hour.
-        tasks_per_instance: Tasks one instance holds (its GPUs over a task's; 1 without GPUs).
-        min_instances: The group's ``MinSize``.
-        max_instances: The group's ``MaxSize``.
-        target_capacity: Managed scaling's ``TargetCapacity`` (percent).
-        managed_scaling: ``ManagedScaling.Status`` is ``ENABLED``.
-        termination_protection: ``ManagedTerminationProtection`` is ``ENABLED``.
-        spot: The launch template asks for the Spot market.
-        warm_pool_size: ``MinSize`` of the group's ``AWS::AutoScaling::WarmPool`` (0: none).
-        warm_pool_reuse: The warm pool takes instances back on scale-in.
-        volume_gib: The root volume, billed while the instance runs and while it is stopped.
-        min_scaling_step: ``MinimumScalingStepSize``: fewest instances one scale-out launches.
-        max_scaling_step: ``MaximumScalingStepSize``: most instances one scale-out launches.
+        logical_id: The ``AWS::Scheduler::Schedule``'s logical ID.
+        name: The task's name (the message's ``beanstalk.sqsd.task_name``), else the ID.
+        expression: ``rate(...)``, ``cron(...)`` or ``at(...)``.
+        time_zone: The IANA time zone of the expression. Default: ``UTC``.
     """
 
-    provider_logical_id: str
-    instance_type: str
-    hourly_usd: float
-    tasks_per_instance: int
-    min_instances: int
-    max_instances: int
-    target_capacity: int = 100
-    managed_scaling: bool = True
-    termination_protection: bool = True
-    spot: bool = False
-    warm_pool_size: int = 0
-    warm_pool_reuse: bool = False
-    volume_gib: int = 30
-    min_scaling_step: int = 1
-    max_scaling_step: int = 10000
+    logical_id: str
+    name: str
+    expression: str
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class SubscriptionSpec:
+    """An SNS subscription that delivers a topic's messages to the service's queue.
+
+    Attributes:
+        logical_id: The ``AWS::SNS::Subscription``'s logical ID.
+        topic: The topic as the template names it: ``{ref:Logical}`` or an ARN.
+        filter_policy: Its filter policy, if any.
+        filter_policy_scope: ``MessageAttributes`` or ``MessageBody``.
+    """
+
+    logical_id: str
+    topic: str
+    filter_policy: dict[str, Any] | None = None
+    filter_policy_scope: str = "MessageAttributes"
+
+
+@dataclass(frozen=True)
+class MessageSources:
+    """What sends messages into the queue besides the workload's direct sends."""
+
+    periodic: tuple[PeriodicTaskSpec, ...] = ()
+    subscriptions: tuple[SubscriptionSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -351,6 +367,7 @@ class ServiceModel:
             on (``ClusterSettings`` ``containerInsights`` ``enabled`` or ``enhanced``), so
             ``ECS/ContainerInsights`` publishes the service's task counts. Default: False.
         deployment: How a new task definition rolls out. Default: ECS's defaults, no drain.
+        sources: Schedules and topic subscriptions that send to the queue. Default: none.
         instances: The EC2 instances the tasks run on, when the service's capacity provider is
             an Auto Scaling group; ``None`` on Fargate. Default: None.
     """
@@ -370,4 +387,5 @@ class ServiceModel:
     pollers: tuple[QueuePollerSpec, ...] = ()
     container_insights: bool = False
     deployment: DeploymentSpec = field(default_factory=DeploymentSpec)
+    sources: MessageSources = field(default_factory=MessageSources)
     instances: InstanceCapacitySpec | None = None

@@ -27,8 +27,8 @@ the task's own.
 actions (Amazon ECS API reference, "Request throttling for the Amazon ECS API");
 ``DescribeServices`` is one of the *service read actions*, whose default sustained rate is 20
 requests per second. Each task checks once per ``check_seconds`` on average (jittered by
-``JITTER``, the first check after a random fraction of an interval, so tasks started together do
-not call together), and the construct sets ``check_seconds`` to
+the contract's ``DEPLOY_CHECK_JITTER``, the first check after a random fraction of an interval,
+so tasks started together do not call together), and the construct sets ``check_seconds`` to
 ``max(DEPLOY_CHECK_MIN_SECONDS, max_capacity / DEPLOY_CHECKS_PER_SECOND)``: at ``max_capacity``
 the fleet makes two calls per second on average, a tenth of that rate, and fewer tasks make
 fewer calls. The bucket is the account's in the Region: other ECS clients (and other services of
@@ -53,7 +53,6 @@ from sqs_scale_to_zero.worker.deployment.answers import (
 )
 from sqs_scale_to_zero.worker.deployment.watch import (
     DEFAULT_TIMEOUT_SECONDS,
-    JITTER,
     DeploymentWatch,
     EcsDeploymentWatch,
     NoDeploymentWatch,
@@ -61,7 +60,6 @@ from sqs_scale_to_zero.worker.deployment.watch import (
 
 __all__ = [
     "DEFAULT_TIMEOUT_SECONDS",
-    "JITTER",
     "CheckFailed",
     "DeploymentWatch",
     "EcsDeploymentWatch",

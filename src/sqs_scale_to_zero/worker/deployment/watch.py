@@ -31,9 +31,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("sqs_scale_to_zero.worker.deployment")
 
-JITTER = 0.25
-"""Each interval between two checks is ``check_seconds`` times a uniform factor in 1 ± this."""
-
 DEFAULT_TIMEOUT_SECONDS = 5.0
 """Connect and read timeout of one metadata or AWS call of a check."""
 
@@ -225,7 +222,9 @@ class EcsDeploymentWatch:
         paused_at: float | None = None
         waited_for: str | None = None  # the deployment whose pause reached its limit
         while not stopped.wait(delay):
-            delay = self.check_seconds * random.uniform(1 - JITTER, 1 + JITTER)
+            delay = self.check_seconds * random.uniform(
+                1 - contract.DEPLOY_CHECK_JITTER, 1 + contract.DEPLOY_CHECK_JITTER
+            )
             try:
                 verdict = self.check()
             except CheckFailed as failure:

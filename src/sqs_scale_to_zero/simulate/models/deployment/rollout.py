@@ -30,16 +30,17 @@ Developer Guide, "Deploy Amazon ECS services by replacing tasks"):
   runs its desired count of tasks; one while the service is at zero completes at once, and the
   next wake runs the new task definition.
 
-The drain, when the template gives the worker what it needs (:mod:`.reader`): each task
-checks its service from its first poll, the first check after a uniformly random fraction of
-the interval, then at the interval with a uniform jitter of :data:`CHECK_JITTER`, as the worker
-does. A task is outdated when it runs an earlier task definition than the PRIMARY deployment's.
-From that check on it takes no new message; once the PRIMARY runs at least one task it finishes
-the message it holds (releasing its protection) and exits on its own. If the PRIMARY has no
-running task :data:`~sqs_scale_to_zero.worker.contract.DEPLOY_PAUSE_LIMIT_SECONDS` after the
-task paused, it goes back to work and exits at the first check that finds one. Checks take no
-virtual time and draw from an RNG of their own (seeded by the run's seed), as do the
-scheduler's choices, so a run without deployments draws exactly as before.
+The drain, when the template gives the worker what it needs (:mod:`.reader`): each task checks
+its service from its first poll, the first check after a uniformly random fraction of the
+interval, then at the interval with a uniform jitter of
+:data:`~sqs_scale_to_zero.worker.contract.DEPLOY_CHECK_JITTER`, as the worker does. A task is
+outdated when it runs an earlier task definition than the PRIMARY deployment's. From that check
+on it takes no new message; once the PRIMARY runs at least one task it finishes the message it
+holds (releasing its protection) and exits on its own. If the PRIMARY has no running task
+:data:`~sqs_scale_to_zero.worker.contract.DEPLOY_PAUSE_LIMIT_SECONDS` after the task paused, it
+goes back to work and exits at the first check that finds one. Checks take no virtual time and
+draw from an RNG of their own (seeded by the run's seed), as do the scheduler's choices, so a
+run without deployments draws exactly as before.
 """
 
 from __future__ import annotations
@@ -61,9 +62,6 @@ ROLLOUT_PASS_SECONDS = 60.0
 
 HEALTHY_AFTER_RUNNING_SECONDS = 40.0
 """A task without a container health check counts as healthy this long after RUNNING (ECS)."""
-
-CHECK_JITTER = 0.25
-"""Each interval between two deployment checks of a task is its mean times 1 ± this, uniform."""
 
 
 def checked_deploy_times(times: Sequence[float], horizon: float) -> list[float]:
@@ -101,10 +99,12 @@ class Fleet(Protocol):
         """Stop ``task`` (SIGTERM; it exits at once when idle)."""
         ...
 
-    idle: list[Task]
+    def stop_receiving(self, task: Task, now: float) -> None:
+        """``task``'s worker receives nothing more, and hands back what it has not started."""
+        ...
 
-    def dispatch(self, now: float) -> None:
-        """Give visible messages to idle tasks."""
+    def resume_receiving(self, task: Task, now: float) -> None:
+        """``task``'s worker receives again, if it has room."""
         ...
 
 
@@ -206,7 +206,7 @@ class DeploymentRuntime:
         old = list(self.fleet.live)
         record.old_tasks = len(old)
         record.longest_job_in_progress = max(
-            (float(t.message.work_seconds) for t in old if t.message is not None), default=0.0
+            (float(w.message.work_seconds) for t in old for w in t.running), default=0.0
         )
         for task in old:
             task.pause_spent = False  # it may wait for this deployment's first task again
@@ -235,23 +235,23 @@ class DeploymentRuntime:
             if self._primary_running() >= 1:
                 task.draining = True
                 task.paused_since = None
-                if task.message is None:
+                self.fleet.stop_receiving(task, now)
+                if not task.running:
                     self.fleet.sigterm(task, now)
                 return
             if task.paused_since is None and not task.pause_spent:
                 task.paused_since = now
-                if task in self.fleet.idle:
-                    self.fleet.idle.remove(task)
+                self.fleet.stop_receiving(task, now)
             elif (
                 task.paused_since is not None
                 and now - task.paused_since >= contract.DEPLOY_PAUSE_LIMIT_SECONDS
             ):
                 task.paused_since = None
                 task.pause_spent = True
-                if task.message is None and task not in self.fleet.idle:
-                    self.fleet.idle.append(task)
-                    self.fleet.dispatch(now)
-        jitter = self._rng.uniform(1.0 - CHECK_JITTER, 1.0 + CHECK_JITTER)
+                self.fleet.resume_receiving(task, now)
+        jitter = self._rng.uniform(
+            1.0 - contract.DEPLOY_CHECK_JITTER, 1.0 + contract.DEPLOY_CHECK_JITTER
+        )
         self._kernel.schedule(now + interval * jitter, self.on_check, task)
 
     def settle(self, now: float) -> None:

@@ -38,8 +38,8 @@ from sqs_scale_to_zero.simulate.models.instances.assumptions import (
     MINIMUM_BILLED_SECONDS,
     InstanceAssumptions,
 )
+from sqs_scale_to_zero.simulate.models.instances.spec import InstanceCapacitySpec
 from sqs_scale_to_zero.simulate.models.tasks import Task
-from sqs_scale_to_zero.simulate.template.specs import InstanceCapacitySpec
 
 SCALE_IN_DATAPOINTS = 15
 """Consecutive low datapoints before managed scaling removes instances (#1928)."""

@@ -1,6 +1,6 @@
 """What a template declares about the EC2 instances under an ECS service.
 
-The reader builds :class:`~sqs_scale_to_zero.simulate.template.specs.InstanceCapacitySpec` from
+The reader builds :class:`~sqs_scale_to_zero.simulate.models.instances.spec.InstanceCapacitySpec` from
 the service's ``CapacityProviderStrategy``: the ``AWS::ECS::CapacityProvider`` it names (an Auto
 Scaling group provider), that provider's ``AWS::AutoScaling::AutoScalingGroup`` (``MinSize``,
 ``MaxSize``, its launch template's ``InstanceType``, Spot market and root volume) and any
@@ -17,9 +17,9 @@ from typing import Any
 
 from sqs_scale_to_zero.instance_types import GPU_INSTANCE_TYPES
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.models.instances.spec import InstanceCapacitySpec
 from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
 from sqs_scale_to_zero.simulate.template.resources import Template
-from sqs_scale_to_zero.simulate.template.specs import InstanceCapacitySpec
 
 DEFAULT_ROOT_VOLUME_GIB = 30
 """Root volume of the ECS-optimized AMIs when the launch template sets none (pessimistic)."""

@@ -1,0 +1,163 @@
+"""What the worker does with a message once its delivery is over: delete it, or delay it."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+
+from sqs_scale_to_zero.worker.deletes import Deleter
+from sqs_scale_to_zero.worker.delivery import Outcome
+from sqs_scale_to_zero.worker.fifo import FifoGroups
+from sqs_scale_to_zero.worker.inflight import Holdings, Job, JobState
+from sqs_scale_to_zero.worker.policies import BackoffPolicy
+from sqs_scale_to_zero.worker.releasing import Releaser
+from sqs_scale_to_zero.worker.stats import WorkerStats
+
+logger = logging.getLogger("sqs_scale_to_zero.worker")
+
+
+class ReceiveWindow:
+    """When the receives in flight must have returned; the receive loop keeps it current.
+
+    A failed FIFO head must not be visible again while a receive is in flight, or that receive
+    could bring it back together with the rest of its group. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._ends: dict[int, float] = {}
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def open(self, ends_at: float) -> int:
+        """A receive that must return by ``ends_at`` (``time.monotonic()``) is in flight.
+
+        Returns:
+            The token to ``close`` it with.
+        """
+        with self._lock:
+            self._next += 1
+            self._ends[self._next] = ends_at
+            return self._next
+
+    def close(self, token: int) -> None:
+        """The receive ``token`` returned."""
+        with self._lock:
+            self._ends.pop(token, None)
+
+    def seconds_left(self, now: float) -> float:
+        """Seconds until every receive in flight must have returned."""
+        with self._lock:
+            latest = max(self._ends.values(), default=None)
+        return 0.0 if latest is None else max(0.0, latest - now)
+
+
+class Settler:
+    """Deletes a delivered message, or makes it visible again after a delay; FIFO order kept.
+
+    Args:
+        holdings: The jobs the worker holds. Required.
+        fifo: The FIFO groups, guarded by the worker lock. Required.
+        releaser: Changes visibility. Required.
+        deleter: Deletes finished messages. Required.
+        stats: Counters to update. Required.
+        retry_backoff: The visibility delay after a failure, by receive count. Required.
+        poll_wait_seconds: The long-poll wait of a receive. Required.
+        window: The receives in flight. Required.
+
+    Attributes:
+        visibility_timeout_seconds: The queue's visibility timeout, once known. Default: ``0``.
+    """
+
+    def __init__(
+        self,
+        *,
+        holdings: Holdings,
+        fifo: FifoGroups,
+        releaser: Releaser,
+        deleter: Deleter,
+        stats: WorkerStats,
+        retry_backoff: BackoffPolicy,
+        poll_wait_seconds: float,
+        window: ReceiveWindow,
+    ) -> None:
+        self._holdings = holdings
+        self._fifo = fifo
+        self._releaser = releaser
+        self._deleter = deleter
+        self._stats = stats
+        self._retry_backoff = retry_backoff
+        self._poll_wait_seconds = poll_wait_seconds
+        self._window = window
+        self.visibility_timeout_seconds = 0
+
+    def settle(self, job: Job, outcome: Outcome) -> Job | None:
+        """Delete or delay ``job`` after ``outcome``; return the next job of its FIFO group to start.
+
+        Only then does its handler slot count as free: shutdown waits for no active job, and by
+        then the delete is queued (the deleter drains its queue before it stops) or the
+        visibility change is made, so no finished message is left invisible.
+        """
+        delay = outcome.delay_seconds
+        if outcome.error is not None:
+            delay = self._retry_backoff.delay(job.message.receive_count)
+        upcoming: Job | None = None
+        with self._holdings.lock:
+            if job.state is not JobState.RUNNING:
+                logger.warning(
+                    "handler finished after its message was released", extra=outcome.fields
+                )
+                return None
+            job.state = JobState.FINISHING
+            followers: list[Job] = []
+            seconds: int | None = None
+            if delay is None:
+                upcoming = self._fifo.succeeded(job)
+            else:
+                now = time.monotonic()
+                seconds = int(max(0, min(delay, job.remaining_cap(now))))
+                if job.message.group_id is not None:
+                    # A receive in flight must end before the head is visible again, or it
+                    # could bring the head back together with the rest of its group.
+                    seconds = max(seconds, math.ceil(self._window.seconds_left(now)))
+                    poll = self._poll_wait_seconds + 1.0
+                    followers = self._fifo.failed(
+                        job,
+                        narrow_from=now + seconds - poll,
+                        narrow_until=now + seconds + poll + self.visibility_timeout_seconds,
+                    )
+        log_outcome(outcome, seconds)
+        if seconds is None:
+            self._stats.add("succeeded")
+            self._deleter.delete(job)
+        else:
+            self._stats.add("retried" if outcome.error is None else "failed")
+            if followers:  # first, while the head still keeps its group locked
+                self._releaser.give_back(followers, "an earlier message of its FIFO group failed")
+            self._releaser.delay(job, seconds)
+        self._holdings.free_slot()
+        return upcoming
+
+
+def log_outcome(outcome: Outcome, visible_in_seconds: int | None) -> None:
+    """Log one finished message: INFO on success or ``RetryLater``, WARNING on failure.
+
+    Args:
+        outcome: What the handler did.
+        visible_in_seconds: The visibility delay actually set, ``None`` when it is deleted.
+    """
+    fields = dict(outcome.fields)
+    if visible_in_seconds is None:
+        logger.info("message succeeded", extra=fields)
+        return
+    fields["retry_in_seconds"] = visible_in_seconds
+    if outcome.error is None:
+        logger.info("message retry_later: visible again in %d s", visible_in_seconds, extra=fields)
+        return
+    logger.warning(
+        "message failed: visible again in %d s",
+        visible_in_seconds,
+        exc_info=(type(outcome.error), outcome.error, outcome.error.__traceback__),
+        extra=fields,
+    )
