@@ -13,6 +13,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Match
 
 from sqs_scale_to_zero import Capacity, ScaleToZeroQueueService
+from sqs_scale_to_zero.worker import contract
 from test.conftest import TEST_IMAGE, Synthesized, synthesize
 
 
@@ -59,6 +60,22 @@ def fargate_spot_service() -> Synthesized:
     return synthesize(
         lambda stack: ScaleToZeroQueueService(
             stack, "Worker", image=TEST_IMAGE, capacity=Capacity.fargate_spot()
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def own_consumer_gpu_service() -> Synthesized:
+    """The user's own consumer on GPU instances: one container, no runtime."""
+    return synthesize(
+        lambda stack: ScaleToZeroQueueService(
+            stack,
+            "Worker",
+            image=TEST_IMAGE,
+            capacity=Capacity.gpu_instances(),
+            own_consumer=True,
+            cpu=4096,
+            memory_limit_mib=12288,
         )
     )
 
@@ -133,6 +150,20 @@ def test_gpu_task_is_ec2_compatible_and_reserves_its_gpu(gpu_service: Synthesize
     assert container["ResourceRequirements"] == [{"Type": "GPU", "Value": "1"}]
     env = {e["Name"]: e["Value"] for e in container["Environment"]}
     assert env["SCALE_TO_ZERO_TASK_PROTECTION"] == "enabled"
+    assert contract.DEPLOY_SERVICE_RESOURCE in env  # the deploy drain, as on Fargate
+    assert gpu_service.construct.runtime_container is None
+
+
+def test_own_consumer_on_gpu_instances_gets_the_queue_and_its_gpu(
+    own_consumer_gpu_service: Synthesized,
+) -> None:
+    synth = own_consumer_gpu_service
+    task = synth.properties(synth.construct.task_definition)
+    (container,) = task["ContainerDefinitions"]
+    assert container["ResourceRequirements"] == [{"Type": "GPU", "Value": "1"}]
+    env = {e["Name"] for e in container["Environment"]}
+    assert env == {contract.QUEUE_URL, contract.QUEUE_NAME}
+    assert synth.construct.runtime_container is None
 
 
 def test_gpu_instances_run_the_ecs_gpu_ami_without_a_lookup(gpu_service: Synthesized) -> None:

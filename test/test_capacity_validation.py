@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 
-from sqs_scale_to_zero import Capacity, ScaleToZeroValidationError
+from sqs_scale_to_zero import Capacity, HttpDelivery, ScaleToZeroValidationError
 from test.conftest import TEST_ENV
 from test.test_validation import assert_rejected
 
@@ -164,5 +164,16 @@ def test_a_fargate_platform_version_on_gpu_instances_is_refused() -> None:
         "applies only to Fargate",
         capacity=Capacity.gpu_instances(),
         platform_version=ecs.FargatePlatformVersion.LATEST,
+        **GPU_SIZE,
+    )
+
+
+def test_http_delivery_on_gpu_instances_is_refused() -> None:
+    # Bridge mode gives each container its own localhost: the runtime couldn't reach the app.
+    assert_rejected(
+        "http_delivery",
+        "omit http_delivery), or pass own_consumer=True",
+        capacity=Capacity.gpu_instances(),
+        http_delivery=HttpDelivery(port=8080, path="/work"),
         **GPU_SIZE,
     )
