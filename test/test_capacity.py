@@ -17,9 +17,8 @@ from sqs_scale_to_zero.worker import contract
 from test.conftest import TEST_IMAGE, Synthesized, synthesize
 
 
-@pytest.fixture(scope="module")
-def gpu_service() -> Synthesized:
-    """Capacity.gpu_instances() at its defaults, with a g5.xlarge-sized task."""
+def default_gpu_service(**props: Any) -> Synthesized:
+    """Capacity.gpu_instances() at its defaults, with a g5.xlarge-sized task, and ``props``."""
     return synthesize(
         lambda stack: ScaleToZeroQueueService(
             stack,
@@ -28,8 +27,15 @@ def gpu_service() -> Synthesized:
             capacity=Capacity.gpu_instances(),
             cpu=4096,
             memory_limit_mib=12288,
+            **props,
         )
     )
+
+
+@pytest.fixture(scope="module")
+def gpu_service() -> Synthesized:
+    """Capacity.gpu_instances() at its defaults, with a g5.xlarge-sized task."""
+    return default_gpu_service()
 
 
 @pytest.fixture(scope="module")
@@ -67,17 +73,7 @@ def fargate_spot_service() -> Synthesized:
 @pytest.fixture(scope="module")
 def own_consumer_gpu_service() -> Synthesized:
     """The user's own consumer on GPU instances: one container, no runtime."""
-    return synthesize(
-        lambda stack: ScaleToZeroQueueService(
-            stack,
-            "Worker",
-            image=TEST_IMAGE,
-            capacity=Capacity.gpu_instances(),
-            own_consumer=True,
-            cpu=4096,
-            memory_limit_mib=12288,
-        )
-    )
+    return default_gpu_service(own_consumer=True)
 
 
 def only(synth: Synthesized, resource_type: str) -> dict[str, Any]:

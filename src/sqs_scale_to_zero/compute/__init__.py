@@ -20,6 +20,7 @@ from sqs_scale_to_zero.capacity import (
     Capacity,
     CapacityKind,
     CapacitySettings,
+    GpuInstances,
     build_gpu_instances,
     capacity_provider_strategy,
     placement_strategies,
@@ -168,15 +169,7 @@ def build_compute(
         platform_version=network.platform_version,
         **_rollout(),
     )
-    return Compute(
-        cluster=cluster,
-        task_definition=task.task_definition,
-        container=task.container,
-        log_group=task.log_group,
-        service=service,
-        runtime_container=task.runtime_container,
-        runtime_host=task.runtime_host,
-    )
+    return _compute(cluster, task, service)
 
 
 def _rollout() -> dict[str, Any]:
@@ -216,6 +209,16 @@ def _build_instance_service(
         placement_strategies=placement_strategies(),
         **_rollout(),
     )
+    return _compute(cluster, task, service, instances)
+
+
+def _compute(
+    cluster: ecs.ICluster,
+    task: WorkerTask,
+    service: ecs.BaseService,
+    instances: Optional[GpuInstances] = None,
+) -> Compute:
+    """The composed resources, from the task, its service and the instances if any."""
     return Compute(
         cluster=cluster,
         task_definition=task.task_definition,
@@ -224,6 +227,6 @@ def _build_instance_service(
         service=service,
         runtime_container=task.runtime_container,
         runtime_host=task.runtime_host,
-        auto_scaling_group=instances.auto_scaling_group,
-        capacity_provider=instances.capacity_provider,
+        auto_scaling_group=instances.auto_scaling_group if instances else None,
+        capacity_provider=instances.capacity_provider if instances else None,
     )
