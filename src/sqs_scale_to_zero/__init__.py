@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqs_scale_to_zero.schedules.schedule import QueueSchedule
     from sqs_scale_to_zero.service import ScaleToZeroQueueService
     from sqs_scale_to_zero.topics.subscriptions import TopicSubscription
+    from sqs_scale_to_zero.wake import Wake
 
 __all__ = [
     "BacklogMetrics",
@@ -37,6 +38,7 @@ __all__ = [
     "ScaleToZeroQueueService",
     "ScaleToZeroValidationError",
     "TopicSubscription",
+    "Wake",
     "fixed_scale_out_steps",
     "schedules_from_cron_yaml",
 ]
@@ -48,6 +50,7 @@ _EXPORTS = {
     # Values for its props.
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
     "Capacity": "sqs_scale_to_zero.capacity.choice",
+    "Wake": "sqs_scale_to_zero.wake",
     "HttpDelivery": "sqs_scale_to_zero.delivery",
     "fixed_scale_out_steps": "sqs_scale_to_zero.scaling.steps",
     "QueueSchedule": "sqs_scale_to_zero.schedules.schedule",
