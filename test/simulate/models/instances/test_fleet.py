@@ -45,7 +45,8 @@ SPEC = InstanceCapacitySpec(
 
 @pytest.fixture(scope="module")
 def gpu_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The construct on GPU instances: defaults, and with a warm pool; fast wake on both."""
+    """The construct on GPU instances: defaults, with a warm pool, with one kept instance; the
+    default fast wake on all."""
     out = tmp_path_factory.mktemp("gpu")
     app = cdk.App(outdir=str(out))
     for name, capacity in {
@@ -53,6 +54,7 @@ def gpu_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "GpuWarmPool": Capacity.gpu_instances(
             instance_type=ec2.InstanceType("g5.12xlarge"), warm_pool=True
         ),
+        "GpuKept": Capacity.gpu_instances(min_instances=1),
     }.items():
         stack = cdk.Stack(app, name, env=TEST_ENV)
         ScaleToZeroQueueService(
@@ -63,11 +65,10 @@ def gpu_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             gpu_count=1,
             cpu=4096,
             memory_limit_mib=12288,
-            backlog_signal=True,
             monitoring=False,
         )
     app.synth()
-    return {name: out / f"{name}.template.json" for name in ("Gpu", "GpuWarmPool")}
+    return {name: out / f"{name}.template.json" for name in ("Gpu", "GpuWarmPool", "GpuKept")}
 
 
 class Recorder:
@@ -243,6 +244,39 @@ def test_the_synth_summary_names_the_instances_not_a_fargate_price(
     task_line = describe(load_service(gpu_templates["Gpu"]))[1]
     assert "g5.xlarge instances, 1 task(s) each, 0-4 instances, $1.006/hour" in task_line
     assert "per task" not in task_line
+
+
+def test_the_plain_summary_prices_the_instances_not_a_task(
+    gpu_templates: dict[str, Path],
+) -> None:
+    from sqs_scale_to_zero.simulate.plain_summary import Wakes, sections
+
+    def costs(name: str) -> str:
+        model = load_service(gpu_templates[name])
+        return next(s.text for s in sections(model, wakes=Wakes((), ())) if s.heading == "costs")
+
+    assert costs("Gpu") == (
+        "$1.006 an hour per running g5.xlarge instance (on demand), 1 task each, none while idle"
+    )
+    assert costs("GpuWarmPool").endswith(", none while idle, 1 stopped in a warm pool")
+    assert costs("GpuKept").endswith(", 1 kept running")
+
+
+def test_the_idle_bill_counts_kept_and_pooled_instances(gpu_templates: dict[str, Path]) -> None:
+    from sqs_scale_to_zero.simulate.idle_bill import idle_bill
+
+    def instances(name: str) -> float:
+        (line,) = [ln for ln in idle_bill(gpu_templates[name]).lines if "instances" in ln.item]
+        return line.usd
+
+    def volume_month(name: str) -> float:
+        spec = load_service(gpu_templates[name]).instances
+        assert spec is not None
+        return spec.volume_gib * InstanceAssumptions().ebs_gb_month
+
+    assert instances("Gpu") == 0.0
+    assert instances("GpuWarmPool") == pytest.approx(volume_month("GpuWarmPool"))
+    assert instances("GpuKept") == pytest.approx(730.0 * 1.006 + volume_month("GpuKept"))
 
 
 def test_a_maximum_scaling_step_of_one_launches_one_instance_from_zero() -> None:
