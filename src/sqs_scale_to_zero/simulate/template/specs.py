@@ -374,13 +374,11 @@ class ServiceModel:
         target_tracking: Target-tracking policies.
         spot: True when the capacity provider strategy uses only FARGATE_SPOT.
         pollers: Scheduled functions that read the queue. Default: none.
-        container_insights: The service's cluster is in the template with Container Insights
-            on (``ClusterSettings`` ``containerInsights`` ``enabled`` or ``enhanced``), so
-            ``ECS/ContainerInsights`` publishes the service's task counts. Default: False.
+        container_insights: The cluster has Container Insights on (``containerInsights``
+            ``enabled`` or ``enhanced``): it publishes the task counts. Default: False.
         deployment: How a new task definition rolls out. Default: ECS's defaults, no drain.
         sources: Schedules and topic subscriptions that send to the queue. Default: none.
-        instances: The EC2 instances the tasks run on, when the service's capacity provider is
-            an Auto Scaling group; ``None`` on Fargate. Default: None.
+        instances: The EC2 instances of its Auto Scaling group capacity provider. Default: None.
     """
 
     template: str
