@@ -4,7 +4,7 @@ Every configuration runs one NVIDIA GPU task per g5.xlarge ($1.006 an hour on de
 of an Auto Scaling group capacity provider, at most one, as the always-on instance
 (:mod:`benchmarks.gpu_anchors`):
 
-* ``ours``: ``Capacity.gpu_instances()`` with the fast backlog signal (``backlog_signal=True``);
+* ``ours``: ``Capacity.gpu_instances()`` with the default wake (``Wake.FAST``);
 * ``ours + warm pool``: ``Capacity.gpu_instances(warm_pool=True)``, one stopped instance;
 * ``ours + 1 kept instance``: ``Capacity.gpu_instances(min_instances=1)``;
 * ``ours, idle 30 min``: ``idle_timeout=Duration.minutes(30)``;
