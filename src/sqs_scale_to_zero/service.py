@@ -457,7 +457,7 @@ class ScaleToZeroQueueService(Construct):
         )
         super().__init__(scope, id)
         warn_surprising_values(
-            self, queue_settings, task_settings, network_settings, scaling_settings.max_capacity
+            self, queue_settings, task_settings, compute_settings, scaling_settings.max_capacity
         )
         delivery_settings.warn_about(self)
 

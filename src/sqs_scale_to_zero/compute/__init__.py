@@ -64,6 +64,14 @@ class ComputeSettings:
     capacity: CapacitySettings
     delivery: DeliverySettings
 
+    @property
+    def on_fargate_spot(self) -> bool:
+        """True when the tasks run on Fargate Spot (the capacity or a given strategy)."""
+        strategies = self.network.capacity_provider_strategies or ()
+        return self.capacity.capacity.kind is CapacityKind.FARGATE_SPOT or any(
+            s.capacity_provider == "FARGATE_SPOT" for s in strategies
+        )
+
 
 @dataclass(frozen=True)
 class Compute:
