@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
 from sqs_scale_to_zero.advice import warn_surprising_values
-from sqs_scale_to_zero.backlog import BacklogMetrics, container_insights_metric
+from sqs_scale_to_zero.backlog import BacklogMetrics
 from sqs_scale_to_zero.capacity import Capacity
 from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
 from sqs_scale_to_zero.delivery import HttpDelivery, resolve_delivery
@@ -48,7 +48,7 @@ from sqs_scale_to_zero.topics.subscriptions import (
     build_topics,
     resolve_topics,
 )
-from sqs_scale_to_zero.wake import Wake, resolve_wake
+from sqs_scale_to_zero.wake import Wake, build_wake, finish_wake, resolve_wake
 
 
 class ScaleToZeroQueueService(Construct):
@@ -484,51 +484,31 @@ class ScaleToZeroQueueService(Construct):
                 max_capacity=scaling_settings.max_capacity,
             )
 
-        self.backlog_signal_function = None
-        signal = None
-        # The function wakes the service itself only with backlog sizing, whose alarm then
-        # subtracts the desired count it publishes (fixed steps would add a second task).
-        wakes_itself = wake_settings.has_function and scaling_settings.messages_per_task is not None
-        desired: Optional[cloudwatch.IMetric] = None
-        if network_settings.has_container_insights:
-            desired = container_insights_metric(self.service, "DesiredTaskCount")
-        if wake_settings.has_function:
-            # Imported only when used: aws_lambda and aws_events are slow to import.
-            from sqs_scale_to_zero.backlog_signal import build_backlog_signal, desired_count_metric
-
-            signal = build_backlog_signal(
-                self,
-                self.queue,
-                task_settings.log_retention,
-                publishes_backlog=wake_settings.publishes_backlog,
-            )
-            self.backlog_signal_function = signal.function
-            desired = desired_count_metric(self.queue) if wakes_itself else desired
-        self.backlog_metrics = (
-            signal.metrics
-            if signal is not None and signal.metrics is not None
-            else BacklogMetrics.of_queue(self.queue, desired=desired)
+        wiring = build_wake(
+            self,
+            wake_settings,
+            self.queue,
+            self.service,
+            log_retention=task_settings.log_retention,
+            backlog_sizing=scaling_settings.messages_per_task is not None,
+            container_insights=network_settings.has_container_insights,
         )
-
+        self.backlog_signal_function = wiring.signal.function if wiring.signal else None
+        self.backlog_metrics = wiring.metrics
         scaling = build_scaling(
             self,
             scaling_settings,
             self.service,
             self.backlog_metrics,
-            # SQS's gauges may see a message a minute before the function does: confirm.
-            scale_out_minutes=2 if wakes_itself and not wake_settings.publishes_backlog else 1,
+            scale_out_minutes=wiring.scale_out_minutes,
         )
-        if signal is not None and wakes_itself:
-            from sqs_scale_to_zero.backlog_signal import enable_fast_wake
-
-            assert scaling_settings.messages_per_task is not None  # wakes_itself: sizing
-            enable_fast_wake(
-                signal,
-                self.service,
-                scaling.scale_in_alarm,
-                messages_per_task=scaling_settings.messages_per_task,
-                max_capacity=scaling_settings.max_capacity,
-            )
+        finish_wake(
+            wiring,
+            self.service,
+            scaling.scale_in_alarm,
+            messages_per_task=scaling_settings.messages_per_task,
+            max_capacity=scaling_settings.max_capacity,
+        )
         self.scalable_target = scaling.scalable_target
         self.scale_out_alarm = scaling.scale_out_alarm
         self.scale_out_action = scaling.scale_out_action

@@ -29,9 +29,20 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
 
 from sqs_scale_to_zero.checks import optional_bool
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_cloudwatch as cloudwatch
+    from aws_cdk import aws_ecs as ecs
+    from aws_cdk import aws_logs as logs
+    from aws_cdk import aws_sqs as sqs
+    from constructs import Construct
+
+    from sqs_scale_to_zero.backlog import BacklogMetrics
+    from sqs_scale_to_zero.backlog_signal import BacklogSignal
 
 
 class Wake(enum.Enum):
@@ -103,3 +114,77 @@ def resolve_wake(*, wake: object, backlog_signal: object) -> WakeSettings:
     if alias is not None:
         return WakeSettings(Wake.FRESH_SIGNAL if alias else Wake.ON_ALARM)
     return WakeSettings(DEFAULT_WAKE if wake is None else wake)
+
+
+@dataclass(frozen=True)
+class WakeWiring:
+    """What the wake builds before the scaling: its function and the metrics the alarms read."""
+
+    signal: Optional[BacklogSignal]
+    """The one-minute function; ``None`` with ``Wake.ON_ALARM``."""
+    metrics: BacklogMetrics
+    """What every scaling and monitoring alarm reads."""
+    wakes_itself: bool
+    """True when the function sets the desired count itself (backlog sizing only: its alarm
+    subtracts the desired count the function publishes; fixed steps would add a second task)."""
+    scale_out_minutes: int
+    """Minutes the scale-out alarm confirms: 2 when the function wakes the service from SQS's
+    own gauges, which may see a message a minute before the function does; else 1."""
+
+
+def build_wake(
+    scope: Construct,
+    settings: WakeSettings,
+    queue: sqs.IQueue,
+    service: ecs.BaseService,
+    *,
+    log_retention: logs.RetentionDays,
+    backlog_sizing: bool,
+    container_insights: bool,
+) -> WakeWiring:
+    """Build the wake function (when ``settings`` has one) and choose the alarms' metrics."""
+    from sqs_scale_to_zero.backlog import BacklogMetrics, container_insights_metric
+
+    wakes_itself = settings.has_function and backlog_sizing
+    desired: Optional[cloudwatch.IMetric] = None
+    if container_insights:
+        desired = container_insights_metric(service, "DesiredTaskCount")
+    signal = None
+    if settings.has_function:
+        # Imported only when used: aws_lambda and aws_events are slow to import.
+        from sqs_scale_to_zero.backlog_signal import build_backlog_signal, desired_count_metric
+
+        signal = build_backlog_signal(
+            scope, queue, log_retention, publishes_backlog=settings.publishes_backlog
+        )
+        desired = desired_count_metric(queue) if wakes_itself else desired
+    metrics = (
+        signal.metrics
+        if signal is not None and signal.metrics is not None
+        else BacklogMetrics.of_queue(queue, desired=desired)
+    )
+    confirm = wakes_itself and not settings.publishes_backlog
+    return WakeWiring(signal, metrics, wakes_itself, scale_out_minutes=2 if confirm else 1)
+
+
+def finish_wake(
+    wiring: WakeWiring,
+    service: ecs.BaseService,
+    idle_alarm: cloudwatch.Alarm,
+    *,
+    messages_per_task: Optional[int],
+    max_capacity: int,
+) -> None:
+    """Let the function wake ``service`` itself, once the idle alarm it holds off exists."""
+    if wiring.signal is None or not wiring.wakes_itself:
+        return
+    from sqs_scale_to_zero.backlog_signal import enable_fast_wake
+
+    assert messages_per_task is not None  # wakes_itself: backlog sizing
+    enable_fast_wake(
+        wiring.signal,
+        service,
+        idle_alarm,
+        messages_per_task=messages_per_task,
+        max_capacity=max_capacity,
+    )
