@@ -28,7 +28,7 @@ if TYPE_CHECKING:
         EcsDeploymentWatch,
         NoDeploymentWatch,
     )
-    from sqs_scale_to_zero.worker.message import Message, RetryLater
+    from sqs_scale_to_zero.worker.message import DeadLetter, Message, RetryLater
     from sqs_scale_to_zero.worker.policies import (
         BackoffPolicy,
         ConstantBackoff,
@@ -49,6 +49,7 @@ _EXPORTS = {
     "BackoffPolicy": "policies",
     "ConfigurationError": "config",
     "ConstantBackoff": "policies",
+    "DeadLetter": "message",
     "DeploymentWatch": "deployment.watch",
     "EcsAgentTaskProtection": "protection",
     "EcsDeploymentWatch": "deployment.watch",
@@ -72,6 +73,7 @@ __all__ = [
     "BackoffPolicy",
     "ConfigurationError",
     "ConstantBackoff",
+    "DeadLetter",
     "DeploymentWatch",
     "EcsAgentTaskProtection",
     "EcsDeploymentWatch",

@@ -161,6 +161,13 @@ PERIODIC_TASK_BODY = "elasticbeanstalk scheduled job"
 DEAD_LETTER_QUEUE_URL = "SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL"
 """Optional: URL of the dead-letter queue to which ``raise DeadLetter(reason)`` moves a message."""
 
+DEAD_LETTER_REASON_ATTRIBUTE = "sqs-scale-to-zero.dead-letter-reason"
+"""String message attribute the worker adds to a message it moves to the dead-letter queue: the
+reason given to ``DeadLetter``."""
+
+DEAD_LETTER_REASON_MAX_CHARACTERS = 1024
+"""The longest reason kept (in the attribute and the log); a longer one is cut, ending in "..."."""
+
 # --- Backlog signal function (set by the construct, read by the function and the simulator) ----
 
 SIGNAL_QUEUE_URL = "QUEUE_URL"
@@ -208,6 +215,9 @@ SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30
 
 SQS_MAX_BATCH_SIZE = 10
 """The most messages one ``ReceiveMessage`` returns, and the most entries of a batch call."""
+
+SQS_MAX_MESSAGE_ATTRIBUTES = 10
+"""The most message attributes one message may carry."""
 
 SQS_MAX_WAIT_SECONDS = 20
 """The longest long poll (``WaitTimeSeconds``) SQS accepts."""

@@ -6,12 +6,15 @@ does the work is a ``Delivery``, the one thing it calls on a handler thread. It 
 * ``deliver(message) -> Outcome``: hand the message over and say what came of it, without
   raising: ``Outcome.succeeded()`` (the worker deletes the message), ``Outcome.retry_later(s)``
   (visible again after ``s`` seconds), or ``Outcome.failed(error)`` (visible again after the
-  worker's ``retry_backoff``; the redrive policy dead-letters it after ``max_receive_count``).
+  worker's ``retry_backoff``; the redrive policy dead-letters it after ``max_receive_count``),
+  or ``Outcome.dead_letter(reason)`` (moved to the dead-letter queue at once, see
+  :mod:`.dead_letters`).
 * ``close()``: called on each handler thread as it ends, to free what that thread used.
 
 Calling a Python function (plain or ``async def``) is one implementation,
 :class:`~sqs_scale_to_zero.worker.handlers.FunctionDelivery`: returning is success, ``raise
-RetryLater(seconds)`` asks for a delay, any other exception is a failure. Another, such as a POST
+RetryLater(seconds)`` asks for a delay, ``raise DeadLetter(reason)`` for the dead-letter queue,
+any other exception is a failure. Another, such as a POST
 of each message to an HTTP endpoint beside the worker, plugs into ``Worker(delivery, ...)`` in the
 same place, without any change to the handler pool or the receive loop. A delivery that must wait
 before it can deliver (an app that is not ready yet) can hold off receiving with
@@ -32,13 +35,14 @@ class Outcome:
     """What came of delivering one message.
 
     Attributes:
-        name: ``"succeeded"``, ``"retry_later"`` or ``"failed"``.
+        name: ``"succeeded"``, ``"retry_later"``, ``"failed"`` or ``"dead_letter"``.
         delay_seconds: The visibility delay ``RetryLater`` asked for; ``None`` otherwise (the
             worker's ``retry_backoff`` sets the delay of a failure).
         duration_seconds: How long the delivery took.
         fields: Structured log fields: ``message_id``, ``receive_count``, ``group_id`` (FIFO),
             ``outcome``, ``duration_ms``.
         error: The exception of a failure, if any. Default: ``None``.
+        reason: Why the message is dead-lettered (``"dead_letter"`` only). Default: ``None``.
     """
 
     name: str
@@ -46,6 +50,7 @@ class Outcome:
     duration_seconds: float
     fields: dict[str, object] = field(default_factory=dict)
     error: BaseException | None = None
+    reason: str | None = None
 
     @classmethod
     def succeeded(cls, message: Message, started: float) -> Outcome:
@@ -61,6 +66,13 @@ class Outcome:
     def failed(cls, message: Message, started: float, error: BaseException) -> Outcome:
         """A failure: visible again after the worker's ``retry_backoff``."""
         return cls._make("failed", None, message, started, error)
+
+    @classmethod
+    def dead_letter(cls, message: Message, started: float, reason: str) -> Outcome:
+        """The message goes to the dead-letter queue at once, with ``reason``."""
+        outcome = cls._make("dead_letter", None, message, started, None)
+        outcome.reason = reason
+        return outcome
 
     @classmethod
     def _make(

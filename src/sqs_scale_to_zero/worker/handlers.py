@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqs_scale_to_zero.worker.delivery import Outcome
-from sqs_scale_to_zero.worker.message import Message, RetryLater
+from sqs_scale_to_zero.worker.message import DeadLetter, Message, RetryLater
 
 logger = logging.getLogger("sqs_scale_to_zero.worker")
 
@@ -46,7 +46,8 @@ def check_handler(handler: object) -> None:
 class FunctionDelivery:
     """The ``Delivery`` that calls a Python function: the worker's handler contract.
 
-    Returning means success; ``raise RetryLater(seconds)`` asks for that delay; any other
+    Returning means success; ``raise RetryLater(seconds)`` asks for that delay; ``raise
+    DeadLetter(reason)`` for the dead-letter queue at once; any other
     exception (``SystemExit`` too: it must not end a handler thread) is a failure. What the
     function returns is awaited to completion if awaitable, on an event loop of the handler
     thread's own.
@@ -74,6 +75,8 @@ class FunctionDelivery:
                 raise TypeError("the handler returned a generator: none of its body ran")
         except RetryLater as request:
             return Outcome.retry_later(message, started, request.delay_seconds)
+        except DeadLetter as request:
+            return Outcome.dead_letter(message, started, request.reason)
         except BaseException as failure:  # SystemExit too: it must not end a handler thread
             return Outcome.failed(message, started, failure)
         return Outcome.succeeded(message, started)

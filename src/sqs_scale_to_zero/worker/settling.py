@@ -1,11 +1,17 @@
-"""What the worker does with a message once its delivery is over: delete it, or delay it."""
+"""What the worker does with a message once its delivery is over: delete it, or delay it.
+
+A ``DeadLetter`` outcome is a send to the dead-letter queue first (see :mod:`.dead_letters`):
+sent, the message is deleted as after a success; not sent, it is delayed as after a failure.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
 import time
+from dataclasses import replace
 
+from sqs_scale_to_zero.worker.dead_letters import DeadLetters
 from sqs_scale_to_zero.worker.deletes import Deleter
 from sqs_scale_to_zero.worker.delivery import Outcome
 from sqs_scale_to_zero.worker.fifo import FifoGroups
@@ -15,6 +21,10 @@ from sqs_scale_to_zero.worker.releasing import Releaser
 from sqs_scale_to_zero.worker.stats import WorkerStats
 
 logger = logging.getLogger("sqs_scale_to_zero.worker")
+
+
+class DeadLetterNotSent(Exception):
+    """Why a message whose handler raised ``DeadLetter`` stays on its queue (logged, no traceback)."""
 
 
 class ReceiveWindow:
@@ -49,6 +59,7 @@ class Settler:
         fifo: The FIFO groups, guarded by the worker lock. Required.
         releaser: Changes visibility. Required.
         deleter: Deletes finished messages. Required.
+        dead_letters: Sends a message's copy to the dead-letter queue. Required.
         stats: Counters to update. Required.
         retry_backoff: The visibility delay after a failure, by receive count. Required.
         poll_wait_seconds: The long-poll wait of a receive. Required.
@@ -65,6 +76,7 @@ class Settler:
         fifo: FifoGroups,
         releaser: Releaser,
         deleter: Deleter,
+        dead_letters: DeadLetters,
         stats: WorkerStats,
         retry_backoff: BackoffPolicy,
         poll_wait_seconds: float,
@@ -74,6 +86,7 @@ class Settler:
         self._fifo = fifo
         self._releaser = releaser
         self._deleter = deleter
+        self._dead_letters = dead_letters
         self._stats = stats
         self._retry_backoff = retry_backoff
         self._poll_wait_seconds = poll_wait_seconds
@@ -88,6 +101,13 @@ class Settler:
         visibility change is made, so no finished message is left invisible.
         """
         delay = outcome.delay_seconds
+        with self._holdings.lock:
+            running = job.state is JobState.RUNNING
+        if outcome.reason is not None and running:
+            # Sent outside the lock; the heartbeat keeps the message invisible meanwhile.
+            not_sent = self._dead_letters.send(job.message, outcome.reason)
+            if not_sent is not None:
+                outcome = replace(outcome, error=DeadLetterNotSent(not_sent))
         if outcome.error is not None:
             delay = self._retry_backoff.delay(job.message.receive_count)
         upcoming: Job | None = None
@@ -117,7 +137,7 @@ class Settler:
                     )
         log_outcome(outcome, seconds)
         if seconds is None:
-            self._stats.add("succeeded")
+            self._stats.add("succeeded" if outcome.reason is None else "dead_lettered")
             self._deleter.delete(job)
         else:
             self._stats.add("retried" if outcome.error is None else "failed")
@@ -129,17 +149,34 @@ class Settler:
 
 
 def log_outcome(outcome: Outcome, visible_in_seconds: int | None) -> None:
-    """Log one finished message: INFO on success or ``RetryLater``, WARNING on failure.
+    """Log one finished message in one line (a failure's traceback below it).
+
+    INFO on success or ``RetryLater``; WARNING on failure, with its traceback, or on
+    ``DeadLetter``, without one (the reason says it).
 
     Args:
         outcome: What the handler did.
         visible_in_seconds: The visibility delay actually set, ``None`` when it is deleted.
     """
     fields = dict(outcome.fields)
+    if outcome.reason is not None:
+        fields["dead_letter_reason"] = outcome.reason
     if visible_in_seconds is None:
-        logger.info("message succeeded", extra=fields)
+        if outcome.reason is None:
+            logger.info("message succeeded", extra=fields)
+        else:
+            logger.warning("message dead-lettered: %s", outcome.reason, extra=fields)
         return
     fields["retry_in_seconds"] = visible_in_seconds
+    if isinstance(outcome.error, DeadLetterNotSent):
+        logger.warning(
+            "message not dead-lettered (%s): %s; visible again in %d s",
+            outcome.reason,
+            outcome.error,
+            visible_in_seconds,
+            extra=fields,
+        )
+        return
     if outcome.error is None:
         logger.info("message retry_later: visible again in %d s", visible_in_seconds, extra=fields)
         return
