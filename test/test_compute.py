@@ -78,11 +78,12 @@ def test_arm64_with_a_capacity_provider_strategy(brought_queue_service: Synthesi
     assert service["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE", "Weight": 1}]
 
 
-def test_task_role_may_only_consume_protect_and_watch_its_deploys(
+def test_task_role_may_only_consume_dead_letter_protect_and_watch_its_deploys(
     default_service: Synthesized,
 ) -> None:
     synth = default_service
     queue_id = synth.logical_id(synth.construct.queue)
+    dlq_id = synth.logical_id(synth.construct.dead_letter_queue)
     cluster_id = synth.logical_id(synth.construct.cluster)
     statements = role_statements(synth, synth.construct.task_definition.task_role)
     assert statements == [
@@ -96,6 +97,11 @@ def test_task_role_may_only_consume_protect_and_watch_its_deploys(
             ],
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [queue_id, "Arn"]},
+        },
+        {
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [dlq_id, "Arn"]},
         },
         {
             "Action": ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"],

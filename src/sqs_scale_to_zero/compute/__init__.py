@@ -91,6 +91,7 @@ def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueue
         cluster=cluster,
         queue=queues.queue,
         visibility_timeout_seconds=queues.visibility_timeout_seconds,
+        dead_letter_queue=queues.dead_letter_target,
     )
     service = ecs.FargateService(
         scope,

@@ -40,6 +40,10 @@ MAX_STOP_TIMEOUT_SECONDS = 120
 
 CONTAINER_NAME = "Worker"
 TASK_PROTECTION_ACTIONS = ("ecs:GetTaskProtection", "ecs:UpdateTaskProtection")
+DEAD_LETTER_ACTIONS = ("sqs:SendMessage",)
+"""What the task role may do on the dead-letter queue: send the copy a ``DeadLetter`` moves."""
+DEAD_LETTER_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+"""What sending to a queue encrypted with a customer key needs on that key."""
 
 # Fargate task sizes: CPU units -> allowed memory in MiB (Amazon ECS developer guide,
 # "Task CPU and memory" for the Fargate launch type).
@@ -273,11 +277,13 @@ def build_task(
     cluster: ecs.ICluster,
     queue: sqs.IQueue,
     visibility_timeout_seconds: Optional[int],
+    dead_letter_queue: Optional[sqs.IQueue],
 ) -> WorkerTask:
     """Create the task definition, its container and log group, and the task role's grants.
 
-    The task role may consume ``queue`` and, with ``task_protection``, set task scale-in
-    protection on the tasks of ``cluster``.
+    The task role may consume ``queue``, send to ``dead_letter_queue`` (for ``raise
+    DeadLetter``) and, with ``task_protection``, set task scale-in protection on the tasks of
+    ``cluster``.
     """
     task_definition = ecs.FargateTaskDefinition(
         scope,
@@ -296,13 +302,15 @@ def build_task(
         command=list(settings.command) if settings.command is not None else None,
         environment={
             **settings.environment,
-            **_worker_environment(settings, queue, visibility_timeout_seconds),
+            **_worker_environment(settings, queue, visibility_timeout_seconds, dead_letter_queue),
         },
         secrets=dict(settings.secrets) or None,
         logging=ecs.LogDrivers.aws_logs(stream_prefix="worker", log_group=log_group),
         stop_timeout=settings.stop_timeout,
     )
     queue.grant_consume_messages(task_definition.task_role)
+    if dead_letter_queue is not None:
+        _grant_dead_lettering(task_definition, dead_letter_queue)
     if task_definition.execution_role is not None:
         acknowledge(
             task_definition.execution_role,
@@ -332,8 +340,30 @@ def build_task(
     return WorkerTask(task_definition=task_definition, container=container, log_group=log_group)
 
 
+def _grant_dead_lettering(
+    task_definition: ecs.TaskDefinition, dead_letter_queue: sqs.IQueue
+) -> None:
+    """Grant exactly what a ``DeadLetter`` move needs beyond consuming the queue.
+
+    ``sqs:SendMessage`` on the DLQ and, when a customer key encrypts it, ``kms:GenerateDataKey``
+    and ``kms:Decrypt`` on that key (Amazon SQS developer guide, "Amazon SQS key management":
+    a producer's permissions).
+    """
+    task_definition.add_to_task_role_policy(
+        iam.PolicyStatement(
+            actions=list(DEAD_LETTER_ACTIONS), resources=[dead_letter_queue.queue_arn]
+        )
+    )
+    key = dead_letter_queue.encryption_master_key
+    if key is not None:
+        key.grant(task_definition.task_role, *DEAD_LETTER_KEY_ACTIONS)
+
+
 def _worker_environment(
-    settings: TaskSettings, queue: sqs.IQueue, visibility_timeout_seconds: Optional[int]
+    settings: TaskSettings,
+    queue: sqs.IQueue,
+    visibility_timeout_seconds: Optional[int],
+    dead_letter_queue: Optional[sqs.IQueue],
 ) -> dict[str, str]:
     environment = {
         contract.QUEUE_URL: queue.queue_url,
@@ -343,4 +373,6 @@ def _worker_environment(
     }
     if visibility_timeout_seconds is not None:
         environment[contract.VISIBILITY_TIMEOUT_SECONDS] = str(visibility_timeout_seconds)
+    if dead_letter_queue is not None:
+        environment[contract.DEAD_LETTER_QUEUE_URL] = dead_letter_queue.queue_url
     return environment
