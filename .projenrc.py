@@ -99,6 +99,9 @@ TEST_REQUIREMENTS = [
     f"projen=={'0.104.17'}",
 ]
 
+# The peers `benchmarks/worker_throughput.py` races the worker against, and its RSS probe.
+BENCHMARK_REQUIREMENTS = ["sqs-workers>=0.7", "aws-sqs-consumer>=0.0.15", "psutil>=5.9"]
+
 project = PythonProject(
     name="sqs-scale-to-zero",
     module_name="sqs_scale_to_zero",
@@ -129,7 +132,7 @@ project = PythonProject(
             # The construct library depends on the worker distribution at the same version and
             # does not ship `sqs_scale_to_zero/worker` itself (see the wheel exclude below).
             dependencies=[AWS_CDK_LIB, CONSTRUCTS, PYYAML, f"{WORKER_DIST}=={VERSION}"],
-            optional_dependencies={"test": TEST_REQUIREMENTS},
+            optional_dependencies={"test": TEST_REQUIREMENTS, "benchmark": BENCHMARK_REQUIREMENTS},
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},
             readme="README.md",
             keywords=KEYWORDS,

@@ -1,27 +1,31 @@
-"""Worker throughput and import time, against moto's SQS-protocol server on 127.0.0.1.
+"""Worker throughput against its peers, RSS and SQS requests per message; import time.
 
-Run: ``.venv/bin/python benchmarks/worker_throughput.py [--messages 300] [--concurrency 10]
-[--handler-ms 0] [--latency-ms 0]``
+Run: ``.venv/bin/python -m benchmarks.worker_throughput [--messages 200] [--latency-ms 10]``
+(the peers are the ``benchmark`` extra: ``pip install -e '.[benchmark]'``).
 
-Measures, in the same run and against the same server:
+In one run, against one moto SQS-protocol server on 127.0.0.1 (its own process), for each cell
+of: a no-op and a 50 ms handler; concurrency 1 and 10; straight to moto and behind a proxy on
+127.0.0.1 that delays every chunk ``--latency-ms`` each way (closer to a round trip to SQS than
+moto's CPU-bound answers), it runs each contender on a fresh queue of ``--messages`` messages,
+in turn (the order rotates from cell to cell), and reports:
 
-* messages/s of ``Worker`` with a no-op handler (batched receives up to 10, ``concurrency``
-  handler threads, batched deletes);
-* messages/s of a naive loop: receive one message, delete it, repeat;
-* the ratio of the two;
-* the wall time of ``from sqs_scale_to_zero.worker import Message, Worker`` in a fresh
-  interpreter (median of 5),
-  and that ``aws_cdk``, ``constructs`` and ``jsii`` are not in ``sys.modules`` afterwards;
-* the memory ``Worker(...)`` adds (tracemalloc peak) in a process that already made a boto3
-  client, as an app does: a worker that makes its own boto3 session loads the SQS model again.
+* messages/s from the first SQS request to the last delete;
+* the peak RSS of the contender's processes, summed;
+* SQS requests per message (SQS bills per request);
+* the CPU time of the contender's processes per message (on a busy machine, where processes
+  share the cores with others, N processes get more of them than one);
+* ours / the best peer.
 
-moto runs in its own process (``python -m moto.server``). It spends milliseconds of CPU on each
-message it hands out, whatever the batch size, which caps both loops; against SQS, where a
-call costs network round trips rather than server CPU, batching and concurrency gain more.
-``--latency-ms`` puts a TCP proxy on 127.0.0.1 in front of moto that delays every chunk by that
-much in each direction, closer to a network round trip to SQS than moto's CPU-bound answers.
-moto 5.2.5's receive also scans the whole queue, so its cost grows with the queue's depth: keep
-``--messages`` small (the default 300 per queue) and compare runs of the same depth only.
+The contenders are in ``worker_peers.py``: ours is one process with ``concurrency`` handler
+threads; the peers (``sqs-workers`` and ``aws-sqs-consumer``, from PyPI) run as ``concurrency``
+processes, their way to scale. It also prints the wall time of ``from sqs_scale_to_zero.worker
+import Message, Worker`` in a fresh interpreter (median of 5), that ``aws_cdk``, ``constructs``
+and ``jsii`` are not in ``sys.modules`` afterwards, and the memory ``Worker(...)`` adds
+(tracemalloc peak) in a process that already made a boto3 client.
+
+moto spends milliseconds of CPU on each message it hands out, which caps every contender on a
+busy machine; moto 5's receive also scans the whole queue, so keep ``--messages`` small and
+compare numbers of one run only.
 """
 
 from __future__ import annotations
@@ -29,14 +33,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from typing import Any
+
+import psutil  # type: ignore[import-untyped]
+
+from benchmarks import worker_peers
+from benchmarks.local_sqs import LatencyProxy, fill, free_port, wait_until_up
+from benchmarks.tables import table_lines
 
 IMPORT_PROBE = """
 import json, sys, time
@@ -58,104 +65,53 @@ print(json.dumps({"bytes": tracemalloc.get_traced_memory()[1]}))
 """
 
 
-def _fill(sqs: Any, url: str, count: int) -> None:
-    for start in range(0, count, 10):
-        entries = [
-            {"Id": str(i), "MessageBody": f"m{start + i}"} for i in range(min(10, count - start))
-        ]
-        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+def race(
+    contender: str, url: str, count: int, concurrency: int, handler_seconds: float
+) -> tuple[float, float, float, float]:
+    """Run ``contender`` until ``count`` messages are deleted.
 
-
-class LatencyProxy:
-    """Forward 127.0.0.1:<port> to ``upstream_port``, delaying each chunk by ``delay`` seconds."""
-
-    def __init__(self, upstream_port: int, delay: float) -> None:
-        self._upstream_port = upstream_port
-        self._delay = delay
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self._listener.getsockname()[1])
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self._upstream_port))
-            except OSError:  # moto not up yet
-                client.close()
-                continue
-            for source, target in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
-
-    def _pump(self, source: socket.socket, target: socket.socket) -> None:
-        while True:
-            try:
-                data = source.recv(65536)
-                if not data:
-                    break
-                time.sleep(self._delay)
-                target.sendall(data)
-            except OSError:
-                break
-        for sock in (source, target):
-            sock.close()
-
-    def close(self) -> None:
-        self._listener.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_up(sqs: Any) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            sqs.list_queues()
-            return
-        except Exception:
+    Returns:
+        msg/s, peak RSS in MB, SQS requests per message, CPU ms per message.
+    """
+    processes, requests, deleted = worker_peers.start(contender, url, concurrency, handler_seconds)
+    members = [psutil.Process(process.pid) for process in processes]
+    began: float | None = None
+    peak = 0
+    sampled = 0.0
+    deadline = time.monotonic() + 300
+    try:
+        while deleted.value < count:
+            now = time.perf_counter()
+            if began is None and requests.value > 0:
+                began = now
+            if now - sampled > 0.05:
+                sampled = now
+                peak = max(peak, sum(_rss(member) for member in members))
             if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+                raise RuntimeError(f"{contender}: {deleted.value} of {count} deleted in 300 s")
+            time.sleep(0.002)
+        elapsed = time.perf_counter() - (began or time.perf_counter())
+        made = requests.value
+        peak = max(peak, sum(_rss(member) for member in members))
+        cpu = sum(_cpu(member) for member in members)
+    finally:
+        worker_peers.end(processes)
+    return count / elapsed, peak / 1e6, made / count, cpu * 1000 / count
 
 
-def naive(sqs: Any, url: str, count: int, handler_seconds: float = 0.0) -> float:
-    """Receive one message, delete it, repeat; return messages/s."""
-    done = 0
-    began = time.perf_counter()
-    while done < count:
-        response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1)
-        for message in response.get("Messages", []):
-            time.sleep(handler_seconds)
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            done += 1
-    return count / (time.perf_counter() - began)
+def _cpu(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.Error:
+        return 0.0
+    return float(times.user + times.system)
 
 
-def ours(url: str, count: int, concurrency: int, handler_seconds: float = 0.0) -> float:
-    """Run ``Worker`` with a no-op handler until ``count`` messages are deleted; return msg/s."""
-    from sqs_scale_to_zero.worker import Worker
-
-    def handle(message: Any) -> None:
-        if handler_seconds:
-            time.sleep(handler_seconds)
-
-    worker = Worker(handle, url, concurrency, poll_wait_seconds=1, environ={})
-    thread = threading.Thread(target=worker.run, daemon=True)
-    began = time.perf_counter()
-    thread.start()
-    while worker.stats.deleted < count:
-        time.sleep(0.002)
-    elapsed = time.perf_counter() - began
-    worker.stop()
-    thread.join()
-    return count / elapsed
+def _rss(process: psutil.Process) -> int:
+    try:
+        return int(process.memory_info().rss)
+    except psutil.Error:
+        return 0
 
 
 def import_time(repeats: int = 5) -> tuple[float, list[str]]:
@@ -186,21 +142,17 @@ def worker_memory() -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--latency-ms", type=float, default=10.0)
+    parser.add_argument("--handlers-ms", default="0,50", help="comma-separated (default 0,50)")
+    parser.add_argument("--concurrency", default="1,10", help="comma-separated (default 1,10)")
     parser.add_argument(
-        "--handler-ms",
-        type=float,
-        default=0.0,
-        help="time each handler sleeps, in ms (default 0: the no-op handler)",
-    )
-    parser.add_argument(
-        "--latency-ms",
-        type=float,
-        default=0.0,
-        help="delay added each way by a proxy in front of moto, in ms (default 0: no proxy)",
+        "--contenders",
+        default=",".join(worker_peers.CONTENDERS),
+        help="comma-separated, from " + ", ".join(worker_peers.CONTENDERS),
     )
     args = parser.parse_args()
+    contenders = args.contenders.split(",")
 
     import logging
 
@@ -210,41 +162,63 @@ def main() -> int:
         AWS_SECRET_ACCESS_KEY="bench",
         AWS_DEFAULT_REGION="us-east-1",
     )
-    import boto3
+    import boto3  # type: ignore[import-untyped]
 
-    # moto in its own process, so the server and the client under test don't share a GIL.
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    proxy = LatencyProxy(port, args.latency_ms / 1000) if args.latency_ms else None
-    os.environ["AWS_ENDPOINT_URL_SQS"] = f"http://127.0.0.1:{proxy.port if proxy else port}"
+    proxy = LatencyProxy(port, args.latency_ms / 1000)
+    paths = {"direct": port, f"proxy {args.latency_ms:g} ms": proxy.port}
+    rows = []
     try:
-        sqs = boto3.client("sqs")
-        _wait_until_up(sqs)
-        naive_url = sqs.create_queue(QueueName=f"naive-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-        ours_url = sqs.create_queue(QueueName=f"worker-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-        _fill(sqs, naive_url, args.messages)
-        _fill(sqs, ours_url, args.messages)
-        pause = args.handler_ms / 1000
-        naive_rate = naive(sqs, naive_url, args.messages, pause)
-        ours_rate = ours(ours_url, args.messages, args.concurrency, pause)
+        sqs = boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{port}")
+        wait_until_up(sqs)
+        cells = [
+            (float(ms), int(concurrency), path)
+            for ms in args.handlers_ms.split(",")
+            for concurrency in args.concurrency.split(",")
+            for path in paths
+        ]
+        for index, (ms, concurrency, path) in enumerate(cells):
+            os.environ["AWS_ENDPOINT_URL_SQS"] = f"http://127.0.0.1:{paths[path]}"
+            turn = index % len(contenders)
+            results = {}
+            for contender in contenders[turn:] + contenders[:turn]:
+                url = sqs.create_queue(QueueName=f"bench-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+                fill(sqs, url, args.messages)
+                results[contender] = race(contender, url, args.messages, concurrency, ms / 1000)
+            rows.append((ms, concurrency, path, results))
     finally:
-        if proxy is not None:
-            proxy.close()
+        proxy.close()
         server.terminate()
         server.wait()
 
+    peers = [c for c in contenders if c != "ours"]
+    print(f"{args.messages} messages per contender and cell, moto server on 127.0.0.1")
+    print()
+    head = ["handler", "concurrency", "path"] + [f"{c} msg/s" for c in contenders]
+    if "ours" in contenders and peers:
+        head.append("ours / best peer")
+    head += [f"{c} RSS MB" for c in contenders] + [f"{c} requests/msg" for c in contenders]
+    head += [f"{c} CPU ms/msg" for c in contenders]
+    body = []
+    for ms, concurrency, path, results in rows:
+        cells_out = [f"{ms:g} ms" if ms else "no-op", str(concurrency), path]
+        cells_out += [f"{results[c][0]:.0f}" for c in contenders]
+        if "ours" in contenders and peers:
+            best = max(results[c][0] for c in peers)
+            cells_out.append(f"{results['ours'][0] / best:.2f}x")
+        cells_out += [f"{results[c][1]:.0f}" for c in contenders]
+        cells_out += [f"{results[c][2]:.2f}" for c in contenders]
+        cells_out += [f"{results[c][3]:.1f}" for c in contenders]
+        body.append(cells_out)
+    print("\n".join(table_lines(head, body, markdown=True)))
+    print()
     seconds, heavy = import_time()
     memory = worker_memory()
-    handler = f"{args.handler_ms:g} ms handler" if args.handler_ms else "no-op handler"
-    path = f"behind a proxy adding {args.latency_ms:g} ms each way" if proxy else "direct"
-    print(f"messages: {args.messages}, {handler}, moto server on 127.0.0.1, {path}")
-    print(f"naive receive-one/delete-one loop: {naive_rate:8.1f} msg/s")
-    print(f"Worker (concurrency={args.concurrency}):          {ours_rate:8.1f} msg/s")
-    print(f"ratio Worker / naive:              {ours_rate / naive_rate:8.2f}x")
     print(
         f"from ...worker import Worker:     {seconds * 1000:8.1f} ms (median of 5, boto3 included)"
     )

@@ -76,12 +76,13 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SynthesizedE
     }
 
 
-def test_the_six_scenarios_exist() -> None:
+def test_the_seven_scenarios_exist() -> None:
     assert EXAMPLE_NAMES == [
         "basic",
         "beanstalk_worker",
         "cost_optimised",
         "from_copilot",
+        "http_worker",
         "low_latency",
         "seed_parity",
     ]
@@ -150,3 +151,28 @@ def test_seed_parity_has_the_blogs_shape_in_one_stack(
         for s in r["Properties"]["PolicyDocument"]["Statement"]
     ]
     assert sum(1 for s in statements if s["Action"] == "kms:Decrypt") >= 2  # queue CMK + the blog's
+
+
+def test_http_worker_posts_to_the_port_its_app_listens_on(
+    examples: dict[str, SynthesizedExample],
+) -> None:
+    resources = examples["http_worker"].template["Resources"].values()
+    task = next(r["Properties"] for r in resources if r["Type"] == "AWS::ECS::TaskDefinition")
+    containers = {c["Name"]: c for c in task["ContainerDefinitions"]}
+    app = {e["Name"]: e["Value"] for e in containers["Worker"]["Environment"]}
+    runtime = {e["Name"]: e["Value"] for e in containers["Runtime"]["Environment"]}
+    assert app == {"PORT": "8080"}
+    assert runtime["SCALE_TO_ZERO_DELIVER_TO"] == f"http://127.0.0.1:{app['PORT']}/work"
+    assert runtime["SCALE_TO_ZERO_DELIVER_HEALTH_PATH"] == "/health"
+    assert runtime["SCALE_TO_ZERO_CONCURRENCY"] == "4"
+    server = (EXAMPLES / "http_worker" / "app" / "server.js").read_text()
+    assert 'const WORK_PATH = "/work";' in server
+    assert 'const HEALTH_PATH = "/health";' in server
+
+
+def test_http_worker_is_self_contained() -> None:
+    """Nothing in the example reaches outside its folder."""
+    folder = EXAMPLES / "http_worker"
+    for path in folder.rglob("*"):
+        if path.is_file() and "cdk.out" not in path.parts:
+            assert "parents[" not in path.read_text() and "../" not in path.read_text(), path

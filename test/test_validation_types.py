@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sqs_scale_to_zero import (
+    HttpDelivery,
     MonitoringOptions,
     QueueSchedule,
     ScaleToZeroQueueService,
@@ -319,6 +320,14 @@ VALUES: dict[str, list[Factory]] = {
         _v(MonitoringOptions(tasks_on_empty_queue_alarm="no")),  # type: ignore[arg-type]
     ],
     "backlog_signal": [_v(True), _v(False), _v("yes")],
+    "http_delivery": [
+        _v(HttpDelivery(port=8080, path="/work")),
+        _v(HttpDelivery(port=0)),
+        _v(HttpDelivery(path="work")),
+        _v(HttpDelivery(content_type="json")),
+        _v({"port": 8080}),
+    ],
+    "own_consumer": [_v(True), _v(False), _v("yes")],
 }
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
+    from sqs_scale_to_zero.delivery import HttpDelivery
     from sqs_scale_to_zero.errors import ScaleToZeroValidationError
     from sqs_scale_to_zero.monitoring import MonitoringOptions
     from sqs_scale_to_zero.scaling.steps import fixed_scale_out_steps
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BacklogMetrics",
+    "HttpDelivery",
     "MonitoringOptions",
     "QueueActivity",
     "QueueSchedule",
@@ -43,6 +45,7 @@ _EXPORTS = {
     "ScaleToZeroValidationError": "sqs_scale_to_zero.errors",
     # Values for its props.
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
+    "HttpDelivery": "sqs_scale_to_zero.delivery",
     "fixed_scale_out_steps": "sqs_scale_to_zero.scaling.steps",
     "QueueSchedule": "sqs_scale_to_zero.schedules.schedule",
     "TopicSubscription": "sqs_scale_to_zero.topics.subscriptions",

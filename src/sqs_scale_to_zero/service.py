@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 from sqs_scale_to_zero.backlog import BacklogMetrics, container_insights_metric
 from sqs_scale_to_zero.backlog_signal import resolve_backlog_signal
 from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
+from sqs_scale_to_zero.delivery import HttpDelivery, resolve_delivery
 from sqs_scale_to_zero.deployment import build_deploy_drain
 from sqs_scale_to_zero.monitoring import (
     MonitoredService,
@@ -90,7 +91,10 @@ class ScaleToZeroQueueService(Construct):
     """The Fargate task definition; add containers, volumes or task-role grants here."""
 
     container: ecs.ContainerDefinition
-    """The worker container."""
+    """The container of ``image``: the worker, or with ``http_delivery`` the app."""
+
+    runtime_container: Optional[ecs.ContainerDefinition]
+    """The worker runtime's container beside the app with ``http_delivery``; else ``None``."""
 
     log_group: logs.LogGroup
     """The CloudWatch Logs group of the worker container."""
@@ -190,6 +194,8 @@ class ScaleToZeroQueueService(Construct):
         gradual_scale_in_cooldown: Optional[Duration] = None,
         monitoring: Union[bool, MonitoringOptions] = True,
         backlog_signal: Optional[bool] = None,
+        http_delivery: Optional[HttpDelivery] = None,
+        own_consumer: Optional[bool] = None,
     ) -> None:
         """Compose the queue, the Fargate service and its scaling.
 
@@ -309,6 +315,19 @@ class ScaleToZeroQueueService(Construct):
                 those instead of SQS's own gauges, which can lag up to 15 minutes after six idle
                 hours. It costs three custom metrics and a PutMetricData call a minute (see the
                 README's "Costs"). Default: False.
+            http_delivery: Deliver each message over HTTP to an app in any language: the
+                worker runtime runs in a second container of the task and POSTs each message
+                to the app in ``image`` on localhost, keeping every guarantee it gives a Python
+                handler. ``command`` is then the app's; ``SCALE_TO_ZERO_CONCURRENCY`` and
+                ``SCALE_TO_ZERO_LOG_LEVEL`` in ``environment`` go to the runtime. Can't be
+                combined with ``own_consumer`` or a ``command`` that runs
+                ``sqs_scale_to_zero.worker``. Default: none (``image`` runs the Python runtime).
+            own_consumer: ``image`` consumes the queue itself, without the worker runtime (any
+                language): it gets ``QUEUE_URL`` and ``QUEUE_NAME`` and no ``SCALE_TO_ZERO_*``
+                variable, and none of the runtime's guarantees (task protection while it
+                works, heartbeat, deploy drain, graceful stop); ``sqs-scale-to-zero synth``
+                lists them. Default: False (``image`` runs ``python -m
+                sqs_scale_to_zero.worker``).
 
         Raises:
             ScaleToZeroValidationError: For any invalid prop, before any child is created.
@@ -348,7 +367,14 @@ class ScaleToZeroQueueService(Construct):
             platform_version=platform_version,
             container_insights=container_insights,
         )
-        compute_settings = resolve_compute(task_settings, network_settings)
+        delivery_settings = resolve_delivery(
+            http_delivery=http_delivery,
+            own_consumer=own_consumer,
+            command=task_settings.command,
+            environment=task_settings.environment,
+            cpu_architecture=task_settings.cpu_architecture,
+        )
+        compute_settings = resolve_compute(task_settings, network_settings, delivery_settings)
         use_backlog_signal = resolve_backlog_signal(backlog_signal=backlog_signal)
         scaling_settings = resolve_scaling(
             max_capacity=max_capacity,
@@ -367,6 +393,7 @@ class ScaleToZeroQueueService(Construct):
             monitoring=monitoring, idle_timeout_minutes=scaling_settings.idle_timeout_minutes
         )
         super().__init__(scope, id)
+        delivery_settings.warn_about(self)
 
         queues = build_queues(self, queue_settings)
         self.queue = queues.queue
@@ -380,12 +407,14 @@ class ScaleToZeroQueueService(Construct):
         self.container = compute.container
         self.log_group = compute.log_group
         self.service = compute.service
-        build_deploy_drain(
-            self,
-            service=self.service,
-            container=self.container,
-            max_capacity=scaling_settings.max_capacity,
-        )
+        self.runtime_container = compute.runtime_container
+        if compute.runtime_host is not None:
+            build_deploy_drain(
+                self,
+                service=self.service,
+                container=compute.runtime_host,
+                max_capacity=scaling_settings.max_capacity,
+            )
 
         self.backlog_signal_function = None
         signal = None

@@ -27,6 +27,8 @@ from .engine import EngineUnavailable, mounts_under, remove_tree
 SUITE = "bookworm"
 PACKAGES = ("ca-certificates", "python3", "python3-pip", "python-is-python3")
 """``python-is-python3`` gives the ``python`` command the Dockerfile's CMD runs."""
+NODE_PACKAGES = ("ca-certificates", "nodejs")
+"""The base of the HTTP delivery example's app: Debian's Node.js (``node`` on the PATH)."""
 LOCAL_CA_DIR = Path("/usr/local/share/ca-certificates")
 """Where Debian's ``update-ca-certificates`` takes a machine's own CA certificates from."""
 TRIM = (
@@ -47,17 +49,17 @@ def local_ca_certificates() -> list[Path]:
     return sorted(p for p in LOCAL_CA_DIR.rglob("*.crt") if p.is_file())
 
 
-def cache_key() -> str:
-    """Hash of everything the base rootfs is made from."""
+def cache_key(packages: tuple[str, ...] = PACKAGES) -> str:
+    """Hash of everything the base rootfs with ``packages`` is made from."""
     digest = hashlib.sha256(
-        json.dumps([RECIPE_VERSION, SUITE, PACKAGES, TRIM], sort_keys=True).encode()
+        json.dumps([RECIPE_VERSION, SUITE, packages, TRIM], sort_keys=True).encode()
     )
     for cert in local_ca_certificates():
         digest.update(str(cert.relative_to(LOCAL_CA_DIR)).encode() + b"\0" + cert.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def _run_debootstrap(rootfs: Path, log: Path) -> None:
+def _run_debootstrap(rootfs: Path, log: Path, packages: tuple[str, ...]) -> None:
     debootstrap = shutil.which("debootstrap")
     if debootstrap is None:
         raise EngineUnavailable("debootstrap not found (apt-get install debootstrap)")
@@ -66,7 +68,7 @@ def _run_debootstrap(rootfs: Path, log: Path) -> None:
             [
                 debootstrap,
                 "--variant=minbase",
-                f"--include={','.join(PACKAGES)}",
+                f"--include={','.join(packages)}",
                 SUITE,
                 str(rootfs),
             ],
@@ -108,16 +110,17 @@ def _finish_rootfs(rootfs: Path) -> None:
                     child.unlink()
 
 
-def base_rootfs_tar(cache_dir: Path) -> Path:
-    """The packed base rootfs: from the cache, or made now (about a minute) and cached."""
+def base_rootfs_tar(cache_dir: Path, packages: tuple[str, ...] = PACKAGES) -> Path:
+    """The packed base rootfs with ``packages``: from the cache, or made now (about a minute)
+    and cached."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tar = cache_dir / f"base-{SUITE}-{cache_key()}.tar"
+    tar = cache_dir / f"base-{SUITE}-{cache_key(packages)}.tar"
     if tar.is_file():
         return tar
     work = Path(tempfile.mkdtemp(prefix="s2z-rootfs-", dir=cache_dir))
     rootfs = work / "rootfs"
     try:
-        _run_debootstrap(rootfs, work / "debootstrap.log")
+        _run_debootstrap(rootfs, work / "debootstrap.log", packages)
         if mounts_under(rootfs):  # debootstrap unmounts /proc, /sys, ... itself on success
             raise RuntimeError(f"debootstrap left mounts under {rootfs}: {mounts_under(rootfs)}")
         _finish_rootfs(rootfs)

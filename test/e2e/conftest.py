@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import aws_cdk as cdk
+import boto3  # type: ignore[import-untyped]
 import pytest
+
+from test.worker.conftest import EcsAgent
 
 from .base_image import base_rootfs_tar, cache_key
 from .engine import DockerEngine, EngineUnavailable
@@ -25,6 +28,7 @@ from .engine import DockerEngine, EngineUnavailable
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / ".cache" / "e2e"
 WORKER_TAG = "sqs-scale-to-zero-e2e/worker:latest"
+REGION = "us-east-1"
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -77,50 +81,127 @@ class BasicExample:
     """Name -> value in the task definition: a string, or a CloudFormation reference."""
 
 
-@pytest.fixture(scope="package")
-def basic_example(tmp_path_factory: pytest.TempPathFactory) -> BasicExample:
+@dataclass(frozen=True)
+class ImageAsset:
+    """A synthesized image asset as cdk-assets builds it."""
+
+    directory: Path
+    dockerfile: str
+    build_args: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SynthesizedExample:
+    """An example app's image assets (by the name of their container) and task containers."""
+
+    assets: dict[str, ImageAsset]
+    containers: dict[str, dict[str, Any]]
+    """Container name -> its definition in the template."""
+
+    def environment(self, container: str) -> dict[str, Any]:
+        """Name -> value: a string, or a CloudFormation reference."""
+        return {e["Name"]: e["Value"] for e in self.containers[container].get("Environment", [])}
+
+
+def synthesize_example(name: str, outdir: Path) -> SynthesizedExample:
+    """Synthesize ``examples/<name>/app.py`` into ``outdir``, as ``cdk synth`` would."""
     spec = importlib.util.spec_from_file_location(
-        "example_basic_e2e", ROOT / "examples" / "basic" / "app.py"
+        f"example_{name}_e2e", ROOT / "examples" / name / "app.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    outdir = tmp_path_factory.mktemp("basic-cdk.out")
     app = cdk.App(outdir=str(outdir))
     stack = module.build(app)
     assembly = app.synth()
     manifest = json.loads((outdir / f"{stack.artifact_id}.assets.json").read_text())
-    ((_, image),) = manifest["dockerImages"].items()
+    assets = {
+        # displayName: <construct>/TaskDefinition/<container>/AssetImage
+        image["displayName"].split("/")[-2]: ImageAsset(
+            directory=outdir / image["source"]["directory"],
+            dockerfile=image["source"].get("dockerFile", "Dockerfile"),
+            build_args=dict(image["source"].get("dockerBuildArgs", {})),
+        )
+        for image in manifest["dockerImages"].values()
+    }
     template = assembly.get_stack_by_name(stack.stack_name).template
     (task,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"]
-    (container,) = task["Properties"]["ContainerDefinitions"]
-    return BasicExample(
-        asset_dir=outdir / image["source"]["directory"],
-        dockerfile=image["source"].get("dockerFile", "Dockerfile"),
-        build_args=dict(image["source"].get("dockerBuildArgs", {})),
-        environment={e["Name"]: e["Value"] for e in container.get("Environment", [])},
+    containers = {c["Name"]: c for c in task["Properties"]["ContainerDefinitions"]}
+    return SynthesizedExample(assets=assets, containers=containers)
+
+
+def probe_python_image(engine: DockerEngine, tag: str) -> dict[str, Any]:
+    """The user a Python image runs as, the CDK modules it lacks, and whether it has the worker."""
+    probe = (
+        "import importlib.util as u, json, os; print(json.dumps({'uid': os.getuid(), "
+        "'absent': [m for m in ('aws_cdk', 'constructs', 'jsii') if u.find_spec(m) is None], "
+        "'worker': u.find_spec('sqs_scale_to_zero.worker') is not None}))"
     )
+    out = engine.run(
+        "run", "--rm", "--network", "none", "--entrypoint", "python", tag, "-c", probe
+    ).stdout
+    return dict(json.loads(out))
+
+
+@pytest.fixture(scope="package")
+def basic_example(tmp_path_factory: pytest.TempPathFactory) -> BasicExample:
+    example = synthesize_example("basic", tmp_path_factory.mktemp("basic-cdk.out"))
+    ((_, asset),) = example.assets.items()
+    (container,) = example.containers
+    return BasicExample(
+        asset_dir=asset.directory,
+        dockerfile=asset.dockerfile,
+        build_args=asset.build_args,
+        environment=example.environment(container),
+    )
+
+
+def build_image(engine: DockerEngine, tag: str, asset: ImageAsset, base: Image) -> Image:
+    """``docker build`` of a staged asset, as cdk-assets runs it, on a local base image."""
+    build_args = {**asset.build_args, "BASE_IMAGE": base.tag}
+    engine.run(
+        "build",
+        "--tag",
+        tag,
+        "--file",
+        str(asset.directory / asset.dockerfile),
+        *[f"--build-arg={name}={value}" for name, value in build_args.items()],
+        "--network",
+        "host",
+        str(asset.directory),
+        timeout=900,
+    )
+    return Image(tag, image_size(engine, tag))
 
 
 @pytest.fixture(scope="package")
 def worker_image(engine: DockerEngine, base_image: Image, basic_example: BasicExample) -> Image:
-    """``docker build`` of the staged asset, as cdk-assets runs it, on the local base image."""
+    """The basic example's worker image, built from its staged asset."""
     started = time.monotonic()
-    build_args = {**basic_example.build_args, "BASE_IMAGE": base_image.tag}
-    engine.run(
-        "build",
-        "--tag",
-        WORKER_TAG,
-        "--file",
-        str(basic_example.asset_dir / basic_example.dockerfile),
-        *[f"--build-arg={name}={value}" for name, value in build_args.items()],
-        "--network",
-        "host",
-        str(basic_example.asset_dir),
-        timeout=900,
-    )
+    asset = ImageAsset(basic_example.asset_dir, basic_example.dockerfile, basic_example.build_args)
+    image = build_image(engine, WORKER_TAG, asset, base_image)
     print(f"\nworker image built in {time.monotonic() - started:.1f} s")
-    return Image(WORKER_TAG, image_size(engine, WORKER_TAG))
+    return image
+
+
+@pytest.fixture(scope="module")
+def sqs(moto_endpoint: str) -> Any:
+    """A client of moto's SQS server, as the containers reach it."""
+    return boto3.client(
+        "sqs",
+        endpoint_url=moto_endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def agent() -> Iterator[EcsAgent]:
+    """The stand-in for the ECS agent's task-protection (and task metadata) endpoints."""
+    stand_in = EcsAgent()
+    yield stand_in
+    stand_in.close()
 
 
 from test.worker.deploys import aws_clients, deploy  # noqa: E402, F401  (the deploy drain's stack)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
 import pytest
 
 from sqs_scale_to_zero.worker import contract
@@ -29,12 +28,11 @@ from test.test_quick_start import write_quick_start
 from test.worker.conftest import EcsAgent
 from test.worker.deploys import SERVICE_RESOURCE, Deployed
 
-from .conftest import ROOT, BasicExample, Image
+from .conftest import REGION, ROOT, BasicExample, Image, probe_python_image
 from .engine import DockerEngine
 
 pytestmark = pytest.mark.container
 
-REGION = "us-east-1"
 MAX_ADDED_MEGABYTES = 80
 """Bound on the layers the Dockerfile adds to the base: the worker, boto3 and botocore."""
 
@@ -48,21 +46,17 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> N
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def sqs(moto_endpoint: str) -> Any:
-    return boto3.client(
-        "sqs",
-        endpoint_url=moto_endpoint,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 @dataclass(frozen=True)
 class Queue:
     url: str
     name: str
+
+    @classmethod
+    def create(cls, sqs: Any, visibility_timeout: str) -> Queue:
+        """A new queue in moto with a unique name and the template's visibility timeout."""
+        name = f"e2e-{uuid.uuid4().hex[:10]}"
+        attributes = {"VisibilityTimeout": visibility_timeout}
+        return cls(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"], name)
 
     def counts(self, sqs: Any) -> tuple[int, int]:
         """(visible, in flight)."""
@@ -86,17 +80,7 @@ class Queue:
 @pytest.fixture
 def queue(sqs: Any, basic_example: BasicExample) -> Queue:
     """A new queue with the visibility timeout the construct gives the basic example's queue."""
-    visibility = basic_example.environment[contract.VISIBILITY_TIMEOUT_SECONDS]
-    name = f"e2e-{uuid.uuid4().hex[:10]}"
-    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": visibility})["QueueUrl"]
-    return Queue(url, name)
-
-
-@pytest.fixture
-def agent() -> Iterator[EcsAgent]:
-    stand_in = EcsAgent()
-    yield stand_in
-    stand_in.close()
+    return Queue.create(sqs, basic_example.environment[contract.VISIBILITY_TIMEOUT_SECONDS])
 
 
 def task_environment(
@@ -160,9 +144,35 @@ class Container:
     engine: DockerEngine
     name: str
 
+    @classmethod
+    def start(
+        cls, engine: DockerEngine, name: str, image: str, environment: dict[str, str]
+    ) -> Container:
+        """``docker run`` on the host's network (the task's one namespace, moto on 127.0.0.1)."""
+        engine.run(
+            "run",
+            "--detach",
+            "--network",
+            "host",
+            "--name",
+            name,
+            *[f"--env={key}={value}" for key, value in environment.items()],
+            image,
+        )
+        return cls(engine, name)
+
     def logs(self) -> str:
         proc = self.engine.run("logs", self.name)
         return proc.stdout + proc.stderr
+
+    def memory_megabytes(self) -> float:
+        """The container's memory use now, as ``docker stats`` reports it (page cache excluded)."""
+        stats = self.engine.run("stats", "--no-stream", "--format", "{{.MemUsage}}", self.name)
+        usage = stats.stdout.split("/")[0].strip()
+        match = re.fullmatch(r"([\d.]+)\s*(KiB|MiB|GiB)", usage)
+        assert match is not None, f"unreadable memory use {usage!r}"
+        mebibytes = float(match[1]) * {"KiB": 1 / 1024, "MiB": 1.0, "GiB": 1024.0}[match[2]]
+        return mebibytes * 1.048576
 
     def exit_code(self) -> int | None:
         """The exit code once the container has exited by itself, else ``None``."""
@@ -196,18 +206,9 @@ def run_worker(
         environment = task_environment(
             basic_example, queue, grace_seconds, agent, moto_endpoint, deployed
         )
-        name = f"worker-{uuid.uuid4().hex[:8]}"
-        engine.run(
-            "run",
-            "--detach",
-            "--network",
-            "host",
-            "--name",
-            name,
-            *[f"--env={key}={value}" for key, value in environment.items()],
-            image,
+        started.append(
+            Container.start(engine, f"worker-{uuid.uuid4().hex[:8]}", image, environment)
         )
-        started.append(Container(engine, name))
         return started[-1]
 
     yield run
@@ -297,17 +298,10 @@ def test_runs_as_a_non_root_user_without_the_cdk_and_stays_small(
     base_image: Image,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    probe = (
-        "import importlib.util as u, json, os; print(json.dumps({'uid': os.getuid(), "
-        "'absent': [m for m in ('aws_cdk', 'constructs', 'jsii') if u.find_spec(m) is None], "
-        "'worker': u.find_spec('sqs_scale_to_zero.worker') is not None}))"
-    )
-    out = engine.run(
-        "run", "--rm", "--network", "none", "--entrypoint", "python", worker_image.tag, "-c", probe
-    ).stdout
+    probed = probe_python_image(engine, worker_image.tag)
     user = engine.run("image", "inspect", "--format", "{{.Config.User}}", worker_image.tag).stdout
 
-    assert json.loads(out) == {
+    assert probed == {
         "uid": 10001,
         "absent": ["aws_cdk", "constructs", "jsii"],
         "worker": True,

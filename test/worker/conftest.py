@@ -29,6 +29,7 @@ from sqs_scale_to_zero.worker.client import make_sqs_client
 from sqs_scale_to_zero.worker.delivery import Delivery
 
 from .faults import FaultyProxy
+from .http_apps import DELIVERY_OPTIONS, delivery_to
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -164,17 +165,18 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20, what: str = "co
 
 
 class Running:
-    """A worker running on a background thread."""
+    """A worker running on a background thread (``run`` instead of ``worker.run``, if given)."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: Worker, run: Callable[[], None] | None = None) -> None:
         self.worker = worker
         self.error: BaseException | None = None
+        self._target = run or worker.run
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         try:
-            self.worker.run()
+            self._target()
         except BaseException as error:  # re-raised by stop()
             self.error = error
 
@@ -196,6 +198,34 @@ def start() -> Iterator[Callable[[Worker], Running]]:
         return running[-1]
 
     yield start_worker
+    for item in running:
+        if item.thread.is_alive():
+            item.stop()
+
+
+@pytest.fixture
+def deliver(moto_endpoint: str) -> Iterator[Callable[..., Running]]:
+    """Run workers that POST to an app on 127.0.0.1 (HTTP delivery); stop them all at the end.
+
+    ``deliver(url, port, idle_check=0.2, **options)``: the options named in ``DELIVERY_OPTIONS``
+    shape the delivery, the rest the worker (``fast_worker``'s test-sized timings).
+    """
+    running: list[Running] = []
+
+    def start(url: str, port: int, *, idle_check: float = 0.2, **options: Any) -> Running:
+        settings = {key: options.pop(key) for key in DELIVERY_OPTIONS if key in options}
+        delivery = delivery_to(port, url, **settings)
+        delivery.readiness.idle_check_seconds = idle_check
+        worker = fast_worker(delivery, url, **options)
+
+        def run() -> None:
+            with delivery.watching(worker):
+                worker.run()
+
+        running.append(Running(worker, run))
+        return running[-1]
+
+    yield start
     for item in running:
         if item.thread.is_alive():
             item.stop()

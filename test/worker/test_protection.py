@@ -88,6 +88,7 @@ def test_refused_protection_runs_what_it_holds_and_receives_no_more(
     )
     running = start(worker)
     wait_for(lambda: handled == ["received before the refusal"], what="the held message to run")
+    wait_for(lambda: worker.stats.deleted == 1, what="its delete")
     send(sqs, url, ["later 1", "later 2"])
     calls = len(ecs_agent.calls)
     wait_for(lambda: len(ecs_agent.calls) >= calls + 3, what="protection tried again")

@@ -15,8 +15,9 @@ from sqs_scale_to_zero.worker import (
 )
 from sqs_scale_to_zero.worker.handlers import FunctionDelivery
 from sqs_scale_to_zero.worker.parts import WorkerParts
+from sqs_scale_to_zero.worker.receiving import MAX_RECEIVES_IN_FLIGHT
 
-from .conftest import queue_counts, receive_log, send, wait_for, worker_client
+from .conftest import fast_worker, queue_counts, receive_log, send, wait_for, worker_client
 
 
 def _parts(url: str, client: Any, concurrency: int) -> WorkerParts:
@@ -90,3 +91,43 @@ def test_a_drain_ends_the_loop_and_what_a_receive_in_flight_returns_goes_back(
     thread.join(5)
     assert not thread.is_alive()
     assert queue_counts(sqs, url) == (1, 0) and parts.holdings.active == 0
+
+
+def test_while_messages_flow_several_receives_are_in_flight_on_one_client(
+    sqs: Any, make_queue: Any, start: Any
+) -> None:
+    url = make_queue(visibility_timeout=30)
+    send(sqs, url, [f"m{i}" for i in range(150)])
+    client = worker_client()
+    in_flight, most = 0, 0
+    lock = threading.Lock()
+
+    def before(**_: Any) -> None:
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+
+    def after(**_: Any) -> None:
+        nonlocal in_flight
+        with lock:
+            in_flight -= 1
+
+    client.meta.events.register("before-call.sqs.ReceiveMessage", before)
+    client.meta.events.register("after-call.sqs.ReceiveMessage", after)
+    worker = fast_worker(lambda m: None, url, concurrency=10, sqs_client=client)
+    running = start(worker)
+    wait_for(lambda: worker.stats.deleted >= 150, timeout=90, what="150 messages deleted")
+    running.stop()
+    assert 1 < most <= MAX_RECEIVES_IN_FLIGHT
+    assert queue_counts(sqs, url) == (0, 0)
+
+
+def test_an_empty_queue_is_polled_by_one_receive_at_a_time(make_queue: Any, start: Any) -> None:
+    client = worker_client()
+    receives = receive_log(client)
+    worker = fast_worker(print, make_queue(), concurrency=10, sqs_client=client)
+    running = start(worker)
+    time.sleep(2.5)  # two or three 1-second polls
+    running.stop()
+    assert 1 <= len(receives) <= 4

@@ -8,11 +8,13 @@ and builds the service that joins them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from sqs_scale_to_zero.architecture import architecture_name
 from sqs_scale_to_zero.compute.network import (
     NetworkSettings,
     build_cluster,
@@ -21,10 +23,10 @@ from sqs_scale_to_zero.compute.network import (
 )
 from sqs_scale_to_zero.compute.task import (
     TaskSettings,
-    architecture_name,
     build_task,
     resolve_task,
 )
+from sqs_scale_to_zero.delivery import DeliverySettings
 from sqs_scale_to_zero.deployment import MAX_HEALTHY_PERCENT, MIN_HEALTHY_PERCENT
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.queue import WorkQueues
@@ -47,6 +49,7 @@ class ComputeSettings:
 
     task: TaskSettings
     network: NetworkSettings
+    delivery: DeliverySettings
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,15 @@ class Compute:
     container: ecs.ContainerDefinition
     log_group: logs.LogGroup
     service: ecs.FargateService
+    runtime_container: Optional[ecs.ContainerDefinition]
+    """The worker runtime's own container with HTTP delivery; else ``None``."""
+    runtime_host: Optional[ecs.ContainerDefinition]
+    """The container the worker runtime runs in; ``None`` with the user's own consumer."""
 
 
-def resolve_compute(task: TaskSettings, network: NetworkSettings) -> ComputeSettings:
+def resolve_compute(
+    task: TaskSettings, network: NetworkSettings, delivery: DeliverySettings
+) -> ComputeSettings:
     """Check what the task and the network settings must agree on.
 
     Raises:
@@ -72,7 +81,7 @@ def resolve_compute(task: TaskSettings, network: NetworkSettings) -> ComputeSett
             "FARGATE_SPOT runs only X86_64 Linux tasks (Amazon ECS developer guide, Fargate "
             "capacity providers): use FARGATE with cpu_architecture=ARM64, or X86_64 on Spot",
         )
-    return ComputeSettings(task=task, network=network)
+    return ComputeSettings(task=task, network=network, delivery=delivery)
 
 
 def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueues) -> Compute:
@@ -92,6 +101,7 @@ def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueue
         queue=queues.queue,
         visibility_timeout_seconds=queues.visibility_timeout_seconds,
         dead_letter_queue=queues.dead_letter_target,
+        delivery=settings.delivery,
     )
     service = ecs.FargateService(
         scope,
@@ -117,4 +127,6 @@ def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueue
         container=task.container,
         log_group=task.log_group,
         service=service,
+        runtime_container=task.runtime_container,
+        runtime_host=task.runtime_host,
     )

@@ -9,9 +9,9 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Optional, cast
+from typing import Optional
 
-from aws_cdk import App, Duration, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -28,6 +28,8 @@ from sqs_scale_to_zero.checks import (
     whole_seconds,
 )
 from sqs_scale_to_zero.compliance import acknowledge, wildcard_resource_finding
+from sqs_scale_to_zero.compute.dead_letters import grant_dead_lettering
+from sqs_scale_to_zero.delivery import DeliveryMode, DeliverySettings, add_runtime_container
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.worker import contract
 
@@ -40,10 +42,6 @@ MAX_STOP_TIMEOUT_SECONDS = 120
 
 CONTAINER_NAME = "Worker"
 TASK_PROTECTION_ACTIONS = ("ecs:GetTaskProtection", "ecs:UpdateTaskProtection")
-DEAD_LETTER_ACTIONS = ("sqs:SendMessage",)
-"""What the task role may do on the dead-letter queue: send the copy a ``DeadLetter`` moves."""
-DEAD_LETTER_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
-"""What sending to a queue encrypted with a customer key needs on that key."""
 
 # Fargate task sizes: CPU units -> allowed memory in MiB (Amazon ECS developer guide,
 # "Task CPU and memory" for the Fargate launch type).
@@ -93,11 +91,16 @@ class TaskSettings:
 
 @dataclass(frozen=True)
 class WorkerTask:
-    """The composed task definition, its container and the container's log group."""
+    """The composed task definition, its containers and their log group."""
 
     task_definition: ecs.FargateTaskDefinition
     container: ecs.ContainerDefinition
+    """The container of the user's ``image``."""
     log_group: logs.LogGroup
+    runtime_container: Optional[ecs.ContainerDefinition]
+    """The worker runtime's own container with HTTP delivery; else ``None``."""
+    runtime_host: Optional[ecs.ContainerDefinition]
+    """The container the worker runtime runs in; ``None`` with the user's own consumer."""
 
 
 def resolve_task(
@@ -252,24 +255,6 @@ def _check_worker_settings(environment: Mapping[str, str]) -> None:
         )
 
 
-def architecture_name(architecture: ecs.CpuArchitecture) -> str:
-    """The CloudFormation name of ``architecture``, which the class does not expose.
-
-    It is rendered in a throwaway app, so nothing is added to the user's construct tree.
-    """
-    probe = Stack(App(), "ArchitectureProbe")
-    task = ecs.FargateTaskDefinition(
-        probe,
-        "Task",
-        runtime_platform=ecs.RuntimePlatform(
-            cpu_architecture=architecture,
-            operating_system_family=ecs.OperatingSystemFamily.LINUX,
-        ),
-    )
-    rendered = probe.resolve(cast(ecs.CfnTaskDefinition, task.node.default_child).runtime_platform)
-    return str(rendered["cpuArchitecture"])
-
-
 def build_task(
     scope: Construct,
     settings: TaskSettings,
@@ -278,12 +263,15 @@ def build_task(
     queue: sqs.IQueue,
     visibility_timeout_seconds: Optional[int],
     dead_letter_queue: Optional[sqs.IQueue],
+    delivery: DeliverySettings,
 ) -> WorkerTask:
-    """Create the task definition, its container and log group, and the task role's grants.
+    """Create the task definition, its containers and log group, and the task role's grants.
 
-    The task role may consume ``queue``, send to ``dead_letter_queue`` (for ``raise
-    DeadLetter``) and, with ``task_protection``, set task scale-in protection on the tasks of
-    ``cluster``.
+    The worker runtime's variables go to the container it runs in (the app's, or with HTTP
+    delivery its own); with the user's own consumer the app gets only the queue's URL and name.
+    The task role may consume ``queue``, send to ``dead_letter_queue`` when the worker runtime
+    runs (for ``raise DeadLetter``) and, with ``task_protection``, set task scale-in protection
+    on the tasks of ``cluster``.
     """
     task_definition = ecs.FargateTaskDefinition(
         scope,
@@ -296,21 +284,50 @@ def build_task(
         ),
     )
     log_group = logs.LogGroup(scope, "Logs", retention=settings.log_retention)
+    runtime_variables = _worker_environment(
+        settings, queue, visibility_timeout_seconds, dead_letter_queue
+    )
+    if delivery.mode is DeliveryMode.OWN_CONSUMER:
+        app_variables = {
+            **settings.environment,
+            contract.QUEUE_URL: queue.queue_url,
+            contract.QUEUE_NAME: queue.queue_name,
+        }
+    elif delivery.mode is DeliveryMode.HTTP:
+        # The worker settings a user may set (concurrency, log level) are the runtime's.
+        app_variables = {
+            name: value
+            for name, value in settings.environment.items()
+            if name not in USER_WORKER_SETTINGS
+        }
+        runtime_variables = {
+            **{n: v for n, v in settings.environment.items() if n in USER_WORKER_SETTINGS},
+            **runtime_variables,
+        }
+    else:
+        app_variables = {**settings.environment, **runtime_variables}
     container = task_definition.add_container(
         CONTAINER_NAME,
         image=settings.image,
         command=list(settings.command) if settings.command is not None else None,
-        environment={
-            **settings.environment,
-            **_worker_environment(settings, queue, visibility_timeout_seconds, dead_letter_queue),
-        },
+        environment=app_variables or None,
         secrets=dict(settings.secrets) or None,
         logging=ecs.LogDrivers.aws_logs(stream_prefix="worker", log_group=log_group),
         stop_timeout=settings.stop_timeout,
     )
+    runtime_container = None
+    if delivery.http is not None:
+        runtime_container = add_runtime_container(
+            task_definition,
+            delivery.http,
+            app=container,
+            environment=runtime_variables,
+            log_group=log_group,
+            stop_timeout=settings.stop_timeout,
+        )
     queue.grant_consume_messages(task_definition.task_role)
-    if dead_letter_queue is not None:
-        _grant_dead_lettering(task_definition, dead_letter_queue)
+    if dead_letter_queue is not None and delivery.mode is not DeliveryMode.OWN_CONSUMER:
+        grant_dead_lettering(task_definition, dead_letter_queue)
     if task_definition.execution_role is not None:
         acknowledge(
             task_definition.execution_role,
@@ -337,26 +354,15 @@ def build_task(
             "A task protects itself through the ECS agent; task IDs are not known at deploy "
             "time, so task protection is scoped to the tasks of this service's cluster.",
         )
-    return WorkerTask(task_definition=task_definition, container=container, log_group=log_group)
-
-
-def _grant_dead_lettering(
-    task_definition: ecs.TaskDefinition, dead_letter_queue: sqs.IQueue
-) -> None:
-    """Grant exactly what a ``DeadLetter`` move needs beyond consuming the queue.
-
-    ``sqs:SendMessage`` on the DLQ and, when a customer key encrypts it, ``kms:GenerateDataKey``
-    and ``kms:Decrypt`` on that key (Amazon SQS developer guide, "Amazon SQS key management":
-    a producer's permissions).
-    """
-    task_definition.add_to_task_role_policy(
-        iam.PolicyStatement(
-            actions=list(DEAD_LETTER_ACTIONS), resources=[dead_letter_queue.queue_arn]
-        )
+    return WorkerTask(
+        task_definition=task_definition,
+        container=container,
+        log_group=log_group,
+        runtime_container=runtime_container,
+        runtime_host=(
+            None if delivery.mode is DeliveryMode.OWN_CONSUMER else runtime_container or container
+        ),
     )
-    key = dead_letter_queue.encryption_master_key
-    if key is not None:
-        key.grant(task_definition.task_role, *DEAD_LETTER_KEY_ACTIONS)
 
 
 def _worker_environment(

@@ -6,6 +6,7 @@ import math
 import re
 
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
+from sqs_scale_to_zero.simulate.models.delivery import runs_runtime
 from sqs_scale_to_zero.simulate.template.specs import (
     AlarmSpec,
     DeploymentSpec,
@@ -13,6 +14,7 @@ from sqs_scale_to_zero.simulate.template.specs import (
     ServiceModel,
     StepPolicySpec,
 )
+from sqs_scale_to_zero.worker import contract
 
 _OPS = {
     "GreaterThanOrEqualToThreshold": ">=",
@@ -147,6 +149,7 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
             else "off (a busy task can be stopped)"
         )
     )
+    lines.extend(_delivery(model))
     lines.append(_deploys(model.deployment))
     if model.min_capacity == 0 and not any(
         _direction(model.step_policies[p]) == "scale-out"
@@ -195,6 +198,56 @@ def _sources(model: ServiceModel) -> list[str]:
             else ""
         )
         lines.append(f"  subscribed to topic {topic}{policy}")
+    return lines
+
+
+_MODE_DETAIL = {
+    contract.DELIVERY_PYTHON_RUNTIME: "the image runs sqs_scale_to_zero.worker with a Python handler",
+    contract.DELIVERY_HTTP: "the runtime, in its own container, POSTs each message to {url}",
+    contract.DELIVERY_OWN_CONSUMER: "the image consumes the queue itself, without the runtime",
+}
+
+
+def _delivery(model: ServiceModel) -> list[str]:
+    """How messages reach the code, and which of the runtime's guarantees hold."""
+    task = model.task
+    mode = task.delivery
+    detail = _MODE_DETAIL[mode].format(url=task.environment.get(contract.DELIVER_TO, ""))
+    runtime = runs_runtime(mode)
+    visibility = model.queue.visibility_timeout
+    lapse = f"the {_num(visibility)} s" if math.isfinite(visibility) else "the"
+    checks = (
+        (runtime and task.task_protection, "task scale-in protection while it works"),
+        (
+            runtime,
+            f"heartbeat (a job longer than {lapse} visibility timeout is not received again)",
+        ),
+        (model.deployment.drain_check_seconds is not None, "deploy drain"),
+        (
+            runtime and task.shutdown_grace is not None,
+            f"graceful stop (finish or release within {_num(task.shutdown_grace or 0)} s of "
+            "SIGTERM)",
+        ),
+    )
+    held = [what for ok, what in checks if ok]
+    missing = [what.split(" (")[0] for ok, what in checks if not ok]
+    lines = [f"  delivery: {mode} ({detail})"]
+    if held:
+        lines.append(f"    guarantees: {', '.join(held)}")
+    if missing:
+        lines.append(
+            f"    not provided: {', '.join(missing)}; a busy task can be stopped (SIGTERM, "
+            f"SIGKILL after {_num(task.stop_timeout)} s), and a job longer than {lapse} "
+            "visibility timeout is visible again and may be processed twice"
+            if mode == contract.DELIVERY_OWN_CONSUMER
+            else f"    not provided: {', '.join(missing)}"
+        )
+    if mode == contract.DELIVERY_OWN_CONSUMER:
+        lines.append(
+            "    to get them back: http_delivery=HttpDelivery(...), or hold task protection "
+            "through the ECS agent, extend visibility while working (ChangeMessageVisibility) "
+            "and release on SIGTERM (README: Workers in any language)"
+        )
     return lines
 
 

@@ -1,5 +1,8 @@
 """``python -m sqs_scale_to_zero.worker package.module:function [options]``.
 
+Or ``python -m sqs_scale_to_zero.worker --deliver-to http://127.0.0.1:PORT/PATH [options]``:
+POST each message to an app in any language instead (``http_delivery``).
+
 Configuration comes from the environment the construct injects (``QUEUE_URL``,
 ``SCALE_TO_ZERO_*``, ``ECS_AGENT_URI``) and the AWS SDK's own variables; flags override it.
 Exits 0 after a graceful shutdown (SIGTERM, SIGINT, also during start-up), 2 on a bad setting or
@@ -18,6 +21,7 @@ from typing import Any
 
 from sqs_scale_to_zero.worker import contract
 from sqs_scale_to_zero.worker.config import ConfigurationError, WorkerConfig
+from sqs_scale_to_zero.worker.http_delivery import DeliverySettings, HttpDelivery
 from sqs_scale_to_zero.worker.logs import configure_logging
 from sqs_scale_to_zero.worker.policies import (
     IdleShutdown,
@@ -34,6 +38,10 @@ FLAGS = {
     "heartbeat_interval_seconds": "--heartbeat-interval",
     "shutdown_grace_seconds": "--shutdown-grace",
     "dead_letter_queue_url": "--dead-letter-queue-url",
+    "deliver_to": "--deliver-to",
+    "content_type": "--content-type",
+    "timeout_seconds": "--deliver-timeout",
+    "health_path": "--health-path",
 }
 """The flag of each ``WorkerConfig`` setting, used to name it in error messages."""
 
@@ -96,9 +104,34 @@ def parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
     p = argparse.ArgumentParser(
         prog="python -m sqs_scale_to_zero.worker",
-        description="Run a handler on every message of an SQS queue until SIGTERM.",
+        description="Run a handler on every message of an SQS queue until SIGTERM, or POST "
+        "each message to an app beside it (--deliver-to).",
     )
-    p.add_argument("handler", help="package.module:function taking one Message")
+    p.add_argument(
+        "handler", nargs="?", help="package.module:function taking one Message (or --deliver-to)"
+    )
+    p.add_argument(
+        "--deliver-to",
+        metavar="URL",
+        help=f"POST each message to this http:// URL on a loopback address instead of calling a "
+        f"handler (default: ${contract.DELIVER_TO})",
+    )
+    p.add_argument(
+        "--content-type",
+        help=f"Content-Type of each POST (default: ${contract.DELIVER_CONTENT_TYPE} or "
+        "application/json)",
+    )
+    p.add_argument(
+        "--deliver-timeout",
+        metavar="SECONDS",
+        help=f"inactivity timeout of each POST (default: ${contract.DELIVER_TIMEOUT_SECONDS} "
+        "or 180)",
+    )
+    p.add_argument(
+        "--health-path",
+        help=f"GET this path until a 2xx before receiving (default: "
+        f"${contract.DELIVER_HEALTH_PATH}; unset: the port accepting a connection)",
+    )
     p.add_argument("--queue-url", help=f"default: ${contract.QUEUE_URL}")
     p.add_argument(
         "--concurrency", type=int, help=f"handlers at once (default: ${contract.CONCURRENCY} or 1)"
@@ -174,7 +207,8 @@ def _main(argv: Sequence[str] | None) -> int:
             concurrency_from_environment=True,
             labels=FLAGS,
         )
-        handler = load_handler(args.handler)
+        delivery = http_delivery(args, config.queue_url, config.poll_wait_seconds)
+        handler = delivery if delivery is not None else load_handler(args.handler)
         from sqs_scale_to_zero.worker.consumer import Worker  # boto3: after the signals
 
         worker = Worker(handler, config=config, shutdown_policy=policy)
@@ -187,11 +221,52 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        worker.run()
+        if delivery is None:
+            worker.run()
+        else:
+            with delivery.watching(worker):
+                worker.run()
     except ConfigurationError as error:  # checked against the queue, before any receive
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def http_delivery(
+    args: argparse.Namespace, queue_url: str, poll_wait_seconds: float
+) -> HttpDelivery | None:
+    """The ``HttpDelivery`` the flags or the environment ask for, or None (a Python handler).
+
+    Raises:
+        ConfigurationError: A delivery setting is invalid, or a handler and ``--deliver-to``
+            are both given, or neither is.
+    """
+    settings = DeliverySettings.from_environment(
+        os.environ,
+        deliver_to=args.deliver_to,
+        content_type=args.content_type,
+        timeout_seconds=args.deliver_timeout,
+        health_path=args.health_path,
+        labels=FLAGS,
+    )
+    if settings is None:
+        if args.handler is None:
+            raise ConfigurationError(
+                "no handler: pass package.module:function, or --deliver-to "
+                f"http://127.0.0.1:PORT/PATH (${contract.DELIVER_TO}) to POST to an app"
+            )
+        return None
+    if args.handler is not None:
+        source = "--deliver-to" if args.deliver_to else f"${contract.DELIVER_TO}"
+        raise ConfigurationError(
+            f"pass a handler ({args.handler}) or {source}, not both: HTTP delivery replaces "
+            "the Python handler"
+        )
+    return HttpDelivery(
+        settings,
+        queue_name=queue_url.rstrip("/").rsplit("/", 1)[-1],
+        unreachable_retry_seconds=poll_wait_seconds + 1,
+    )
 
 
 if __name__ == "__main__":

@@ -86,9 +86,9 @@ class Worker:
         batch_fill_seconds: When only some handlers are free, how long to wait for more to
             finish so that the next receive asks for a fuller batch. Default: ``0.05``.
         prefetch_seconds: Receive ahead the messages the handlers are expected to start within
-            this many seconds (by their average duration, up to 10 beyond ``concurrency``);
-            extra messages wait with their visibility extended. ``0`` receives only for free
-            handlers. Default: ``1.0``.
+            this many seconds (by their average duration; up to 10 beyond ``concurrency`` for
+            each receive in flight, see ``receiving.py``); extra messages wait with their
+            visibility extended. ``0`` receives only for free handlers. Default: ``1.0``.
         dead_letter_queue_url: Where ``raise DeadLetter(reason)`` sends a message (see
             :mod:`.dead_letters`). Default: ``$SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL``, else none.
         retry_backoff: Visibility delay after a handler raises, by receive count. Default:
@@ -216,7 +216,8 @@ class Worker:
     def stop(self) -> None:
         """Ask ``run()`` to stop gracefully. Thread-safe and safe in a signal handler.
 
-        ``run()`` then shuts down in order (see ``_shut_down``) and returns.
+        ``run()`` then hands back what has not started, gives running handlers the grace
+        period, and returns.
         """
         self._parts.lifecycle.stop()
 
@@ -235,12 +236,12 @@ class Worker:
                 return
             waiting = self._parts.pool.take_waiting()
         logger.info(
-            "pausing: %s; receiving nothing until it runs a task, handing back %d not started",
+            "pausing: %s; receiving nothing until resumed, handing back %d not started",
             reason,
             len(waiting),
             extra={"pause_reason": str(reason), "handed_back": len(waiting)},
         )
-        self._parts.releaser.give_back(waiting, "paused for a deploy")
+        self._parts.releaser.give_back(waiting, "paused")
 
     def resume_receiving(self, reason: object = "asked to") -> None:
         """Receive again after ``pause_receiving()``. Thread-safe.

@@ -156,6 +156,20 @@ PERIODIC_TASK_ATTRIBUTE_PREFIX = "beanstalk.sqsd."
 PERIODIC_TASK_BODY = "elasticbeanstalk scheduled job"
 """The body the Beanstalk daemon gives a periodic task's message; a ``cron.yaml`` task's default."""
 
+# --- Delivery modes (named by the construct, read from the template by the simulator) ----------
+
+DELIVERY_PYTHON_RUNTIME = "python runtime"
+"""The image runs the worker runtime with a Python handler: its container carries the runtime's
+``SCALE_TO_ZERO_*`` settings."""
+
+DELIVERY_HTTP = "HTTP delivery"
+"""The runtime runs in its own container and POSTs each message to the app: that container
+carries :data:`DELIVER_TO`."""
+
+DELIVERY_OWN_CONSUMER = "own consumer"
+"""The image consumes the queue itself, without the runtime: no container carries a
+``SCALE_TO_ZERO_*`` setting."""
+
 # --- Dead-lettering a message at once (set by the construct, read by the worker) ---------------
 
 DEAD_LETTER_QUEUE_URL = "SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL"

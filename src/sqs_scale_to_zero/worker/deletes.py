@@ -20,15 +20,32 @@ logger = logging.getLogger("sqs_scale_to_zero.worker.deletes")
 MAX_ATTEMPTS = 5
 """Delete calls per message before giving up (it is then redelivered: at-least-once)."""
 
+MAX_DELETES_IN_FLIGHT = 4
+"""``DeleteMessageBatch`` calls made at once, when messages finish faster than one call takes."""
+
+LINGER_SECONDS = 1.0
+"""On a standard queue, how long a finished message may wait for others to share its delete
+call. It costs no handler any time (the slot is free at once) and keeps the requests per message
+down when messages finish one by one; a FIFO queue deletes at once, since the next message of a
+group is delivered only after the delete."""
+
+LINGER_CHECK_SECONDS = 0.05
+"""While a message lingers, how often the deleter checks whether the worker fell idle."""
+
+LINGER_MARGIN_SECONDS = 5.0
+"""A message whose visibility ends within this many seconds is deleted without lingering."""
+
 
 class Deleter:
     """A thread that deletes finished messages, up to 10 per ``DeleteMessageBatch``.
 
-    It never waits to fill a batch: it takes whatever has finished by the time it is free,
-    so a lone message is deleted at once and a burst shares calls. No failure is silent: a
-    delete given up is logged at ERROR and counted in ``delete_failures``; a delete attempted
-    after the message's visibility lapsed (SQS may have handed it to another consumer, a
-    duplicate) is logged at WARNING and counted in ``late_deletes``.
+    It takes whatever has finished by the time it is free, so a burst shares calls, up to
+    ``MAX_DELETES_IN_FLIGHT`` at once. With ``linger_seconds`` a lone message waits that long
+    for others to share its call (never once its visibility is near its end, never on close).
+    No failure is silent: a delete given up is logged at ERROR and counted in
+    ``delete_failures``; a delete attempted after the message's visibility lapsed (SQS may have
+    handed it to another consumer, a duplicate) is logged at WARNING and counted in
+    ``late_deletes``.
 
     Args:
         sqs: The SQS client.
@@ -36,6 +53,10 @@ class Deleter:
         stats: Counters to update.
         backoff: Delay between attempts after a failed call.
         on_done: Called with each job once it is deleted or given up on.
+        linger_seconds: How long a finished message may wait for a fuller batch.
+            Default: ``0`` (none).
+        busy: True while more messages may finish soon; lingering ends when it turns false.
+            Default: always true.
     """
 
     def __init__(
@@ -46,6 +67,8 @@ class Deleter:
         stats: WorkerStats,
         backoff: BackoffPolicy,
         on_done: Callable[[Job], None],
+        linger_seconds: float = 0.0,
+        busy: Callable[[], bool] = lambda: True,
     ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
@@ -56,6 +79,10 @@ class Deleter:
         self._give_up = threading.Event()
         self._pending: set[int] = set()
         self._pending_lock = threading.Lock()
+        self._linger_seconds = linger_seconds
+        self._busy = busy
+        self._slots = threading.BoundedSemaphore(MAX_DELETES_IN_FLIGHT)
+        self._senders: list[threading.Thread] = []
         self._thread = threading.Thread(target=self._run, name="sqs-deleter", daemon=True)
 
     def start(self) -> None:
@@ -80,6 +107,8 @@ class Deleter:
         self._thread.join(timeout=max(0.0, deadline - time.monotonic() - 0.5))
         self._give_up.set()
         self._thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        for sender in list(self._senders):
+            sender.join(timeout=max(0.0, deadline - time.monotonic()))
         with self._pending_lock:
             return len(self._pending)
 
@@ -94,21 +123,51 @@ class Deleter:
             try:
                 item = self._queue.get_nowait() if closing else self._queue.get()
             except queue.Empty:
-                return
+                for sender in list(self._senders):
+                    sender.join()  # a failed call puts its retry back in the queue
+                if self._queue.empty():
+                    break
+                continue
             if item is None:
                 closing = True
                 continue
             batch = [item]
+            linger_until = min(
+                time.monotonic() + self._linger_seconds,
+                item[0].visible_until - LINGER_MARGIN_SECONDS,
+            )
             while len(batch) < contract.SQS_MAX_BATCH_SIZE:
+                wait = linger_until - time.monotonic()
+                lingering = not closing and wait > 0 and self._busy()
                 try:
-                    more = self._queue.get_nowait()
+                    if lingering:  # in slices, to see the worker fall idle
+                        more = self._queue.get(timeout=min(wait, LINGER_CHECK_SECONDS))
+                    else:
+                        more = self._queue.get_nowait()
                 except queue.Empty:
+                    if lingering:
+                        continue
                     break
                 if more is None:
                     closing = True
                 else:
                     batch.append(more)
-            self._delete(batch)
+            self._send(batch)
+
+    def _send(self, batch: list[tuple[Job, int]]) -> None:
+        """Delete ``batch`` on a thread of its own, once fewer than the most are in flight."""
+        self._slots.acquire()
+
+        def send() -> None:
+            try:
+                self._delete(batch)
+            finally:
+                self._slots.release()
+
+        self._senders = [sender for sender in self._senders if sender.is_alive()]
+        sender = threading.Thread(target=send, name="sqs-delete", daemon=True)
+        self._senders.append(sender)
+        sender.start()
 
     def _delete(self, batch: list[tuple[Job, int]]) -> None:
         now = time.monotonic()

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqs_scale_to_zero.worker.config import WorkerConfig
 from sqs_scale_to_zero.worker.dead_letters import DeadLetters
-from sqs_scale_to_zero.worker.deletes import Deleter
+from sqs_scale_to_zero.worker.deletes import LINGER_SECONDS, Deleter
 from sqs_scale_to_zero.worker.delivery import Delivery
 from sqs_scale_to_zero.worker.error_backoff import ErrorBackoff
 from sqs_scale_to_zero.worker.fifo import FifoGroups
@@ -76,7 +76,13 @@ class WorkerParts:
             sqs, queue_url, holdings.snapshot, stats=stats, lock=releaser.visibility_lock
         )
         deleter = Deleter(
-            sqs, queue_url, stats=stats, backoff=error_backoff, on_done=holdings.forget
+            sqs,
+            queue_url,
+            stats=stats,
+            backoff=error_backoff,
+            on_done=holdings.forget,
+            linger_seconds=0.0 if config.is_fifo else LINGER_SECONDS,
+            busy=lambda: holdings.active > 0,
         )
         window = ReceiveWindow()
         settler = Settler(

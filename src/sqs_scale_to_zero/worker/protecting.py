@@ -42,6 +42,15 @@ class ProtectionKeeper:
         self._failures = 0
         self._retry_at = 0.0
         self._refused = False
+        self._granted = False
+
+    @property
+    def granted(self) -> bool:
+        """True once protection was had (or is not needed), until it is released or refused.
+
+        More receives than one run only then: what they bring is protected.
+        """
+        return self._granted
 
     @property
     def refused(self) -> bool:
@@ -55,6 +64,7 @@ class ProtectionKeeper:
             return
         if protection.acquire():
             self._failures = 0
+            self._granted = True
             return
         delay = self._failed()
         if self._refused:
@@ -79,6 +89,7 @@ class ProtectionKeeper:
             return False
         if self.protection.acquire():
             self._refused = False
+            self._granted = True
             self._failures = 0
             logger.info("task protection granted; receiving again")
             return True
@@ -88,10 +99,12 @@ class ProtectionKeeper:
     def release(self) -> None:
         """Turn protection off if it is on (nothing is held)."""
         if self.protection.enabled:
+            self._granted = False
             self.protection.release()
 
     def _failed(self) -> float:
         self._failures += 1
+        self._granted = False
         delay = self._backoff.delay(self._failures)
         self._retry_at = time.monotonic() + delay
         self._refused = bool(getattr(self.protection, "refused", False))

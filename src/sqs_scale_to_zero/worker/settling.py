@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import replace
 
@@ -31,24 +32,35 @@ class ReceiveWindow:
     """When the receives in flight must have returned; the receive loop keeps it current.
 
     A failed FIFO head must not be visible again while a receive is in flight, or that receive
-    could bring it back together with the rest of its group.
+    could bring it back together with the rest of its group. Thread-safe.
     """
 
     def __init__(self) -> None:
-        self.ends_at: float | None = None
+        self._ends: dict[int, float] = {}
+        self._next = 0
+        self._lock = threading.Lock()
 
-    def open(self, ends_at: float) -> None:
-        """A receive that must return by ``ends_at`` (``time.monotonic()``) is in flight."""
-        self.ends_at = ends_at
+    def open(self, ends_at: float) -> int:
+        """A receive that must return by ``ends_at`` (``time.monotonic()``) is in flight.
 
-    def close(self) -> None:
-        """The receive in flight returned."""
-        self.ends_at = None
+        Returns:
+            The token to ``close`` it with.
+        """
+        with self._lock:
+            self._next += 1
+            self._ends[self._next] = ends_at
+            return self._next
+
+    def close(self, token: int) -> None:
+        """The receive ``token`` returned."""
+        with self._lock:
+            self._ends.pop(token, None)
 
     def seconds_left(self, now: float) -> float:
-        """Seconds until the receive in flight (if any) must have returned."""
-        ends_at = self.ends_at
-        return 0.0 if ends_at is None else max(0.0, ends_at - now)
+        """Seconds until every receive in flight must have returned."""
+        with self._lock:
+            latest = max(self._ends.values(), default=None)
+        return 0.0 if latest is None else max(0.0, latest - now)
 
 
 class Settler:

@@ -29,6 +29,7 @@ from enum import Enum
 from typing import Any
 
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
+from sqs_scale_to_zero.simulate.models.delivery import delivery_mode, runs_runtime
 from sqs_scale_to_zero.simulate.models.queue import Message
 from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
 from sqs_scale_to_zero.simulate.template.resources import Template, number
@@ -244,7 +245,8 @@ def read_task(template: Template, service_id: str, props: dict[str, Any]) -> Tas
             stop_timeout = number(container.get("StopTimeout"), stop_timeout)
     platform = tprops.get("RuntimePlatform") or {}
     grace = env.get(contract.SHUTDOWN_GRACE_SECONDS)
-    worker_runtime = any(k.startswith(contract.RESERVED_PREFIX) for k in env)
+    delivery = delivery_mode(env)
+    worker_runtime = runs_runtime(delivery)
     return TaskSpec(
         cpu_units=int(number(tprops.get("Cpu"), 256)),
         memory_mib=int(number(tprops.get("Memory"), 512)),
@@ -255,6 +257,7 @@ def read_task(template: Template, service_id: str, props: dict[str, Any]) -> Tas
         extends_visibility=worker_runtime,
         concurrency=_concurrency(template, service_id, env),
         prefetch_seconds=contract.DEFAULT_PREFETCH_SECONDS if worker_runtime else 0.0,
+        delivery=delivery,
         environment=env,
     )
 

@@ -17,7 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqs_scale_to_zero.worker.contract import SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS
+from sqs_scale_to_zero.worker.contract import (
+    DELIVERY_OWN_CONSUMER,
+    SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
+)
 
 DEFAULT_FARGATE_STOP_TIMEOUT = 30.0
 """ECS default container stopTimeout on Fargate, in seconds (task definition parameters)."""
@@ -67,6 +70,10 @@ class TaskSpec:
             Default: 1.
         prefetch_seconds: How far ahead the worker receives (0: only for free handlers); our
             runtime's default for our worker, 0 for any other consumer. Default: 0.
+        delivery: How messages reach the code (a delivery mode of
+            :mod:`sqs_scale_to_zero.worker.contract`): the runtime's two modes set the flags
+            above from the task definition; an own consumer has none of them. Default: own
+            consumer, as the other defaults.
         environment: All literal container environment variables (resolved to strings).
     """
 
@@ -79,6 +86,7 @@ class TaskSpec:
     extends_visibility: bool = False
     concurrency: int = 1
     prefetch_seconds: float = 0.0
+    delivery: str = DELIVERY_OWN_CONSUMER
     environment: dict[str, str] = field(default_factory=dict)
 
 
