@@ -33,8 +33,9 @@ RUNTIME_ENVIRONMENT = {
     contract.DEPLOY_STACK,
     contract.DEPLOY_SERVICE_RESOURCE,
     contract.DEPLOY_CHECK_SECONDS,
+    contract.DEAD_LETTER_QUEUE_URL,
 }
-"""What the runtime reads about its queue, protection, shutdown and deploys, in every mode."""
+"""What the runtime reads about its queue, DLQ, protection, shutdown and deploys, in every mode."""
 
 
 @pytest.fixture(scope="module")
@@ -238,6 +239,15 @@ def test_own_consumer_gets_the_queue_and_no_runtime_setting(
     assert set(env) == {contract.QUEUE_URL, contract.QUEUE_NAME, "GREETING"}
     assert not [name for name in env if name.startswith(contract.RESERVED_PREFIX)]
     assert own_consumer_service.construct.runtime_container is None
+
+
+def test_own_consumer_may_not_send_to_the_dead_letter_queue(
+    own_consumer_service: Synthesized,
+) -> None:
+    """``DeadLetter`` is the runtime's; the user's own consumer gets no ``sqs:SendMessage``."""
+    synth = own_consumer_service
+    statements = role_statements(synth, synth.construct.task_definition.task_role)
+    assert not [s for s in statements if "sqs:SendMessage" in json.dumps(s["Action"])]
 
 
 def test_own_consumer_gets_no_deploy_drain_policy(own_consumer_service: Synthesized) -> None:
