@@ -18,6 +18,7 @@ from sqs_scale_to_zero.worker import (
     ConstantBackoff,
     DeadLetter,
     Message,
+    Worker,
     WorkerConfig,
     contract,
 )
@@ -58,6 +59,20 @@ def receive_all(sqs: Any, url: str, count: int) -> list[dict[str, Any]]:
     return got
 
 
+@pytest.fixture(autouse=True)
+def worker_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="sqs_scale_to_zero.worker")
+
+
+def run_until_deleted(start: Any, handler: Any, url: str, deletes: int, **options: Any) -> Worker:
+    """Run a test-sized worker until it has deleted ``deletes`` messages; return it stopped."""
+    worker = fast_worker(handler, url, **options)
+    running = start(worker)
+    wait_for(lambda: worker.stats.deleted == deletes, what=f"{deletes} delete(s)")
+    running.stop()
+    return worker
+
+
 def dead_letter_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if "dead-lettered" in r.getMessage()]
 
@@ -81,12 +96,7 @@ def test_the_message_lands_in_the_dlq_at_once_with_body_attributes_and_reason(
         except ValueError as error:
             raise DeadLetter(f"body is not JSON:\n  {error}") from error
 
-    caplog.set_level(logging.INFO, logger="sqs_scale_to_zero.worker")
-    worker = fast_worker(poison, url, dead_letter_queue_url=dlq)
-    running = start(worker)
-    wait_for(lambda: worker.stats.deleted == 1, what="the delete after the move")
-    running.stop()
-
+    worker = run_until_deleted(start, poison, url, 1, dead_letter_queue_url=dlq)
     (copy,) = receive_all(sqs, dlq, 1)
     assert copy["Body"] == "not json at all"
     attributes = copy["MessageAttributes"]
@@ -117,10 +127,7 @@ def test_a_fifo_copy_keeps_its_group_and_the_group_goes_on(
         if message.body == "poison":
             raise DeadLetter("cannot be read")
 
-    worker = fast_worker(handle, url, dead_letter_queue_url=dlq)
-    running = start(worker)
-    wait_for(lambda: worker.stats.deleted == 2, what="both deletes")
-    running.stop()
+    run_until_deleted(start, handle, url, 2, dead_letter_queue_url=dlq)
     assert handled == ["poison", "next"]
     (copy,) = receive_all(sqs, dlq, 1)
     assert copy["Body"] == "poison"
@@ -141,7 +148,6 @@ def test_a_dlq_that_does_not_exist_leaves_the_message_on_its_queue(
         calls.append(message.receive_count)
         raise DeadLetter("never works")
 
-    caplog.set_level(logging.INFO, logger="sqs_scale_to_zero.worker")
     worker = fast_worker(
         handle, url, dead_letter_queue_url=missing, retry_backoff=ConstantBackoff(30)
     )
@@ -167,7 +173,6 @@ def test_without_a_dlq_the_message_is_left_to_the_redrive_policy(
     def handle(message: Message) -> None:
         raise DeadLetter("never works")
 
-    caplog.set_level(logging.INFO, logger="sqs_scale_to_zero.worker")
     worker = fast_worker(handle, url, retry_backoff=ConstantBackoff(0))
     running = start(worker)
     wait_for(lambda: worker.stats.failed == 2, what="two deliveries")
@@ -192,11 +197,7 @@ def test_ten_attributes_leave_no_room_for_the_reason_which_the_log_keeps(
     def handle(message: Message) -> None:
         raise DeadLetter("no room")
 
-    caplog.set_level(logging.INFO, logger="sqs_scale_to_zero.worker")
-    worker = fast_worker(handle, url, dead_letter_queue_url=dlq)
-    running = start(worker)
-    wait_for(lambda: worker.stats.deleted == 1, what="the delete after the move")
-    running.stop()
+    run_until_deleted(start, handle, url, 1, dead_letter_queue_url=dlq)
     (copy,) = receive_all(sqs, dlq, 1)
     assert copy["MessageAttributes"] == ten
     (line,) = dead_letter_lines(caplog)
