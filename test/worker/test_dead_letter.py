@@ -161,6 +161,7 @@ def test_a_dlq_that_does_not_exist_leaves_the_message_on_its_queue(
     assert line.levelno == logging.WARNING and line.exc_info is None
     assert "never works" in line.getMessage() and "SendMessage" in line.getMessage()
     assert line.__dict__["retry_in_seconds"] == 30
+    assert line.__dict__["outcome"] == "dead_letter_not_sent"
 
 
 def test_without_a_dlq_the_message_is_left_to_the_redrive_policy(

@@ -119,7 +119,8 @@ class Settler:
             # Sent outside the lock; the heartbeat keeps the message invisible meanwhile.
             not_sent = self._dead_letters.send(job.message, outcome.reason)
             if not_sent is not None:
-                outcome = replace(outcome, error=DeadLetterNotSent(not_sent))
+                fields = {**outcome.fields, "outcome": "dead_letter_not_sent"}
+                outcome = replace(outcome, fields=fields, error=DeadLetterNotSent(not_sent))
         if outcome.error is not None:
             delay = self._retry_backoff.delay(job.message.receive_count)
         upcoming: Job | None = None
