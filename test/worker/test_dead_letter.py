@@ -271,6 +271,31 @@ def test_the_cli_dead_letters_in_one_line_without_a_traceback(
     assert copy["MessageAttributes"][REASON]["StringValue"] == "body is not JSON"
 
 
+def test_a_local_run_without_a_dlq_says_so_in_one_line_and_keeps_the_message(
+    sqs: Any, make_queue: Any, tmp_path: Path
+) -> None:
+    url = make_queue(visibility_timeout=30)
+    sqs.send_message(QueueUrl=url, MessageBody="not json at all")
+    source = """
+        from sqs_scale_to_zero.worker import DeadLetter
+
+        def handle(message):
+            raise DeadLetter("body is not JSON")
+    """
+    process = start_cli(
+        tmp_path,
+        source,
+        *("--queue-url", url, "--poll-wait", "1", "--max-messages", "1", "--log-format", "text"),
+    )
+    output = finish(process, timeout=30)
+    assert process.returncode == 0, output
+    (line,) = [line for line in output.splitlines() if "dead-lettered" in line]
+    assert "not dead-lettered (body is not JSON)" in line
+    assert f"${contract.DEAD_LETTER_QUEUE_URL} is unset" in line
+    assert "Traceback" not in output
+    assert sum(queue_counts(sqs, url)) == 1
+
+
 def test_the_cli_refuses_a_dlq_of_the_other_kind_in_one_line(
     make_queue: Any, tmp_path: Path
 ) -> None:
