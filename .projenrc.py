@@ -83,6 +83,8 @@ URLS = {
     "Changelog": f"{REPOSITORY}/blob/main/CHANGELOG.md",
 }
 
+PLOT = "matplotlib>=3.8"  # `simulate --timeline day.png`: the picture (the `plot` extra)
+
 TEST_REQUIREMENTS = [
     "pytest>=8",
     "pytest-xdist>=3.5",
@@ -97,6 +99,7 @@ TEST_REQUIREMENTS = [
     "build>=1.2",
     "twine>=5.1",
     f"projen=={'0.104.17'}",
+    PLOT,
 ]
 
 # The peers `benchmarks/worker_throughput.py` races the worker against, and its RSS probe.
@@ -132,7 +135,11 @@ project = PythonProject(
             # The construct library depends on the worker distribution at the same version and
             # does not ship `sqs_scale_to_zero/worker` itself (see the wheel exclude below).
             dependencies=[AWS_CDK_LIB, CONSTRUCTS, PYYAML, f"{WORKER_DIST}=={VERSION}"],
-            optional_dependencies={"test": TEST_REQUIREMENTS, "benchmark": BENCHMARK_REQUIREMENTS},
+            optional_dependencies={
+                "test": TEST_REQUIREMENTS,
+                "benchmark": BENCHMARK_REQUIREMENTS,
+                "plot": [PLOT],
+            },
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},
             readme="README.md",
             keywords=KEYWORDS,

@@ -1,6 +1,8 @@
-"""Deploys on a working queue: ours vs QPFS defaults vs the seed blog, one run.
+"""Deploys on a working queue: ours vs QPFS defaults vs the seed blog, several seeds.
 
-Scenarios, each simulated with ``--deploy-at`` on every stack with the same seed:
+Scenarios, each simulated with ``--deploy-at`` on every stack with the same seeds (0 to
+``--seeds`` - 1, :data:`DEFAULT_SEEDS`); a row pools the deployments of every seed (counts
+summed, waits pooled, the worst deployment shown):
 
 * ``busy day``: 24 h of Poisson arrivals at 4 a minute of jobs of 60 s on average
   (exponentially distributed), as much as the default ``max_capacity`` (4 tasks) can do, so the
@@ -30,7 +32,7 @@ anchors what they do instead.
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.deploys [--seed 1] [--markdown] [--template NAME=PATH]
+    .venv/bin/python -m benchmarks.deploys [--seeds 3] [--markdown] [--template NAME=PATH]
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from sqs_scale_to_zero.simulate.workload import burst, poisson
 from sqs_scale_to_zero.worker.contract import SQS_MAX_WAIT_SECONDS
 
 HOUR = 3600.0
+DEFAULT_SEEDS = 3
 TASK_STARTS_ALLOWED = 2
 OLD_STARTS_PER_TASK = 1
 POLL_SECONDS = float(SQS_MAX_WAIT_SECONDS)
@@ -207,23 +210,24 @@ def _fmt(seconds: float) -> str:
 def rows_for(
     scenario: str,
     stacks: Sequence[str],
-    results: Sequence[Result],
+    runs: Sequence[Sequence[Result]],
     task_start: float,
-    without_deploys: Sequence[Result] | None = None,
+    without_deploys: Sequence[Sequence[Result]] | None = None,
 ) -> list[Row]:
-    """One :class:`Row` per stack from its result (and the same run without the deploys)."""
-    baselines = list(without_deploys) if without_deploys is not None else list(results)
+    """One :class:`Row` per stack from its runs over the seeds (and the same runs without the
+    deploys): every seed's deployments, interrupted summed, waits pooled."""
+    baselines = list(without_deploys) if without_deploys is not None else list(runs)
     return [
         Row(
             scenario,
             stack,
-            list(result.deployments),
+            [d for result in results for d in result.deployments],
             task_start,
-            result.interrupted,
-            wait_p95=percentile(result.waits, 95),
-            wait_p95_without_deploys=percentile(baseline.waits, 95),
+            sum(result.interrupted for result in results),
+            wait_p95=percentile([w for r in results for w in r.waits], 95),
+            wait_p95_without_deploys=percentile([w for r in baseline for w in r.waits], 95),
         )
-        for stack, result, baseline in zip(stacks, results, baselines, strict=True)
+        for stack, results, baseline in zip(stacks, runs, baselines, strict=True)
     ]
 
 
@@ -250,7 +254,9 @@ def _extra(specs: Sequence[str]) -> dict[str, Path]:
 def main(argv: list[str] | None = None) -> int:
     """Simulate every scenario on every stack and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--seeds", type=int, default=DEFAULT_SEEDS, help=f"seeds (default {DEFAULT_SEEDS})"
+    )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument(
         "--template", action="append", default=[], metavar="NAME=PATH", help="another stack"
@@ -264,17 +270,24 @@ def main(argv: list[str] | None = None) -> int:
         stacks.update(extra)
         rows: list[Row] = []
         for name, scenario in SCENARIOS.items():
-            results = simulate(
-                list(stacks.values()),
-                scenario.workload,
-                seed=args.seed,
-                horizon=scenario.horizon,
-                deploy_at=scenario.deploy_at,
-            )
-            without = simulate(
-                list(stacks.values()), scenario.workload, seed=args.seed, horizon=scenario.horizon
-            )
-            rows += rows_for(name, list(stacks), results, task_start, without)
+            runs: list[list[Result]] = [[] for _ in stacks]
+            without: list[list[Result]] = [[] for _ in stacks]
+            for seed in range(args.seeds):
+                deployed = simulate(
+                    list(stacks.values()),
+                    scenario.workload,
+                    seed=seed,
+                    horizon=scenario.horizon,
+                    deploy_at=scenario.deploy_at,
+                )
+                plain = simulate(
+                    list(stacks.values()), scenario.workload, seed=seed, horizon=scenario.horizon
+                )
+                for bucket, result in zip(runs, deployed, strict=True):
+                    bucket.append(result)
+                for bucket, result in zip(without, plain, strict=True):
+                    bucket.append(result)
+            rows += rows_for(name, list(stacks), runs, task_start, without)
     print(render(rows, markdown=args.markdown))
     return 0
 

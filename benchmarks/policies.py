@@ -1,11 +1,13 @@
 """Compare scaling policies on the same workloads with ``sqs-scale-to-zero simulate``.
 
 Columns: our basic example, the seed blog's stack, QPFS defaults with min 0, and an always-on
-single task. Rows per workload: processed, interrupted, wait p50/p95, task-hours, cost.
+single task. Each workload runs with several seeds (:data:`DEFAULT_SEEDS`); counts are summed
+over the runs, waits pooled over them (p50, p95, max), task-hours, cost and drain time are
+means per run, and max tasks the most in any run.
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.policies [--markdown]
+    .venv/bin/python -m benchmarks.policies [--markdown] [--seeds 5]
 
 Every column is synthesized from :mod:`benchmarks.anchors` in one app (needs aws-cdk-lib and
 Node.js); ours is ``ScaleToZeroQueueService`` with the basic example's defaults.
@@ -15,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks.synth import synth_anchors
-from sqs_scale_to_zero.simulate import WorkItem, simulate
-from sqs_scale_to_zero.simulate.report import markdown_table, table
+from benchmarks.tables import table_lines
+from sqs_scale_to_zero.simulate import Result, WorkItem, simulate
+from sqs_scale_to_zero.simulate.report import fmt_seconds, percentile
 from sqs_scale_to_zero.simulate.workload import (
     burst,
     daily_curve,
@@ -28,6 +32,8 @@ from sqs_scale_to_zero.simulate.workload import (
 )
 
 COLUMNS = ["ours (basic)", "seed blog", "QPFS defaults", "always-on"]
+DEFAULT_SEEDS = 5
+"""Seeds per workload: runs 0 to 4."""
 
 
 WORKLOADS: dict[str, list[WorkItem]] = {
@@ -53,11 +59,59 @@ ANCHOR_CALLS = {
 }
 
 
+def _pooled(runs: Sequence[Result], of: Callable[[Result], Sequence[float]], q: float) -> str:
+    values = [v for r in runs for v in of(r)]
+    return fmt_seconds(percentile(values, q)) if values else "-"
+
+
+def _mean(runs: Sequence[Result], of: Callable[[Result], float | None]) -> float | None:
+    values = [of(r) for r in runs]
+    if any(v is None for v in values):
+        return None
+    return sum(v for v in values if v is not None) / len(values)
+
+
+POOLED_ROWS: list[tuple[str, Callable[[Sequence[Result]], str]]] = [
+    ("messages, all runs", lambda rs: str(sum(r.messages for r in rs))),
+    ("processed", lambda rs: str(sum(r.processed for r in rs))),
+    ("unprocessed at horizon", lambda rs: str(sum(r.unprocessed for r in rs))),
+    ("interrupted", lambda rs: str(sum(r.interrupted for r in rs))),
+    ("wait p50", lambda rs: _pooled(rs, lambda r: r.waits, 50)),
+    ("wait p95", lambda rs: _pooled(rs, lambda r: r.waits, 95)),
+    ("wait max", lambda rs: _pooled(rs, lambda r: r.waits, 100)),
+    ("wait - task start p50", lambda rs: _pooled(rs, lambda r: r.scaling_waits(), 50)),
+    ("wait - task start p95", lambda rs: _pooled(rs, lambda r: r.scaling_waits(), 95)),
+    (
+        "time to drain, mean",
+        lambda rs: "-" if (d := _mean(rs, lambda r: r.drain_seconds)) is None else fmt_seconds(d),
+    ),
+    ("task-hours per run", lambda rs: f"{_mean(rs, lambda r: r.task_hours) or 0.0:.2f}"),
+    ("idle task-hours per run", lambda rs: f"{_mean(rs, lambda r: r.idle_task_hours) or 0.0:.2f}"),
+    ("cost per run (USD)", lambda rs: f"{_mean(rs, lambda r: r.cost_usd) or 0.0:.4f}"),
+    ("duplicate deliveries", lambda rs: str(sum(r.duplicate_deliveries for r in rs))),
+    ("max tasks", lambda rs: str(max(r.max_tasks for r in rs))),
+    ("task launches", lambda rs: str(sum(r.task_launches for r in rs))),
+    ("wasted starts", lambda rs: str(sum(r.wasted_starts for r in rs))),
+]
+"""Row label -> the cell of one column, from that column's runs over the seeds."""
+
+
+def pooled_table(columns: Sequence[Sequence[Result]], *, markdown: bool) -> str:
+    """One column per stack, each cell computed from that stack's runs over the seeds."""
+    body = [[label, *(cell(runs) for runs in columns)] for label, cell in POOLED_ROWS]
+    return "\n".join(table_lines(["", *COLUMNS], body, markdown=markdown))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the comparison table (``--markdown`` for the README)."""
+    """Print the comparison tables (``--markdown`` for the README)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=DEFAULT_SEEDS,
+        help=f"seeds per workload (default {DEFAULT_SEEDS})",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -69,13 +123,15 @@ def main(argv: list[str] | None = None) -> int:
             anchors["AlwaysOn"],
         ]
         for name, items in WORKLOADS.items():
-            results = simulate(templates, items, seed=args.seed)
-            print(
-                f"\n### {name} ({len(items)} messages)\n"
-                if args.markdown
-                else f"\n== {name} ({len(items)} messages)"
-            )
-            print(markdown_table(results, COLUMNS) if args.markdown else table(results, COLUMNS))
+            columns: list[list[Result]] = [[] for _ in templates]
+            for seed in range(args.seeds):
+                for runs, result in zip(
+                    columns, simulate(templates, items, seed=seed), strict=True
+                ):
+                    runs.append(result)
+            title = f"{name} ({len(items)} messages, {args.seeds} seeds)"
+            print(f"\n### {title}\n" if args.markdown else f"\n== {title}")
+            print(pooled_table(columns, markdown=args.markdown))
     return 0
 
 

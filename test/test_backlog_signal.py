@@ -37,10 +37,14 @@ def test_function_carries_the_tested_handler_inline(backlog_signal_service: Synt
         "QUEUE_URL": {"Ref": queue_id},
         "QUEUE_NAME": {"Fn::GetAtt": [queue_id, "QueueName"]},
         "METRIC_NAMESPACE": "SqsScaleToZero",
+        "PUBLISHES": "backlog",
         # The fast wake: the service it wakes and the idle alarm it holds off meanwhile.
         "CLUSTER_NAME": {"Ref": synth.logical_id(synth.construct.cluster)},
         "SERVICE_NAME": {"Fn::GetAtt": [service_id, "Name"]},
         "IDLE_ALARM_NAME": {"Ref": synth.logical_id(synth.construct.scale_in_alarm)},
+        # A wake starts the backlog's level of tasks: one per 3 visible messages, at most 4.
+        "MESSAGES_PER_TASK": "3",
+        "MAX_CAPACITY": "4",
     }
     log_group_id = function["LoggingConfig"]["LogGroup"]["Ref"]
     log_group = synth.template.to_json()["Resources"][log_group_id]["Properties"]
@@ -138,12 +142,6 @@ def test_both_scaling_alarms_read_the_fresh_signal(backlog_signal_service: Synth
     assert {s["Stat"] for s in sqs_stats} == {"Sum"}
 
 
-def test_sqs_metric_mode_has_no_function(default_service: Synthesized) -> None:
-    assert default_service.construct.backlog_signal_function is None
-    default_service.template.resource_count_is("AWS::Lambda::Function", 0)
-    default_service.template.resource_count_is("AWS::Events::Rule", 0)
-
-
 def test_dashboard_shows_the_signal_function(backlog_signal_service: Synthesized) -> None:
     body = backlog_signal_service.dashboard_body()
     titles = [w["properties"].get("title", "") for w in body["widgets"]]
@@ -214,7 +212,7 @@ def test_inline_handler_runs_without_the_package() -> None:
     # path (-I -S: no site-packages, no working directory), boto3 imported only per call.
     probe = (
         "import sys; namespace = {}; exec(compile(sys.stdin.read(), 'index.py', 'exec'), namespace);"
-        "print(namespace['SIGNAL_NAMESPACE'], sorted(namespace['SIGNAL_METRICS']),"
+        "print(len(namespace['SIGNAL_METRICS']), sorted(namespace['SIGNAL_METRICS']),"
         " callable(namespace['handler']))"
     )
     result = subprocess.run(
@@ -227,7 +225,8 @@ def test_inline_handler_runs_without_the_package() -> None:
     )
     assert result.returncode == 0, result.stderr
     # Then the contract's values are spelled inline, and nothing imports the package.
-    assert result.stdout.split()[0] == contract.SIGNAL_NAMESPACE
+    assert result.stdout.split()[0] == str(len(contract.SIGNAL_METRICS))
+    assert repr(contract.SIGNAL_QUEUE_DIMENSION) in HANDLER_SOURCE  # written in place
     assert "import sqs_scale_to_zero" not in HANDLER_SOURCE
     assert "from sqs_scale_to_zero" not in HANDLER_SOURCE
     assert result.stdout.strip().endswith("True")

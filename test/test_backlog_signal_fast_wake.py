@@ -74,8 +74,10 @@ def test_the_construct_function_may_make_every_call_of_the_wake(ours_signal_temp
     model = load_service(ours_signal_template)
     (poller,) = model.pollers
     idle = next(a for a in model.alarms if "ScaleIn" in a.logical_id)
-    assert poller.wake == WakeSpec(model.logical_id, idle.logical_id, True, True, True, True, True)
-    assert model.container_insights
+    assert poller.wake == WakeSpec(
+        model.logical_id, idle.logical_id, True, True, True, True, True, 3, 4
+    )
+    assert not model.container_insights  # the function publishes the desired count
 
 
 def test_the_template_reader_sees_what_each_variant_takes_away(variants: dict[str, Path]) -> None:

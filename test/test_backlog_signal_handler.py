@@ -12,7 +12,12 @@ import botocore.exceptions  # type: ignore[import-untyped]
 import pytest
 
 from sqs_scale_to_zero.backlog_signal_handler import handler
-from sqs_scale_to_zero.worker.contract import SIGNAL_METRIC_NAMESPACE, SIGNAL_NAMESPACE
+from sqs_scale_to_zero.worker.contract import (
+    SIGNAL_METRIC_NAMESPACE,
+    SIGNAL_NAMESPACE,
+    SIGNAL_PUBLISHES,
+    SIGNAL_PUBLISHES_DESIRED,
+)
 
 
 @pytest.fixture
@@ -269,3 +274,74 @@ class _RawBody:
 
     def read(self, *_: Any) -> bytes:
         return self._content
+
+
+# The fast wake's mode (the default): publish the desired count only while it is at least 1 --
+
+
+@pytest.fixture
+def fast(service: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv(SIGNAL_PUBLISHES, SIGNAL_PUBLISHES_DESIRED)
+    return service
+
+
+def test_fast_an_idle_queue_publishes_nothing(queue: str, fast: str) -> None:
+    values = handler({}, None)
+    assert values["DesiredTaskCount"] == 0.0
+    name = queue.rsplit("/", 1)[-1]
+    for metric in ("ApproximateNumberOfMessagesVisible", "DesiredTaskCount"):
+        assert published(name, metric) == []
+
+
+def test_fast_a_waiting_message_wakes_once_and_publishes_only_the_desired_count(
+    queue: str, fast: str
+) -> None:
+    boto3.client("sqs").send_message(QueueUrl=queue, MessageBody="job")
+    handler({}, None)
+    assert desired_count(fast) == 1
+    # The next run finds the message still waiting (the task is starting): no second wake.
+    handler({}, None)
+    assert desired_count(fast) == 1
+    name = queue.rsplit("/", 1)[-1]
+    assert published(name, "DesiredTaskCount") == [1.0]
+    assert published(name, "ApproximateNumberOfMessagesVisible") == []
+
+
+def test_fast_a_message_while_tasks_run_changes_nothing(queue: str, fast: str) -> None:
+    boto3.client("ecs").update_service(cluster=fast, service="worker", desiredCount=2)
+    set_idle_alarm(fast, "OK")
+    boto3.client("sqs").send_message(QueueUrl=queue, MessageBody="job")
+    handler({}, None)
+    assert desired_count(fast) == 2
+    assert alarm_of(fast)["ActionsEnabled"] is True
+
+
+def test_fast_without_a_namespace_publishes_nothing(
+    queue: str, service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fixed steps: the function only keeps the queue active; it has no namespace to send to."""
+    monkeypatch.delenv(SIGNAL_METRIC_NAMESPACE)
+    monkeypatch.delenv("SERVICE_NAME")
+    boto3.client("sqs").send_message(QueueUrl=queue, MessageBody="job")
+    values = handler({}, None)
+    assert values["ApproximateNumberOfMessagesVisible"] == 1.0
+    assert published(queue.rsplit("/", 1)[-1], "ApproximateNumberOfMessagesVisible") == []
+
+
+@pytest.mark.parametrize(("messages", "woken"), [(1, 1), (7, 3), (30, 4)])
+def test_fast_a_backlog_on_a_sleeping_service_wakes_its_level(
+    queue: str, fast: str, monkeypatch: pytest.MonkeyPatch, messages: int, woken: int
+) -> None:
+    """One task per 3 visible messages, at most 4: what the backlog sizing would add."""
+    monkeypatch.setenv("MESSAGES_PER_TASK", "3")
+    monkeypatch.setenv("MAX_CAPACITY", "4")
+    sqs = boto3.client("sqs")
+    for start in range(0, messages, 10):
+        entries = [
+            {"Id": str(i), "MessageBody": "job"} for i in range(start, min(messages, start + 10))
+        ]
+        sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+    values = handler({}, None)
+    assert desired_count(fast) == woken
+    assert values["DesiredTaskCount"] == float(woken)
+    assert published(queue.rsplit("/", 1)[-1], "DesiredTaskCount") == [float(woken)]

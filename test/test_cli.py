@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sqs_scale_to_zero import cli
+from sqs_scale_to_zero import cdk_app, cli
 from test.simulate.reference_template import reference_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,11 +120,11 @@ def test_invalid_input_exits_non_zero_with_one_line(
 
 def test_app_command_honours_only_a_simple_cdk_json(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("")
-    assert cli._app_command(tmp_path) == [sys.executable, "app.py"]
+    assert cdk_app._app_command(tmp_path) == [sys.executable, "app.py"]
     (tmp_path / "cdk.json").write_text('{"app": "python3 main.py"}')
-    assert cli._app_command(tmp_path) == [sys.executable, "main.py"]
+    assert cdk_app._app_command(tmp_path) == [sys.executable, "main.py"]
     (tmp_path / "cdk.json").write_text('{"app": "npx ts-node bin/app.ts"}')
-    assert cli._app_command(tmp_path) == [sys.executable, "app.py"]
+    assert cdk_app._app_command(tmp_path) == [sys.executable, "app.py"]
 
 
 def test_cli_module_does_not_import_aws_cdk() -> None:
@@ -152,16 +152,32 @@ def test_synth_runs_the_app_and_summarizes_each_service(
         )
     )
     assert cli.main(["synth", str(app)]) == 0
-    out = capsys.readouterr().out
-    assert str(app / "cdk.out" / "SeedBlog.template.json") in out
+    plain = capsys.readouterr().out
+    assert str(app / "cdk.out" / "SeedBlog.template.json") in plain
+    # the plain paragraph, in words, from the template
+    said = " ".join(plain.split())
+    assert "back to 0 tasks" in said and "(3 idle minutes, judged on the tasks' CPU)" in said
+    assert "up to 1 task, more while CPU is above 50 %" in said
+    assert "$0.1975 an hour per running task (4 vCPU, 8 GB)" in said
+    assert "scale-in can stop a task working on a message" in said
+    assert "AWS/SQS" not in plain and "details:" not in plain
+    assert max(len(line) for line in plain.splitlines()[1:]) <= 96
+
+    assert cli.main(["synth", str(app), "--details"]) == 0
+    detailed = capsys.readouterr().out
+    assert detailed.startswith(plain.rstrip("\n").rsplit(".", 1)[0])
+    said = " ".join(detailed.split())
     assert (
         "wake / scale-out: when Maximum of AWS/SQS ApproximateNumberOfMessagesVisible"
-        " (the queue) per 300 s >= 1" in out
+        " (the queue) per 300 s >= 1" in said
     )
-    assert "scale-in: when Average of AWS/ECS CPUUtilization (the service) per 180 s <= 0.01" in out
-    assert "(-inf, 0.01] -> set to 0 (ExactCapacity" in out
-    assert "capacity: min 0, max 1" in out and "CPU target tracking: 50 %" in out
-    assert "task: 4 vCPU, 8 GB: about $0.1975/hour per task" in out
+    assert (
+        "scale-in: when Average of AWS/ECS CPUUtilization (the service) per 180 s <= 0.01" in said
+    )
+    assert "(-inf, 0.01] -> set to 0 (ExactCapacity" in said
+    assert "capacity: min 0, max 1" in said and "CPU target tracking: 50 %" in said
+    assert "task: 4 vCPU, 8 GB: about $0.1975/hour per task" in said
+    assert max(len(line) for line in detailed.splitlines()[1:]) <= 96
 
 
 def test_synth_reports_a_failing_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,12 +52,12 @@ def test_a_horizon_that_is_not_a_positive_number_is_exit_2(
     assert "horizon must be a positive number of seconds" in err and err.count("\n") == 1
 
 
-def test_a_directory_given_as_template_is_exit_2(
+def test_a_directory_neither_assembly_nor_app_is_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["simulate", str(tmp_path), "--workload", "burst:count=1"]) == 2
     err = capsys.readouterr().err
-    assert "a directory, not a template file" in err and err.count("\n") == 1
+    assert "neither a cloud assembly (manifest.json) nor an app" in err and err.count("\n") == 1
 
 
 def test_help_lists_every_generator_with_its_keys(capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,3 +155,81 @@ def test_each_deploy_is_a_line_of_text_and_an_entry_of_json(
                 "duplicates",
             }
             assert deployment["completed_after_seconds"] is not None
+
+
+FAKE_APP = """
+import json, os, pathlib, shutil
+out = pathlib.Path(os.environ["CDK_OUTDIR"])
+out.mkdir(parents=True, exist_ok=True)
+shutil.copy({template!r}, out / "Worker.template.json")
+(out / "Empty.template.json").write_text(json.dumps({{"Resources": {{}}}}))
+stack = lambda name: {{"type": "aws:cloudformation:stack",
+                      "properties": {{"templateFile": name + ".template.json"}}}}
+(out / "manifest.json").write_text(json.dumps(
+    {{"artifacts": {{"Empty": stack("Empty"), "Worker": stack("Worker")}}}}))
+"""
+"""An app that writes a cloud assembly of two stacks, one with the service, without the CDK."""
+
+
+def _fake_app(directory: Path, template: Path) -> Path:
+    directory.mkdir()
+    (directory / "app.py").write_text(FAKE_APP.format(template=str(template)))
+    return directory
+
+
+def _simulated_stacks(args: list[str], capsys: pytest.CaptureFixture[str]) -> list[str]:
+    assert cli.main(["simulate", *args, "--workload", "burst:count=2", "--json"]) == 0
+    return [r["template"] for r in json.loads(capsys.readouterr().out)["results"]]
+
+
+def test_simulate_takes_a_cloud_assembly_folder_and_runs_its_service_stacks(
+    reference_template_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = _fake_app(tmp_path / "app", reference_template_path)
+    assert cli.main(["synth", str(app)]) == 0
+    capsys.readouterr()
+    stacks = _simulated_stacks([str(app / "cdk.out")], capsys)
+    assert stacks == [str(app / "cdk.out" / "Worker.template.json")]
+
+
+def test_simulate_takes_an_app_folder_and_synthesizes_it_first(
+    reference_template_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = _fake_app(tmp_path / "app", reference_template_path)
+    stacks = _simulated_stacks([str(app), str(reference_template_path)], capsys)
+    out = (app / "cdk.out").resolve()
+    assert stacks == [str(out / "Worker.template.json"), str(reference_template_path)]
+
+
+def test_an_assembly_without_the_named_service_is_one_line(
+    reference_template_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = _fake_app(tmp_path / "app", reference_template_path)
+    args = ["simulate", str(app), "--workload", "burst:count=1", "--service", "Nope"]
+    assert cli.main(args) == 1
+    err = capsys.readouterr().err
+    assert "no stack with the ECS service Nope" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["simulate", "synth"])
+def test_a_reader_that_closes_early_gets_no_traceback(
+    command: str, reference_template_path: Path, tmp_path: Path
+) -> None:
+    # given a reader that closes the pipe before the command writes (as `| head` does)
+    app = _fake_app(tmp_path / "app", reference_template_path)
+    args = {
+        "simulate": ["simulate", str(reference_template_path), "--workload", "burst:count=5"],
+        "synth": ["synth", str(app)],
+    }[command]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sqs_scale_to_zero.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    # when it has run
+    err = proc.stderr.read().decode()
+    status = proc.wait(timeout=120)
+    # then it stops quietly with SIGPIPE's status
+    assert err == "" and status == cli.EXIT_BROKEN_PIPE

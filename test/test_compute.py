@@ -209,9 +209,10 @@ def test_default_placement_costs_nothing_while_idle(default_service: Synthesized
     # No fixed DesiredCount: a later deploy never resets what the scaling policies set.
     assert "DesiredCount" not in service
     assert service["DeploymentConfiguration"]["MinimumHealthyPercent"] == 100
+    # Container Insights is off: it bills its task counts as custom metrics even at zero tasks.
     synth.template.has_resource_properties(
         "AWS::ECS::Cluster",
-        {"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]},
+        {"ClusterSettings": [{"Name": "containerInsights", "Value": "disabled"}]},
     )
     synth.template.has_resource_properties(
         "AWS::EC2::SecurityGroup",

@@ -64,10 +64,10 @@ def test_one_visible_message_wakes_the_service(default_service: Synthesized) -> 
     queue_id = default_service.logical_id(default_service.construct.queue)
     stats = metric_stats(alarm)
     assert set(stats) == {"visible", "in_flight", "desired"}
-    # Container Insights on the cluster the construct creates publishes the desired count.
+    # The fast wake's function publishes the desired count (while the service has tasks).
     desired = stats["desired"]["Metric"]
     assert (desired["Namespace"], desired["MetricName"]) == (
-        "ECS/ContainerInsights",
+        "SqsScaleToZero",
         "DesiredTaskCount",
     )
     for query_id, name in (
@@ -88,8 +88,10 @@ def test_one_visible_message_wakes_the_service(default_service: Synthesized) -> 
     # ... and >= 1, not Copilot's strict > 1 (or QPFS's 100): a single message wakes it.
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["Threshold"] == 1
-    assert alarm["EvaluationPeriods"] == 1
-    assert alarm["DatapointsToAlarm"] == 1
+    # Two minutes: SQS may count a message the minute before the wake function sees it, before
+    # any desired count is published; that one stale minute must not add a second task.
+    assert alarm["EvaluationPeriods"] == 2
+    assert alarm["DatapointsToAlarm"] == 2
 
 
 def test_missing_queue_data_never_scales_out(default_service: Synthesized) -> None:
@@ -149,11 +151,13 @@ def test_sizing_levels_fit_the_step_quota_with_a_brought_cluster(
     """max_capacity=50, messages_per_task=10, a brought cluster without Container Insights."""
     synth = sized_service
     alarm = synth.properties(synth.construct.scale_out_alarm)
-    # No desired-count metric: the plain backlog, and the cooldown is the sizing window.
-    assert expression(alarm) == "IF(visible >= 1, visible + FILL(in_flight, 0), 0)"
+    # The fast wake's function publishes the desired count on any cluster.
+    assert expression(alarm) == (
+        "IF(visible >= 1, visible + FILL(in_flight, 0) - 10 * FILL(desired, 0), 0)"
+    )
     config = synth.properties(synth.construct.scale_out_action)["StepScalingPolicyConfiguration"]
     steps = config["StepAdjustments"]
-    assert config["Cooldown"] == 600
+    assert config["Cooldown"] == 240
     assert len(steps) == 20  # Application Auto Scaling's quota of step adjustments
     levels = [step["ScalingAdjustment"] for step in steps]
     assert levels[0] == 1 and levels[-1] == 50 and levels == sorted(set(levels))

@@ -23,13 +23,19 @@ def sized_template(sized_service: Synthesized, tmp_path_factory: pytest.TempPath
 @pytest.fixture(scope="module")
 def sized_insights_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """max_capacity=50, messages_per_task=10 on the construct's own cluster (Container
-    Insights on, so the desired count is known)."""
-    from sqs_scale_to_zero import ScaleToZeroQueueService
+    Insights on, so the desired count is known), and no wake function: the alarm sizes."""
+    from sqs_scale_to_zero import ScaleToZeroQueueService, Wake
     from test.conftest import TEST_IMAGE, synthesize
 
     synth = synthesize(
         lambda stack: ScaleToZeroQueueService(
-            stack, "Worker", image=TEST_IMAGE, max_capacity=50, messages_per_task=10
+            stack,
+            "Worker",
+            image=TEST_IMAGE,
+            max_capacity=50,
+            messages_per_task=10,
+            wake=Wake.ON_ALARM,
+            container_insights=True,
         )
     )
     return write_template(

@@ -4,6 +4,7 @@ their templates and not on ours."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,13 +86,15 @@ def test_quiet_day_costs_the_minutes_worked_plus_the_idle_tail(
 
 
 def test_one_message_after_a_long_idle_waits_for_the_inactive_queue_to_publish(
-    ours_template: Path,
+    ours_on_alarm_template: Path,
 ) -> None:
+    """Without the wake function (``Wake.ON_ALARM``) nothing keeps the queue active."""
+    template = ours_on_alarm_template
     waits = [
-        simulate([ours_template], idle_then_one(idle_hours=8.0), seed=s)[0].wait_seconds()["max"]
+        simulate([template], idle_then_one(idle_hours=8.0), seed=s)[0].wait_seconds()["max"]
         for s in range(4)
     ]
-    (recent,) = simulate([ours_template], [WorkItem(3600.0, 60.0, 50.0)], seed=0)
+    (recent,) = simulate([template], [WorkItem(3600.0, 60.0, 50.0)], seed=0)
     assert all(w > 0 for w in waits)
     assert max(waits) > recent.wait_seconds()["max"] + 120  # up to 15 min of missing metrics
     assert max(waits) < 15 * 60 + 300
@@ -118,17 +121,18 @@ def signal_wake_bound(template: Path) -> float:
     )
 
 
-def test_signal_wakes_within_the_model_bound_after_8_idle_hours(
-    ours_signal_template: Path, ours_template: Path
+@pytest.mark.parametrize("woken", ["ours_signal_template", "ours_template"])
+def test_the_wake_function_wakes_within_the_model_bound_after_8_idle_hours(
+    woken: str, ours_signal_template: Path, ours_on_alarm_template: Path, request: Any
 ) -> None:
+    """The fresh signal and the default fast wake alike; ``Wake.ON_ALARM`` waits longer."""
+    template: Path = request.getfixturevalue(woken)
     bound = signal_wake_bound(ours_signal_template)
     assert bound <= 4.5 * 60
     items = idle_then_one(idle_hours=8.0)
     signal, sqs_metrics = [], []
     for seed in SIGNAL_SEEDS:
-        sqs_result, signal_result = simulate(
-            [ours_template, ours_signal_template], items, seed=seed
-        )
+        sqs_result, signal_result = simulate([ours_on_alarm_template, template], items, seed=seed)
         assert signal_result.processed == 1 and sqs_result.processed == 1
         signal.append(signal_result.waits[0])
         sqs_metrics.append(sqs_result.waits[0])

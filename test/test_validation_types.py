@@ -28,6 +28,7 @@ from sqs_scale_to_zero import (
     ScaleToZeroQueueService,
     ScaleToZeroValidationError,
     TopicSubscription,
+    Wake,
 )
 from test.conftest import KEY_ARN, TEST_ENV, TEST_IMAGE
 from test.test_validation import assert_rejected
@@ -319,6 +320,7 @@ VALUES: dict[str, list[Factory]] = {
         _v(MonitoringOptions(oldest_message_age_threshold=30)),  # type: ignore[arg-type]
         _v(MonitoringOptions(tasks_on_empty_queue_alarm="no")),  # type: ignore[arg-type]
     ],
+    "wake": [_v(Wake.FAST), _v(Wake.FRESH_SIGNAL), _v(Wake.ON_ALARM), _v("fast"), _v(True)],
     "backlog_signal": [_v(True), _v(False), _v("yes")],
     "http_delivery": [
         _v(HttpDelivery(port=8080, path="/work")),

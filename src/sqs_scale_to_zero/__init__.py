@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sqs_scale_to_zero.schedules.schedule import QueueSchedule
     from sqs_scale_to_zero.service import ScaleToZeroQueueService
     from sqs_scale_to_zero.topics.subscriptions import TopicSubscription
+    from sqs_scale_to_zero.wake import Wake
 
 __all__ = [
     "BacklogMetrics",
@@ -35,6 +36,7 @@ __all__ = [
     "ScaleToZeroQueueService",
     "ScaleToZeroValidationError",
     "TopicSubscription",
+    "Wake",
     "fixed_scale_out_steps",
     "schedules_from_cron_yaml",
 ]
@@ -45,6 +47,7 @@ _EXPORTS = {
     "ScaleToZeroValidationError": "sqs_scale_to_zero.errors",
     # Values for its props.
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
+    "Wake": "sqs_scale_to_zero.wake",
     "HttpDelivery": "sqs_scale_to_zero.delivery",
     "fixed_scale_out_steps": "sqs_scale_to_zero.scaling.steps",
     "QueueSchedule": "sqs_scale_to_zero.schedules.schedule",

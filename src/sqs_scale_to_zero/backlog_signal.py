@@ -1,8 +1,11 @@
-"""The fresh backlog signal: a one-minute scheduled function that publishes the live backlog.
+"""The one-minute wake function: keeps the queue active, wakes the service, may publish.
 
-Opt-in with ``backlog_signal=True``. Both scaling alarms then read the published metrics
-instead of SQS's own, through one :class:`~sqs_scale_to_zero.backlog.BacklogMetrics`, so the
-scale-out and scale-in alarms can never act on two different views of the backlog.
+Built for ``wake=Wake.FAST`` (the default) and ``Wake.FRESH_SIGNAL`` (see :mod:`.wake`). With the
+fresh signal both scaling alarms read the published counts instead of SQS's own, through one
+:class:`~sqs_scale_to_zero.backlog.BacklogMetrics`, so the scale-out and scale-in alarms can
+never act on two different views of the backlog. With the fast wake they read SQS's own
+metrics, which the function's reads keep flowing, and the function publishes only the desired
+count, and only while the service has tasks (:mod:`.backlog_signal_handler`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from constructs import Construct
 
 from sqs_scale_to_zero import backlog_signal_handler as handler_module
 from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
-from sqs_scale_to_zero.checks import optional_bool
 from sqs_scale_to_zero.compliance import acknowledge
 from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
 from sqs_scale_to_zero.worker import contract
@@ -35,9 +37,10 @@ from sqs_scale_to_zero.worker import contract
 def inline_source() -> str:
     """The handler module's source as the function runs it: standalone and compact.
 
-    The one import from the contract is replaced by assignments of the values it names, and
-    docstrings and comments are dropped (``ast.unparse``), so the code fits CloudFormation's
-    inline ``ZipFile`` and runs without this package.
+    The one import from the contract is replaced by the values it names (strings written in
+    place of their names, other values assigned once), and docstrings, comments, type
+    annotations and the imports only annotations use are dropped (``ast.unparse``), so the code
+    fits CloudFormation's inline ``ZipFile`` (4 KB) and runs without this package.
 
     Raises:
         RuntimeError: The handler no longer imports from the contract in the expected form.
@@ -47,14 +50,53 @@ def inline_source() -> str:
     if match is None:
         raise RuntimeError("backlog_signal_handler must import its names from the contract")
     names = [name.strip() for name in match.group("names").split(",") if name.strip()]
-    values = "".join(f"{name} = {getattr(contract, name)!r}\n" for name in names)
+    strings = {name: getattr(contract, name) for name in names}
+    others = {name: strings.pop(name) for name in names if not isinstance(strings[name], str)}
+    values = "".join(f"{name} = {value!r}\n" for name, value in others.items())
     tree = ast.parse(source[: match.start()] + values + source[match.end() :])
+    tree = _StringsInPlace(strings).visit(tree)
     for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            node.returns = None
+            for arg in (*node.args.args, *node.args.kwonlyargs):
+                arg.annotation = None
         body = getattr(node, "body", None)
         if isinstance(body, list):
-            kept = [statement for statement in body if not _is_docstring(statement)]
+            kept = [_unannotated(statement) for statement in body if _kept(statement)]
             setattr(node, "body", kept or [ast.Pass()])  # noqa: B010 (any node with a body)
-    return ast.unparse(tree) + "\n"
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+class _StringsInPlace(ast.NodeTransformer):
+    """Writes each contract string where its name is read."""
+
+    def __init__(self, strings: dict[str, str]) -> None:
+        self.strings = strings
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if isinstance(node.ctx, ast.Load) and node.id in self.strings:
+            return ast.copy_location(ast.Constant(self.strings[node.id]), node)
+        return node
+
+
+_ANNOTATIONS = ("__future__", "typing")
+"""Modules the handler imports only for its annotations."""
+
+
+def _kept(statement: ast.stmt) -> bool:
+    """False for docstrings and the imports only annotations use."""
+    if isinstance(statement, ast.ImportFrom) and statement.module in _ANNOTATIONS:
+        return False
+    return not _is_docstring(statement)
+
+
+def _unannotated(statement: ast.stmt) -> ast.stmt:
+    """``x: T = v`` as ``x = v``; any other statement as it is."""
+    if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        return ast.copy_location(
+            ast.Assign(targets=[statement.target], value=statement.value), statement
+        )
+    return statement
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
@@ -75,34 +117,65 @@ SCHEDULE = events.Schedule.rate(Duration.minutes(1))
 
 @dataclass(frozen=True)
 class BacklogSignal:
-    """The composed backlog-signal resources."""
+    """The composed wake-function resources."""
 
     function: lambda_.Function
     rule: events.Rule
     log_group: logs.LogGroup
-    metrics: BacklogMetrics
+    metrics: Optional[BacklogMetrics]
+    """The published backlog metrics (the fresh signal), else ``None``."""
+    publishes_backlog: bool
 
 
-def resolve_backlog_signal(*, backlog_signal: Optional[bool]) -> bool:
-    """Whether to scale on the fresh backlog signal (Default: False).
+def _allow_publishing(function: lambda_.Function, publishes: str) -> None:
+    """Let ``function`` publish ``publishes`` (a contract value) into the signal's namespace."""
+    function.add_environment(contract.SIGNAL_METRIC_NAMESPACE, contract.SIGNAL_NAMESPACE)
+    function.add_environment(contract.SIGNAL_PUBLISHES, publishes)
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": contract.SIGNAL_NAMESPACE}},
+        )
+    )
+    assert function.role is not None  # built with its own role
+    acknowledge(
+        function.role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "cloudwatch:PutMetricData supports no resource-level permissions; the statement is "
+        "scoped to the backlog signal's namespace by a cloudwatch:namespace condition.",
+    )
 
-    Raises:
-        ScaleToZeroValidationError: ``backlog_signal`` is not a bool.
+
+def desired_count_metric(queue: sqs.IQueue) -> cloudwatch.Metric:
+    """The desired count the function publishes after any wake.
+
+    With the fast wake it is published only while it is at least 1.
     """
-    return bool(optional_bool("backlog_signal", backlog_signal))
+    return signal_metric(queue, contract.SIGNAL_DESIRED_METRIC)
 
 
 def enable_fast_wake(
-    signal: BacklogSignal, service: ecs.FargateService, idle_alarm: cloudwatch.Alarm
+    signal: BacklogSignal,
+    service: ecs.FargateService,
+    idle_alarm: cloudwatch.Alarm,
+    *,
+    messages_per_task: int,
+    max_capacity: int,
 ) -> None:
-    """Let the backlog signal function wake ``service`` from zero tasks itself.
+    """Let the function wake ``service`` from zero tasks itself, and publish its desired count.
 
     The function may read and update only this service (``ecs:UpdateService`` has no narrower
     action for the desired count) and read, disable and enable the actions of only the idle
     alarm, which it holds off while it wakes the service (see
-    :mod:`sqs_scale_to_zero.backlog_signal_handler`).
+    :mod:`sqs_scale_to_zero.backlog_signal_handler`). A wake starts the backlog's level of
+    tasks, one per ``messages_per_task`` visible messages, at most ``max_capacity``.
     """
     function = signal.function
+    function.add_environment(contract.SIGNAL_MESSAGES_PER_TASK, str(messages_per_task))
+    function.add_environment(contract.SIGNAL_MAX_CAPACITY, str(max_capacity))
+    if not signal.publishes_backlog:
+        _allow_publishing(function, contract.SIGNAL_PUBLISHES_DESIRED)
     function.add_environment(contract.SIGNAL_CLUSTER_NAME, service.cluster.cluster_name)
     function.add_environment(contract.SIGNAL_SERVICE_NAME, service.service_name)
     function.add_environment(contract.SIGNAL_IDLE_ALARM_NAME, idle_alarm.alarm_name)
@@ -148,14 +221,20 @@ def signal_metric(queue: sqs.IQueue, metric_name: str) -> cloudwatch.Metric:
 
 
 def build_backlog_signal(
-    scope: Construct, queue: sqs.IQueue, log_retention: logs.RetentionDays
+    scope: Construct,
+    queue: sqs.IQueue,
+    log_retention: logs.RetentionDays,
+    *,
+    publishes_backlog: bool,
 ) -> BacklogSignal:
     """Create the function, its one-minute schedule, its log group and least-privilege role.
 
-    The role may read only this queue's attributes, write only to its own log group, and put
-    metric data only into the signal's namespace (``PutMetricData`` has no resource-level
-    permissions, so a ``cloudwatch:namespace`` condition scopes it instead). The fast wake's
-    permissions are added by :func:`enable_fast_wake` once the service and its idle alarm exist.
+    The role may read only this queue's attributes and write only to its own log group. With
+    ``publishes_backlog`` (the fresh signal) it may also put metric data, only into the
+    signal's namespace (``PutMetricData`` has no resource-level permissions, so a
+    ``cloudwatch:namespace`` condition scopes it instead). The fast wake's permissions (and,
+    without the fresh signal, publishing the desired count) are added by
+    :func:`enable_fast_wake` once the service and its idle alarm exist.
     """
     log_group = logs.LogGroup(scope, "BacklogSignalLogs", retention=log_retention)
     role = iam.Role(
@@ -169,6 +248,8 @@ def build_backlog_signal(
         "BacklogSignalFunction",
         description="Publishes the queue's live backlog every minute for scale-to-zero alarms",
         runtime=newest_python_runtime(),
+        # Graviton: 20 % less per GB-second; the handler is pure Python.
+        architecture=lambda_.Architecture.ARM_64,
         handler="index.handler",
         code=lambda_.Code.from_inline(HANDLER_SOURCE),
         memory_size=128,
@@ -180,42 +261,33 @@ def build_backlog_signal(
         environment={
             contract.SIGNAL_QUEUE_URL: queue.queue_url,
             contract.SIGNAL_QUEUE_NAME: queue.queue_name,
-            contract.SIGNAL_METRIC_NAMESPACE: contract.SIGNAL_NAMESPACE,
         },
     )
     role.add_to_policy(
         iam.PolicyStatement(actions=["sqs:GetQueueAttributes"], resources=[queue.queue_arn])
     )
-    role.add_to_policy(
-        iam.PolicyStatement(
-            actions=["cloudwatch:PutMetricData"],
-            resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": contract.SIGNAL_NAMESPACE}},
-        )
-    )
+    if publishes_backlog:
+        _allow_publishing(function, contract.SIGNAL_PUBLISHES_BACKLOG)
     role.add_to_policy(
         iam.PolicyStatement(
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
             resources=[log_group.log_group_arn],
         )
     )
-    acknowledge(
-        role,
-        "AwsSolutions-IAM5[Resource::*]",
-        "cloudwatch:PutMetricData supports no resource-level permissions; the statement is "
-        "scoped to the backlog signal's namespace by a cloudwatch:namespace condition.",
-    )
     rule = events.Rule(
         scope,
         "BacklogSignalSchedule",
-        description="Publish the queue's backlog every minute",
+        description="Read the queue's counts every minute",
         schedule=SCHEDULE,
         targets=[targets.LambdaFunction(function, retry_attempts=0)],
     )
+    if not publishes_backlog:
+        return BacklogSignal(function, rule, log_group, None, publishes_backlog=False)
     return BacklogSignal(
         function=function,
         rule=rule,
         log_group=log_group,
+        publishes_backlog=True,
         metrics=BacklogMetrics(
             visible=signal_metric(queue, contract.SIGNAL_METRICS["ApproximateNumberOfMessages"]),
             in_flight=signal_metric(
@@ -225,7 +297,7 @@ def build_backlog_signal(
                 queue, contract.SIGNAL_METRICS["ApproximateNumberOfMessagesDelayed"]
             ),
             activity=QueueActivity.of_queue(queue),
-            desired=signal_metric(queue, contract.SIGNAL_DESIRED_METRIC),
+            desired=desired_count_metric(queue),
             published_when_empty=True,
         ),
     )

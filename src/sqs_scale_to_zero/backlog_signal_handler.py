@@ -1,28 +1,40 @@
-"""Lambda handler of the fresh backlog signal: publish the live backlog, wake from zero.
+"""Lambda handler of the one-minute wake function: keep the queue active, wake from zero.
 
-Once a minute it publishes a queue's backlog, and wakes its service from zero tasks without
-waiting for an alarm.
+Once a minute it reads a queue's counts and wakes its service from zero tasks without waiting
+for an alarm; with the fresh signal it also publishes the counts.
 
-SQS publishes its own CloudWatch metrics only while a queue is *active*, and "a delay of up to
-15 minutes occurs in CloudWatch metrics when a queue is activated from an inactive state"
-(Amazon SQS developer guide, "Available CloudWatch metrics for Amazon SQS"). This handler reads
-``ApproximateNumberOfMessages``, ``...NotVisible`` and ``...Delayed`` straight from the queue
-(``GetQueueAttributes``, which also keeps the queue active) and publishes them under
-:data:`~sqs_scale_to_zero.worker.contract.SIGNAL_NAMESPACE`, so the scaling alarms always see a
-backlog at most a minute old.
+SQS publishes its own CloudWatch metrics only while a queue is *active*: "CloudWatch considers
+a queue to be active for up to six hours if it contains any messages or if any action accesses
+it", and "a delay of up to 15 minutes occurs in CloudWatch metrics when a queue is activated
+from an inactive state" (Amazon SQS developer guide, "Available CloudWatch metrics for Amazon
+SQS"). Reading ``ApproximateNumberOfMessages``, ``...NotVisible`` and ``...Delayed`` with
+``GetQueueAttributes`` is such an action, so SQS's own metrics never stop.
+
+What it publishes (:data:`~sqs_scale_to_zero.worker.contract.SIGNAL_PUBLISHES`, to the
+namespace in ``SIGNAL_METRIC_NAMESPACE``; nothing when that is unset):
+
+* ``SIGNAL_PUBLISHES_BACKLOG`` (the fresh signal): the three counts every run, and the desired
+  count after any wake, so the scaling alarms see a backlog at most a minute old.
+* ``SIGNAL_PUBLISHES_DESIRED`` (the fast wake): only the desired count after any wake, and only
+  when it is at least 1: the backlog sizing subtracts the tasks already there, and while the
+  service is idle nothing is sent (CloudWatch meters a custom metric only in the hours it is
+  sent; a missing point reads as 0 tasks, which is what it is).
 
 **Fast wake.** When a message is visible and the service's desired count is 0, the handler sets
-the desired count to 1 itself (``ecs:UpdateService``) instead of waiting for the datapoint, an
-alarm evaluation and a scaling policy. The hazard: after an idle period the idle alarm is in
-ALARM, and "for Auto Scaling actions, the alarm continues to invoke the action once per minute
-that the alarm remains in the new state" (CloudWatch user guide, "Alarm actions"), so its
-``ExactCapacity 0`` would stop the task just started. The handler therefore first disables that
-alarm's actions (``DisableAlarmActions``, which keeps the alarm evaluating but invokes nothing)
-and enables them again on a later run once the alarm has left ALARM, which it does on the first
-busy minute (N of N). A direct wake can then not be undone by a stale idle alarm; the idle alarm
-scales the service in again only after a full new ``idle_timeout`` of idle minutes. The desired
-count it publishes (:data:`~sqs_scale_to_zero.worker.contract.SIGNAL_DESIRED_METRIC`) is the one
-after any wake, so the backlog-sizing policy adds only the tasks the backlog still needs.
+the desired count itself (``ecs:UpdateService``), to the backlog's level (one task per
+``SIGNAL_MESSAGES_PER_TASK`` visible messages, at most ``SIGNAL_MAX_CAPACITY``; 1 where unset),
+instead of waiting for a datapoint, an alarm evaluation and a scaling policy. The hazard: after
+an idle period the idle alarm is in ALARM, and "for Auto Scaling actions, the alarm continues to
+invoke the action once per minute that the alarm remains in the new state" (CloudWatch user
+guide, "Alarm actions"), so its ``ExactCapacity 0`` would stop the task just started. The
+handler therefore first disables that alarm's actions (``DisableAlarmActions``, which keeps the
+alarm evaluating but invokes nothing) and enables them again on a later run once the alarm has
+left ALARM, which it does on the first busy minute (N of N). A direct wake can then not be
+undone by a stale idle alarm; the idle alarm scales the service in again only after a full new
+``idle_timeout`` of idle minutes. The desired count it publishes
+(:data:`~sqs_scale_to_zero.worker.contract.SIGNAL_DESIRED_METRIC`) is the one after any wake, so
+the backlog-sizing policy adds only the tasks the backlog still needs. A failed wake fails
+nothing: the scale-out alarm wakes the service the slow way.
 
 The construct ships this file's source inline in the function, with the import from the contract
 replaced by the values it names and docstrings and comments dropped
@@ -41,9 +53,12 @@ from sqs_scale_to_zero.worker.contract import (
     SIGNAL_CLUSTER_NAME,
     SIGNAL_DESIRED_METRIC,
     SIGNAL_IDLE_ALARM_NAME,
+    SIGNAL_MAX_CAPACITY,
+    SIGNAL_MESSAGES_PER_TASK,
     SIGNAL_METRIC_NAMESPACE,
     SIGNAL_METRICS,
-    SIGNAL_NAMESPACE,
+    SIGNAL_PUBLISHES,
+    SIGNAL_PUBLISHES_DESIRED,
     SIGNAL_QUEUE_DIMENSION,
     SIGNAL_QUEUE_NAME,
     SIGNAL_QUEUE_URL,
@@ -57,26 +72,29 @@ CLIENT_OPTIONS: dict[str, Any] = {
 }
 """botocore client settings: short timeouts; throttling is retried with backoff."""
 
+VISIBLE = SIGNAL_METRICS["ApproximateNumberOfMessages"]
+"""The published name of the visible count, which decides a wake."""
+
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
 
 def handler(event: Any = None, context: Any = None) -> dict[str, float]:
-    """Read the queue's attributes, wake the service if it sleeps on work, publish the counts.
+    """Read the queue's counts, wake the service if it sleeps on work, publish what the mode says.
 
-    Environment: the contract's ``SIGNAL_QUEUE_URL``, ``SIGNAL_QUEUE_NAME`` and
-    ``SIGNAL_METRIC_NAMESPACE``; for the fast wake also ``SIGNAL_CLUSTER_NAME``,
-    ``SIGNAL_SERVICE_NAME`` and ``SIGNAL_IDLE_ALARM_NAME``.
+    Environment: the contract's ``SIGNAL_QUEUE_URL`` and ``SIGNAL_QUEUE_NAME``; to publish,
+    ``SIGNAL_METRIC_NAMESPACE`` and ``SIGNAL_PUBLISHES``; for the fast wake also
+    ``SIGNAL_CLUSTER_NAME``, ``SIGNAL_SERVICE_NAME`` and ``SIGNAL_IDLE_ALARM_NAME``.
 
     Returns:
-        The published values by metric name.
+        The counts read and, when the service could be read, its desired count after any wake,
+        by metric name.
 
     Raises:
         botocore.exceptions.ClientError: When the queue is missing or a call still fails after
             the client's retries (throttling is retried with backoff). The invocation then
             fails and publishes nothing, so an alarm sees missing data, never a made-up zero.
-            A failed wake does not fail the invocation: the counts are still published, so the
-            scale-out alarm wakes the service the slow way.
+            A failed wake does not fail the invocation.
     """
     # Imported here so that the construct can read this module's constants at synthesis
     # without importing boto3; in Lambda the import is cached after the first run.
@@ -84,46 +102,46 @@ def handler(event: Any = None, context: Any = None) -> dict[str, float]:
     from botocore.config import Config  # type: ignore[import-untyped]
 
     config = Config(**CLIENT_OPTIONS)
-    queue_url = os.environ[SIGNAL_QUEUE_URL]
+    env = os.environ
     sqs = boto3.client("sqs", config=config)
     cloudwatch = boto3.client("cloudwatch", config=config)
     try:
         attributes = sqs.get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=list(SIGNAL_METRICS)
+            QueueUrl=env[SIGNAL_QUEUE_URL], AttributeNames=list(SIGNAL_METRICS)
         )["Attributes"]
     except Exception:
-        logger.exception("reading the backlog of %s failed; publishing nothing", queue_url)
+        logger.exception("reading the counts of %s failed", env[SIGNAL_QUEUE_URL])
         raise
     now = datetime.datetime.now(datetime.UTC)
-    values = {
-        name: float(attributes.get(attribute, 0)) for attribute, name in SIGNAL_METRICS.items()
-    }
-    visible = values[SIGNAL_METRICS["ApproximateNumberOfMessages"]]
-    if os.environ.get(SIGNAL_SERVICE_NAME):
-        desired = wake(boto3.client("ecs", config=config), cloudwatch, visible)
+    values = {name: float(attributes.get(key, 0)) for key, name in SIGNAL_METRICS.items()}
+    published = dict(values)
+    if env.get(SIGNAL_SERVICE_NAME):
+        desired = wake(boto3.client("ecs", config=config), cloudwatch, values[VISIBLE])
         if desired is not None:
-            values[SIGNAL_DESIRED_METRIC] = float(desired)
-    cloudwatch.put_metric_data(
-        Namespace=os.environ.get(SIGNAL_METRIC_NAMESPACE, SIGNAL_NAMESPACE),
-        MetricData=[
-            {
-                "MetricName": name,
-                "Dimensions": [
-                    {"Name": SIGNAL_QUEUE_DIMENSION, "Value": os.environ[SIGNAL_QUEUE_NAME]}
-                ],
-                "Timestamp": now,
-                "Value": value,
-                "Unit": "Count",
-            }
-            for name, value in values.items()
-        ],
-    )
-    logger.info("published backlog of %s: %s", queue_url, values)
+            values[SIGNAL_DESIRED_METRIC] = published[SIGNAL_DESIRED_METRIC] = float(desired)
+    if env.get(SIGNAL_PUBLISHES) == SIGNAL_PUBLISHES_DESIRED:
+        desired_now = published.get(SIGNAL_DESIRED_METRIC, 0.0)
+        published = {SIGNAL_DESIRED_METRIC: desired_now} if desired_now >= 1 else {}
+    namespace = env.get(SIGNAL_METRIC_NAMESPACE)
+    if namespace and published:
+        dimensions = [{"Name": SIGNAL_QUEUE_DIMENSION, "Value": env[SIGNAL_QUEUE_NAME]}]
+        cloudwatch.put_metric_data(
+            Namespace=namespace,
+            MetricData=[
+                {"MetricName": k, "Dimensions": dimensions, "Timestamp": now, "Value": v}
+                for k, v in published.items()
+            ],
+        )
+        logger.info("published %s", published)
     return values
 
 
 def wake(ecs: Any, cloudwatch: Any, visible: float) -> int | None:
     """Wake the service from zero tasks if a message waits; never lower its count.
+
+    The wake sets the desired count to the backlog's level, as the backlog sizing would:
+    ``ceil(visible / SIGNAL_MESSAGES_PER_TASK)`` tasks, at most ``SIGNAL_MAX_CAPACITY`` (1
+    where either is unset), so a burst that lands on a sleeping service is sized at once.
 
     Args:
         ecs: An ECS client.
@@ -133,35 +151,38 @@ def wake(ecs: Any, cloudwatch: Any, visible: float) -> int | None:
     Returns:
         The service's desired count after any wake, or ``None`` when it could not be read.
     """
-    cluster, service = os.environ[SIGNAL_CLUSTER_NAME], os.environ[SIGNAL_SERVICE_NAME]
-    alarm_name = os.environ[SIGNAL_IDLE_ALARM_NAME]
+    env = os.environ
+    cluster, service = env[SIGNAL_CLUSTER_NAME], env[SIGNAL_SERVICE_NAME]
+    alarm_name = env[SIGNAL_IDLE_ALARM_NAME]
     try:
         services = ecs.describe_services(cluster=cluster, services=[service])["services"]
         (alarm,) = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
     except Exception:
-        logger.exception("reading service %s or alarm %s failed; no fast wake", service, alarm_name)
+        logger.exception("reading %s or %s failed; no fast wake", service, alarm_name)
         return None
     if not services or services[0].get("status") != "ACTIVE":
-        logger.warning("service %s in cluster %s is not active; no fast wake", service, cluster)
+        logger.warning("%s is not active; no fast wake", service)
         return None
     desired = int(services[0]["desiredCount"])
     in_alarm = alarm["StateValue"] == "ALARM"
     if visible >= 1 and desired == 0:
+        per_task = int(env.get(SIGNAL_MESSAGES_PER_TASK) or visible)
+        level = min(int(env.get(SIGNAL_MAX_CAPACITY) or 1), -(-int(visible) // per_task))
         try:
             if in_alarm and alarm["ActionsEnabled"]:
                 # A stale idle alarm must not undo the wake: hold its actions off first.
                 cloudwatch.disable_alarm_actions(AlarmNames=[alarm_name])
-            ecs.update_service(cluster=cluster, service=service, desiredCount=1)
+            ecs.update_service(cluster=cluster, service=service, desiredCount=level)
         except Exception:
-            logger.exception("waking service %s failed; the scale-out alarm will", service)
+            logger.exception("waking %s failed; the alarm will", service)
             return desired
-        logger.info("woke service %s: desired count 0 -> 1 (%d visible)", service, visible)
-        return 1
+        logger.info("woke %s: 0 -> %d (%d visible)", service, level, visible)
+        return level
     if not alarm["ActionsEnabled"] and not in_alarm:
         # The idle alarm has seen a busy minute since the wake: it may scale in again.
         try:
             cloudwatch.enable_alarm_actions(AlarmNames=[alarm_name])
-            logger.info("enabled the actions of %s again", alarm_name)
+            logger.info("enabled %s again", alarm_name)
         except Exception:
-            logger.exception("enabling the actions of %s failed; next run retries", alarm_name)
+            logger.exception("enabling %s failed; next run retries", alarm_name)
     return desired

@@ -1,7 +1,7 @@
 """The ``sqs-scale-to-zero`` command line: ``synth``, ``simulate`` and ``from-copilot``.
 
-This module never imports aws_cdk: ``synth`` runs the CDK app in a subprocess and reads the
-templates it writes with the simulator's template reader.
+This module never imports aws_cdk: ``synth`` runs the CDK app in a subprocess
+(:mod:`.cdk_app`) and reads the templates it writes with the simulator's template reader.
 """
 
 from __future__ import annotations
@@ -10,24 +10,21 @@ import argparse
 import importlib.metadata
 import json
 import os
-import shlex
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from sqs_scale_to_zero.cdk_app import CliError, simulated_templates, synthesize
 from sqs_scale_to_zero.copilot.plan import ManifestError
-from sqs_scale_to_zero.simulate.describe import describe
+from sqs_scale_to_zero.simulate.describe import summary
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
+from sqs_scale_to_zero.simulate.idle_bill import bill_of
 from sqs_scale_to_zero.simulate.report import column_name, table
 from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 
 PROG = "sqs-scale-to-zero"
-
-
-class CliError(Exception):
-    """A problem reported as one line on stderr with a non-zero exit."""
+EXIT_BROKEN_PIPE = 141
+"""The exit status when stdout's reader went away: 128 + SIGPIPE, as a shell reports it."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -60,6 +57,12 @@ def parser() -> argparse.ArgumentParser:
         help="context for the app, as with cdk synth -c (repeatable; over cdk.json's "
         "'context' and cdk.context.json)",
     )
+    synth.add_argument(
+        "--details",
+        action="store_true",
+        help="after each service's plain summary, the technical detail: logical IDs, alarms "
+        "with their metric math, step levels",
+    )
 
     sim = sub.add_parser(
         "simulate",
@@ -71,7 +74,8 @@ def parser() -> argparse.ArgumentParser:
         "templates",
         metavar="TEMPLATE",
         nargs="+",
-        help="template JSON files from cdk.out",
+        help="a template JSON file, a cloud assembly folder (cdk.out: each stack with an ECS "
+        "service) or an app folder (synthesized first, as by synth)",
     )
     sim.add_argument(
         "--workload",
@@ -100,6 +104,13 @@ def parser() -> argparse.ArgumentParser:
         "deployment is reported: time to complete, messages started on old code, "
         "interrupted, duplicates",
     )
+    sim.add_argument(
+        "--timeline",
+        metavar="FILE",
+        help="write each run minute by minute: STEM.csv (queue, tasks, alarms, messages started "
+        "and finished) and STEM.messages.csv (every message's wait); FILE ending in .png or "
+        ".svg also draws them (needs the plot extra: pip install 'sqs-scale-to-zero[plot]')",
+    )
 
     copilot = sub.add_parser(
         "from-copilot",
@@ -123,58 +134,6 @@ def _version() -> str:
     return f"{PROG} {versions[0]} (sqs-scale-to-zero-worker {versions[1]})"
 
 
-def _read_json_object(path: Path) -> dict[str, Any]:
-    try:
-        value = json.loads(path.read_text())
-    except json.JSONDecodeError:
-        raise CliError(f"{path}: not valid JSON") from None
-    if not isinstance(value, dict):
-        raise CliError(f"{path}: not a JSON object")
-    return value
-
-
-def _context(app_dir: Path, pairs: Sequence[str]) -> dict[str, Any]:
-    """The context the cdk CLI gives an app.
-
-    Lowest precedence first: ``cdk.context.json``, ``cdk.json``'s ``context``, then each
-    ``-c KEY=VALUE`` (a string, as with ``cdk -c``).
-    """
-    context: dict[str, Any] = {}
-    if (app_dir / "cdk.context.json").is_file():
-        context.update(_read_json_object(app_dir / "cdk.context.json"))
-    if (app_dir / "cdk.json").is_file():
-        project = _read_json_object(app_dir / "cdk.json").get("context", {})
-        if not isinstance(project, dict):
-            raise CliError(f"{app_dir / 'cdk.json'}: 'context' is not a JSON object")
-        context.update(project)
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise CliError(f"-c expects KEY=VALUE, got {pair!r}")
-        context[key] = value
-    return context
-
-
-def _assembly_templates(out: Path) -> list[Path]:
-    """The templates of the stacks in the cloud assembly at ``out``, in manifest order.
-
-    Reads ``manifest.json`` (nested assemblies, i.e. stages, included), so templates left in
-    ``out`` by earlier runs are never summarized.
-    """
-    manifest_path = out / "manifest.json"
-    if not manifest_path.is_file():
-        raise CliError(f"synth: the app wrote no cloud assembly (manifest.json) into {out}")
-    artifacts = _read_json_object(manifest_path).get("artifacts", {})
-    templates = []
-    for artifact in artifacts.values():
-        properties = artifact.get("properties", {})
-        if artifact.get("type") == "aws:cloudformation:stack":
-            templates.append(out / properties["templateFile"])
-        elif artifact.get("type") == "cdk:cloud-assembly":
-            templates.extend(_assembly_templates(out / properties["directoryName"]))
-    return templates
-
-
 def _generators_help() -> str:
     """The ``simulate`` epilog: every workload generator with its keys and defaults."""
     from sqs_scale_to_zero.simulate.workload.registry import GENERATORS
@@ -188,56 +147,15 @@ def _generators_help() -> str:
     return "\n".join(lines)
 
 
-def _app_command(app_dir: Path) -> list[str]:
-    """The command that runs the app: ``cdk.json``'s ``app`` if it is ``python <file>``, else app.py."""
-    cdk_json = app_dir / "cdk.json"
-    if cdk_json.exists():
-        app = _read_json_object(cdk_json).get("app")
-        if isinstance(app, str):
-            words = shlex.split(app)
-            if (
-                len(words) == 2
-                and Path(words[0]).name.startswith("python")
-                and words[1].endswith(".py")
-            ):
-                return [sys.executable, words[1]]
-    if (app_dir / "app.py").exists():
-        return [sys.executable, "app.py"]
-    raise CliError(f"{app_dir}: no app.py (and no cdk.json 'app' of the form 'python <file>.py')")
-
-
-def synth(app_dir: str, outdir: str | None = None, context: Sequence[str] = ()) -> int:
+def synth(
+    app_dir: str, outdir: str | None = None, context: Sequence[str] = (), details: bool = False
+) -> int:
     """Run the CDK app in ``app_dir`` and print each template's path and scaling summary.
 
-    Only the stacks of this run's cloud assembly are summarized (read from its
-    ``manifest.json``); ``context`` holds ``KEY=VALUE`` pairs passed to the app as with
-    ``cdk synth -c``.
+    See :func:`synthesize`; ``details`` adds the technical detail (logical IDs, metric math,
+    step levels) after each service's plain summary.
     """
-    app = Path(app_dir)
-    if not app.is_dir():
-        raise CliError(f"{app_dir}: not a directory")
-    out = Path(outdir).resolve() if outdir else (app / "cdk.out").resolve()
-    command = _app_command(app)
-    env = dict(os.environ, CDK_OUTDIR=str(out))
-    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    values = _context(app, context)
-    if values:
-        env["CDK_CONTEXT_JSON"] = json.dumps(values)
-    (out / "manifest.json").unlink(missing_ok=True)  # never read an earlier run's assembly
-    proc = subprocess.run(command, cwd=app, env=env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        last = next(
-            (line.strip() for line in reversed(proc.stderr.splitlines()) if line.strip()),
-            "",
-        )
-        raise CliError(
-            f"synth: {' '.join(command[1:])} in {app_dir} failed with exit code {proc.returncode}"
-            + (f": {last}" if last else "")
-        )
-    templates = _assembly_templates(out)
-    if not templates:
-        raise CliError(f"synth: the app's cloud assembly in {out} has no stack")
-    for path in templates:
+    for path in synthesize(app_dir, outdir, context):
         print(path)
         reader = TemplateReader.from_path(path)
         services = reader.service_ids()
@@ -245,10 +163,11 @@ def synth(app_dir: str, outdir: str | None = None, context: Sequence[str] = ()) 
             print("  (no ECS service)")
         for sid in services:
             try:
-                lines = describe(reader.service(sid))
+                lines = summary(reader.service(sid), details=details)
             except SimulationInputError as exc:
                 lines = [f"service {sid}: cannot summarize ({exc})"]
             print("\n".join("  " + line for line in lines))
+        print("\n".join("  " + line for line in bill_of(reader).summary()))
     return 0
 
 
@@ -259,12 +178,13 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     items = from_spec(args.workload)
     results = simulate(
-        args.templates,
+        simulated_templates(args.templates, args.service),
         items,
         seed=args.seed,
         horizon=args.horizon,
         service=args.service,
         deploy_at=args.deploy_at,
+        timeline=args.timeline,
     )
     if args.json:
         print(json.dumps({"results": [r.to_json() for r in results]}, indent=2))
@@ -304,16 +224,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         0 on success; 1 with a one-line message on stderr for invalid input; 2 for bad usage
         (including a ``simulate`` argument that is wrong in itself, such as a malformed
-        workload generator or a directory given as a file, and a ``from-copilot`` manifest
-        it refuses).
+        workload generator or a timeline picture without matplotlib, and a ``from-copilot``
+        manifest it refuses); 141 (128 + SIGPIPE) when stdout's reader closes early
+        (``| head``), without a traceback.
     """
     args = parser().parse_args(argv)
     try:
         if args.command == "synth":
-            return synth(args.app_dir, args.outdir, args.context)
-        if args.command == "from-copilot":
-            return run_from_copilot(args)
-        return run_simulate(args)
+            status = synth(args.app_dir, args.outdir, args.context, args.details)
+        elif args.command == "from-copilot":
+            status = run_from_copilot(args)
+        else:
+            status = run_simulate(args)
+        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
+        return status
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) closed early: say nothing more, as a killed writer would
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except (SimulationArgumentError, ManifestError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
 from sqs_scale_to_zero.backlog import BacklogMetrics, container_insights_metric
-from sqs_scale_to_zero.backlog_signal import resolve_backlog_signal
 from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
 from sqs_scale_to_zero.delivery import HttpDelivery, resolve_delivery
 from sqs_scale_to_zero.deployment import build_deploy_drain
@@ -44,18 +43,19 @@ from sqs_scale_to_zero.topics.subscriptions import (
     build_topics,
     resolve_topics,
 )
+from sqs_scale_to_zero.wake import Wake, resolve_wake
 
 
 class ScaleToZeroQueueService(Construct):
     """An SQS queue worker on ECS Fargate that scales to zero tasks while the queue is idle.
 
-    One visible message wakes the service (SQS's one-minute metrics, then a task start); a step
-    policy adds tasks for bigger backlogs; and one alarm sets the service to exactly 0 tasks only
-    after ``idle_timeout`` of idle minutes: no message sent, received or deleted, none visible or
-    in flight, and the tasks' CPU at rest. Nothing else removes tasks while work is in flight:
-    there is no CPU target tracking, and the worker runtime (``sqs_scale_to_zero.worker``) holds
-    ECS task scale-in protection while it works. Everything is created in one stack, so a single
-    ``cdk deploy`` is enough.
+    One visible message wakes the service (a one-minute function sets its desired count to 1,
+    then a task starts; see ``wake``); a step policy adds tasks for bigger backlogs; and one
+    alarm sets the service to exactly 0 tasks only after ``idle_timeout`` of idle minutes: no
+    message sent, received or deleted, none visible or in flight, and the tasks' CPU at rest.
+    Nothing else removes tasks while work is in flight: there is no CPU target tracking, and the
+    worker runtime (``sqs_scale_to_zero.worker``) holds ECS task scale-in protection while it
+    works. Everything is created in one stack, so a single ``cdk deploy`` is enough.
 
     Example:
         ```python
@@ -123,12 +123,12 @@ class ScaleToZeroQueueService(Construct):
 
     backlog_metrics: BacklogMetrics
     """The metrics every scaling and monitoring alarm reads: the visible and in-flight gauges
-    (SQS's own, or the fresh backlog signal's when ``backlog_signal=True``) and SQS's per-minute
-    sent, received and deleted sums."""
+    (SQS's own, or the fresh backlog signal's with ``wake=Wake.FRESH_SIGNAL``) and SQS's
+    per-minute sent, received and deleted sums."""
 
     backlog_signal_function: Optional[lambda_.Function]
-    """The function that publishes the fresh backlog signal; ``None`` unless
-    ``backlog_signal=True``."""
+    """The one-minute wake function (it reads the queue, wakes the service, and with
+    ``Wake.FRESH_SIGNAL`` publishes the backlog); ``None`` with ``wake=Wake.ON_ALARM``."""
 
     dashboard: Optional[cloudwatch.Dashboard]
     """The CloudWatch dashboard; ``None`` when ``monitoring=False``."""
@@ -148,7 +148,7 @@ class ScaleToZeroQueueService(Construct):
 
     backlog_signal_alarm: Optional[cloudwatch.Alarm]
     """Alarm: the backlog signal function failed or did not run for 5 minutes. ``None`` unless
-    ``backlog_signal=True`` with monitoring on."""
+    ``wake=Wake.FRESH_SIGNAL`` with monitoring on."""
 
     def __init__(
         self,
@@ -193,6 +193,7 @@ class ScaleToZeroQueueService(Construct):
         gradual_scale_in: Optional[bool] = None,
         gradual_scale_in_cooldown: Optional[Duration] = None,
         monitoring: Union[bool, MonitoringOptions] = True,
+        wake: Optional[Wake] = None,
         backlog_signal: Optional[bool] = None,
         http_delivery: Optional[HttpDelivery] = None,
         own_consumer: Optional[bool] = None,
@@ -270,7 +271,8 @@ class ScaleToZeroQueueService(Construct):
                 Default: the FARGATE launch type.
             platform_version: Fargate platform version. Default: LATEST.
             container_insights: Enable Container Insights on the cluster the construct creates
-                (task counts, memory). Only with no ``cluster``. Default: True.
+                (task counts, memory; billed as custom metrics, see the README's "Costs"). Only
+                with no ``cluster``. Default: False.
             max_capacity: Most tasks the service scales out to, at least 1. Default: 4.
             messages_per_task: The backlog one task should carry: while a message waits, the
                 service is sized to ``ceil((visible + in flight) / messages_per_task)`` tasks, up
@@ -288,8 +290,9 @@ class ScaleToZeroQueueService(Construct):
                 the largest backlog seen (a bigger backlog adds only the difference); with fixed
                 steps, the time before the same step adds tasks again (cover a task's start-up so
                 one message doesn't start two tasks). Default: with backlog sizing, 4 minutes
-                where the desired count is published (Container Insights on the construct's own
-                cluster, or ``backlog_signal``), else 10 minutes; 3 minutes with fixed steps.
+                where the desired count is published (by the wake function, or by Container
+                Insights on the construct's own cluster), else 10 minutes; 3 minutes with fixed
+                steps.
             idle_timeout: How long the service must have been idle before it goes to 0 tasks:
                 every minute with no message sent, received or deleted, none visible or in
                 flight, and the tasks' CPU at rest. Whole minutes, 1 minute to 24 hours.
@@ -309,12 +312,19 @@ class ScaleToZeroQueueService(Construct):
                 message too old, tasks running on an empty queue) with default options, a
                 ``MonitoringOptions`` to tune them (e.g. an SNS ``alarm_topic``), or ``False``
                 for none. Default: True.
-            backlog_signal: Scale on a fresh backlog signal: a function, run every minute,
-                reads the queue's message counts straight from SQS and publishes them as
-                CloudWatch metrics (namespace ``SqsScaleToZero``), and both scaling alarms read
-                those instead of SQS's own gauges, which can lag up to 15 minutes after six idle
-                hours. It costs three custom metrics and a PutMetricData call a minute (see the
-                README's "Costs"). Default: False.
+            wake: How the service wakes from zero tasks. ``Wake.FAST``: a function runs every
+                minute, reads the queue's counts (which keeps SQS publishing the queue's metrics,
+                so no wake waits for an inactive queue) and, with backlog sizing, sets the desired
+                count itself when a message waits (to the backlog's level); it publishes the
+                desired count only while the service has tasks. ``Wake.FRESH_SIGNAL``: the same,
+                and it publishes the queue's counts every minute (namespace ``SqsScaleToZero``)
+                for both scaling alarms to read instead of SQS's own (three more custom metrics
+                and a ``PutMetricData`` call a minute). ``Wake.ON_ALARM``: no function (the
+                cheapest stack); the scale-out alarm wakes the service from SQS's own metrics,
+                which can lag up to 15 minutes after six idle hours. Can't be combined with
+                ``backlog_signal``. Default: ``Wake.FAST``.
+            backlog_signal: The older switch, an alias: ``True`` is ``wake=Wake.FRESH_SIGNAL``,
+                ``False`` is ``wake=Wake.ON_ALARM``. Default: None (``wake`` decides).
             http_delivery: Deliver each message over HTTP to an app in any language: the
                 worker runtime runs in a second container of the task and POSTs each message
                 to the app in ``image`` on localhost, keeping every guarantee it gives a Python
@@ -375,7 +385,7 @@ class ScaleToZeroQueueService(Construct):
             cpu_architecture=task_settings.cpu_architecture,
         )
         compute_settings = resolve_compute(task_settings, network_settings, delivery_settings)
-        use_backlog_signal = resolve_backlog_signal(backlog_signal=backlog_signal)
+        wake_settings = resolve_wake(wake=wake, backlog_signal=backlog_signal)
         scaling_settings = resolve_scaling(
             max_capacity=max_capacity,
             messages_per_task=messages_per_task,
@@ -387,7 +397,9 @@ class ScaleToZeroQueueService(Construct):
             gradual_scale_in=gradual_scale_in,
             gradual_scale_in_cooldown=gradual_scale_in_cooldown,
             task_protection=task_settings.task_protection,
-            desired_count_published=use_backlog_signal or network_settings.has_container_insights,
+            desired_count_published=(
+                wake_settings.has_function or network_settings.has_container_insights
+            ),
         )
         monitoring_settings = resolve_monitoring(
             monitoring=monitoring, idle_timeout_minutes=scaling_settings.idle_timeout_minutes
@@ -418,28 +430,49 @@ class ScaleToZeroQueueService(Construct):
 
         self.backlog_signal_function = None
         signal = None
-        if use_backlog_signal:
-            # Imported only when asked for: aws_lambda and aws_events are slow to import.
-            from sqs_scale_to_zero.backlog_signal import build_backlog_signal
+        # The function wakes the service itself only with backlog sizing, whose alarm then
+        # subtracts the desired count it publishes (fixed steps would add a second task).
+        wakes_itself = wake_settings.has_function and scaling_settings.messages_per_task is not None
+        desired: Optional[cloudwatch.IMetric] = None
+        if network_settings.has_container_insights:
+            desired = container_insights_metric(self.service, "DesiredTaskCount")
+        if wake_settings.has_function:
+            # Imported only when used: aws_lambda and aws_events are slow to import.
+            from sqs_scale_to_zero.backlog_signal import build_backlog_signal, desired_count_metric
 
-            signal = build_backlog_signal(self, self.queue, task_settings.log_retention)
-            self.backlog_signal_function = signal.function
-            self.backlog_metrics = signal.metrics
-        else:
-            self.backlog_metrics = BacklogMetrics.of_queue(
+            signal = build_backlog_signal(
+                self,
                 self.queue,
-                desired=(
-                    container_insights_metric(self.service, "DesiredTaskCount")
-                    if network_settings.has_container_insights
-                    else None
-                ),
+                task_settings.log_retention,
+                publishes_backlog=wake_settings.publishes_backlog,
             )
+            self.backlog_signal_function = signal.function
+            desired = desired_count_metric(self.queue) if wakes_itself else desired
+        self.backlog_metrics = (
+            signal.metrics
+            if signal is not None and signal.metrics is not None
+            else BacklogMetrics.of_queue(self.queue, desired=desired)
+        )
 
-        scaling = build_scaling(self, scaling_settings, self.service, self.backlog_metrics)
-        if signal is not None and scaling_settings.messages_per_task is not None:
+        scaling = build_scaling(
+            self,
+            scaling_settings,
+            self.service,
+            self.backlog_metrics,
+            # SQS's gauges may see a message a minute before the function does: confirm.
+            scale_out_minutes=2 if wakes_itself and not wake_settings.publishes_backlog else 1,
+        )
+        if signal is not None and wakes_itself:
             from sqs_scale_to_zero.backlog_signal import enable_fast_wake
 
-            enable_fast_wake(signal, self.service, scaling.scale_in_alarm)
+            assert scaling_settings.messages_per_task is not None  # wakes_itself: sizing
+            enable_fast_wake(
+                signal,
+                self.service,
+                scaling.scale_in_alarm,
+                messages_per_task=scaling_settings.messages_per_task,
+                max_capacity=scaling_settings.max_capacity,
+            )
         self.scalable_target = scaling.scalable_target
         self.scale_out_alarm = scaling.scale_out_alarm
         self.scale_out_action = scaling.scale_out_action
@@ -461,7 +494,11 @@ class ScaleToZeroQueueService(Construct):
                     dead_letter_queue=self.dead_letter_queue,
                     service=self.service,
                     backlog=self.backlog_metrics,
-                    backlog_signal_function=self.backlog_signal_function,
+                    # Only the fresh signal's function blinds the alarms when it fails; a failed
+                    # fast wake falls back to the scale-out alarm (and the oldest-message alarm).
+                    backlog_signal_function=(
+                        self.backlog_signal_function if wake_settings.publishes_backlog else None
+                    ),
                     scaling_alarms=scaling.alarms,
                     idle=scaling.idle,
                 ),

@@ -1,4 +1,4 @@
-"""The backlog-signal benchmark's arithmetic: pooling over seeds, the goal line, the cost."""
+"""The wake benchmark's arithmetic: pooling over seeds, the goal lines, the judged modes."""
 
 from __future__ import annotations
 
@@ -9,30 +9,26 @@ from typing import Any
 import pytest
 
 from benchmarks.backlog_signal import (
+    AFTER_SILENCE,
     GOAL_P50_SECONDS,
     GOAL_P95_SECONDS,
+    SILENCE_GOAL_P50_SECONDS,
+    SILENCE_GOAL_P95_SECONDS,
     Row,
     aggregate,
     render,
     stack_calls,
 )
-from benchmarks.signal_cost import (
-    CUSTOM_METRIC_MONTH,
-    HOURS_PER_MONTH,
-    PUT_METRIC_DATA_PER_CALL,
-    signal_cost,
-)
 from sqs_scale_to_zero.simulate import simulate
 from sqs_scale_to_zero.simulate.workload import idle_then_one
-from sqs_scale_to_zero.worker import contract
 
 
-def test_waits_are_pooled_over_seeds_and_only_the_signal_is_judged(
+def test_waits_are_pooled_over_seeds_and_the_baseline_is_not_judged(
     ours_template: Path, ours_signal_template: Path
 ) -> None:
     items = idle_then_one(idle_hours=8.0)
     runs = [simulate([ours_template, ours_signal_template], items, seed=s) for s in range(3)]
-    sqs_row = aggregate("idle", "SQS metrics", [r[0] for r in runs])
+    sqs_row = aggregate("idle", "on alarm", [r[0] for r in runs])
     signal_row = aggregate("idle", "fresh signal", [r[1] for r in runs])
     assert (signal_row.processed, signal_row.messages) == (3, 3)
     assert signal_row.max == max(r[1].waits[0] for r in runs)
@@ -41,10 +37,10 @@ def test_waits_are_pooled_over_seeds_and_only_the_signal_is_judged(
     assert sqs_row.verdict() == "-"
     passing = replace(signal_row, scaling_p50=GOAL_P50_SECONDS, scaling_p95=GOAL_P95_SECONDS)
     assert passing.verdict() == "PASS"
-    text = render([sqs_row, passing], 3, markdown=True, cost_line="$1/month")
+    text = render([sqs_row, passing], 3, markdown=True, cost_lines=["fresh signal: $1/month"])
     assert "| idle | fresh signal |" in text and "- idle, fresh signal: PASS" in text
-    assert "- idle, SQS metrics" not in text
-    assert "Overall: PASS" in text and "adds $1/month" in text
+    assert "- idle, on alarm" not in text
+    assert "Overall: PASS" in text and "- fresh signal: $1/month" in text
 
 
 @pytest.mark.parametrize(
@@ -58,37 +54,29 @@ def test_waits_are_pooled_over_seeds_and_only_the_signal_is_judged(
     ],
 )
 def test_each_criterion_of_the_goal_can_fail_the_row(change: dict[str, Any]) -> None:
-    row = Row("idle", "fresh signal", 90, 150, 160, 30, 60, 0, 3, 3, 0, 0.25, 0.003)
+    row = Row("idle", "fast (default)", 90, 150, 160, 30, 60, 0, 3, 3, 0, 0.25, 0.003)
     assert row.passes()
     failed = replace(row, **change)
     assert not failed.passes()
     assert "Overall: FAIL" in render([failed], 3, markdown=False)
 
 
-def test_the_signal_cost_is_read_from_the_template(
-    ours_template: Path, ours_signal_template: Path
+@pytest.mark.parametrize(
+    "change",
+    [{"p50": SILENCE_GOAL_P50_SECONDS + 1}, {"p95": SILENCE_GOAL_P95_SECONDS + 1}],
+)
+def test_the_wait_after_silence_can_fail_only_a_row_after_silence(
+    change: dict[str, Any],
 ) -> None:
-    assert signal_cost(ours_template) is None
-    cost = signal_cost(ours_signal_template)
-    assert cost is not None
-    runs = HOURS_PER_MONTH * 60  # rate(1 minute)
-    assert cost.invocations == pytest.approx(runs)
-    assert cost.put_metric_data_usd == pytest.approx(runs * PUT_METRIC_DATA_PER_CALL)
-    # the three counts and the desired count of the service it wakes
-    assert cost.metrics == len(contract.SIGNAL_METRICS) + 1
-    assert cost.metrics_usd == pytest.approx(cost.metrics * CUSTOM_METRIC_MONTH)
-    assert cost.alarm_metrics == 2  # the signal-health alarm: Errors and Invocations
-    assert cost.total == pytest.approx(
-        cost.lambda_usd
-        + cost.put_metric_data_usd
-        + cost.metrics_usd
-        + cost.alarms_usd
-        + cost.sqs_usd
-    )
+    quiet = Row("quiet", "fast (default)", 90, 150, 160, 30, 60, 0, 3, 3, 0, 0.25, 0.003)
+    sparse = replace(quiet, workload=f"sparse ({AFTER_SILENCE})")
+    assert sparse.passes()
+    assert replace(quiet, **change).passes()
+    assert not replace(sparse, **change).passes()
 
 
-def test_messages_per_task_reaches_both_modes_only_when_given() -> None:
+def test_messages_per_task_reaches_every_mode_only_when_given() -> None:
     assert "messages_per_task" not in "".join(stack_calls().values())
     calls = stack_calls(2)
     assert all(call.endswith(", messages_per_task=2)") for call in calls.values())
-    assert "backlog_signal=True, messages_per_task=2)" in calls["ScaleToZeroSignal"]
+    assert "wake=Wake.FRESH_SIGNAL, messages_per_task=2)" in calls["ScaleToZeroSignal"]

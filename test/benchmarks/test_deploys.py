@@ -76,20 +76,22 @@ def test_our_drain_meets_the_goal_with_two_hour_jobs_and_the_busy_day_s_completi
     (long_row,) = rows_for(
         "2-hour jobs",
         [OURS],
-        simulate(
-            [ours_template],
-            long_jobs.workload,
-            seed=1,
-            horizon=long_jobs.horizon,
-            deploy_at=long_jobs.deploy_at,
-        ),
+        [
+            simulate(
+                [ours_template],
+                long_jobs.workload,
+                seed=1,
+                horizon=long_jobs.horizon,
+                deploy_at=long_jobs.deploy_at,
+            )
+        ],
         start,
     )
     assert long_row.passes, long_row.failures
     (busy_row,) = rows_for(
         "busy day",
         [OURS],
-        simulate([ours_template], busy.workload, seed=1, deploy_at=busy.deploy_at),
+        [simulate([ours_template], busy.workload, seed=1, deploy_at=busy.deploy_at)],
         start,
     )
     assert len(busy_row.deployments) == len(busy.deploy_at)

@@ -29,7 +29,7 @@ from sqs_scale_to_zero.simulate.workload import steady
 def row(**changes: object) -> Row:
     fields: dict[str, object] = {
         "workload": "w",
-        "stack": "ours (SQS metrics)",
+        "stack": "ours (default)",
         "idle_timeout": 300.0,
         "real_gaps": 0,
         "launches": 1,
@@ -105,7 +105,7 @@ def test_a_run_on_the_construct_is_measured_and_judged(
 ) -> None:
     items = steady(interval_seconds=60.0, hours=1.0, work_seconds=5.0)
     for name, path in (
-        ("ours (SQS metrics)", ours_template),
+        ("ours (default)", ours_template),
         ("ours (signal)", ours_signal_template),
     ):
         model = load_service(path)
@@ -138,4 +138,4 @@ def test_render_prints_anchors_without_a_verdict(markdown: bool) -> None:
     assert shown["last message -> set to 0 tasks"] == "330.0 s"
     assert shown["last message -> last task stopped"] == "never"
     text = render([row(), row(stack="seed blog")], 3, markdown=markdown)
-    assert "- w, ours (SQS metrics): PASS" in text and "- w, seed blog" not in text
+    assert "- w, ours (default): PASS" in text and "- w, seed blog" not in text

@@ -22,12 +22,14 @@ from test.simulate.reference_template import reference_template
 def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The anchor stacks, synthesized once into one temporary cloud assembly, with
     ``ScaleToZeroUnprotected``: the construct without task protection or the idle alarm's CPU
-    term. The construct's default and backlog-signal configurations come from the session
+    term, and ``ScaleToZeroOnAlarm``: no wake function (``wake=Wake.ON_ALARM``), Container
+    Insights on. The construct's default and backlog-signal configurations come from the session
     fixtures of ``test/conftest.py``, which other tests synthesize anyway.
     """
     import aws_cdk as cdk
 
     from benchmarks import anchors
+    from sqs_scale_to_zero import Wake
 
     out = tmp_path_factory.mktemp("anchors")
     app = cdk.App(outdir=str(out))
@@ -41,6 +43,9 @@ def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
         idle_cpu_threshold_percent=None,
         monitoring=False,
     )
+    anchors.add_scale_to_zero(
+        app, "ScaleToZeroOnAlarm", wake=Wake.ON_ALARM, container_insights=True
+    )
     app.synth()
     return {
         name: out / f"{name}.template.json"
@@ -49,8 +54,15 @@ def anchor_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
             "SeedBlog",
             "AlwaysOn",
             "ScaleToZeroUnprotected",
+            "ScaleToZeroOnAlarm",
         )
     }
+
+
+@pytest.fixture(scope="session")
+def ours_on_alarm_template(anchor_templates: dict[str, Path]) -> Path:
+    """The construct with ``wake=Wake.ON_ALARM`` (no function) and Container Insights on."""
+    return anchor_templates["ScaleToZeroOnAlarm"]
 
 
 def write_template(directory: Path, name: str, template: Mapping[str, Any]) -> Path:

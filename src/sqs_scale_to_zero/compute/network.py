@@ -21,6 +21,7 @@ from sqs_scale_to_zero.checks import (
     optional_interface,
     optional_sequence,
 )
+from sqs_scale_to_zero.compliance import acknowledge
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 
 
@@ -149,7 +150,7 @@ def resolve_network(
         assign_public_ip=creates_vpc if assign_public_ip is None else assign_public_ip,
         capacity_provider_strategies=strategies,
         platform_version=platform_version,
-        container_insights=True if container_insights is None else container_insights,
+        container_insights=False if container_insights is None else container_insights,
     )
 
 
@@ -182,7 +183,7 @@ def build_cluster(
                 logs.LogGroup(scope, "FlowLogs", retention=log_retention)
             ),
         )
-    return ecs.Cluster(
+    cluster = ecs.Cluster(
         scope,
         "Cluster",
         vpc=vpc,
@@ -193,6 +194,15 @@ def build_cluster(
             else ecs.ContainerInsights.DISABLED
         ),
     )
+    if not settings.container_insights:
+        acknowledge(
+            cluster,
+            "AwsSolutions-ECS4",
+            "Container Insights is off by default: it bills its task counts as custom metrics "
+            "even while no task runs, and the scaling reads the desired count the wake function "
+            "publishes instead; container_insights=True turns it on.",
+        )
+    return cluster
 
 
 def task_subnets(settings: NetworkSettings) -> Optional[ec2.SubnetSelection]:

@@ -10,7 +10,7 @@ at one-minute resolution; the alarms (:mod:`.operational_alarms`) fire only on t
 * **Oldest message too old** — messages wait far longer than a wake takes: the service is not
   waking (or can't keep up).
 * **Tasks running on an empty queue** — scale-in is not happening: money leaks.
-* **Backlog signal failing** (with ``backlog_signal=True``) — the scaling alarms are blind.
+* **Backlog signal failing** (with ``wake=Wake.FRESH_SIGNAL``) — the scaling alarms are blind.
 
 A queue at rest publishes no SQS metrics at all (after six idle hours), and a service with no
 running task publishes no ECS metrics; both are healthy, so missing data never alarms here.

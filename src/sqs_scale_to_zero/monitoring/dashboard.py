@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 
-from sqs_scale_to_zero.backlog import container_insights_metric
 from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
 from sqs_scale_to_zero.monitoring.operational_alarms import (
     OperationalAlarms,
@@ -57,8 +56,9 @@ def build_dashboard(
             _graph(
                 "Tasks: desired vs running",
                 [
-                    container_insights_metric(service, "DesiredTaskCount", "desired"),
-                    container_insights_metric(service, "RunningTaskCount", "running"),
+                    # The scaling's desired count (the wake function's, or Container
+                    # Insights'), where there is one: no metric is added for the dashboard.
+                    *([_labelled(backlog.desired, "desired")] if backlog.desired else []),
                     _labelled(tasks_reporting(service), "tasks reporting CPU"),
                 ],
             ),

@@ -237,11 +237,24 @@ def build_scaling(
     settings: ScalingSettings,
     service: ecs.FargateService,
     backlog: BacklogMetrics,
+    *,
+    scale_out_minutes: int = 1,
 ) -> Scaling:
     """Create the scalable target of ``service`` and the policies and alarms that drive it.
 
     The policies reference the service's own scalable target, created here in the same
     template, so one ``cdk deploy`` is enough (no look-up by name, no second stage).
+
+    Args:
+        scope: The construct to add them to.
+        settings: The resolved scaling settings.
+        service: The service to scale.
+        backlog: The metrics the alarms read.
+        scale_out_minutes: Consecutive breaching minutes before the scale-out alarm acts.
+            2 where a function wakes the service from zero while the alarm reads SQS's own
+            gauges: SQS may sample a message in the minute before the function sees it, when
+            no desired count is published yet, and that one stale minute must not add a
+            second task; the minute after the wake carries the desired count. Default: 1.
     """
     target = appscaling.ScalableTarget(
         scope,
@@ -274,8 +287,8 @@ def build_scaling(
         metric=_scale_out_metric(settings, backlog),
         threshold=SCALE_OUT_THRESHOLD,
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluation_periods=1,
-        datapoints_to_alarm=1,
+        evaluation_periods=scale_out_minutes,
+        datapoints_to_alarm=scale_out_minutes,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
     scale_out_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(scale_out_action))

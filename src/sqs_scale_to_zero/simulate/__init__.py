@@ -4,8 +4,9 @@ Command line::
 
     sqs-scale-to-zero simulate cdk.out/MyStack.template.json other.template.json \
         --workload jobs.jsonl [--json] [--seed N] [--horizon SECONDS] [--service LOGICAL_ID] \
-        [--deploy-at SECONDS ...]
+        [--deploy-at SECONDS ...] [--timeline day.png]
     sqs-scale-to-zero simulate cdk.out/MyStack.template.json --workload burst:count=300
+    sqs-scale-to-zero simulate cdk.out --workload burst:count=300   # or the app's folder
 
 Python::
 
@@ -40,11 +41,13 @@ Where to start reading the code: :mod:`.kernel` is the clock, the event queue an
 loop, and knows nothing of AWS; :mod:`.models` holds one module (or package) per modelled
 thing, each scheduling its own events on the kernel (the queue, the tasks, the service, its
 deployments, CloudWatch metrics and alarms, scaling, the backlog signal, costs); :mod:`.run`
-wires the models of one service to the kernel and ticks each minute; each model reads its own
+wires the models of one service to the kernel and ticks each minute, and :mod:`.timeline`
+records and draws it minute by minute; each model reads its own
 part of the template into :mod:`.template.specs`, and :mod:`.template.reader` assembles one
 service from them; :mod:`.workload` makes the messages;
 :mod:`.api` is :func:`simulate`; :mod:`.report` and :mod:`.accounting` add up a run;
-:mod:`.describe` summarizes a template for ``synth``.
+:mod:`.describe` summarizes a template for ``synth``, after the plain words of
+:mod:`.plain_summary`.
 
 This module only re-exports. Nothing here imports aws_cdk or constructs: the simulator reads
 template JSON only.

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
 from sqs_scale_to_zero.simulate.models.delivery import runs_runtime
+from sqs_scale_to_zero.simulate.plain_summary import (
+    WIDTH,
+    Wakes,
+    direction,
+    messages_per_task,
+    paragraph,
+    sections,
+)
 from sqs_scale_to_zero.simulate.template.specs import (
     AlarmSpec,
     DeploymentSpec,
@@ -66,33 +75,74 @@ def _bound(threshold: float, b: float | None, inf: str) -> str:
     return inf if b is None else _num(threshold + b)
 
 
+def _change(policy: StepPolicySpec, adjustment: int) -> str:
+    if policy.adjustment_type == "ExactCapacity":
+        return f"set to {adjustment}"
+    if policy.adjustment_type == "PercentChangeInCapacity":
+        return f"{adjustment:+d} %"
+    return f"{adjustment:+d}"
+
+
 def _steps(policy: StepPolicySpec, alarm: AlarmSpec) -> str:
-    parts = []
-    for s in policy.steps:
-        lo, hi = (
-            _bound(alarm.threshold, s.lower, "-inf"),
-            _bound(alarm.threshold, s.upper, "inf"),
-        )
-        if policy.adjustment_type == "ExactCapacity":
-            change = f"set to {s.adjustment}"
-        elif policy.adjustment_type == "PercentChangeInCapacity":
-            change = f"{s.adjustment:+d} %"
-        else:
-            change = f"{s.adjustment:+d}"
-        if alarm.comparison.startswith("Greater"):
-            parts.append(f"[{lo}, {hi}) -> {change}")
-        else:
-            parts.append(f"({lo}, {hi}] -> {change}")
+    """The step levels; consecutive ones that add a task per the same messages as one range."""
+    greater = alarm.comparison.startswith("Greater")
+    steps = sorted(policy.steps, key=lambda s: -math.inf if s.lower is None else s.lower)
+    sizing = greater and policy.adjustment_type == "ChangeInCapacity"
+    parts: list[str] = []
+    i = 0
+    while i < len(steps):
+        per_task = messages_per_task(alarm, steps[i]) if sizing else None
+        j = i
+        while (
+            per_task is not None
+            and j + 1 < len(steps)
+            and messages_per_task(alarm, steps[j + 1]) == per_task
+        ):
+            j += 1
+        first, last = steps[i], steps[j]
+        lo = _bound(alarm.threshold, first.lower, "-inf")
+        hi = _bound(alarm.threshold, last.upper, "inf")
+        span = f"[{lo}, {hi})" if greater else f"({lo}, {hi}]"
+        change = _change(policy, first.adjustment)
+        if j > i and per_task is not None:
+            change += (
+                f" to {_change(policy, last.adjustment)}, a task per {_num(per_task)} "
+                f"({j - i + 1} levels)"
+            )
+        parts.append(f"{span} -> {change}")
+        i = j + 1
     return f"{', '.join(parts)} ({policy.adjustment_type}, cooldown {_num(policy.cooldown)} s)"
 
 
-def _direction(policy: StepPolicySpec) -> str:
-    adj = [s.adjustment for s in policy.steps]
-    if policy.adjustment_type == "ExactCapacity":
-        return "scale-in" if max(adj, default=0) == 0 else "scale-out"
-    if all(a <= 0 for a in adj):
-        return "scale-in"
-    return "scale-out"
+def summary(
+    model: ServiceModel,
+    *,
+    details: bool = False,
+    pricing: FargatePricing | None = None,
+    width: int = WIDTH - 2,
+    wakes: Wakes | None = None,
+) -> list[str]:
+    """The ``synth`` summary of ``model``: a plain paragraph, then (``details``) :func:`describe`.
+
+    Args:
+        model: The service.
+        details: Add the technical detail: logical IDs, alarms, metric math, step levels.
+            Default: False.
+        pricing: Prices. Default: us-east-1 on-demand.
+        width: Characters per line at most. Default: ``WIDTH - 2`` (``synth`` indents each
+            line by two).
+        wakes: What isolated messages saw. Default: simulated (:func:`.measure_wakes`).
+    """
+    lines = [f"service {model.logical_id}"]
+    lines += ["  " + line for line in paragraph(sections(model, pricing, wakes), width - 2)]
+    if details:
+        lines.append("  details:")
+        for line in describe(model, pricing):
+            indent = " " * (len(line) - len(line.lstrip()) + 4)
+            lines += textwrap.wrap(
+                line, width, initial_indent="    ", subsequent_indent=indent + "    "
+            )
+    return lines
 
 
 def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list[str]:
@@ -125,7 +175,7 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
     for alarm in model.alarms:
         for pid in alarm.alarm_actions:
             policy = model.step_policies[pid]
-            label = "wake / scale-out" if _direction(policy) == "scale-out" else "scale-in"
+            label = "wake / scale-out" if direction(policy) == "scale-out" else "scale-in"
             lines.append(f"  {label}: {_condition(alarm, model)}")
             lines.append(f"    steps: {_steps(policy, alarm)}")
     if not model.alarms:
@@ -152,13 +202,17 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
     lines.extend(_delivery(model))
     lines.append(_deploys(model.deployment))
     if model.min_capacity == 0 and not any(
-        _direction(model.step_policies[p]) == "scale-out"
+        direction(model.step_policies[p]) == "scale-out"
         for a in model.alarms
         for p in a.alarm_actions
     ):
         lines.append("  warning: min capacity 0 and no scale-out alarm: the service never wakes")
     for poller in model.pollers:
-        publishes = f"; publishes its counts to {poller.namespace}" if poller.namespace else ""
+        publishes = ""
+        if poller.namespace and poller.publishes_backlog:
+            publishes = f"; publishes its counts to {poller.namespace}"
+        elif poller.namespace:
+            publishes = f"; publishes the desired count to {poller.namespace} while tasks run"
         lines.append(
             f"  queue read every {_num(poller.period)} s by {poller.function_logical_id} "
             f"(keeps it active{publishes})"
@@ -175,6 +229,11 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
                 how = (
                     f"wakes the service from zero itself, holding off "
                     f"{wake.alarm_logical_id}'s actions until it leaves ALARM"
+                )
+            if wake.messages_per_task is not None and wake.max_capacity is not None:
+                how += (
+                    f" (to 1 task per {wake.messages_per_task} visible messages, "
+                    f"at most {wake.max_capacity})"
                 )
             lines.append(f"  {poller.function_logical_id} {how}")
     if math.isfinite(model.queue.visibility_timeout):

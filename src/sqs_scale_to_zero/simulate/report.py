@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqs_scale_to_zero.simulate.timeline.record import Timeline
+
 
 def percentile(values: Sequence[float], q: float) -> float:
     """The ``q``-th percentile (0-100) with linear interpolation; 0.0 for no values."""
@@ -63,11 +65,11 @@ class DeploymentResult:
         """One line for the text output."""
         done = self.completed_after_seconds
         return (
-            f"deploy at {_fmt_seconds(self.at)}: "
+            f"deploy at {fmt_seconds(self.at)}: "
             + (
                 "not completed by the horizon"
                 if done is None
-                else f"completed after {_fmt_seconds(done)}"
+                else f"completed after {fmt_seconds(done)}"
             )
             + f"; started on old code {self.started_on_old_code}, "
             f"interrupted {self.interrupted}, duplicates {self.duplicates}"
@@ -103,10 +105,12 @@ class Result:
             controls: seeing the message and asking ECS for a task.
         wasted_starts: Tasks launched during the run and stopped before starting any message
             (tasks present at time 0 are not counted).
-        fast_wakes: Times a scheduled function set the desired count from 0 to 1 itself.
+        fast_wakes: Times a scheduled function raised the desired count from 0 itself.
         drain_seconds: First message sent -> last message finished; ``None`` unless every
             message was processed by the horizon.
         deployments: One entry per deployment of the run, in time order. Default: none.
+        timeline: The run minute by minute and every message, when the run recorded it
+            (``simulate(..., timeline=...)``). Default: None.
     """
 
     template: str
@@ -130,6 +134,7 @@ class Result:
     fast_wakes: int = 0
     drain_seconds: float | None = None
     deployments: list[DeploymentResult] = field(default_factory=list)
+    timeline: Timeline | None = field(default=None, repr=False)
 
     def wait_seconds(self) -> dict[str, float]:
         """``{"p50", "p95", "max"}`` of :attr:`waits` (0.0 when nothing was processed)."""
@@ -179,7 +184,8 @@ class Result:
         }
 
 
-def _fmt_seconds(s: float) -> str:
+def fmt_seconds(s: float) -> str:
+    """``s`` seconds as a table shows them: seconds below 2 minutes, minutes below 2 hours."""
     if s < 120:
         return f"{s:.0f} s"
     if s < 7200:
@@ -193,12 +199,12 @@ ROWS: list[tuple[str, Any]] = [
     ("unprocessed at horizon", lambda r: str(r.unprocessed)),
     ("interrupted", lambda r: str(r.interrupted)),
     ("dead-lettered", lambda r: str(r.dead_lettered)),
-    ("wait p50", lambda r: _fmt_seconds(r.wait_seconds()["p50"])),
-    ("wait p95", lambda r: _fmt_seconds(r.wait_seconds()["p95"])),
-    ("wait max", lambda r: _fmt_seconds(r.wait_seconds()["max"])),
-    ("wait - task start p50", lambda r: _fmt_seconds(r.scaling_wait_seconds()["p50"])),
-    ("wait - task start p95", lambda r: _fmt_seconds(r.scaling_wait_seconds()["p95"])),
-    ("time to drain", lambda r: "-" if r.drain_seconds is None else _fmt_seconds(r.drain_seconds)),
+    ("wait p50", lambda r: fmt_seconds(r.wait_seconds()["p50"])),
+    ("wait p95", lambda r: fmt_seconds(r.wait_seconds()["p95"])),
+    ("wait max", lambda r: fmt_seconds(r.wait_seconds()["max"])),
+    ("wait - task start p50", lambda r: fmt_seconds(r.scaling_wait_seconds()["p50"])),
+    ("wait - task start p95", lambda r: fmt_seconds(r.scaling_wait_seconds()["p95"])),
+    ("time to drain", lambda r: "-" if r.drain_seconds is None else fmt_seconds(r.drain_seconds)),
     ("task-hours", lambda r: f"{r.task_hours:.2f}"),
     ("idle task-hours", lambda r: f"{r.idle_task_hours:.2f}"),
     ("cost (USD)", lambda r: f"{r.cost_usd:.4f}"),

@@ -42,6 +42,7 @@ from sqs_scale_to_zero.simulate.models.metrics import (
     MetricStore,
     QueueGauges,
     SampleMoments,
+    Snapshot,
 )
 from sqs_scale_to_zero.simulate.models.minute_snapshot import minute_snapshot
 from sqs_scale_to_zero.simulate.models.queue import Message, SqsQueue
@@ -54,6 +55,7 @@ from sqs_scale_to_zero.simulate.models.scaling.policies import (
 from sqs_scale_to_zero.simulate.models.service import EcsService
 from sqs_scale_to_zero.simulate.report import Result
 from sqs_scale_to_zero.simulate.template.specs import ServiceModel
+from sqs_scale_to_zero.simulate.timeline.record import Timeline
 from sqs_scale_to_zero.simulate.workload.items import WorkItem
 
 
@@ -68,6 +70,8 @@ class Simulation:
         config: Model knobs. Default: :class:`SimulationConfig`.
         deploy_at: Seconds at which a new task definition is deployed
             (:mod:`.models.deployment`). Default: none.
+        timeline: Record the run minute by minute into :attr:`Result.timeline`
+            (:mod:`.timeline`). Default: False.
 
     Raises:
         SimulationInputError: An alarm or policy the simulator cannot model.
@@ -84,6 +88,7 @@ class Simulation:
         horizon: float | None = None,
         config: SimulationConfig | None = None,
         deploy_at: Sequence[float] = (),
+        timeline: bool = False,
     ) -> None:
         self.model = model
         self.config = config or SimulationConfig()
@@ -124,6 +129,8 @@ class Simulation:
         )
         self.result.deployments = self.service.deploys.records
         self._polled: dict[int, dict[tuple[str, str], QueueGauges]] = {}
+        if timeline:
+            self.result.timeline = Timeline(tuple(a.spec.logical_id for a in self.alarms))
 
     def _on_sample(self, obj: object, epoch: int, now: float) -> None:
         """SQS samples the queue's gauges for the current minute (see :mod:`.models.metrics`)."""
@@ -140,10 +147,10 @@ class Simulation:
             gauges.desired = outcome.desired
             if outcome.woke:
                 self.result.fast_wakes += 1
-                service.update_desired(1, now)
-        key = poller.sample_key
-        if key is not None:
-            self._polled.setdefault(int(now // 60), {})[key] = gauges
+                service.update_desired(outcome.desired or 1, now)
+        key, published = poller.sample_key, poller.published(gauges)
+        if key is not None and published is not None:
+            self._polled.setdefault(int(now // 60), {})[key] = published
         self.kernel.schedule(now + poller.spec.period, self._on_poll, poller)
 
     def _arrive(self, index: int, now: float) -> None:
@@ -151,8 +158,8 @@ class Simulation:
         msg = Message(len(self.service.messages), item.at, item.work_seconds, item.cpu_percent)
         self.service.arrive(msg, now)
 
-    def _tick(self, now: float) -> None:
-        """A minute boundary: record the minute's datapoints, then alarms and scaling act."""
+    def _snapshot(self, now: float) -> Snapshot:
+        """The snapshot of the minute ending at ``now`` (takes the minute's counts)."""
         cpu, run, running = self.service.take_minute_seconds(now)
         queue = self.queue
         if running or not queue.empty:
@@ -169,15 +176,26 @@ class Simulation:
             desired=self.service.desired,
         )
         self._gauge_sample = None
+        return snapshot
+
+    def _tick(self, now: float) -> None:
+        """A minute boundary: record the minute's datapoints, then alarms and scaling act."""
+        snapshot = self._snapshot(now)
         self.kernel.schedule(self._sample_moments.next(now), self._on_sample)
         self.store.record_minute(snapshot)
         target = self.target
-        if target is None:
-            return
-        before = target.desired
-        apply_scaling(target, self.alarms, self.policies, self.tracking, self.store, now)
-        if target.desired != before:
-            self.service.reconcile(now)
+        if target is not None:
+            before = target.desired
+            apply_scaling(target, self.alarms, self.policies, self.tracking, self.store, now)
+            if target.desired != before:
+                self.service.reconcile(now)
+        self._record(snapshot)
+
+    def _record(self, snapshot: Snapshot) -> None:
+        """Add the minute to the timeline, when the run records one."""
+        timeline = self.result.timeline
+        if timeline is not None:
+            timeline.record(snapshot, self.model, [a.state for a in self.alarms])
 
     def run(self) -> Result:
         """Simulate up to the horizon and return the result."""
@@ -196,6 +214,11 @@ class Simulation:
     def _finish(self, horizon: float) -> Result:
         r = self.result
         service = self.service
+        timeline = r.timeline
+        if timeline is not None:
+            if horizon > (timeline.rows[-1].end if timeline.rows else 0.0):
+                self._record(self._snapshot(horizon))  # the partial last minute
+            timeline.close(service.messages)
         service.finished.extend(service.live)
         bill_tasks(r, service.finished, self.model, self.config.pricing, horizon)
         r.dead_lettered = self.queue.counters.dead_lettered
@@ -215,8 +238,15 @@ def run_simulation(
     horizon: float | None = None,
     config: SimulationConfig | None = None,
     deploy_at: Sequence[float] = (),
+    timeline: bool = False,
 ) -> Result:
     """Simulate ``model`` against ``workload`` (see :class:`Simulation`)."""
     return Simulation(
-        model, workload, seed=seed, horizon=horizon, config=config, deploy_at=deploy_at
+        model,
+        workload,
+        seed=seed,
+        horizon=horizon,
+        config=config,
+        deploy_at=deploy_at,
+        timeline=timeline,
     ).run()

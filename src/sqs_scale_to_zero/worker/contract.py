@@ -198,11 +198,30 @@ SIGNAL_QUEUE_NAME = "QUEUE_NAME"
 SIGNAL_METRIC_NAMESPACE = "METRIC_NAMESPACE"
 """The signal function's variable naming the namespace it publishes to."""
 
+SIGNAL_PUBLISHES = "PUBLISHES"
+"""The signal function's variable saying what it publishes to its namespace: one of
+:data:`SIGNAL_PUBLISHES_BACKLOG` (unset means this) or :data:`SIGNAL_PUBLISHES_DESIRED`."""
+
+SIGNAL_PUBLISHES_BACKLOG = "backlog"
+"""Publish the queue's counts (:data:`SIGNAL_METRICS`) every run, and the desired count after
+any wake (the fresh signal)."""
+
+SIGNAL_PUBLISHES_DESIRED = "desired-while-running"
+"""Publish only the desired count after any wake, and only when it is at least 1 (the fast
+wake: nothing is sent while the service is idle)."""
+
 SIGNAL_CLUSTER_NAME = "CLUSTER_NAME"
 """The signal function's variable naming the service's cluster, for the fast wake."""
 
 SIGNAL_SERVICE_NAME = "SERVICE_NAME"
 """The signal function's variable naming the service it wakes from zero tasks."""
+
+SIGNAL_MESSAGES_PER_TASK = "MESSAGES_PER_TASK"
+"""The signal function's variable: the backlog one task carries (the sizing's
+``messages_per_task``), so a wake starts the backlog's level of tasks at once."""
+
+SIGNAL_MAX_CAPACITY = "MAX_CAPACITY"
+"""The signal function's variable: the most tasks a wake may start (``max_capacity``)."""
 
 SIGNAL_IDLE_ALARM_NAME = "IDLE_ALARM_NAME"
 """The signal function's variable naming the idle (scale-in) alarm whose actions it holds off

@@ -49,9 +49,10 @@ def test_the_signal_desired_count_is_what_the_run_read_and_absent_otherwise() ->
 
 
 def test_the_construct_sizing_alarm_reads_a_desired_series_that_is_zero_at_zero(
-    ours_template: Path,
+    ours_on_alarm_template: Path,
 ) -> None:
-    model = load_service(ours_template)
+    """Container Insights' desired count, where the sizing reads it (``Wake.ON_ALARM``)."""
+    model = load_service(ours_on_alarm_template)
     assert model.container_insights
     sim = Simulation(model, [WorkItem(4 * 3600.0 + 7, 30.0, 50.0)], seed=0, horizon=5 * 3600.0)
     sim.run()

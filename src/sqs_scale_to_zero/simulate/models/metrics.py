@@ -85,6 +85,8 @@ class QueueGauges:
         deleted: Deletions during the minute. Default: 0.
         desired: The service's desired count a scheduled function read (after its wake), or
             ``None`` when it reads none. Default: None.
+        backlog: False when a scheduled function published only ``desired`` (the fast wake),
+            not the counts. Default: True.
     """
 
     visible: int
@@ -96,6 +98,7 @@ class QueueGauges:
     received: int = 0
     deleted: int = 0
     desired: int | None = None
+    backlog: bool = True
 
 
 class SampleMoments:
@@ -203,6 +206,8 @@ def _queue_gauge(attr: str, *, polled: bool = False) -> MetricSource:
             else snapshot.queues.get(subject)
         )
         if gauges is None or not gauges.publishing:
+            return None
+        if polled and attr != "desired" and not gauges.backlog:
             return None
         value = getattr(gauges, attr)
         return None if value is None else float(value)

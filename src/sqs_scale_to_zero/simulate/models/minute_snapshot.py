@@ -66,7 +66,7 @@ def minute_snapshot(
         The snapshot, for :meth:`.metrics.MetricStore.record_minute`.
     """
     snapshot = Snapshot(now, polled=polled)
-    if sample is None:  # not reached: every minute has its sample before its end
+    if sample is None:  # only a partial last minute, which a timeline records at the horizon
         sample = GaugeSample(*queue.gauges(), queue.oldest_age(now))
     activity = queue.take_activity()
     snapshot.queues[model.queue.logical_id] = QueueGauges(

@@ -226,6 +226,10 @@ class WakeSpec:
         describe_alarm: ``cloudwatch:DescribeAlarms`` on the alarm. Default: False.
         disable_alarm_actions: ``cloudwatch:DisableAlarmActions`` on the alarm. Default: False.
         enable_alarm_actions: ``cloudwatch:EnableAlarmActions`` on the alarm. Default: False.
+        messages_per_task: Its literal ``MESSAGES_PER_TASK`` (a wake starts one task per that
+            many visible messages), or ``None``. Default: None.
+        max_capacity: Its literal ``MAX_CAPACITY`` (the most a wake starts), or ``None``; a
+            wake starts 1 task when either is ``None``. Default: None.
     """
 
     service_logical_id: str
@@ -235,6 +239,8 @@ class WakeSpec:
     describe_alarm: bool = False
     disable_alarm_actions: bool = False
     enable_alarm_actions: bool = False
+    messages_per_task: int | None = None
+    max_capacity: int | None = None
 
 
 @dataclass(frozen=True)
@@ -252,10 +258,14 @@ class QueuePollerSpec:
         function_logical_id: The Lambda function it invokes.
         queue_logical_id: The queue the function reads.
         period: Seconds between runs.
-        namespace: The function's literal ``METRIC_NAMESPACE`` variable (where it publishes the
-            queue's counts), or ``None``.
+        namespace: The function's literal ``METRIC_NAMESPACE`` variable (where it publishes),
+            or ``None``.
         wake: What it may do to wake the service, when its environment names the service (it
             then also publishes the service's desired count). Default: None.
+        publishes_backlog: Whether it publishes the queue's counts every run (its
+            ``PUBLISHES`` variable unset or the contract's ``SIGNAL_PUBLISHES_BACKLOG``), or
+            only the desired count while that is at least 1 (``SIGNAL_PUBLISHES_DESIRED``).
+            Default: True.
     """
 
     rule_logical_id: str
@@ -264,6 +274,7 @@ class QueuePollerSpec:
     period: float
     namespace: str | None = None
     wake: WakeSpec | None = None
+    publishes_backlog: bool = True
 
 
 DEFAULT_MIN_HEALTHY_PERCENT = 100

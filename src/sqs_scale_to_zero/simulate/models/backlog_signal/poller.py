@@ -14,9 +14,11 @@ Modelled behaviour:
   accesses it", so a polled queue never goes inactive and its AWS/SQS metrics keep flowing.
   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
 * Each run reads the live ``ApproximateNumberOfMessages``, ``...NotVisible`` and ``...Delayed``
-  attributes and, when the function has a ``METRIC_NAMESPACE``, publishes them with
-  ``PutMetricData`` as one standard-resolution datapoint timestamped at the run, which falls
-  into the one-minute bucket of the run.
+  attributes and, when the function has a ``METRIC_NAMESPACE``, publishes with
+  ``PutMetricData`` one standard-resolution datapoint per metric, timestamped at the run, which
+  falls into the one-minute bucket of the run: the counts (and the desired count after any
+  wake) every run with the fresh signal; with the fast wake (``publishes_backlog`` false) only
+  the desired count, and only when it is at least 1, so a minute at zero tasks has no point.
   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
 * Publishing: the datapoint is visible to alarms :data:`PUBLISH_AFTER_RUN_SECONDS` after the
   run (an assumption: Lambda invocation, two API calls and CloudWatch ingestion take seconds;
@@ -61,6 +63,17 @@ class PollerRuntime:
         queue.touch(now)
         visible, in_flight, delayed = queue.gauges()
         return QueueGauges(visible, in_flight, delayed, publishing=True)
+
+    def published(self, gauges: QueueGauges) -> QueueGauges | None:
+        """What a run that read ``gauges`` (and its wake's desired count) publishes, or ``None``."""
+        if self.spec.namespace is None:
+            return None
+        if self.spec.publishes_backlog:
+            return gauges
+        if gauges.desired is None or gauges.desired < 1:
+            return None
+        gauges.backlog = False
+        return gauges
 
     def publish_delay(self, publish_after: float = PUBLISH_AFTER_RUN_SECONDS) -> float:
         """Seconds after its minute ends until a datapoint is visible to alarms.

@@ -72,7 +72,16 @@ def read_wake(reader: Template, function: dict[str, Any], service_id: str) -> Wa
         describe_alarm=may("cloudwatch:DescribeAlarms", alarm),
         disable_alarm_actions=may("cloudwatch:DisableAlarmActions", alarm),
         enable_alarm_actions=may("cloudwatch:EnableAlarmActions", alarm),
+        messages_per_task=_literal_int(variables.get(contract.SIGNAL_MESSAGES_PER_TASK)),
+        max_capacity=_literal_int(variables.get(contract.SIGNAL_MAX_CAPACITY)),
     )
+
+
+def _literal_int(value: Any) -> int | None:
+    """A positive whole number written as a string, else ``None``."""
+    if isinstance(value, str) and value.isdigit() and int(value) >= 1:
+        return int(value)
+    return None
 
 
 def read_pollers(reader: Template, queue_id: str, service_id: str) -> tuple[QueuePollerSpec, ...]:
@@ -98,6 +107,8 @@ def read_pollers(reader: Template, queue_id: str, service_id: str) -> tuple[Queu
                         period=period,
                         namespace=ns if isinstance(ns, str) and "{" not in ns else None,
                         wake=read_wake(reader, function, service_id),
+                        publishes_backlog=variables.get(contract.SIGNAL_PUBLISHES)
+                        != contract.SIGNAL_PUBLISHES_DESIRED,
                     )
                 )
     return tuple(out)

@@ -9,7 +9,8 @@ what ``sqs_scale_to_zero.backlog_signal_handler`` does:
    the alarm's state and whether its actions are enabled (``cloudwatch:DescribeAlarms``).
    Either read denied: no wake, and no desired count published.
 2. A message visible and desired 0: if the alarm is in ALARM with its actions enabled, disable
-   them (``cloudwatch:DisableAlarmActions``); then set desired to 1 (``ecs:UpdateService``).
+   them (``cloudwatch:DisableAlarmActions``); then set desired to the backlog's level
+   (:func:`wake_level`, ``ecs:UpdateService``).
    A denied call ends the attempt where it fails, as the handler's single ``try`` does: a
    denied disable means no wake (the scale-out alarm wakes the slow way); a denied update after
    a disable leaves the actions disabled. A function that names no alarm wakes unguarded.
@@ -42,7 +43,7 @@ class WakeOutcome:
 
     Attributes:
         desired: The desired count it publishes (after any wake), or ``None`` (read denied).
-        woke: Whether it set the desired count from 0 to 1.
+        woke: Whether it raised the desired count from 0.
     """
 
     desired: int | None
@@ -77,11 +78,22 @@ class FastWakeRuntime:
                 alarm.actions_enabled = False
             if not spec.update_service:
                 return WakeOutcome(desired, False)
-            return WakeOutcome(1, True)
+            return WakeOutcome(wake_level(spec, visible), True)
         disabled = alarm is not None and not alarm.actions_enabled
         if alarm is not None and disabled and not in_alarm and spec.enable_alarm_actions:
             alarm.actions_enabled = True
         return WakeOutcome(desired, False)
+
+
+def wake_level(spec: WakeSpec, visible: int) -> int:
+    """The desired count a wake sets with ``visible`` messages waiting, as the handler does.
+
+    One task per ``messages_per_task`` visible messages, at most ``max_capacity``; 1 where
+    either is unknown.
+    """
+    if spec.messages_per_task is None or spec.max_capacity is None:
+        return 1
+    return min(spec.max_capacity, -(-visible // spec.messages_per_task))
 
 
 def wake_runtimes(
