@@ -24,8 +24,11 @@ in rotating order, and the median counts:
   without it the column says n/a;
 * **naive**: C threads of receive one, POST it, delete it (boto3 and ``http.client``).
 
-It also prints the runtime's resident memory (VmRSS) at rest with HTTP delivery, after 5 s
-of long polls on an empty queue. Goals: ours over HTTP ahead of npm sqsd in every cell, at least
+It also prints the CPU milliseconds each contender's own process spent per message (``/proc``;
+moto, the proxy and the app excluded): on a busy shared machine moto's CPU sets the pace and
+the msg/s vary between runs, while the CPU per message says what each contender costs. And the
+runtime's resident memory (VmRSS) at rest with HTTP delivery, after 5 s of long polls on an
+empty queue. Goals: ours over HTTP ahead of npm sqsd in every cell, at least
 0.8x ours in-process at concurrency 10, and under 60 MB at rest.
 """
 
@@ -147,8 +150,11 @@ class Bench:
         url = self.direct.create_queue(QueueName=f"bench-{uuid.uuid4().hex[:10]}")["QueueUrl"]
         return str(url).replace(f":{self.moto_port}/", f":{self.proxy.port}/")
 
-    def run(self, command: list[str], url: str, cwd: Path | None = None, **env: str) -> float:
-        """Start ``command``, fill ``url``, return msg/s until the queue is empty."""
+    def run(
+        self, command: list[str], url: str, cwd: Path | None = None, **env: str
+    ) -> tuple[float, float]:
+        """Start ``command``, fill ``url``; return msg/s until the queue is empty, and the CPU
+        milliseconds the process spent per message meanwhile."""
         process = subprocess.Popen(
             command,
             cwd=cwd,
@@ -161,6 +167,7 @@ class Bench:
             if process.poll() is not None:
                 raise RuntimeError(f"{command[:3]} exited with {process.returncode}")
             direct = url.replace(f":{self.proxy.port}/", f":{self.moto_port}/")
+            cpu_before = _cpu_seconds(process.pid)
             began = time.perf_counter()
             fill(self.direct, direct, self.messages)
             deadline = time.monotonic() + CELL_TIMEOUT_SECONDS
@@ -168,7 +175,9 @@ class Bench:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{command[:3]} did not empty the queue")
                 time.sleep(0.02)
-            return self.messages / (time.perf_counter() - began)
+            elapsed = time.perf_counter() - began
+            cpu_ms = (_cpu_seconds(process.pid) - cpu_before) * 1000 / self.messages
+            return self.messages / elapsed, cpu_ms
         finally:
             process.terminate()
             try:
@@ -187,17 +196,19 @@ class Bench:
         )["Attributes"]
         return sum(int(value) for value in attributes.values())
 
-    def contenders(self, work_ms: int, concurrency: int) -> dict[str, Callable[[], float] | None]:
+    def contenders(
+        self, work_ms: int, concurrency: int
+    ) -> dict[str, Callable[[], tuple[float, float]] | None]:
         port = self.apps[work_ms][1]
         runtime = [sys.executable, "-m", "sqs_scale_to_zero.worker"]
         common = ["--concurrency", str(concurrency), "--log-level", "WARNING"]
 
-        def ours_http() -> float:
+        def ours_http() -> tuple[float, float]:
             url = self.queue()
             target = f"http://127.0.0.1:{port}/work"
             return self.run([*runtime, "--deliver-to", target, "--queue-url", url, *common], url)
 
-        def ours_python() -> float:
+        def ours_python() -> tuple[float, float]:
             url = self.queue()
             return self.run(
                 [*runtime, "bench_handler:handle", "--queue-url", url, *common],
@@ -206,7 +217,7 @@ class Bench:
                 BENCH_WORK_MS=str(work_ms),
             )
 
-        def naive() -> float:
+        def naive() -> tuple[float, float]:
             url = self.queue()
             code = (
                 "from benchmarks.http_delivery import naive_loop; "
@@ -214,7 +225,7 @@ class Bench:
             )
             return self.run([sys.executable, "-c", code], url, cwd=ROOT)
 
-        def npm_sqsd() -> float:
+        def npm_sqsd() -> tuple[float, float]:
             assert self.sqsd_dir is not None
             url = self.queue()
             return self.run(
@@ -316,12 +327,13 @@ def main() -> int:
         sqsd_dir = install_sqsd(args.sqsd_source, Path(scratch)) if args.sqsd_source else None
         bench = Bench(args.messages, sqsd_dir)
         try:
-            rows = []
+            rows, cpu_rows = [], []
             results: dict[tuple[int, int], dict[str, float | None]] = {}
+            cpu: dict[tuple[int, int], dict[str, float | None]] = {}
             for work in WORK_MS:
                 for concurrency in CONCURRENCY:
                     runs = bench.contenders(work, concurrency)
-                    rates: dict[str, list[float]] = {name: [] for name in runs}
+                    rates: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
                     for round_ in range(args.rounds):
                         # Each round starts with another contender: a busy moment of the
                         # machine falls on each of them in turn.
@@ -331,7 +343,11 @@ def main() -> int:
                             if run is not None:
                                 rates[name].append(run())
                     results[(work, concurrency)] = {
-                        name: statistics.median(values) if values else None
+                        name: statistics.median(v[0] for v in values) if values else None
+                        for name, values in rates.items()
+                    }
+                    cpu[(work, concurrency)] = {
+                        name: statistics.median(v[1] for v in values) if values else None
                         for name, values in rates.items()
                     }
             rss = bench.rss_at_rest_mb()
@@ -350,6 +366,13 @@ def main() -> int:
                 f"{ours / python:.2f}x",
             ]
         )
+        cpu_rows.append(
+            [
+                "no-op" if work == 0 else f"{work} ms",
+                str(concurrency),
+                *(_rate(cpu[(work, concurrency)][name], 2) for name in names),
+            ]
+        )
     print(
         f"{args.messages} messages per run, median of {args.rounds} runs per cell, contenders "
         "in rotating order; moto behind a proxy adding "
@@ -358,14 +381,23 @@ def main() -> int:
     header = ["work", "concurrency", *(f"{n} msg/s" for n in names)]
     header += ["HTTP / npm sqsd", "HTTP / in-process"]
     print("\n".join(table_lines(header, rows, markdown=True)))
+    print("\nCPU ms per message of the contender's own process (the app and moto excluded):")
+    cpu_header = ["work", "concurrency", *(f"{n} CPU ms/msg" for n in names)]
+    print("\n".join(table_lines(cpu_header, cpu_rows, markdown=True)))
     print(f"runtime with HTTP delivery at rest: {rss:.1f} MB resident (goal < 60 MB)")
     behind = [row for row in rows if row[-2] != "n/a" and float(row[-2][:-1]) <= 1.0]
     slow = [row for row in rows if row[1] == "10" and float(row[-1][:-1]) < 0.8]
     return 1 if behind or slow or rss >= 60 else 0
 
 
-def _rate(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}"
+def _rate(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of process ``pid`` so far (``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _node_version() -> str:

@@ -165,7 +165,8 @@ def test_synth_runs_the_app_and_summarizes_each_service(
 
     assert cli.main(["synth", str(app), "--details"]) == 0
     detailed = capsys.readouterr().out
-    assert detailed.startswith(plain.rstrip("\n").rsplit(".", 1)[0])
+    paragraph = plain.split("  idle bill:")[0]
+    assert detailed.startswith(paragraph.rstrip("\n").rsplit(".", 1)[0])
     said = " ".join(detailed.split())
     assert (
         "wake / scale-out: when Maximum of AWS/SQS ApproximateNumberOfMessagesVisible"

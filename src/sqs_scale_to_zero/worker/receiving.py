@@ -167,6 +167,11 @@ class Receiver:
             wanted = self._reserve(full_batch=not first)
             if wanted == 0:
                 break
+            if lifecycle.paused:  # paused while it waited for room: receive nothing
+                with held.lock:
+                    self._reserved -= wanted
+                    held.changed.notify_all()
+                continue
             with held.lock:
                 if self._fifo.narrow():
                     self._reserved -= wanted - 1

@@ -173,7 +173,8 @@ class HttpDelivery:
                 self._discard(connection)
                 if reused and attempt == 1 and time.monotonic() - started < STALE_RETRY_SECONDS:
                     continue  # the app had closed the idle keep-alive connection
-                self.readiness.check_soon()
+                if not self.readiness.probe():  # gone: pause before this slot is free again
+                    self.readiness.lost("it closed a request's connection and refuses new ones")
                 logger.warning(
                     "the app closed the connection before it answered (%r): it may have "
                     "crashed on this message; visible again in %g s",

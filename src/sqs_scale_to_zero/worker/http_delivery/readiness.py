@@ -131,10 +131,6 @@ class AppReadiness:
             control.pause_receiving(f"the app at {self._where()} stopped answering")
         self._wake.set()
 
-    def check_soon(self) -> None:
-        """Check the app now rather than at the next idle check (a request broke off)."""
-        self._wake.set()
-
     def probe(self) -> bool:
         """Check once: True if the app answers (its port, or a 2xx of its health path)."""
         settings = self.settings
