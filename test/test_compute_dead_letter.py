@@ -110,6 +110,22 @@ def test_a_brought_queue_made_with_a_dlq_dead_letters_to_it(
     assert synth.construct.dead_letter_queue is None
 
 
+@pytest.fixture(scope="module")
+def own_consumer() -> Synthesized:
+    """The user's own consumer: no runtime, so nothing raises ``DeadLetter``."""
+    return synthesize(
+        lambda stack: ScaleToZeroQueueService(
+            stack, "Worker", image=TEST_IMAGE, command=["node", "consumer.js"], own_consumer=True
+        )
+    )
+
+
+def test_an_own_consumer_may_not_send_to_the_dead_letter_queue(own_consumer: Synthesized) -> None:
+    assert contract.DEAD_LETTER_QUEUE_URL not in environment(own_consumer)
+    assert send_statements(own_consumer) == []
+    assert own_consumer.construct.dead_letter_queue is not None  # there is one, all the same
+
+
 @pytest.mark.parametrize("fixture", ["imported_queue", "brought_queue_service"])
 def test_a_queue_without_a_known_dlq_gets_no_url_and_no_send(
     fixture: str, request: pytest.FixtureRequest

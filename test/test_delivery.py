@@ -241,15 +241,6 @@ def test_own_consumer_gets_the_queue_and_no_runtime_setting(
     assert own_consumer_service.construct.runtime_container is None
 
 
-def test_own_consumer_may_not_send_to_the_dead_letter_queue(
-    own_consumer_service: Synthesized,
-) -> None:
-    """``DeadLetter`` is the runtime's; the user's own consumer gets no ``sqs:SendMessage``."""
-    synth = own_consumer_service
-    statements = role_statements(synth, synth.construct.task_definition.task_role)
-    assert not [s for s in statements if "sqs:SendMessage" in json.dumps(s["Action"])]
-
-
 def test_own_consumer_gets_no_deploy_drain_policy(own_consumer_service: Synthesized) -> None:
     policies = own_consumer_service.resources("AWS::IAM::Policy")
     assert not [logical_id for logical_id in policies if "DeployDrainPolicy" in logical_id]
