@@ -84,12 +84,13 @@ URLS = {
 }
 
 PLOT = "matplotlib>=3.8"  # `simulate --timeline day.png`: the picture (the `plot` extra)
+MOTO_SERVER = "moto[server]>=5.0"  # the tests' AWS, and `sqs-scale-to-zero local`'s SQS
 
 TEST_REQUIREMENTS = [
     "pytest>=8",
     "pytest-xdist>=3.5",
     "hypothesis>=6.100",
-    "moto[server]>=5.0",
+    MOTO_SERVER,
     BOTO3,
     "cdk-nag>=3.0,<4",
     "cfn-lint>=1.0",
@@ -139,6 +140,7 @@ project = PythonProject(
                 "test": TEST_REQUIREMENTS,
                 "benchmark": BENCHMARK_REQUIREMENTS,
                 "plot": [PLOT],
+                "local": [MOTO_SERVER],
             },
             scripts={"sqs-scale-to-zero": "sqs_scale_to_zero.cli:main"},
             readme="README.md",
@@ -179,7 +181,7 @@ pyproject.add_override(
             "oldest_cdk: installs the oldest supported aws-cdk-lib in a fresh venv and runs the "
             "construct's tests there (about 1.5 minutes with pip's cache warm); "
             "deselect with -m 'not oldest_cdk'",
-            "container: builds examples/worker_image with a private dockerd on a debootstrapped "
+            "container: builds examples/basic/worker with a private dockerd on a debootstrapped "
             "base image and runs it against moto (about 1.5 minutes from nothing, under a "
             "minute with the base cached); deselect with -m 'not container'",
         ],

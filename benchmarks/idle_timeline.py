@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 
 from sqs_scale_to_zero.simulate import ServiceModel, WorkItem
+from sqs_scale_to_zero.worker import contract
 
 
 def idle_timeout_seconds(model: ServiceModel) -> float:
@@ -20,6 +21,7 @@ def idle_timeout_seconds(model: ServiceModel) -> float:
         float(alarm.evaluation_periods * alarm.period)
         for alarm in model.alarms
         if alarm.alarm_actions
+        and contract.NOT_RECEIVING_ALARM_ID not in alarm.logical_id  # fires only while work waits
         and all(
             all(step.adjustment <= 0 for step in model.step_policies[pid].steps)
             for pid in alarm.alarm_actions

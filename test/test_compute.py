@@ -83,7 +83,6 @@ def test_task_role_may_only_consume_dead_letter_protect_and_watch_its_deploys(
 ) -> None:
     synth = default_service
     queue_id = synth.logical_id(synth.construct.queue)
-    dlq_id = synth.logical_id(synth.construct.dead_letter_queue)
     cluster_id = synth.logical_id(synth.construct.cluster)
     statements = role_statements(synth, synth.construct.task_definition.task_role)
     assert statements == [
@@ -98,10 +97,12 @@ def test_task_role_may_only_consume_dead_letter_protect_and_watch_its_deploys(
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [queue_id, "Arn"]},
         },
-        {
+        {  # raise DeadLetter: send a copy to the dead-letter queue, nothing else there
             "Action": "sqs:SendMessage",
             "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [dlq_id, "Arn"]},
+            "Resource": {
+                "Fn::GetAtt": [synth.logical_id(synth.construct.dead_letter_queue), "Arn"]
+            },
         },
         {
             "Action": ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"],

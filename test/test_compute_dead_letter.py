@@ -1,4 +1,5 @@
-"""``raise DeadLetter``: the container is told the DLQ's URL, and the task role may only send to it."""
+"""``raise DeadLetter`` beyond the construct's own DLQ (``test_dead_letter_queue_access.py``):
+a brought ``sqs.Queue`` made with a DLQ, an imported queue, and the user's own consumer."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from aws_cdk import aws_sqs as sqs
 
 from sqs_scale_to_zero import ScaleToZeroQueueService
 from sqs_scale_to_zero.worker import contract
-from test.conftest import KEY_ARN, TEST_IMAGE, Synthesized, synthesize
+from test.conftest import TEST_IMAGE, Synthesized, synthesize
 from test.test_compute import environment, role_statements
 
 OWN_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:orders"
@@ -48,42 +49,6 @@ def imported_queue() -> Synthesized:
 def send_statements(synth: Synthesized) -> list[dict[str, Any]]:
     statements = role_statements(synth, synth.construct.task_definition.task_role)
     return [s for s in statements if "sqs:SendMessage" in str(s["Action"])]
-
-
-def test_the_created_dlq_is_named_to_the_container_and_only_sendable(
-    default_service: Synthesized,
-) -> None:
-    dlq_id = default_service.logical_id(default_service.construct.dead_letter_queue)
-    env = environment(default_service)
-    assert env[contract.DEAD_LETTER_QUEUE_URL] == {"Ref": dlq_id}
-    assert send_statements(default_service) == [
-        {
-            "Action": "sqs:SendMessage",
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [dlq_id, "Arn"]},
-        }
-    ]
-    # Nothing else on the DLQ: no receive, delete or purge.
-    statements = role_statements(
-        default_service, default_service.construct.task_definition.task_role
-    )
-    on_dlq = [s for s in statements if s["Resource"] == {"Fn::GetAtt": [dlq_id, "Arn"]}]
-    assert on_dlq == send_statements(default_service)
-
-
-def test_a_dlq_under_a_customer_key_adds_generate_data_key_and_decrypt(
-    seed_like_service: Synthesized,
-) -> None:
-    synth = seed_like_service
-    dlq_id = synth.logical_id(synth.construct.dead_letter_queue)
-    assert environment(synth)[contract.DEAD_LETTER_QUEUE_URL] == {"Ref": dlq_id}
-    statements = role_statements(synth, synth.construct.task_definition.task_role)
-    assert {
-        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-        "Effect": "Allow",
-        "Resource": KEY_ARN,
-    } in statements
-    assert not [s for s in statements if "kms:Encrypt" in str(s["Action"])]
 
 
 def test_a_brought_queue_made_with_a_dlq_dead_letters_to_it(
@@ -126,10 +91,7 @@ def test_an_own_consumer_may_not_send_to_the_dead_letter_queue(own_consumer: Syn
     assert own_consumer.construct.dead_letter_queue is not None  # there is one, all the same
 
 
-@pytest.mark.parametrize("fixture", ["imported_queue", "brought_queue_service"])
-def test_a_queue_without_a_known_dlq_gets_no_url_and_no_send(
-    fixture: str, request: pytest.FixtureRequest
-) -> None:
-    synth: Synthesized = request.getfixturevalue(fixture)
+def test_an_imported_queue_gets_no_url_and_no_send(imported_queue: Synthesized) -> None:
+    synth = imported_queue
     assert contract.DEAD_LETTER_QUEUE_URL not in environment(synth)
     assert send_statements(synth) == []

@@ -33,9 +33,8 @@ RUNTIME_ENVIRONMENT = {
     contract.DEPLOY_STACK,
     contract.DEPLOY_SERVICE_RESOURCE,
     contract.DEPLOY_CHECK_SECONDS,
-    contract.DEAD_LETTER_QUEUE_URL,
 }
-"""What the runtime reads about its queue, DLQ, protection, shutdown and deploys, in every mode."""
+"""What the runtime reads about its queue, protection, shutdown and deploys, in every mode."""
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +117,7 @@ def test_runtime_gets_the_queue_the_delivery_and_the_worker_settings(
 ) -> None:
     env = environment_of(containers(http_service)["Runtime"])
     assert set(env) == RUNTIME_ENVIRONMENT | {
+        contract.DEAD_LETTER_QUEUE_URL,  # the construct made the DLQ: raise DeadLetter works
         contract.DELIVER_TO,
         contract.DELIVER_CONTENT_TYPE,
         contract.DELIVER_TIMEOUT_SECONDS,

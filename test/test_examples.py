@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +20,12 @@ import aws_cdk as cdk
 import pytest
 from cdk_nag import AwsSolutionsChecks
 
+from sqs_scale_to_zero.scaffold import template_files
+from test.cdk_cli import cdk_synth, install_cdk_cli
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_NAMES = sorted(p.parent.name for p in EXAMPLES.glob("*/cdk.json"))
-"""The CDK apps (``worker_image`` is the container they run, not an app)."""
+"""The CDK apps, each with its container image in its own ``worker/`` folder."""
 
 CFN_LINT_WARNINGS_EXPLAINED = {
     # aws-cdk-lib's lambda.Function adds a DependsOn on the role it is given, beside the GetAtt
@@ -86,6 +91,7 @@ def test_the_seven_scenarios_exist() -> None:
         "low_latency",
         "seed_parity",
     ]
+    assert sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()) == EXAMPLE_NAMES
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
@@ -151,6 +157,69 @@ def test_seed_parity_has_the_blogs_shape_in_one_stack(
         for s in r["Properties"]["PolicyDocument"]["Statement"]
     ]
     assert sum(1 for s in statements if s["Action"] == "kms:Decrypt") >= 2  # queue CMK + the blog's
+
+
+@pytest.fixture(scope="module")
+def copied_examples(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[Path, dict[str, dict[str, Any]]]]:
+    """Each example copied alone into a temporary folder and synthesized there by ``cdk synth``."""
+    cdk = install_cdk_cli(tmp_path_factory)
+    copies = {}
+    for name in EXAMPLE_NAMES:
+        copy = tmp_path_factory.mktemp("copied") / name
+        shutil.copytree(EXAMPLES / name, copy, ignore=shutil.ignore_patterns("cdk.out"))
+        copies[name] = (copy, cdk_synth(cdk, copy))
+    return copies
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_example_synthesizes_with_the_cdk_cli_where_it_is_copied(
+    name: str, copied_examples: dict[str, tuple[Path, dict[str, dict[str, Any]]]]
+) -> None:
+    copy, templates = copied_examples[name]
+    ((stack_name, template),) = templates.items()
+    types = {r["Type"] for r in template["Resources"].values()}
+    assert "AWS::ECS::Service" in types
+
+    # the image is built from the example's own folder (worker/, or app/ over HTTP), as copied
+    assets = json.loads((copy / "cdk.out" / f"{stack_name}.assets.json").read_text())
+    staged = [
+        files(copy / "cdk.out" / image["source"]["directory"])
+        for image in assets["dockerImages"].values()
+        if image["source"].get("dockerFile", "Dockerfile") == "Dockerfile"
+    ]
+    image_folder = copy / ("app" if (copy / "app").is_dir() else "worker")
+    assert files(image_folder) in staged
+
+
+@pytest.mark.parametrize("name", [n for n in EXAMPLE_NAMES if (EXAMPLES / n / "worker").is_dir()])
+def test_example_worker_folder_is_the_one_new_writes(name: str) -> None:
+    expected = {
+        path: text for path, text in template_files("python").items() if path.parts[0] == "worker"
+    }
+    folder = EXAMPLES / name / "worker"
+    actual = {
+        p.relative_to(EXAMPLES / name): p.read_text()
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert actual == expected
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_example_app_names_no_path_outside_its_folder(name: str) -> None:
+    source = (EXAMPLES / name / "app.py").read_text()
+    assert not re.search(r"parents\[|\.parent\.parent|\.\./", source)
+
+
+def files(folder: Path) -> list[str]:
+    """The files below ``folder``, relative to it, sorted."""
+    return sorted(
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
 
 
 def test_http_worker_posts_to_the_port_its_app_listens_on(

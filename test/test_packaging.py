@@ -36,6 +36,8 @@ WHEEL_FILES = {
         "sqs_scale_to_zero/__init__.py",
         "sqs_scale_to_zero/py.typed",
         "sqs_scale_to_zero/service.py",
+        "sqs_scale_to_zero/templates/python/app.py.tmpl",  # what `new` writes
+        "sqs_scale_to_zero/templates/python/worker/Dockerfile.tmpl",
         # HttpDelivery's default runtime image is built from it where the package is installed.
         "sqs_scale_to_zero/delivery/runtime_image/Dockerfile",
     ),

@@ -58,7 +58,14 @@ def test_a_command_list_reaches_the_container() -> None:
 
 # Trap: number and Duration tokens ---------------------------------------------------------
 
-NUMBER_PROPS = ["max_capacity", "messages_per_task", "cpu", "memory_limit_mib", "max_receive_count"]
+NUMBER_PROPS = [
+    "min_capacity",
+    "max_capacity",
+    "messages_per_task",
+    "cpu",
+    "memory_limit_mib",
+    "max_receive_count",
+]
 DURATION_PROPS = [
     "visibility_timeout",
     "retention_period",
@@ -292,6 +299,7 @@ VALUES: dict[str, list[Factory]] = {
     ],
     "platform_version": [_v(ecs.FargatePlatformVersion.LATEST), _v("1.4.0")],
     "container_insights": [_v(True), _v(False), _v("on")],
+    "min_capacity": [_v(0), _v(1), _v(-1), _v(2.5), _v("1"), _token],
     "max_capacity": [_v(1), _v(10), _v(0), _v(2.5), _v("4"), _token],
     "messages_per_task": [_v(1), _v(10), _v(0), _v(2.5), _v("4"), _token],
     "scale_out_steps": [

@@ -1,16 +1,17 @@
-"""Basic: the example worker image on a new VPC and cluster, every prop at its default.
+"""Basic: the worker image in ``worker/`` on a new VPC and cluster, every prop at its default.
 
 What it shows: the smallest useful ``ScaleToZeroQueueService``. One message wakes the service,
 a bigger backlog is sized to one task per 3 messages (up to 4) in one step, and five idle
 minutes — nothing sent, received or deleted, nothing visible or in flight, CPU idle — set it
-back to zero tasks. The worker in ``examples/worker_image`` holds ECS
-task scale-in protection while it works, so no message is interrupted.
+back to zero tasks. The worker in ``worker/`` (the image, built from that folder alone) holds
+ECS task scale-in protection while it works, so no message is interrupted.
 
 Synthesize (no AWS account or Docker needed):
 
     sqs-scale-to-zero synth examples/basic        # or: cd examples/basic && cdk synth
 
-Deploy (needs credentials and Docker to build the image):
+Deploy (needs credentials, ``cdk bootstrap`` once, and Docker to build the image; until the
+worker is released, its wheel in ``worker/wheels/``, as ``worker/README.md`` says):
 
     cd examples/basic && cdk deploy
 """
@@ -24,9 +25,8 @@ from aws_cdk import aws_ecs as ecs
 
 from sqs_scale_to_zero import ScaleToZeroQueueService
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-WORKER_DOCKERFILE = "examples/worker_image/Dockerfile"
-"""Built from the repository root, whose .dockerignore lets in only the worker's sources."""
+WORKER = Path(__file__).resolve().parent / "worker"
+"""The container image, built from this folder alone: a Dockerfile and the handler."""
 
 
 class BasicStack(cdk.Stack):
@@ -37,7 +37,7 @@ class BasicStack(cdk.Stack):
         self.worker = ScaleToZeroQueueService(
             self,
             "Worker",
-            image=ecs.ContainerImage.from_asset(str(REPOSITORY), file=WORKER_DOCKERFILE),
+            image=ecs.ContainerImage.from_asset(str(WORKER)),
         )
 
 

@@ -6,8 +6,8 @@ EventBridge Scheduler schedules that each send one message to the queue, marked 
 task's name, scheduled time and path as Beanstalk's daemon marks it; plus an hourly task
 written directly, in a time zone. Each scheduled message wakes the service from zero tasks like
 any other message; five idle minutes later it is back at zero, which a Beanstalk worker
-environment (an Auto Scaling group of at least one instance) cannot do. The worker image from
-``examples/worker_image`` consumes the messages.
+environment (an Auto Scaling group of at least one instance) cannot do. The worker image in
+``worker/`` consumes the messages.
 
 Synthesize (no AWS account or Docker needed):
 
@@ -28,9 +28,8 @@ from aws_cdk import aws_ecs as ecs
 from sqs_scale_to_zero import QueueSchedule, ScaleToZeroQueueService, schedules_from_cron_yaml
 
 HERE = Path(__file__).resolve().parent
-REPOSITORY = HERE.parents[1]
-WORKER_DOCKERFILE = "examples/worker_image/Dockerfile"
-"""Built from the repository root, whose .dockerignore lets in only the worker's sources."""
+WORKER = HERE / "worker"
+"""The container image, built from this folder alone: a Dockerfile and the handler."""
 
 
 class BeanstalkWorkerStack(cdk.Stack):
@@ -42,7 +41,7 @@ class BeanstalkWorkerStack(cdk.Stack):
         self.worker = ScaleToZeroQueueService(
             self,
             "Worker",
-            image=ecs.ContainerImage.from_asset(str(REPOSITORY), file=WORKER_DOCKERFILE),
+            image=ecs.ContainerImage.from_asset(str(WORKER)),
             # sqsd's visibility timeout was the job's whole time; the worker runtime's heartbeat
             # extends a message's visibility while it works, so the default 5 minutes suffices.
             max_receive_count=10,  # Beanstalk's "Max retries" default

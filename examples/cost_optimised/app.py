@@ -25,9 +25,8 @@ from aws_cdk import aws_ecs as ecs
 
 from sqs_scale_to_zero import ScaleToZeroQueueService
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-WORKER_DOCKERFILE = "examples/worker_image/Dockerfile"
-"""Built from the repository root, whose .dockerignore lets in only the worker's sources."""
+WORKER = Path(__file__).resolve().parent / "worker"
+"""The container image, built from this folder alone: a Dockerfile and the handler."""
 
 
 class CostOptimisedStack(cdk.Stack):
@@ -39,7 +38,7 @@ class CostOptimisedStack(cdk.Stack):
             self,
             "Worker",
             image=ecs.ContainerImage.from_asset(
-                str(REPOSITORY), file=WORKER_DOCKERFILE, platform=ecr_assets.Platform.LINUX_AMD64
+                str(WORKER), platform=ecr_assets.Platform.LINUX_AMD64
             ),
             cpu_architecture=ecs.CpuArchitecture.X86_64,
             capacity_provider_strategies=[

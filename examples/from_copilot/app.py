@@ -47,9 +47,7 @@ class CostAnalyzerStack(cdk.Stack):
         self.worker = ScaleToZeroQueueService(
             self,
             "Worker",
-            image=ecs.ContainerImage.from_asset(
-                str(WORKSPACE / "../.."), file="examples/worker_image/Dockerfile"
-            ),
+            image=ecs.ContainerImage.from_asset(str(WORKSPACE / "worker"), file="Dockerfile"),
             cpu=256,
             memory_limit_mib=512,
             max_capacity=3,

@@ -27,9 +27,8 @@ from aws_cdk import aws_sns as sns
 
 from sqs_scale_to_zero import MonitoringOptions, ScaleToZeroQueueService, Wake
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-WORKER_DOCKERFILE = "examples/worker_image/Dockerfile"
-"""Built from the repository root, whose .dockerignore lets in only the worker's sources."""
+WORKER = Path(__file__).resolve().parent / "worker"
+"""The container image, built from this folder alone: a Dockerfile and the handler."""
 
 
 class LowLatencyStack(cdk.Stack):
@@ -47,7 +46,7 @@ class LowLatencyStack(cdk.Stack):
         self.worker = ScaleToZeroQueueService(
             self,
             "Worker",
-            image=ecs.ContainerImage.from_asset(str(REPOSITORY), file=WORKER_DOCKERFILE),
+            image=ecs.ContainerImage.from_asset(str(WORKER)),
             wake=Wake.FRESH_SIGNAL,
             idle_timeout=cdk.Duration.minutes(10),
             monitoring=MonitoringOptions(

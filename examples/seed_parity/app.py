@@ -35,9 +35,8 @@ from aws_cdk import aws_ssm as ssm
 from sqs_scale_to_zero import ScaleToZeroQueueService
 
 HERE = Path(__file__).resolve().parent
-REPOSITORY = Path(__file__).resolve().parents[2]
-WORKER_DOCKERFILE = "examples/worker_image/Dockerfile"
-"""Built from the repository root, whose .dockerignore lets in only the worker's sources."""
+WORKER = HERE / "worker"
+"""The container image, built from this folder alone: a Dockerfile and the handler."""
 LOOKUPS = HERE / "cdk.context.json"
 """Answers to the VPC look-up, so synthesis needs no AWS credentials."""
 ENV = cdk.Environment(account="123456789012", region="us-west-1")
@@ -79,7 +78,7 @@ class SeedParityStack(cdk.Stack):
         self.worker = ScaleToZeroQueueService(
             self,
             "SampleAppService",
-            image=ecs.ContainerImage.from_asset(str(REPOSITORY), file=WORKER_DOCKERFILE),
+            image=ecs.ContainerImage.from_asset(str(WORKER)),
             cluster=cluster,
             security_groups=[security_group],
             encryption_key=key,

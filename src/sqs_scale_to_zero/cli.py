@@ -1,4 +1,4 @@
-"""The ``sqs-scale-to-zero`` command line: ``synth``, ``simulate`` and ``from-copilot``.
+"""The ``sqs-scale-to-zero`` command line: new, synth, simulate, local and from-copilot.
 
 This module never imports aws_cdk: ``synth`` runs the CDK app in a subprocess
 (:mod:`.cdk_app`) and reads the templates it writes with the simulator's template reader.
@@ -10,12 +10,15 @@ import argparse
 import importlib.metadata
 import json
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from sqs_scale_to_zero.cdk_app import CliError, simulated_templates, synthesize
 from sqs_scale_to_zero.copilot.plan import ManifestError
+from sqs_scale_to_zero.local import LocalError, run_local
+from sqs_scale_to_zero.scaffold import LANGUAGES, ScaffoldError, write_app
 from sqs_scale_to_zero.simulate.describe import summary
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.idle_bill import bill_of
@@ -34,6 +37,30 @@ def parser() -> argparse.ArgumentParser:
     )
     command_line.add_argument("--version", action="version", version=_version())
     sub = command_line.add_subparsers(dest="command", required=True)
+
+    new = sub.add_parser("new", help="write a new CDK app with a worker, ready for cdk synth")
+    new.add_argument("directory", metavar="DIR", help="the new app's folder (absent or empty)")
+    new.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default=LANGUAGES[0],
+        help=f"the worker's language (default: {LANGUAGES[0]})",
+    )
+
+    local = sub.add_parser(
+        "local", help="run a handler against a local SQS made with the construct's settings"
+    )
+    local.add_argument(
+        "handler", metavar="HANDLER", help="package.module:function, as in the image"
+    )
+    local.add_argument(
+        "--template",
+        metavar="FILE",
+        help="take the queue's settings from this template (default: the one in cdk.out here "
+        "or in the parent folder, else the construct's defaults)",
+    )
+    local.add_argument("--service", metavar="LOGICAL_ID", help="the ECS service, if several")
+    local.add_argument("--port", type=int, help="the local SQS's port (default: a free one)")
 
     synth = sub.add_parser(
         "synth", help="synthesize a CDK app and summarize each service's scaling"
@@ -171,6 +198,24 @@ def synth(
     return 0
 
 
+def new(directory: str, language: str) -> int:
+    """Write a new app into ``directory`` and print what was written and what to run next."""
+    root = Path(directory)
+    for path in write_app(root, language):
+        print(f"wrote {path}")
+    print(
+        f"\nnext (with the CDK CLI: npm install -g aws-cdk):\n"
+        f"  cd {shlex.quote(directory)} && cdk synth      # or: sqs-scale-to-zero synth .\n"
+        f"  cdk bootstrap && cdk deploy    # needs AWS credentials and Docker"
+    )
+    if language == "python":
+        print(
+            "until sqs-scale-to-zero-worker is on the package index: worker/README.md "
+            "says how to put its wheel into worker/wheels/"
+        )
+    return 0
+
+
 def run_simulate(args: argparse.Namespace) -> int:
     """The ``simulate`` subcommand."""
     from sqs_scale_to_zero.simulate.api import simulate
@@ -230,6 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = parser().parse_args(argv)
     try:
+        if args.command == "local":
+            return run_local(
+                args.handler, template=args.template, service=args.service, port=args.port
+            )
+        if args.command == "new":
+            return new(args.directory, args.language)
         if args.command == "synth":
             status = synth(args.app_dir, args.outdir, args.context, args.details)
         elif args.command == "from-copilot":
@@ -243,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
-    except (SimulationArgumentError, ManifestError) as exc:
+    except (SimulationArgumentError, ScaffoldError, LocalError, ManifestError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except (CliError, SimulationInputError) as exc:

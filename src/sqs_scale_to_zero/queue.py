@@ -26,12 +26,14 @@ from sqs_scale_to_zero.checks import (
 )
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.worker.contract import (
+    QUEUE_DEFAULT_MAX_RECEIVE_COUNT,
+    QUEUE_DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
     SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
     SQS_MAX_WAIT_SECONDS,
 )
 
-DEFAULT_MAX_RECEIVE_COUNT = 3
-DEFAULT_VISIBILITY_TIMEOUT = Duration.minutes(5)
+DEFAULT_MAX_RECEIVE_COUNT = QUEUE_DEFAULT_MAX_RECEIVE_COUNT
+DEFAULT_VISIBILITY_TIMEOUT = Duration.seconds(QUEUE_DEFAULT_VISIBILITY_TIMEOUT_SECONDS)
 """The visibility timeout of a queue the construct creates (SQS's own default is 30 s)."""
 DEFAULT_RETENTION_PERIOD = Duration.days(4)
 DEAD_LETTER_RETENTION_PERIOD = Duration.days(14)

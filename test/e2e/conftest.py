@@ -1,5 +1,6 @@
 """Fixtures of the end-to-end test: a private dockerd, the local base image, and the worker image
-built exactly as ``cdk deploy`` would build the basic example's image asset.
+built exactly as ``cdk deploy`` would build the basic example's image asset (its ``worker/``
+folder), with this clone's worker wheel in ``wheels/``.
 
 When the engine cannot start here (no ``dockerd``/``debootstrap``, not root, no overlay
 support), the tests are skipped with the reason; with ``CI=true`` they fail instead.
@@ -10,6 +11,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -174,11 +178,30 @@ def build_image(engine: DockerEngine, tag: str, asset: ImageAsset, base: Image) 
     return Image(tag, image_size(engine, tag))
 
 
+def with_worker_wheel(asset_dir: Path, context: Path) -> Path:
+    """A copy of a staged worker folder at ``context``, with this clone's worker wheel in
+    ``wheels/`` (as the folder's README says to do until the first release)."""
+    shutil.copytree(asset_dir, context)
+    wheel_dir = ["--wheel-dir", str(context / "wheels")]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", *wheel_dir, str(ROOT / "worker")],
+        check=True,
+        capture_output=True,
+    )
+    return context
+
+
 @pytest.fixture(scope="package")
-def worker_image(engine: DockerEngine, base_image: Image, basic_example: BasicExample) -> Image:
-    """The basic example's worker image, built from its staged asset."""
+def worker_image(
+    engine: DockerEngine,
+    base_image: Image,
+    basic_example: BasicExample,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Image:
+    """The basic example's worker image, built from its staged asset with this clone's wheel."""
     started = time.monotonic()
-    asset = ImageAsset(basic_example.asset_dir, basic_example.dockerfile, basic_example.build_args)
+    context = with_worker_wheel(basic_example.asset_dir, tmp_path_factory.mktemp("ctx") / "worker")
+    asset = ImageAsset(context, basic_example.dockerfile, basic_example.build_args)
     image = build_image(engine, WORKER_TAG, asset, base_image)
     print(f"\nworker image built in {time.monotonic() - started:.1f} s")
     return image

@@ -114,6 +114,7 @@ def start_task(
         resolved = {
             contract.QUEUE_URL: queue.url,
             contract.QUEUE_NAME: queue.name,
+            contract.DEAD_LETTER_QUEUE_URL: queue.dead_letter_url,
             # {"Ref": "AWS::StackId"}; without a task metadata endpoint no deploy is checked
             contract.DEPLOY_STACK: f"arn:aws:cloudformation:{REGION}:123456789012:stack/e2e/1",
         }

@@ -1,4 +1,4 @@
-"""The example worker image, built from this repository's sources and run for real.
+"""The example worker image, built with a wheel of this repository's worker and run for real.
 
 The image is the basic example's synthesized asset, built by a private ``dockerd`` on a base
 image made locally with debootstrap (see ``conftest.py``). Each container runs on
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -23,12 +22,12 @@ from typing import Any
 
 import pytest
 
+from sqs_scale_to_zero.scaffold import write_app
 from sqs_scale_to_zero.worker import contract
-from test.test_quick_start import write_quick_start
 from test.worker.conftest import EcsAgent
 from test.worker.deploys import SERVICE_RESOURCE, Deployed
 
-from .conftest import REGION, ROOT, BasicExample, Image, probe_python_image
+from .conftest import REGION, ROOT, BasicExample, Image, probe_python_image, with_worker_wheel
 from .engine import DockerEngine
 
 pytestmark = pytest.mark.container
@@ -50,13 +49,16 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> N
 class Queue:
     url: str
     name: str
+    dead_letter_url: str
 
     @classmethod
     def create(cls, sqs: Any, visibility_timeout: str) -> Queue:
         """A new queue in moto with a unique name and the template's visibility timeout."""
         name = f"e2e-{uuid.uuid4().hex[:10]}"
         attributes = {"VisibilityTimeout": visibility_timeout}
-        return cls(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"], name)
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        dead_letter_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]  # for DeadLetter
+        return cls(url, name, dead_letter_url)
 
     def counts(self, sqs: Any) -> tuple[int, int]:
         """(visible, in flight)."""
@@ -106,6 +108,7 @@ def task_environment(
     resolved = {
         contract.QUEUE_URL: queue.url,
         contract.QUEUE_NAME: queue.name,
+        contract.DEAD_LETTER_QUEUE_URL: queue.dead_letter_url,
         contract.SHUTDOWN_GRACE_SECONDS: str(grace_seconds),
         # {"Ref": "AWS::StackId"}; without a task metadata endpoint the worker never checks
         contract.DEPLOY_STACK: f"arn:aws:cloudformation:{REGION}:123456789012:stack/e2e/1",
@@ -316,7 +319,7 @@ def test_runs_as_a_non_root_user_without_the_cdk_and_stays_small(
     assert added < MAX_ADDED_MEGABYTES
 
 
-def test_the_quick_start_image_builds_from_its_wheel_and_handles_a_message(
+def test_the_new_apps_image_builds_from_its_wheel_and_handles_a_message(
     engine: DockerEngine,
     base_image: Image,
     run_worker: Callable[..., Container],
@@ -324,48 +327,44 @@ def test_the_quick_start_image_builds_from_its_wheel_and_handles_a_message(
     sqs: Any,
     tmp_path: Path,
 ) -> None:
-    worker_dir = write_quick_start(tmp_path) / "worker"
+    write_app(tmp_path / "app")
+    worker_dir = tmp_path / "app" / "worker"
     wheel = ["wheel", "-q", "--no-deps", "--wheel-dir", str(worker_dir / "wheels")]
-    subprocess.run(  # the README's command for the time before the first release
+    subprocess.run(  # worker/README.md's command for the time before the first release
         [sys.executable, "-m", "pip", *wheel, str(ROOT / "worker")],
         check=True,
         capture_output=True,
     )
-    base = re.search(r"^FROM (\S+)$", (worker_dir / "Dockerfile").read_text(), re.MULTILINE)
-    assert base is not None
-    engine.run("tag", base_image.tag, base.group(1))  # its FROM, satisfied without a pull
     engine.run(
-        "build", "--network", "host", "--tag", "quick-start:e2e", str(worker_dir), timeout=900
+        "build",
+        "--network",
+        "host",
+        f"--build-arg=BASE_IMAGE={base_image.tag}",
+        "--tag",
+        "new-app:e2e",
+        str(worker_dir),
+        timeout=900,
     )
     queue.send(sqs, {"order_id": 8})
 
-    worker = run_worker(5, image="quick-start:e2e")
+    worker = run_worker(5, image="new-app:e2e")
     wait_for(lambda: queue.counts(sqs) == (0, 0), "the order to be processed and deleted")
     code, _ = worker.stop(30)
 
     assert code == 0
-    assert "processing order {'order_id': 8}" in worker.logs()
+    assert "processed order 8" in worker.logs()
 
 
 def test_the_example_image_builds_offline_from_wheels(
-    engine: DockerEngine, base_image: Image, basic_example: BasicExample, tmp_path: Path
+    engine: DockerEngine,
+    base_image: Image,
+    basic_example: BasicExample,
+    tmp_path: Path,
 ) -> None:
-    """With boto3's and hatchling's wheels in ``wheels/``, ``PIP_NO_INDEX=1`` needs no network."""
-    context = tmp_path / "context"
-    shutil.copytree(basic_example.asset_dir, context)
-    wheels = context / "examples" / "worker_image" / "wheels"
+    """With the worker's and boto3's wheels in ``wheels/``, ``PIP_NO_INDEX=1`` needs no network."""
+    context = with_worker_wheel(basic_example.asset_dir, tmp_path / "context")
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--dest",
-            str(wheels),
-            "boto3",
-            "hatchling",
-        ],
+        [sys.executable, "-m", "pip", "download", "-q", "--dest", str(context / "wheels"), "boto3"],
         check=True,
         capture_output=True,
     )
@@ -375,8 +374,6 @@ def test_the_example_image_builds_offline_from_wheels(
         "none",
         "--tag",
         "offline:e2e",
-        "--file",
-        str(context / basic_example.dockerfile),
         f"--build-arg=BASE_IMAGE={base_image.tag}",
         "--build-arg=PIP_NO_INDEX=1",
         str(context),

@@ -24,11 +24,12 @@ def _readme_commands() -> tuple[dict[str, str], list[str]]:
     """The exported variables and the command of the README's "Running it locally" block."""
     text = (ROOT / "README.md").read_text()
     section = text.split("### Running it locally", 1)[1]
-    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL)
-    assert block, "no bash block under 'Running it locally'"
+    blocks = re.findall(r"```bash\n(.*?)```", section.split("\n### ", 1)[0], re.DOTALL)
+    block = next((b for b in blocks if "export QUEUE_URL" in b), None)
+    assert block, "no bash block exporting QUEUE_URL under 'Running it locally'"
     env: dict[str, str] = {}
     command: list[str] = []
-    for line in block.group(1).splitlines():
+    for line in block.splitlines():
         words = shlex.split(line)
         if words and words[0] == "export":
             env.update(word.split("=", 1) for word in words[1:])  # type: ignore[misc]
@@ -46,7 +47,7 @@ def test_the_readme_local_run_works_verbatim_with_aws_region_only(
     url = make_queue(visibility_timeout=30)
     for name, value in env.items():
         env[name] = url if name == "QUEUE_URL" else value.replace(README_PORT, moto_endpoint)
-    shutil.copy(ROOT / "examples" / "worker_image" / "app.py", tmp_path / "app.py")
+    shutil.copy(ROOT / "examples" / "basic" / "worker" / "app.py", tmp_path / "app.py")
     clean = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AWS_CONFIG_FILE": "/dev/null"}
     process = subprocess.Popen(
         [sys.executable, *command[1:]],

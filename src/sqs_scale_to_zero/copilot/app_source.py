@@ -15,6 +15,8 @@ from sqs_scale_to_zero.copilot.plan import ImportedValue, SecretRef, WorkerPlan
 
 _COMPLETE_SECRET_ARN = re.compile(r"-[A-Za-z0-9]{6}$")
 _INDENT = " " * 12
+LINE_LENGTH = 100
+"""The project's line length (``ruff format``): the written app is formatted as it is."""
 
 
 def py(value: Any) -> str:
@@ -134,6 +136,9 @@ def _image(plan: WorkerPlan) -> str:
     if build.target:
         options += f", target={py(build.target)}"
     directory = f"str(WORKSPACE / {py(build.context)})"
+    one_line = f"ecs.ContainerImage.from_asset({directory}{options})"
+    if len(f"{_INDENT}image={one_line},") <= LINE_LENGTH:  # as `ruff format` would write it
+        return one_line
     return f"ecs.ContainerImage.from_asset(\n{_INDENT}    {directory}{options}\n{_INDENT})"
 
 

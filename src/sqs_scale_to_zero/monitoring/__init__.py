@@ -107,6 +107,12 @@ class MonitoredService:
     scaling_alarms: tuple[cloudwatch.Alarm, ...]
     idle: IdleCondition
     """The scaling part's definition of an idle minute, which the leak alarm shares."""
+    warm_tasks: int = 0
+    """``min_capacity``: tasks meant to run on an idle queue, which are no leak."""
+    holds_messages_in_flight: bool = True
+    """The worker runtime keeps a message in flight while it works (its heartbeat); False for
+    the user's own consumer, whose long job can be visible again while it runs: no tasks not
+    receiving alarm then, as a busy task would look like one that takes nothing."""
 
 
 @dataclass(frozen=True)

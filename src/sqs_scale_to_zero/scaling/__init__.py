@@ -1,6 +1,6 @@
 """The scaling part: the scalable target, scale-out by backlog, and the scale-in to zero.
 
-Props: ``max_capacity``, ``messages_per_task``, ``scale_out_steps``, ``scale_out_cooldown``,
+Props: ``min_capacity``, ``max_capacity``, ``messages_per_task``, ``scale_out_steps``, ``scale_out_cooldown``,
 ``idle_timeout``,
 ``idle_cpu_threshold_percent``, ``scale_in_on_cpu_only``, ``gradual_scale_in`` and
 ``gradual_scale_in_cooldown``.
@@ -13,8 +13,9 @@ How the service scales, all on one-minute CloudWatch periods:
   (:mod:`.sizing`); fixed ``scale_out_steps`` replace it (:mod:`.steps`). Missing data is
   ``notBreaching``: no data never scales out, and it never blocks a wake either, because the
   first datapoint that shows a message alarms.
-* **Scale in to zero** (:mod:`.idle`). One metric-math alarm drives an ``ExactCapacity`` policy
-  whose single step ``[0, +inf)`` matches every breach (a breach that matches no step scales
+* **Scale in to zero** (:mod:`.idle`), or to ``min_capacity`` warm tasks. One metric-math alarm
+  drives an ``ExactCapacity`` policy (to ``min_capacity``) whose single step ``[0, +inf)`` matches
+  every breach (a breach that matches no step scales
   nothing). It breaches only when every one of ``idle_timeout`` minutes was idle: no message
   sent, received or deleted, none visible or in flight, and the service's CPU idle
   (:func:`.idle.idle_condition`).
@@ -68,6 +69,8 @@ from sqs_scale_to_zero.scaling.steps import (
     resolve_scale_out_steps,
 )
 
+DEFAULT_MIN_CAPACITY = 0
+"""Tasks kept running while the queue is idle: none, so an idle service costs nothing."""
 DEFAULT_MAX_CAPACITY = 4
 DEFAULT_MESSAGES_PER_TASK = 3
 DEFAULT_SIZING_COOLDOWN = Duration.minutes(10)
@@ -85,6 +88,8 @@ DEFAULT_GRADUAL_SCALE_IN_COOLDOWN = Duration.minutes(5)
 class ScalingSettings:
     """Capacity bounds, scale-out steps and the scale-in-to-zero condition, validated."""
 
+    min_capacity: int
+    """Tasks kept warm; the idle scale-in goes down to this many."""
     max_capacity: int
     messages_per_task: Optional[int]
     """The backlog one task carries; ``None`` with fixed ``scale_out_steps``."""
@@ -120,6 +125,7 @@ class Scaling:
 
 def resolve_scaling(
     *,
+    min_capacity: Optional[int],
     max_capacity: Optional[int],
     messages_per_task: Optional[int],
     scale_out_steps: Optional[Sequence[appscaling.ScalingInterval]],
@@ -135,6 +141,7 @@ def resolve_scaling(
     """Validate the scaling props and resolve their defaults.
 
     Args:
+        min_capacity: As on the construct.
         max_capacity: As on the construct.
         messages_per_task: As on the construct.
         scale_out_steps: As on the construct.
@@ -152,6 +159,7 @@ def resolve_scaling(
     Raises:
         ScaleToZeroValidationError: For the first invalid prop, naming it and the fix.
     """
+    min_capacity = optional_int("min_capacity", min_capacity)
     max_capacity = optional_int("max_capacity", max_capacity)
     intervals = optional_sequence(
         "scale_out_steps", scale_out_steps, "[ScalingInterval(lower=1, change=1)]"
@@ -172,6 +180,13 @@ def resolve_scaling(
             "max_capacity",
             f"must be at least 1 (got {resolved_max}): raise it, or omit it for the default "
             f"{DEFAULT_MAX_CAPACITY}",
+        )
+    resolved_min = DEFAULT_MIN_CAPACITY if min_capacity is None else min_capacity
+    if not 0 <= resolved_min <= resolved_max:
+        raise ScaleToZeroValidationError(
+            "min_capacity",
+            f"must be from 0 to max_capacity ({resolved_max}), got {resolved_min}: 0 scales to "
+            "zero, more keeps that many tasks warm; raise max_capacity for more",
         )
     if intervals is not None and messages_per_task is not None:
         raise ScaleToZeroValidationError(
@@ -221,6 +236,7 @@ def resolve_scaling(
         "gradual_scale_in_cooldown", gradual_scale_in_cooldown or DEFAULT_GRADUAL_SCALE_IN_COOLDOWN
     )
     return ScalingSettings(
+        min_capacity=resolved_min,
         max_capacity=resolved_max,
         messages_per_task=per_task,
         scale_out_steps=steps,
@@ -262,7 +278,7 @@ def build_scaling(
         service_namespace=appscaling.ServiceNamespace.ECS,
         scalable_dimension="ecs:service:DesiredCount",
         resource_id=f"service/{service.cluster.cluster_name}/{service.service_name}",
-        min_capacity=0,
+        min_capacity=settings.min_capacity,
         max_capacity=settings.max_capacity,
         role=_ecs_scaling_role(scope),
     )
@@ -311,7 +327,7 @@ def build_scaling(
             service=service,
         )
         # The CPU alarm breaches at or below its threshold: the step covers (-inf, 0].
-        scale_in_action.add_adjustment(adjustment=0, upper_bound=0)
+        scale_in_action.add_adjustment(adjustment=settings.min_capacity, upper_bound=0)
     else:
         scale_in_alarm = idle_scale_in_alarm(
             scope,
@@ -319,7 +335,7 @@ def build_scaling(
             idle=idle,
         )
         # Every breach of `idle >= 1` is at or above the threshold: the step covers [0, +inf).
-        scale_in_action.add_adjustment(adjustment=0, lower_bound=0)
+        scale_in_action.add_adjustment(adjustment=settings.min_capacity, lower_bound=0)
     scale_in_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(scale_in_action))
 
     gradual_alarm = (

@@ -34,6 +34,9 @@ class SimulationConfig:
         gauge_sample_second: Second within each minute (0-60) at which SQS samples the queue
             for its gauge datapoint; 60 is the minute's end. Default: None, a moment drawn
             uniformly per minute from an RNG seeded by the run's seed.
+        tasks_receive: False models tasks that run but never take a message (a crash at
+            start, a wrong queue URL, access denied to the queue): what the tasks-not-receiving
+            alarm is for. Default: True.
     """
 
     start_latency: StartLatency = field(default_factory=StartLatency)
@@ -44,6 +47,7 @@ class SimulationConfig:
     pricing: FargatePricing = field(default_factory=FargatePricing)
     poll_publish_seconds: float = PUBLISH_AFTER_RUN_SECONDS
     gauge_sample_second: float | None = None
+    tasks_receive: bool = True
 
 
 def checked_horizon(horizon: float | None, workload: Sequence[WorkItem]) -> float:

@@ -13,7 +13,13 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
-from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+from botocore.exceptions import (  # type: ignore[import-untyped]
+    BotoCoreError,
+    ClientError,
+    NoRegionError,
+)
+
+from sqs_scale_to_zero.worker.config import ConfigurationError
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 """Seconds to wait for a TCP/TLS connection to SQS."""
@@ -81,6 +87,9 @@ def make_client(service: str, config: Config, session: Any = None, region_hint: 
 
     Returns:
         A botocore client.
+
+    Raises:
+        ConfigurationError: No region is configured anywhere.
     """
     if session is None:
         if boto3.DEFAULT_SESSION is None:
@@ -89,7 +98,13 @@ def make_client(service: str, config: Config, session: Any = None, region_hint: 
     region = None
     if session.region_name is None:
         region = os.environ.get("AWS_REGION") or region_hint or None
-    return session.client(service, region_name=region, config=config)
+    try:
+        return session.client(service, region_name=region, config=config)
+    except NoRegionError:
+        raise ConfigurationError(
+            "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in the AWS "
+            "config file)"
+        ) from None
 
 
 def make_sqs_client(poll_wait_seconds: float, session: Any = None, queue_url: str = "") -> Any:

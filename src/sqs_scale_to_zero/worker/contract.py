@@ -243,6 +243,20 @@ SIGNAL_METRICS = {
 SIGNAL_DESIRED_METRIC = "DesiredTaskCount"
 """The signal's metric of the service's desired task count, as it is after any wake."""
 
+# --- The queue the construct creates (and ``sqs-scale-to-zero local`` makes alike) -------------
+
+QUEUE_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 5 * 60
+"""The visibility timeout of a queue the construct creates (SQS's own default is 30 s)."""
+
+QUEUE_DEFAULT_MAX_RECEIVE_COUNT = 3
+"""Receives before SQS moves a message to the construct's dead-letter queue."""
+
+# --- Alarms others read from the template -----------------------------------------------------
+
+NOT_RECEIVING_ALARM_ID = "TasksNotReceivingAlarm"
+"""Construct id of the alarm for tasks that take no message. It scales the service in while
+messages wait, so it is no idle timeout (the benchmarks' idle detection leaves it out)."""
+
 # --- SQS limits (Amazon SQS developer guide, "Quotas related to messages") ----------------------
 
 SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60
@@ -251,11 +265,11 @@ SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60
 SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30
 """SQS's visibility timeout for a queue created without one (``AWS::SQS::Queue``)."""
 
-SQS_MAX_BATCH_SIZE = 10
-"""The most messages one ``ReceiveMessage`` returns, and the most entries of a batch call."""
-
 SQS_MAX_MESSAGE_ATTRIBUTES = 10
 """The most message attributes one message may carry."""
+
+SQS_MAX_BATCH_SIZE = 10
+"""The most messages one ``ReceiveMessage`` returns, and the most entries of a batch call."""
 
 SQS_MAX_WAIT_SECONDS = 20
 """The longest long poll (``WaitTimeSeconds``) SQS accepts."""

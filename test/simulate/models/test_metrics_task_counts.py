@@ -56,12 +56,14 @@ def test_the_construct_sizing_alarm_reads_a_desired_series_that_is_zero_at_zero(
     assert model.container_insights
     sim = Simulation(model, [WorkItem(4 * 3600.0 + 7, 30.0, 50.0)], seed=0, horizon=5 * 3600.0)
     sim.run()
-    (desired,) = [
+    # the sizing alarm and the tasks-not-receiving alarm read the same series
+    desired, *others = [
         q.metric
         for a in model.alarms
         for q in a.queries
         if q.metric is not None and q.metric.metric_name == "DesiredTaskCount"
     ]
+    assert all(other == desired for other in others)
     series = sim.store.samples(desired)
     assert series[0] == 1.0 and 0.0 in series and None not in series
     assert 1.0 in series[4 * 60 : 4 * 60 + 10]  # the wake from zero shows within minutes

@@ -172,6 +172,8 @@ class EcsService:
 
     def dispatch(self, now: float) -> None:
         """Give visible messages to the tasks whose workers are receiving (one receive each)."""
+        if not self.config.tasks_receive:
+            return  # tasks that never take a message (SimulationConfig.tasks_receive)
         queue = self.queue
         while self.idle and queue.n_visible:
             msg = queue.receive(now)

@@ -1,13 +1,10 @@
-"""Example worker app: the code a message reaches inside the container.
+"""The worker's handler: the code each message reaches inside the container.
 
 The container runs ``python -m sqs_scale_to_zero.worker app:handle``; the construct injects
-``QUEUE_URL`` and the other settings. Try it locally against any SQS-compatible endpoint
-(the README's "Running it locally"):
+``QUEUE_URL`` and the other settings. Run it on your machine against a local queue (needs
+``pip install 'sqs-scale-to-zero[local]'``), from this folder:
 
-    export QUEUE_URL=http://127.0.0.1:5000/123456789012/orders
-    export AWS_ENDPOINT_URL_SQS=http://127.0.0.1:5000 AWS_REGION=us-east-1
-    export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
-    python -m sqs_scale_to_zero.worker app:handle --log-format text
+    sqs-scale-to-zero local app:handle
 
 Send ``{"order_id": 7, "work_seconds": 2}`` to the queue and watch it being processed.
 """
@@ -17,14 +14,17 @@ from __future__ import annotations
 import logging
 import time
 
-from sqs_scale_to_zero.worker import Message, RetryLater
+from sqs_scale_to_zero.worker import DeadLetter, Message, RetryLater
 
 logger = logging.getLogger("app")
 
 
 def handle(message: Message) -> None:
     """Process one order. Return to delete it; raise to have it retried."""
-    order = message.json()
+    try:
+        order = message.json()
+    except ValueError:  # never processable: to the dead-letter queue at once, no retries
+        raise DeadLetter("body is not JSON") from None
     if order.get("downstream") == "busy":
         # Ask for a specific delay instead of the worker's exponential backoff.
         raise RetryLater(30, reason="downstream busy")
