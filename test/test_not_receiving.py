@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqs_scale_to_zero import ScaleToZeroQueueService
+from sqs_scale_to_zero import ScaleToZeroQueueService, Wake
 from sqs_scale_to_zero.monitoring.operational_alarms import NOT_RECEIVING_MINUTES
 from test.conftest import TEST_IMAGE, Synthesized, synthesize
 
@@ -47,7 +47,7 @@ def test_it_fires_on_tasks_up_messages_waiting_nothing_in_flight_or_received(
 
     assert expression == EXPRESSION
     assert metric_names(props) == {
-        "tasks": ("ECS/ContainerInsights", "DesiredTaskCount", "Maximum"),
+        "tasks": ("SqsScaleToZero", "DesiredTaskCount", "Maximum"),
         "visible": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"),
         "in_flight": ("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "Maximum"),
         "received": ("AWS/SQS", "NumberOfMessagesReceived", "Sum"),
@@ -80,11 +80,12 @@ def test_it_pages_the_alarm_topic(alerting_service: Synthesized) -> None:
     assert any(a.get("Ref") in topics for a in props["OKActions"])
 
 
-def test_without_a_desired_count_metric_it_counts_tasks_by_cpu_samples(
-    seed_like_service: Synthesized,
-) -> None:
-    # an existing cluster: no Container Insights metrics from the construct, no backlog signal
-    names = metric_names(alarm_of(seed_like_service))
+def test_without_a_desired_count_metric_it_counts_tasks_by_cpu_samples() -> None:
+    # no wake function and no Container Insights: nothing publishes a desired count
+    synth = synthesize(
+        lambda stack: ScaleToZeroQueueService(stack, "Worker", image=TEST_IMAGE, wake=Wake.ON_ALARM)
+    )
+    names = metric_names(alarm_of(synth))
 
     assert names["tasks"] == ("AWS/ECS", "CPUUtilization", "SampleCount")
 

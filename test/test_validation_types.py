@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sqs_scale_to_zero import (
+    Capacity,
     HttpDelivery,
     MonitoringOptions,
     QueueSchedule,
@@ -118,6 +119,8 @@ def test_an_age_threshold_token_is_refused_as_a_token() -> None:
         ("task_protection", 1, "True or False"),
         ("vpc", "vpc-123", "Vpc"),
         ("capacity_provider_strategies", ["FARGATE_SPOT"], "CapacityProviderStrategy"),
+        ("capacity", "GPU", "Capacity.gpu_instances"),
+        ("gpu_count", 1.5, "pass an int"),
         ("secrets", {"API_KEY": "plain text"}, "ecs.Secret"),
     ],
 )
@@ -297,6 +300,13 @@ VALUES: dict[str, list[Factory]] = {
         _v(["FARGATE_SPOT"]),
         _v("FARGATE"),
     ],
+    "capacity": [
+        _v(Capacity.fargate_spot()),
+        _v(Capacity.gpu_instances()),
+        _v(Capacity.gpu_instances(instance_type=ec2.InstanceType("g5.12xlarge"))),
+        _v("FARGATE_SPOT"),
+    ],
+    "gpu_count": [_v(1), _v(2), _v(0), _v("1")],
     "platform_version": [_v(ecs.FargatePlatformVersion.LATEST), _v("1.4.0")],
     "container_insights": [_v(True), _v(False), _v("on")],
     "min_capacity": [_v(0), _v(1), _v(-1), _v(2.5), _v("1"), _token],

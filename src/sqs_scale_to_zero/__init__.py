@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
+    from sqs_scale_to_zero.capacity.choice import Capacity
     from sqs_scale_to_zero.delivery import HttpDelivery
     from sqs_scale_to_zero.errors import ScaleToZeroValidationError
     from sqs_scale_to_zero.monitoring import MonitoringOptions
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BacklogMetrics",
+    "Capacity",
     "HttpDelivery",
     "MonitoringOptions",
     "QueueActivity",
@@ -47,6 +49,7 @@ _EXPORTS = {
     "ScaleToZeroValidationError": "sqs_scale_to_zero.errors",
     # Values for its props.
     "MonitoringOptions": "sqs_scale_to_zero.monitoring",
+    "Capacity": "sqs_scale_to_zero.capacity.choice",
     "Wake": "sqs_scale_to_zero.wake",
     "HttpDelivery": "sqs_scale_to_zero.delivery",
     "fixed_scale_out_steps": "sqs_scale_to_zero.scaling.steps",

@@ -11,7 +11,7 @@ from aws_cdk import Annotations
 from constructs import Construct
 
 from sqs_scale_to_zero.architecture import architecture_name
-from sqs_scale_to_zero.compute.network import NetworkSettings
+from sqs_scale_to_zero.compute import ComputeSettings
 from sqs_scale_to_zero.compute.task import TaskSettings
 from sqs_scale_to_zero.queue import QueueSettings
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
@@ -72,10 +72,13 @@ def warn_surprising_values(
     scope: Construct,
     queue: QueueSettings,
     task: TaskSettings,
-    network: NetworkSettings,
+    compute: ComputeSettings,
     max_capacity: int,
 ) -> None:
     """Add every warning the resolved settings call for to ``scope``."""
-    warn_max_capacity_cost(scope, max_capacity=max_capacity, task=task, spot=network.uses_spot)
+    if not compute.capacity.on_instances:  # the Fargate price; GPU instances bill per instance
+        warn_max_capacity_cost(
+            scope, max_capacity=max_capacity, task=task, spot=compute.on_fargate_spot
+        )
     if queue.existing is None and queue.fifo and not queue.content_based_deduplication:
         warn_fifo_without_deduplication(scope)

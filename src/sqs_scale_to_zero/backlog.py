@@ -86,7 +86,7 @@ class BacklogMetrics:
 
 
 def container_insights_metric(
-    service: ecs.FargateService, name: str, label: Optional[str] = None
+    service: ecs.BaseService, name: str, label: Optional[str] = None
 ) -> cloudwatch.Metric:
     """A Container Insights task-count metric of ``service`` (Maximum per minute).
 

@@ -157,7 +157,7 @@ def desired_count_metric(queue: sqs.IQueue) -> cloudwatch.Metric:
 
 def enable_fast_wake(
     signal: BacklogSignal,
-    service: ecs.FargateService,
+    service: ecs.BaseService,
     idle_alarm: cloudwatch.Alarm,
     *,
     messages_per_task: int,

@@ -67,7 +67,7 @@ def deploy_check_seconds(max_capacity: int) -> int:
 def build_deploy_drain(
     scope: Construct,
     *,
-    service: ecs.FargateService,
+    service: ecs.BaseService,
     container: ecs.ContainerDefinition,
     max_capacity: int,
 ) -> iam.Policy:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Optional, Union
 
 from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 from sqs_scale_to_zero.advice import warn_surprising_values
 from sqs_scale_to_zero.backlog import BacklogMetrics, container_insights_metric
+from sqs_scale_to_zero.capacity import Capacity
 from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
 from sqs_scale_to_zero.delivery import HttpDelivery, resolve_delivery
 from sqs_scale_to_zero.delivery.settings import DeliveryMode
@@ -90,8 +92,9 @@ class ScaleToZeroQueueService(Construct):
     cluster: ecs.ICluster
     """The cluster the service runs in: the one passed, or the one created."""
 
-    task_definition: ecs.FargateTaskDefinition
-    """The Fargate task definition; add containers, volumes or task-role grants here."""
+    task_definition: ecs.TaskDefinition
+    """The task definition (Fargate, or EC2 on GPU instances); add containers, volumes or
+    task-role grants here."""
 
     container: ecs.ContainerDefinition
     """The container of ``image``: the worker, or with ``http_delivery`` the app."""
@@ -102,8 +105,17 @@ class ScaleToZeroQueueService(Construct):
     log_group: logs.LogGroup
     """The CloudWatch Logs group of the worker container."""
 
-    service: ecs.FargateService
-    """The Fargate service; its desired count belongs to the scaling policies."""
+    service: ecs.BaseService
+    """The ECS service (``ecs.FargateService``, or ``ecs.Ec2Service`` on GPU instances); its
+    desired count belongs to the scaling policies."""
+
+    auto_scaling_group: Optional[autoscaling.AutoScalingGroup]
+    """The GPU instances' Auto Scaling group with ``capacity=Capacity.gpu_instances(...)``;
+    else ``None``."""
+
+    capacity_provider: Optional[ecs.AsgCapacityProvider]
+    """The GPU instances' capacity provider (managed scaling and termination protection) with
+    ``capacity=Capacity.gpu_instances(...)``; else ``None``."""
 
     scalable_target: appscaling.ScalableTarget
     """The service's scalable target (min ``min_capacity``, max ``max_capacity``); add policies
@@ -191,6 +203,8 @@ class ScaleToZeroQueueService(Construct):
         security_groups: Optional[Sequence[ec2.ISecurityGroup]] = None,
         assign_public_ip: Optional[bool] = None,
         capacity_provider_strategies: Optional[Sequence[ecs.CapacityProviderStrategy]] = None,
+        capacity: Optional[Capacity] = None,
+        gpu_count: Optional[int] = None,
         platform_version: Optional[ecs.FargatePlatformVersion] = None,
         container_insights: Optional[bool] = None,
         min_capacity: Optional[int] = None,
@@ -279,8 +293,20 @@ class ScaleToZeroQueueService(Construct):
                 False otherwise.
             capacity_provider_strategies: E.g. ``FARGATE_SPOT`` for lower cost (X86_64 only:
                 Fargate Spot does not run ARM64 tasks); the cluster must have Fargate capacity
-                providers (a cluster the construct creates has).
-                Default: the FARGATE launch type.
+                providers (a cluster the construct creates has). Can't be combined with
+                ``capacity``. Default: the FARGATE launch type.
+            capacity: Where tasks run: ``Capacity.fargate()``, ``Capacity.fargate_spot()``
+                (X86_64 only), or ``Capacity.gpu_instances(instance_type=...)``: NVIDIA GPU
+                instances of an Auto Scaling group that ECS scales to zero instances once no
+                task runs (managed scaling and managed termination protection; see the
+                README's "GPU workers" for the cold start and what an idle instance costs).
+                On GPU instances ``vpc_subnets``, ``security_groups`` and
+                ``assign_public_ip`` apply to the instances, and tasks use their network
+                (bridge mode). With ``cluster``, pass an ``ecs.Cluster`` of this app (the
+                construct adds the capacity provider to it). Default: Fargate.
+            gpu_count: GPUs each task reserves, at least 1 and at most the instance type's;
+                only with ``capacity=Capacity.gpu_instances(...)`` (Fargate runs no GPU).
+                Default: 1 on GPU instances.
             platform_version: Fargate platform version. Default: LATEST.
             container_insights: Enable Container Insights on the cluster the construct creates
                 (task counts, memory; billed as custom metrics, see the README's "Costs"). Only
@@ -349,8 +375,10 @@ class ScaleToZeroQueueService(Construct):
                 to the app in ``image`` on localhost, keeping every guarantee it gives a Python
                 handler. ``command`` is then the app's; ``SCALE_TO_ZERO_CONCURRENCY`` and
                 ``SCALE_TO_ZERO_LOG_LEVEL`` in ``environment`` go to the runtime. Can't be
-                combined with ``own_consumer`` or a ``command`` that runs
-                ``sqs_scale_to_zero.worker``. Default: none (``image`` runs the Python runtime).
+                combined with ``own_consumer``, a ``command`` that runs
+                ``sqs_scale_to_zero.worker``, or ``capacity=Capacity.gpu_instances(...)``
+                (bridge network mode: no shared localhost). Default: none (``image`` runs the
+                Python runtime).
             own_consumer: ``image`` consumes the queue itself, without the worker runtime (any
                 language): it gets ``QUEUE_URL`` and ``QUEUE_NAME`` and no ``SCALE_TO_ZERO_*``
                 variable, and none of the runtime's guarantees (task protection while it
@@ -385,6 +413,7 @@ class ScaleToZeroQueueService(Construct):
             log_retention=log_retention,
             stop_timeout=stop_timeout,
             task_protection=task_protection,
+            on_fargate=not isinstance(capacity, Capacity) or not capacity.on_instances,
         )
         network_settings = resolve_network(
             cluster=cluster,
@@ -403,7 +432,9 @@ class ScaleToZeroQueueService(Construct):
             environment=task_settings.environment,
             cpu_architecture=task_settings.cpu_architecture,
         )
-        compute_settings = resolve_compute(task_settings, network_settings, delivery_settings)
+        compute_settings = resolve_compute(
+            task_settings, network_settings, delivery_settings, capacity, gpu_count
+        )
         wake_settings = resolve_wake(wake=wake, backlog_signal=backlog_signal)
         scaling_settings = resolve_scaling(
             min_capacity=min_capacity,
@@ -426,7 +457,7 @@ class ScaleToZeroQueueService(Construct):
         )
         super().__init__(scope, id)
         warn_surprising_values(
-            self, queue_settings, task_settings, network_settings, scaling_settings.max_capacity
+            self, queue_settings, task_settings, compute_settings, scaling_settings.max_capacity
         )
         delivery_settings.warn_about(self)
 
@@ -436,12 +467,14 @@ class ScaleToZeroQueueService(Construct):
         self.topic_subscriptions = build_topics(self, topic_settings, self.queue)
         self.schedules = build_schedules(self, schedule_settings, self.queue)
 
-        compute = build_compute(self, compute_settings, queues)
+        compute = build_compute(self, compute_settings, queues, scaling_settings.max_capacity)
         self.cluster = compute.cluster
         self.task_definition = compute.task_definition
         self.container = compute.container
         self.log_group = compute.log_group
         self.service = compute.service
+        self.auto_scaling_group = compute.auto_scaling_group
+        self.capacity_provider = compute.capacity_provider
         self.runtime_container = compute.runtime_container
         if compute.runtime_host is not None:
             build_deploy_drain(

@@ -8,13 +8,24 @@ and builds the service that joins them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
+from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from sqs_scale_to_zero.architecture import architecture_name
+from sqs_scale_to_zero.capacity import (
+    Capacity,
+    CapacityKind,
+    CapacitySettings,
+    GpuInstances,
+    build_gpu_instances,
+    capacity_provider_strategy,
+    placement_strategies,
+    resolve_capacity,
+)
 from sqs_scale_to_zero.compute.network import (
     NetworkSettings,
     build_cluster,
@@ -23,6 +34,7 @@ from sqs_scale_to_zero.compute.network import (
 )
 from sqs_scale_to_zero.compute.task import (
     TaskSettings,
+    WorkerTask,
     build_task,
     resolve_task,
 )
@@ -45,47 +57,90 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ComputeSettings:
-    """The task and the network it runs in, validated together."""
+    """The task, the network, the capacity it runs on and its delivery, validated together."""
 
     task: TaskSettings
     network: NetworkSettings
+    capacity: CapacitySettings
     delivery: DeliverySettings
+
+    @property
+    def on_fargate_spot(self) -> bool:
+        """True when the tasks run on Fargate Spot (the capacity or a given strategy)."""
+        strategies = self.network.capacity_provider_strategies or ()
+        return self.capacity.capacity.kind is CapacityKind.FARGATE_SPOT or any(
+            s.capacity_provider == "FARGATE_SPOT" for s in strategies
+        )
 
 
 @dataclass(frozen=True)
 class Compute:
-    """The composed Fargate resources."""
+    """The composed service resources."""
 
     cluster: ecs.ICluster
-    task_definition: ecs.FargateTaskDefinition
+    task_definition: ecs.TaskDefinition
     container: ecs.ContainerDefinition
     log_group: logs.LogGroup
-    service: ecs.FargateService
+    service: ecs.BaseService
     runtime_container: Optional[ecs.ContainerDefinition]
     """The worker runtime's own container with HTTP delivery; else ``None``."""
     runtime_host: Optional[ecs.ContainerDefinition]
     """The container the worker runtime runs in; ``None`` with the user's own consumer."""
+    auto_scaling_group: Optional[autoscaling.AutoScalingGroup] = None
+    capacity_provider: Optional[ecs.AsgCapacityProvider] = None
 
 
 def resolve_compute(
-    task: TaskSettings, network: NetworkSettings, delivery: DeliverySettings
+    task: TaskSettings,
+    network: NetworkSettings,
+    delivery: DeliverySettings,
+    capacity: Capacity | None,
+    gpu_count: int | None,
 ) -> ComputeSettings:
-    """Check what the task and the network settings must agree on.
+    """Check what the task, the network, the delivery and the capacity must agree on.
 
     Raises:
-        ScaleToZeroValidationError: ARM64 tasks on Fargate Spot.
+        ScaleToZeroValidationError: E.g. ARM64 tasks on Fargate Spot, or a GPU count on
+            Fargate (:func:`sqs_scale_to_zero.capacity.resolve_capacity`), a Fargate
+            platform version on GPU instances, or ``http_delivery`` on GPU instances.
     """
-    if network.uses_spot and architecture_name(task.cpu_architecture) == "ARM64":
+    capacity_settings = resolve_capacity(
+        capacity=capacity,
+        gpu_count=gpu_count,
+        architecture=architecture_name(task.cpu_architecture),
+        cpu=task.cpu,
+        memory_limit_mib=task.memory_limit_mib,
+        cluster=network.cluster,
+        capacity_provider_strategies=network.capacity_provider_strategies,
+    )
+    if capacity_settings.on_instances and network.platform_version is not None:
         raise ScaleToZeroValidationError(
-            "capacity_provider_strategies",
-            "FARGATE_SPOT runs only X86_64 Linux tasks (Amazon ECS developer guide, Fargate "
-            "capacity providers): use FARGATE with cpu_architecture=ARM64, or X86_64 on Spot",
+            "platform_version",
+            "applies only to Fargate: omit it with capacity=Capacity.gpu_instances(...)",
         )
-    return ComputeSettings(task=task, network=network, delivery=delivery)
+    if capacity_settings.on_instances and delivery.http is not None:
+        # GPU tasks use bridge mode (compute.task), where each container has its own network
+        # namespace: the runtime can't reach the app on localhost, which only the awsvpc mode
+        # shares between a task's containers ("Task networking for tasks on Amazon EC2
+        # instances"). On EC2, awsvpc gives tasks no public IP, so it needs a NAT gateway.
+        raise ScaleToZeroValidationError(
+            "http_delivery",
+            "can't be combined with capacity=Capacity.gpu_instances(...): GPU tasks run in "
+            "bridge network mode, where the runtime can't reach the app on localhost; run the "
+            "Python runtime in your image (omit http_delivery), or pass own_consumer=True",
+        )
+    return ComputeSettings(
+        task=task, network=network, capacity=capacity_settings, delivery=delivery
+    )
 
 
-def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueues) -> Compute:
-    """Create the cluster (unless given), task definition, container and Fargate service.
+def build_compute(
+    scope: Construct, settings: ComputeSettings, queues: WorkQueues, max_tasks: int
+) -> Compute:
+    """Create the cluster (unless given), task definition, container and service.
+
+    On Fargate (Spot) the service is a Fargate service; on GPU instances an EC2 service on the
+    capacity provider of :mod:`sqs_scale_to_zero.capacity`, with room for ``max_tasks`` tasks.
 
     The service starts without a fixed desired count: CloudFormation creates it with one task,
     which the idle alarm removes after ``idle_timeout``, and later deploys keep whatever count
@@ -101,7 +156,15 @@ def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueue
         queue=queues.queue,
         visibility_timeout_seconds=queues.visibility_timeout_seconds,
         dead_letter_queue=queues.dead_letter_target,
+        gpu_count=settings.capacity.gpu_count,
         delivery=settings.delivery,
+    )
+    if settings.capacity.on_instances:
+        return _build_instance_service(scope, settings, cluster, task, max_tasks)
+    strategies = network.capacity_provider_strategies or (
+        [ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)]
+        if settings.capacity.capacity.kind is CapacityKind.FARGATE_SPOT
+        else None
     )
     service = ecs.FargateService(
         scope,
@@ -111,16 +174,60 @@ def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueue
         assign_public_ip=network.assign_public_ip,
         vpc_subnets=task_subnets(network),
         security_groups=list(network.security_groups) if network.security_groups else None,
-        capacity_provider_strategies=(
-            list(network.capacity_provider_strategies)
-            if network.capacity_provider_strategies
-            else None
-        ),
+        capacity_provider_strategies=list(strategies) if strategies else None,
         platform_version=network.platform_version,
-        min_healthy_percent=MIN_HEALTHY_PERCENT,
-        max_healthy_percent=MAX_HEALTHY_PERCENT,
-        circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
+        **_rollout(),
     )
+    return _compute(cluster, task, service)
+
+
+def _rollout() -> dict[str, Any]:
+    """The rollout settings every service gets (:mod:`sqs_scale_to_zero.deployment`)."""
+    return {
+        "min_healthy_percent": MIN_HEALTHY_PERCENT,
+        "max_healthy_percent": MAX_HEALTHY_PERCENT,
+        "circuit_breaker": ecs.DeploymentCircuitBreaker(rollback=True),
+    }
+
+
+def _build_instance_service(
+    scope: Construct,
+    settings: ComputeSettings,
+    cluster: ecs.ICluster,
+    task: WorkerTask,
+    max_tasks: int,
+) -> Compute:
+    """The GPU instances, their capacity provider and an EC2 service placed on it."""
+    assert isinstance(cluster, ecs.Cluster)  # resolve_capacity refuses an imported cluster
+    network = settings.network
+    instances = build_gpu_instances(
+        scope,
+        settings.capacity,
+        cluster=cluster,
+        subnets=task_subnets(network),
+        security_groups=list(network.security_groups or ()),
+        assign_public_ip=network.assign_public_ip,
+        max_tasks=max_tasks,
+    )
+    service = ecs.Ec2Service(
+        scope,
+        "Service",
+        cluster=cluster,
+        task_definition=task.task_definition,
+        capacity_provider_strategies=[capacity_provider_strategy(instances)],
+        placement_strategies=placement_strategies(),
+        **_rollout(),
+    )
+    return _compute(cluster, task, service, instances)
+
+
+def _compute(
+    cluster: ecs.ICluster,
+    task: WorkerTask,
+    service: ecs.BaseService,
+    instances: Optional[GpuInstances] = None,
+) -> Compute:
+    """The composed resources, from the task, its service and the instances if any."""
     return Compute(
         cluster=cluster,
         task_definition=task.task_definition,
@@ -129,4 +236,6 @@ def build_compute(scope: Construct, settings: ComputeSettings, queues: WorkQueue
         service=service,
         runtime_container=task.runtime_container,
         runtime_host=task.runtime_host,
+        auto_scaling_group=instances.auto_scaling_group if instances else None,
+        capacity_provider=instances.capacity_provider if instances else None,
     )

@@ -51,14 +51,6 @@ class NetworkSettings:
         """
         return self.cluster is None and self.container_insights
 
-    @property
-    def uses_spot(self) -> bool:
-        """True when a capacity provider strategy names ``FARGATE_SPOT``."""
-        return any(
-            strategy.capacity_provider == "FARGATE_SPOT"
-            for strategy in self.capacity_provider_strategies or ()
-        )
-
 
 def resolve_network(
     *,

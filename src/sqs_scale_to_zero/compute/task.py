@@ -93,7 +93,7 @@ class TaskSettings:
 class WorkerTask:
     """The composed task definition, its containers and their log group."""
 
-    task_definition: ecs.FargateTaskDefinition
+    task_definition: ecs.TaskDefinition
     container: ecs.ContainerDefinition
     """The container of the user's ``image``."""
     log_group: logs.LogGroup
@@ -115,8 +115,12 @@ def resolve_task(
     log_retention: Optional[logs.RetentionDays],
     stop_timeout: Optional[Duration],
     task_protection: Optional[bool],
+    on_fargate: bool = True,
 ) -> TaskSettings:
     """Validate the task props and resolve their defaults.
+
+    ``on_fargate``: check ``cpu`` and ``memory_limit_mib`` against Fargate's task sizes (on
+    instances, :mod:`sqs_scale_to_zero.capacity` checks them against the instance type).
 
     Raises:
         ScaleToZeroValidationError: For the first invalid prop, naming it and the fix.
@@ -180,19 +184,8 @@ def resolve_task(
         )
     resolved_cpu = DEFAULT_CPU if cpu is None else cpu
     resolved_memory = DEFAULT_MEMORY_LIMIT_MIB if memory_limit_mib is None else memory_limit_mib
-    if resolved_cpu not in FARGATE_TASK_SIZES:
-        raise ScaleToZeroValidationError(
-            "cpu",
-            f"Fargate offers {', '.join(map(str, FARGATE_TASK_SIZES))} CPU units (got {resolved_cpu})",
-        )
-    allowed_memory = FARGATE_TASK_SIZES[resolved_cpu]
-    if resolved_memory not in allowed_memory:
-        raise ScaleToZeroValidationError(
-            "memory_limit_mib",
-            f"Fargate does not offer {resolved_memory} MiB with cpu={resolved_cpu}: use "
-            f"{allowed_memory[0]} to {allowed_memory[-1]} MiB in steps of "
-            f"{allowed_memory[1] - allowed_memory[0]}, or change cpu",
-        )
+    if on_fargate:
+        _check_fargate_size(resolved_cpu, resolved_memory)
     resolved_stop = stop_timeout or DEFAULT_STOP_TIMEOUT
     stop_seconds = whole_seconds("stop_timeout", resolved_stop)
     if not 2 <= stop_seconds <= MAX_STOP_TIMEOUT_SECONDS:
@@ -213,6 +206,23 @@ def resolve_task(
         stop_timeout=resolved_stop,
         task_protection=True if task_protection is None else task_protection,
     )
+
+
+def _check_fargate_size(resolved_cpu: int, resolved_memory: int) -> None:
+    """``cpu`` and ``memory_limit_mib`` must be a task size Fargate offers."""
+    if resolved_cpu not in FARGATE_TASK_SIZES:
+        raise ScaleToZeroValidationError(
+            "cpu",
+            f"Fargate offers {', '.join(map(str, FARGATE_TASK_SIZES))} CPU units (got {resolved_cpu})",
+        )
+    allowed_memory = FARGATE_TASK_SIZES[resolved_cpu]
+    if resolved_memory not in allowed_memory:
+        raise ScaleToZeroValidationError(
+            "memory_limit_mib",
+            f"Fargate does not offer {resolved_memory} MiB with cpu={resolved_cpu}: use "
+            f"{allowed_memory[0]} to {allowed_memory[-1]} MiB in steps of "
+            f"{allowed_memory[1] - allowed_memory[0]}, or change cpu",
+        )
 
 
 def _command(command: object) -> Optional[list[str]]:
@@ -264,25 +274,41 @@ def build_task(
     visibility_timeout_seconds: Optional[int],
     dead_letter_queue: Optional[sqs.IQueue],
     delivery: DeliverySettings,
+    gpu_count: int = 0,
 ) -> WorkerTask:
     """Create the task definition, its containers and log group, and the task role's grants.
 
     The worker runtime's variables go to the container it runs in (the app's, or with HTTP
     delivery its own); with the user's own consumer the app gets only the queue's URL and name.
     The task role may consume ``queue``, send to ``dead_letter_queue`` when the worker runtime
-    runs (for ``raise DeadLetter``) and, with ``task_protection``, set task scale-in protection
-    on the tasks of ``cluster``.
+    runs (only ``sqs:SendMessage``, plus ``kms:GenerateDataKey`` and ``kms:Decrypt`` on its key
+    if it has one: what ``raise DeadLetter`` needs) and, with ``task_protection``, set task
+    scale-in protection on the tasks of ``cluster``. With ``gpu_count`` the task runs on EC2
+    instances (:mod:`sqs_scale_to_zero.capacity`) in bridge mode, on the instance's network, and its
+    container reserves that many GPUs; the instance type fixes its architecture (EC2 task
+    definitions take no runtime platform).
     """
-    task_definition = ecs.FargateTaskDefinition(
-        scope,
-        "TaskDefinition",
-        cpu=settings.cpu,
-        memory_limit_mib=settings.memory_limit_mib,
-        runtime_platform=ecs.RuntimePlatform(
-            cpu_architecture=settings.cpu_architecture,
-            operating_system_family=ecs.OperatingSystemFamily.LINUX,
-        ),
-    )
+    task_definition: ecs.TaskDefinition
+    if gpu_count:
+        task_definition = ecs.TaskDefinition(
+            scope,
+            "TaskDefinition",
+            compatibility=ecs.Compatibility.EC2,
+            network_mode=ecs.NetworkMode.BRIDGE,
+            cpu=str(settings.cpu),
+            memory_mib=str(settings.memory_limit_mib),
+        )
+    else:
+        task_definition = ecs.FargateTaskDefinition(
+            scope,
+            "TaskDefinition",
+            cpu=settings.cpu,
+            memory_limit_mib=settings.memory_limit_mib,
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=settings.cpu_architecture,
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+            ),
+        )
     log_group = logs.LogGroup(scope, "Logs", retention=settings.log_retention)
     runtime_variables = _worker_environment(
         settings, queue, visibility_timeout_seconds, dead_letter_queue
@@ -314,6 +340,7 @@ def build_task(
         secrets=dict(settings.secrets) or None,
         logging=ecs.LogDrivers.aws_logs(stream_prefix="worker", log_group=log_group),
         stop_timeout=settings.stop_timeout,
+        gpu_count=gpu_count or None,
     )
     runtime_container = None
     if delivery.http is not None:

@@ -39,7 +39,7 @@ def runtime_environment(delivery: HttpRuntime) -> dict[str, str]:
 
 
 def add_runtime_container(
-    task_definition: ecs.FargateTaskDefinition,
+    task_definition: ecs.TaskDefinition,
     delivery: HttpRuntime,
     *,
     app: ecs.ContainerDefinition,

@@ -101,7 +101,7 @@ class MonitoredService:
 
     queue: sqs.IQueue
     dead_letter_queue: Optional[sqs.IQueue]
-    service: ecs.FargateService
+    service: ecs.BaseService
     backlog: BacklogMetrics
     backlog_signal_function: Optional[lambda_.IFunction]
     scaling_alarms: tuple[cloudwatch.Alarm, ...]

@@ -43,7 +43,7 @@ def dead_letter_depth(dead_letter_queue: sqs.IQueue) -> cloudwatch.IMetric:
     )
 
 
-def tasks_reporting(service: ecs.FargateService) -> cloudwatch.IMetric:
+def tasks_reporting(service: ecs.BaseService) -> cloudwatch.IMetric:
     """CPU samples per minute.
 
     ECS publishes service metrics only while a task runs, so any sample means tasks run.

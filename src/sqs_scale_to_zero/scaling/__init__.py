@@ -251,7 +251,7 @@ def resolve_scaling(
 def build_scaling(
     scope: Construct,
     settings: ScalingSettings,
-    service: ecs.FargateService,
+    service: ecs.BaseService,
     backlog: BacklogMetrics,
     *,
     scale_out_minutes: int = 1,

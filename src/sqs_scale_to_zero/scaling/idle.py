@@ -42,7 +42,7 @@ class IdleCondition:
 
 def idle_condition(
     backlog: BacklogMetrics,
-    service: ecs.FargateService,
+    service: ecs.BaseService,
     idle_cpu_threshold_percent: Optional[float],
 ) -> IdleCondition:
     """The condition that a minute was idle: nothing happened, nothing waits, nothing runs.
@@ -155,7 +155,7 @@ def cpu_only_scale_in_alarm(
     *,
     minutes: int,
     idle_cpu_threshold_percent: float,
-    service: ecs.FargateService,
+    service: ecs.BaseService,
 ) -> cloudwatch.Alarm:
     """The seed blog's scale-in: average CPU over one ``idle_timeout`` at or below the threshold.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
+from sqs_scale_to_zero.simulate.models.instances.fleet import InstanceFleet
 from sqs_scale_to_zero.simulate.models.queue import Message
 from sqs_scale_to_zero.simulate.models.tasks import Task
 from sqs_scale_to_zero.simulate.report import Result
@@ -56,7 +57,18 @@ def bill_tasks(
         alive = (task.stopped_at if task.stopped_at is not None else horizon) - task.launched_at
         result.task_hours += alive / 3600.0
         busy += task.busy_seconds
-        result.cost_usd += pricing.task_cost(
-            alive, spec.cpu_units, spec.memory_mib, arm64=spec.arm64, spot=model.spot
-        )
+        if model.instances is None:  # on EC2 the instances are billed, not the tasks
+            result.cost_usd += pricing.task_cost(
+                alive, spec.cpu_units, spec.memory_mib, arm64=spec.arm64, spot=model.spot
+            )
     result.idle_task_hours = max(0.0, result.task_hours - busy / 3600.0)
+
+
+def bill_instances(result: Result, fleet: InstanceFleet, horizon: float) -> None:
+    """Add the instances' launches, hours and cost (running and stopped) to ``result``."""
+    hours, cost = fleet.finish(horizon)
+    result.instance_launches = fleet.launches
+    result.instance_warm_starts = fleet.warm_starts
+    result.instance_hours = hours
+    result.instance_cost_usd = cost
+    result.cost_usd += cost

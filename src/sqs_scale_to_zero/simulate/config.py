@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
 from sqs_scale_to_zero.simulate.models.backlog_signal.poller import PUBLISH_AFTER_RUN_SECONDS
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
+from sqs_scale_to_zero.simulate.models.instances.assumptions import InstanceAssumptions
 from sqs_scale_to_zero.simulate.models.metrics import DEFAULT_PUBLISH_DELAY
 from sqs_scale_to_zero.simulate.models.queue import WAKE_METRICS_DELAY_MAX
 from sqs_scale_to_zero.simulate.models.tasks import StartLatency
@@ -37,6 +38,8 @@ class SimulationConfig:
         tasks_receive: False models tasks that run but never take a message (a crash at
             start, a wrong queue URL, access denied to the queue): what the tasks-not-receiving
             alarm is for. Default: True.
+        instances: Timings and prices of EC2 instances under an Auto Scaling group capacity
+            provider. Default: :class:`~.models.instances.assumptions.InstanceAssumptions`.
     """
 
     start_latency: StartLatency = field(default_factory=StartLatency)
@@ -48,6 +51,7 @@ class SimulationConfig:
     poll_publish_seconds: float = PUBLISH_AFTER_RUN_SECONDS
     gauge_sample_second: float | None = None
     tasks_receive: bool = True
+    instances: InstanceAssumptions = field(default_factory=InstanceAssumptions)
 
 
 def checked_horizon(horizon: float | None, workload: Sequence[WorkItem]) -> float:

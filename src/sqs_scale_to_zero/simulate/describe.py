@@ -8,6 +8,7 @@ import textwrap
 
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
 from sqs_scale_to_zero.simulate.models.delivery import runs_runtime
+from sqs_scale_to_zero.simulate.models.instances.spec import InstanceCapacitySpec
 from sqs_scale_to_zero.simulate.plain_summary import (
     WIDTH,
     Wakes,
@@ -145,6 +146,17 @@ def summary(
     return lines
 
 
+def _instances(spec: InstanceCapacitySpec) -> str:
+    """The EC2 capacity under the tasks, in one phrase."""
+    return (
+        f"on {spec.instance_type} instances{' (Spot)' if spec.spot else ''}, "
+        f"{spec.tasks_per_instance} task(s) each, {spec.min_instances}-{spec.max_instances} "
+        f"instances, ${spec.hourly_usd:.3f}/hour each on demand"
+        + (f", warm pool of {spec.warm_pool_size}" if spec.warm_pool_size else "")
+        + ("" if spec.termination_protection else ", NO managed termination protection")
+    )
+
+
 def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list[str]:
     """Lines describing ``model``'s scaling behaviour.
 
@@ -165,7 +177,11 @@ def describe(model: ServiceModel, pricing: FargatePricing | None = None) -> list
         (
             f"  task: {task.cpu_units / 1024:g} vCPU, {task.memory_mib / 1024:g} GB"
             f"{', ARM64' if task.arm64 else ''}{', Spot' if model.spot else ''}"
-            f": about ${hourly:.4f}/hour per task"
+            + (
+                f": about ${hourly:.4f}/hour per task"
+                if model.instances is None
+                else f"; {_instances(model.instances)}"
+            )
         ),
     ]
     if model.min_capacity is None:

@@ -27,6 +27,11 @@ may have used them up), except the dashboard's, which is shown both ways:
 * ECS ``DescribeServices`` and ``UpdateService``: no charge (Amazon ECS pricing: you pay for
   the Fargate resources your tasks use). EventBridge: scheduled rules invoke at no charge
   (Amazon EventBridge pricing).
+* GPU instances (:mod:`~sqs_scale_to_zero.simulate.models.instances`): none runs at zero tasks
+  unless the group keeps ``MinSize`` instances, billed every hour at the instance type's
+  on-demand price (Spot at the instance model's factor) plus the root volume; a warm pool's
+  stopped instances bill only their volumes (EBS gp3 $0.08 per GB-month,
+  https://aws.amazon.com/ebs/pricing/, and https://aws.amazon.com/ec2/pricing/on-demand/).
 * KMS, https://aws.amazon.com/kms/pricing/: $1.00 per customer managed key a month. A NAT
   gateway, https://aws.amazon.com/vpc/pricing/: $0.045 an hour. VPC flow logs: no traffic
   while no task runs, so nothing is delivered.
@@ -40,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from sqs_scale_to_zero.simulate.models.backlog_signal.reader import schedule_rate_seconds
+from sqs_scale_to_zero.simulate.models.instances.assumptions import InstanceAssumptions
+from sqs_scale_to_zero.simulate.models.instances.reader import read_instance_capacity
 from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
 from sqs_scale_to_zero.simulate.template.reader import CONTAINER_INSIGHTS_ON, TemplateReader
 from sqs_scale_to_zero.worker import contract
@@ -154,6 +161,7 @@ def bill_of(reader: TemplateReader) -> IdleBill:
     """The idle bill of a read template."""
     lines = [_alarm_metrics(reader), *_scheduled_functions(reader)]
     lines += _container_insights(reader)
+    lines += _gpu_instances(reader)
     keys = len(reader.of_type("AWS::KMS::Key"))
     if keys:
         lines.append(
@@ -338,3 +346,29 @@ def _container_insights(reader: TemplateReader) -> Sequence[BillLine]:
             CLOUDWATCH_PRICING,
         )
     ]
+
+
+def _gpu_instances(reader: TemplateReader) -> list[BillLine]:
+    """What the services' GPU instances cost at zero tasks: kept instances and warm pools."""
+    prices = InstanceAssumptions()
+    lines: list[BillLine] = []
+    for props in reader.of_type("AWS::ECS::Service").values():
+        spec = read_instance_capacity(reader, props)
+        if spec is None:
+            continue
+        volume = prices.volume_hourly(spec.volume_gib)
+        hourly = spec.hourly_usd * (prices.spot_factor if spec.spot else 1.0)
+        kept, pooled = spec.min_instances, spec.warm_pool_size
+        lines.append(
+            BillLine(
+                f"{spec.instance_type} instances",
+                f"{kept} kept running ({spec.volume_gib} GiB each)"
+                + (f", {pooled} stopped in the warm pool" if pooled else "")
+                + (", none at zero tasks" if not kept and not pooled else ""),
+                HOURS_PER_MONTH * (kept * (hourly + volume) + pooled * volume),
+                f"${hourly:.3f} per instance-hour{' (Spot, assumed)' if spec.spot else ''} + "
+                f"${prices.ebs_gb_month:.2f} per GB-month of volume",
+                "https://aws.amazon.com/ec2/pricing/on-demand/",
+            )
+        )
+    return lines

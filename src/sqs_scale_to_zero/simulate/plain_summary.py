@@ -215,15 +215,7 @@ def sections(
         if cpu:
             scales += f", more while CPU is above {cpu[0].target_value:g} %"
         out.append(Section("scales", scales))
-    hourly = pricing.hourly(task.cpu_units, task.memory_mib, arm64=task.arm64, spot=model.spot)
-    out.append(
-        Section(
-            "costs",
-            f"${hourly:.4f} an hour per running task ({task.cpu_units / 1024:g} vCPU, "
-            f"{task.memory_mib / 1024:g} GB{', ARM64' if task.arm64 else ''}"
-            f"{', Spot' if model.spot else ''})",
-        )
-    )
+    out.append(Section("costs", _price(model, pricing)))
     out.append(
         Section(
             "protects",
@@ -242,6 +234,31 @@ def sections(
             )
         )
     return out
+
+
+def _price(model: ServiceModel, pricing: FargatePricing) -> str:
+    """What a running task costs: its Fargate price, or the GPU instances it runs on."""
+    task = model.task
+    instances = model.instances
+    if instances is not None:
+        kept = instances.min_instances
+        return (
+            f"${instances.hourly_usd:.3f} an hour per running {instances.instance_type} instance "
+            f"(on demand{', Spot is less' if instances.spot else ''}), "
+            f"{_tasks(instances.tasks_per_instance)} each"
+            + (f", {kept} kept running" if kept else ", none while idle")
+            + (
+                f", {instances.warm_pool_size} stopped in a warm pool"
+                if instances.warm_pool_size
+                else ""
+            )
+        )
+    hourly = pricing.hourly(task.cpu_units, task.memory_mib, arm64=task.arm64, spot=model.spot)
+    return (
+        f"${hourly:.4f} an hour per running task ({task.cpu_units / 1024:g} vCPU, "
+        f"{task.memory_mib / 1024:g} GB{', ARM64' if task.arm64 else ''}"
+        f"{', Spot' if model.spot else ''})"
+    )
 
 
 def paragraph(statements: Sequence[Section], width: int = WIDTH) -> list[str]:

@@ -91,7 +91,7 @@ class Result:
         waits: Enqueue -> start of the successful processing, per processed message (seconds).
         task_hours: Billed task time.
         idle_task_hours: Billed task time not spent working on a message.
-        cost_usd: Fargate cost.
+        cost_usd: Fargate cost, plus the instances' on EC2 capacity.
         duplicate_deliveries: Messages processed again after another task had finished them
             (visibility lapsed during work).
         max_tasks: Most tasks running or starting at once.
@@ -109,6 +109,11 @@ class Result:
         drain_seconds: First message sent -> last message finished; ``None`` unless every
             message was processed by the horizon.
         deployments: One entry per deployment of the run, in time order. Default: none.
+        instance_launches: EC2 instances launched (0 on Fargate).
+        instance_warm_starts: Stopped warm-pool instances started (0 without a warm pool).
+        instance_hours: Billed instance running time (0 on Fargate).
+        instance_cost_usd: What the instances cost, running and stopped; included in
+            :attr:`cost_usd`.
         timeline: The run minute by minute and every message, when the run recorded it
             (``simulate(..., timeline=...)``). Default: None.
     """
@@ -134,6 +139,10 @@ class Result:
     fast_wakes: int = 0
     drain_seconds: float | None = None
     deployments: list[DeploymentResult] = field(default_factory=list)
+    instance_launches: int = 0
+    instance_warm_starts: int = 0
+    instance_hours: float = 0.0
+    instance_cost_usd: float = 0.0
     timeline: Timeline | None = field(default=None, repr=False)
 
     def wait_seconds(self) -> dict[str, float]:
@@ -181,6 +190,10 @@ class Result:
             "scaling_activities": self.scaling_activities,
             "horizon_seconds": self.horizon_seconds,
             "deployments": [d.to_json() for d in self.deployments],
+            "instance_launches": self.instance_launches,
+            "instance_warm_starts": self.instance_warm_starts,
+            "instance_hours": round(self.instance_hours, 4),
+            "instance_cost_usd": round(self.instance_cost_usd, 4),
         }
 
 
@@ -208,11 +221,22 @@ ROWS: list[tuple[str, Any]] = [
     ("task-hours", lambda r: f"{r.task_hours:.2f}"),
     ("idle task-hours", lambda r: f"{r.idle_task_hours:.2f}"),
     ("cost (USD)", lambda r: f"{r.cost_usd:.4f}"),
+    ("instance-hours", lambda r: f"{r.instance_hours:.2f}"),
+    ("instance launches", lambda r: str(r.instance_launches)),
     ("duplicate deliveries", lambda r: str(r.duplicate_deliveries)),
     ("max tasks", lambda r: str(r.max_tasks)),
     ("task launches", lambda r: str(r.task_launches)),
     ("wasted starts", lambda r: str(r.wasted_starts)),
 ]
+
+
+INSTANCE_ROWS = ("instance-hours", "instance launches")
+"""Rows shown only when a result ran on EC2 instances."""
+
+
+def _rows(results: Sequence[Result]) -> list[tuple[str, Any]]:
+    on_instances = any(r.instance_launches or r.instance_hours for r in results)
+    return [row for row in ROWS if on_instances or row[0] not in INSTANCE_ROWS]
 
 
 def column_name(template: str) -> str:
@@ -228,7 +252,7 @@ def table(results: Sequence[Result], names: Sequence[str] | None = None) -> str:
         names: Column headers. Default: each template's file name.
     """
     headers = list(names) if names is not None else [column_name(r.template) for r in results]
-    cells = [[label] + [fmt(r) for r in results] for label, fmt in ROWS]
+    cells = [[label] + [fmt(r) for r in results] for label, fmt in _rows(results)]
     widths = [max(len(row[i]) for row in [["", *headers], *cells]) for i in range(len(headers) + 1)]
     lines = [
         "  ".join(
@@ -252,6 +276,7 @@ def markdown_table(results: Sequence[Result], names: Sequence[str]) -> str:
     head = "| | " + " | ".join(names) + " |"
     sep = "|---|" + "---:|" * len(names)
     body = [
-        "| " + label + " | " + " | ".join(fmt(r) for r in results) + " |" for label, fmt in ROWS
+        "| " + label + " | " + " | ".join(fmt(r) for r in results) + " |"
+        for label, fmt in _rows(results)
     ]
     return "\n".join([head, sep, *body])

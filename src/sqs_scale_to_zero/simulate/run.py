@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from sqs_scale_to_zero.simulate.accounting import bill_tasks
+from sqs_scale_to_zero.simulate.accounting import bill_instances, bill_tasks
 from sqs_scale_to_zero.simulate.config import SimulationConfig, check_config, checked_horizon
 from sqs_scale_to_zero.simulate.kernel import Kernel
 from sqs_scale_to_zero.simulate.models.alarm_evaluation import AlarmRuntime
@@ -183,6 +183,8 @@ class Simulation:
         snapshot = self._snapshot(now)
         self.kernel.schedule(self._sample_moments.next(now), self._on_sample)
         self.store.record_minute(snapshot)
+        if self.service.fleet is not None:
+            self.service.fleet.tick(now)
         target = self.target
         if target is not None:
             before = target.desired
@@ -221,6 +223,8 @@ class Simulation:
             timeline.close(service.messages)
         service.finished.extend(service.live)
         bill_tasks(r, service.finished, self.model, self.config.pricing, horizon)
+        if service.fleet is not None:
+            bill_instances(r, service.fleet, horizon)
         r.dead_lettered = self.queue.counters.dead_lettered
         r.unprocessed = r.messages - r.processed - r.dead_lettered
         r.scaling_activities = self.target.activities if self.target is not None else 0

@@ -26,6 +26,7 @@ from sqs_scale_to_zero.simulate.accounting import task_start_share
 from sqs_scale_to_zero.simulate.config import SimulationConfig
 from sqs_scale_to_zero.simulate.kernel import Kernel
 from sqs_scale_to_zero.simulate.models.deployment.rollout import DeploymentRuntime
+from sqs_scale_to_zero.simulate.models.instances.fleet import InstanceFleet
 from sqs_scale_to_zero.simulate.models.minute_snapshot import take_task_seconds
 from sqs_scale_to_zero.simulate.models.queue import Message, MessageState, SqsQueue
 from sqs_scale_to_zero.simulate.models.receiving import note_duration, receive_limit, receiving
@@ -86,6 +87,14 @@ class EcsService:
         self.messages: list[Message] = []
         self.last_done: float | None = None
         """When a task last finished a message (None before the first)."""
+        self.fleet = (
+            InstanceFleet(
+                kernel, model.instances, config.instances, rng, self._on_ready, self.sigterm
+            )
+            if model.instances is not None
+            else None
+        )
+        """The EC2 instances the tasks wait for and run on; ``None`` on Fargate."""
         self._task_ids = 0
         self._minute_cpu = 0.0
         self._minute_run = 0.0
@@ -97,6 +106,8 @@ class EcsService:
 
     def start(self, now: float) -> None:
         """The tasks of the desired count, already running at ``now`` (the run's start)."""
+        if self.fleet is not None:
+            self.fleet.start(now, self.desired)
         for _ in range(self.desired):
             self.launch(now, running=True)
         self.result.max_tasks = self.desired
@@ -123,6 +134,10 @@ class EcsService:
             task.ready_at = now
             task.initial = True
             self.idle.append(task)
+            if self.fleet is not None:
+                self.fleet.adopt(task)
+        elif self.fleet is not None:
+            self.fleet.request(task, now)  # waits in PROVISIONING until an instance has room
         else:
             self.kernel.schedule(
                 now + self.config.start_latency.sample(self.rng), self._on_ready, task
@@ -219,6 +234,8 @@ class EcsService:
         task.cpu_seconds = task.run_seconds = 0.0
         task.state = TaskState.STOPPED
         task.stopped_at = now
+        if self.fleet is not None:
+            self.fleet.release(task, now)
         if task.served == 0 and not task.initial:
             self.result.wasted_starts += 1
         self.live.remove(task)

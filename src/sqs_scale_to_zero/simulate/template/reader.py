@@ -21,6 +21,7 @@ from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.models.alarm_evaluation import read_alarm
 from sqs_scale_to_zero.simulate.models.backlog_signal.reader import read_pollers
 from sqs_scale_to_zero.simulate.models.deployment.reader import read_deployment
+from sqs_scale_to_zero.simulate.models.instances.reader import read_instance_capacity
 from sqs_scale_to_zero.simulate.models.message_sources.reader import read_sources
 from sqs_scale_to_zero.simulate.models.queue import read_queues, read_service_queue
 from sqs_scale_to_zero.simulate.models.scaling.reader import (
@@ -119,6 +120,7 @@ class TemplateReader(Template):
             container_insights=self._container_insights(props),
             deployment=read_deployment(self, logical_id, props, task),
             sources=read_sources(self, queue.logical_id),
+            instances=read_instance_capacity(self, props),
         )
 
     def _container_insights(self, service_props: dict[str, Any]) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqs_scale_to_zero.simulate.models.instances.spec import InstanceCapacitySpec
 from sqs_scale_to_zero.worker.contract import (
     DELIVERY_OWN_CONSUMER,
     SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
@@ -373,11 +374,11 @@ class ServiceModel:
         target_tracking: Target-tracking policies.
         spot: True when the capacity provider strategy uses only FARGATE_SPOT.
         pollers: Scheduled functions that read the queue. Default: none.
-        container_insights: The service's cluster is in the template with Container Insights
-            on (``ClusterSettings`` ``containerInsights`` ``enabled`` or ``enhanced``), so
-            ``ECS/ContainerInsights`` publishes the service's task counts. Default: False.
+        container_insights: The cluster has Container Insights on (``containerInsights``
+            ``enabled`` or ``enhanced``): it publishes the task counts. Default: False.
         deployment: How a new task definition rolls out. Default: ECS's defaults, no drain.
         sources: Schedules and topic subscriptions that send to the queue. Default: none.
+        instances: The EC2 instances of its Auto Scaling group capacity provider. Default: None.
     """
 
     template: str
@@ -396,3 +397,4 @@ class ServiceModel:
     container_insights: bool = False
     deployment: DeploymentSpec = field(default_factory=DeploymentSpec)
     sources: MessageSources = field(default_factory=MessageSources)
+    instances: InstanceCapacitySpec | None = None
