@@ -20,7 +20,8 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 import pytest
 
-from sqs_scale_to_zero.local import LocalQueue, find_template, send_hints
+from sqs_scale_to_zero.local import LocalQueue, find_template, send_hints, worker_environment
+from sqs_scale_to_zero.worker import contract
 from test.conftest import Synthesized
 
 HANDLER = "def handle(message):\n    print('handled', message.body, flush=True)\n"
@@ -191,3 +192,14 @@ def test_local_without_moto_says_what_to_install(tmp_path: Path) -> None:
         "sqs-scale-to-zero: error: local needs moto's server: "
         "pip install 'sqs-scale-to-zero[local]'\n"
     )
+
+
+def test_the_local_worker_is_told_its_dead_letter_queue() -> None:
+    url = "http://127.0.0.1:1/123456789012/local-queue"
+    with_dlq = worker_environment("http://127.0.0.1:1", url, LocalQueue.defaults())
+    no_dlq = worker_environment(
+        "http://127.0.0.1:1", url, LocalQueue("q", 30, False, False, None, "t")
+    )
+
+    assert with_dlq[contract.DEAD_LETTER_QUEUE_URL] == url + "-dlq"
+    assert contract.DEAD_LETTER_QUEUE_URL not in no_dlq

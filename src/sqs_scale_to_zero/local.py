@@ -227,14 +227,17 @@ def send_hints(endpoint: str, url: str, queue: LocalQueue) -> list[str]:
 
 
 def worker_environment(endpoint: str, url: str, queue: LocalQueue) -> dict[str, str]:
-    """The environment the worker runs with: the local queue, region and credentials."""
-    return {
+    """The environment the worker runs with: the queue, its DLQ, region and credentials."""
+    environment = {
         contract.QUEUE_URL: url,
         contract.VISIBILITY_TIMEOUT_SECONDS: str(queue.visibility_timeout_seconds),
         "AWS_ENDPOINT_URL_SQS": endpoint,
         "AWS_REGION": REGION,
         **CREDENTIALS,
     }
+    if queue.max_receive_count:
+        environment[contract.DEAD_LETTER_QUEUE_URL] = f"{url.rsplit('/', 1)[0]}/{queue.dlq_name()}"
+    return environment
 
 
 def run_local(

@@ -85,6 +85,19 @@ class WorkQueues:
     visibility_timeout_seconds: Optional[int]
     """The created queue's visibility timeout; ``None`` for a brought queue (unknown here)."""
 
+    @property
+    def dead_letter_target(self) -> Optional[sqs.IQueue]:
+        """Where ``raise DeadLetter(reason)`` sends a message.
+
+        The DLQ created with the queue, or the one a brought ``sqs.Queue`` was made with;
+        ``None`` for an imported queue, whose redrive policy cannot be read at synthesis.
+        """
+        if self.dead_letter_queue is not None:
+            return self.dead_letter_queue
+        if isinstance(self.queue, sqs.Queue) and self.queue.dead_letter_queue is not None:
+            return self.queue.dead_letter_queue.queue
+        return None
+
 
 def resolve_queue(
     *,

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from sqs_scale_to_zero.worker import ConstantBackoff, WorkerStats
+from sqs_scale_to_zero.worker.dead_letters import DeadLetters
 from sqs_scale_to_zero.worker.deletes import Deleter
 from sqs_scale_to_zero.worker.delivery import Outcome
 from sqs_scale_to_zero.worker.fifo import FifoGroups
@@ -26,6 +27,7 @@ def _settler(sqs: Any, url: str, window: ReceiveWindow | None = None) -> tuple[S
         fifo=fifo,
         releaser=Releaser(sqs, url, holdings, stats),
         deleter=deleter,
+        dead_letters=DeadLetters(sqs, None, stats),
         stats=stats,
         retry_backoff=ConstantBackoff(2),
         poll_wait_seconds=1,

@@ -155,7 +155,7 @@ def build_compute(
         cluster=cluster,
         queue=queues.queue,
         visibility_timeout_seconds=queues.visibility_timeout_seconds,
-        dead_letter_queue=queues.dead_letter_queue,
+        dead_letter_queue=queues.dead_letter_target,
         gpu_count=settings.capacity.gpu_count,
         delivery=settings.delivery,
     )

@@ -28,6 +28,7 @@ from sqs_scale_to_zero.checks import (
     whole_seconds,
 )
 from sqs_scale_to_zero.compliance import acknowledge, wildcard_resource_finding
+from sqs_scale_to_zero.compute.dead_letters import grant_dead_lettering
 from sqs_scale_to_zero.delivery import DeliveryMode, DeliverySettings, add_runtime_container
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.worker import contract
@@ -271,8 +272,8 @@ def build_task(
     cluster: ecs.ICluster,
     queue: sqs.IQueue,
     visibility_timeout_seconds: Optional[int],
+    dead_letter_queue: Optional[sqs.IQueue],
     delivery: DeliverySettings,
-    dead_letter_queue: Optional[sqs.IQueue] = None,
     gpu_count: int = 0,
 ) -> WorkerTask:
     """Create the task definition, its containers and log group, and the task role's grants.
@@ -309,10 +310,9 @@ def build_task(
             ),
         )
     log_group = logs.LogGroup(scope, "Logs", retention=settings.log_retention)
-    runtime_variables = _worker_environment(settings, queue, visibility_timeout_seconds)
-    dead_letters = None if delivery.mode is DeliveryMode.OWN_CONSUMER else dead_letter_queue
-    if dead_letters is not None:
-        runtime_variables[contract.DEAD_LETTER_QUEUE_URL] = dead_letters.queue_url
+    runtime_variables = _worker_environment(
+        settings, queue, visibility_timeout_seconds, dead_letter_queue
+    )
     if delivery.mode is DeliveryMode.OWN_CONSUMER:
         app_variables = {
             **settings.environment,
@@ -353,13 +353,8 @@ def build_task(
             stop_timeout=settings.stop_timeout,
         )
     queue.grant_consume_messages(task_definition.task_role)
-    if dead_letters is not None:
-        task_definition.add_to_task_role_policy(
-            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn])
-        )
-        key = dead_letters.encryption_master_key
-        if key is not None:
-            key.grant(task_definition.task_role, "kms:GenerateDataKey", "kms:Decrypt")
+    if dead_letter_queue is not None and delivery.mode is not DeliveryMode.OWN_CONSUMER:
+        grant_dead_lettering(task_definition, dead_letter_queue)
     if task_definition.execution_role is not None:
         acknowledge(
             task_definition.execution_role,
@@ -398,7 +393,10 @@ def build_task(
 
 
 def _worker_environment(
-    settings: TaskSettings, queue: sqs.IQueue, visibility_timeout_seconds: Optional[int]
+    settings: TaskSettings,
+    queue: sqs.IQueue,
+    visibility_timeout_seconds: Optional[int],
+    dead_letter_queue: Optional[sqs.IQueue],
 ) -> dict[str, str]:
     environment = {
         contract.QUEUE_URL: queue.queue_url,
@@ -408,4 +406,6 @@ def _worker_environment(
     }
     if visibility_timeout_seconds is not None:
         environment[contract.VISIBILITY_TIMEOUT_SECONDS] = str(visibility_timeout_seconds)
+    if dead_letter_queue is not None:
+        environment[contract.DEAD_LETTER_QUEUE_URL] = dead_letter_queue.queue_url
     return environment

@@ -37,6 +37,7 @@ FLAGS = {
     "visibility_timeout_seconds": "--visibility-timeout",
     "heartbeat_interval_seconds": "--heartbeat-interval",
     "shutdown_grace_seconds": "--shutdown-grace",
+    "dead_letter_queue_url": "--dead-letter-queue-url",
     "deliver_to": "--deliver-to",
     "content_type": "--content-type",
     "timeout_seconds": "--deliver-timeout",
@@ -156,6 +157,11 @@ def parser() -> argparse.ArgumentParser:
         help="default: visibility timeout / 4 (at most half of it)",
     )
     p.add_argument(
+        "--dead-letter-queue-url",
+        help=f"where raise DeadLetter(reason) sends a message (default: "
+        f"${contract.DEAD_LETTER_QUEUE_URL})",
+    )
+    p.add_argument(
         "--stop-when-idle",
         type=float,
         metavar="SECONDS",
@@ -197,6 +203,7 @@ def _main(argv: Sequence[str] | None) -> int:
             visibility_timeout_seconds=args.visibility_timeout,
             heartbeat_interval_seconds=args.heartbeat_interval,
             shutdown_grace_seconds=args.shutdown_grace,
+            dead_letter_queue_url=args.dead_letter_queue_url,
             concurrency_from_environment=True,
             labels=FLAGS,
         )

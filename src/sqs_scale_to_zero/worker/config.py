@@ -66,11 +66,11 @@ class WorkerConfig:
             (``$SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE``). Default: ``None``.
         deploy_check_seconds: Mean seconds between deployment checks
             (``$SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS``). Default: ``5``.
+        dead_letter_queue_url: The queue to which ``raise DeadLetter(reason)`` moves a message
+            (``$SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL``); FIFO exactly when the queue is.
+            Default: ``None`` (a ``DeadLetter`` is then logged and left to the redrive policy).
         task_metadata_uri: The task metadata endpoint v4 (``$ECS_CONTAINER_METADATA_URI_V4``,
             set by ECS). Default: ``None``.
-        dead_letter_queue_url: Where ``raise DeadLetter(reason)`` moves a message
-            (``$SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL``, set by the construct). Default: ``None``
-            (a dead letter is then retried like a failure).
         labels: How error messages name each setting (the CLI's flags). Default: ``{}`` (the
             argument names).
     """
@@ -110,6 +110,7 @@ class WorkerConfig:
         shutdown_grace_seconds: Any = None,
         batch_fill_seconds: Any = None,
         prefetch_seconds: Any = None,
+        dead_letter_queue_url: str | None = None,
         concurrency_from_environment: bool = False,
         labels: Mapping[str, str] | None = None,
     ) -> WorkerConfig:
@@ -128,6 +129,8 @@ class WorkerConfig:
                 ``$SCALE_TO_ZERO_SHUTDOWN_GRACE_SECONDS``, else ``25``.
             batch_fill_seconds: See the attributes. Default: ``0.05``.
             prefetch_seconds: See the attributes. Default: ``1.0``.
+            dead_letter_queue_url: See the attributes. Default:
+                ``$SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL``, else ``None``.
             concurrency_from_environment: Read ``$SCALE_TO_ZERO_CONCURRENCY`` when
                 ``concurrency`` is ``None`` (what the CLI does). Default: ``False``.
             labels: How to name each argument in error messages (the CLI passes its flags).
@@ -226,12 +229,26 @@ class WorkerConfig:
             deploy_service_resource=_from_env(environ, contract.DEPLOY_SERVICE_RESOURCE),
             deploy_check_seconds=_check_seconds(environ),
             task_metadata_uri=_from_env(environ, contract.ECS_CONTAINER_METADATA_URI_V4),
-            dead_letter_queue_url=_from_env(environ, contract.DEAD_LETTER_QUEUE_URL),
+            dead_letter_queue_url=_dead_letter_queue(
+                url, dead_letter_queue_url, environ, label("dead_letter_queue_url")
+            ),
             labels=names,
         )
         if visibility is not None:
             config.heartbeat_interval(visibility)  # checks it now
         return config
+
+    def log_fields(self) -> dict[str, object]:
+        """The settings the worker's start line shows (besides what it reads from the queue)."""
+        return {
+            "queue_url": self.queue_url,
+            "concurrency": self.concurrency,
+            "fifo": self.is_fifo,
+            "poll_wait_seconds": self.poll_wait_seconds,
+            "shutdown_grace_seconds": self.shutdown_grace_seconds,
+            "prefetch_seconds": self.prefetch_seconds,
+            "dead_letter_queue_url": self.dead_letter_queue_url,
+        }
 
     def heartbeat_interval(self, visibility: int) -> float:
         """The heartbeat interval for a queue whose visibility timeout is ``visibility``.
@@ -329,3 +346,30 @@ def _check_seconds(environ: Mapping[str, str]) -> float:
     if seconds <= 0:
         raise ConfigurationError(f"{name} must be > 0 (got {seconds:g})")
     return seconds
+
+
+def _dead_letter_queue(
+    queue_url: str, given: Any, environ: Mapping[str, str], label: str
+) -> str | None:
+    """The dead-letter queue's URL: another queue, FIFO exactly when ``queue_url`` is."""
+    name = label
+    if given is None:
+        given = _from_env(environ, contract.DEAD_LETTER_QUEUE_URL)
+        name = f"${contract.DEAD_LETTER_QUEUE_URL}"
+    if given is None:
+        return None
+    if not isinstance(given, str) or not given.strip():
+        raise ConfigurationError(f"{name} must be a queue URL (got {given!r})")
+    url = given.strip()
+    if url == queue_url:
+        raise ConfigurationError(
+            f"{name} is the queue itself ({url}): give the URL of its dead-letter queue"
+        )
+    fifo = queue_url.endswith(".fifo")
+    if url.endswith(".fifo") != fifo:
+        kind = "a FIFO queue (its URL ending in .fifo)" if fifo else "a standard queue"
+        raise ConfigurationError(
+            f"{name} must be {kind}, as the queue is (got {url}): SQS requires a dead-letter "
+            "queue of the same type"
+        )
+    return url

@@ -57,11 +57,11 @@ class Worker:
     until ``shutdown_policy`` says so. A handler that returns has its message deleted; one
     that raises leaves it for a retry after a backoff (``RetryLater`` chooses the delay), and
     the queue's redrive policy moves it to the dead-letter queue after ``max_receive_count``
-    deliveries. While a handler runs, the message's visibility is extended; on shutdown,
-    unfinished messages are released (visibility 0) for another task. An ``async def``
-    handler is awaited on its thread's own event loop. After a deploy has replaced the task's
-    task definition, ``deployment_watch`` makes the worker pause and then drain (see
-    ``pause_receiving()`` and ``drain()``).
+    deliveries (``DeadLetter`` moves it at once). While a handler runs, the message's
+    visibility is extended; on shutdown, unfinished messages are released (visibility 0) for
+    another task. An ``async def`` handler is awaited on its thread's own event loop. After a
+    deploy has replaced the task's task definition, ``deployment_watch`` makes the worker pause
+    and then drain (see ``pause_receiving()`` and ``drain()``).
 
     How a message reaches your code is a ``Delivery`` (see :mod:`.delivery`): a handler function
     is called by ``FunctionDelivery``; another delivery (an HTTP POST, say) takes its place.
@@ -89,6 +89,8 @@ class Worker:
             this many seconds (by their average duration; up to 10 beyond ``concurrency`` for
             each receive in flight, see ``receiving.py``); extra messages wait with their
             visibility extended. ``0`` receives only for free handlers. Default: ``1.0``.
+        dead_letter_queue_url: Where ``raise DeadLetter(reason)`` sends a message (see
+            :mod:`.dead_letters`). Default: ``$SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL``, else none.
         retry_backoff: Visibility delay after a handler raises, by receive count. Default:
             ``ExponentialBackoff(initial_seconds=5, maximum_seconds=900, jitter=0.2)``.
         error_backoff: Pause after SQS errors or failed task protection, by consecutive
@@ -108,7 +110,7 @@ class Worker:
             ``session`` with the worker's timeouts and retries (see ``client.py``).
         environ: Where the environment contract is read. Default: ``os.environ``.
         config: A ready ``WorkerConfig``, instead of the settings arguments above (from
-            ``queue_url`` to ``prefetch_seconds``). Default: built from them and ``environ``.
+            ``queue_url`` to ``dead_letter_queue_url``). Default: built from them and ``environ``.
 
     Raises:
         ConfigurationError: No queue URL, or a setting of the wrong type, not finite or out of
@@ -134,6 +136,7 @@ class Worker:
         shutdown_grace_seconds: float | None = None,
         batch_fill_seconds: float | None = None,
         prefetch_seconds: float | None = None,
+        dead_letter_queue_url: str | None = None,
         retry_backoff: BackoffPolicy | None = None,
         error_backoff: BackoffPolicy | None = None,
         shutdown_policy: ShutdownPolicy | None = None,
@@ -154,6 +157,7 @@ class Worker:
             "shutdown_grace_seconds": shutdown_grace_seconds,
             "batch_fill_seconds": batch_fill_seconds,
             "prefetch_seconds": prefetch_seconds,
+            "dead_letter_queue_url": dead_letter_queue_url,
         }
         if config is None:
             env = os.environ if environ is None else environ
@@ -365,14 +369,9 @@ class Worker:
         logger.info(
             "worker starting",
             extra={
-                "queue_url": self.queue_url,
-                "concurrency": self.concurrency,
-                "fifo": self.is_fifo,
-                "poll_wait_seconds": self.config.poll_wait_seconds,
+                **self.config.log_fields(),
                 "visibility_timeout_seconds": visibility,
                 "heartbeat_interval_seconds": interval,
-                "shutdown_grace_seconds": self.config.shutdown_grace_seconds,
-                "prefetch_seconds": self.config.prefetch_seconds,
                 "retry_backoff": repr(self.retry_backoff),
                 "error_backoff": repr(self.error_backoff),
                 "shutdown_policy": repr(self.shutdown_policy),

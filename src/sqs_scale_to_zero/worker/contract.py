@@ -175,6 +175,18 @@ DELIVERY_OWN_CONSUMER = "own consumer"
 DEAD_LETTER_QUEUE_URL = "SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL"
 """Optional: URL of the dead-letter queue to which ``raise DeadLetter(reason)`` moves a message."""
 
+DEAD_LETTER_REASON_ATTRIBUTE = "sqs-scale-to-zero.dead-letter-reason"
+"""String message attribute the worker adds to a message it moves to the dead-letter queue: the
+reason given to ``DeadLetter``."""
+
+DEAD_LETTER_HEADER = "X-Sqs-Scale-To-Zero-Dead-Letter"
+"""With HTTP delivery, the answer header by which the app asks for ``DeadLetter``: its value is
+the reason. Beanstalk's daemon has no such answer (it retries every answer but 200), and no other
+sqsd has a convention for it: the header is this library's own."""
+
+DEAD_LETTER_REASON_MAX_CHARACTERS = 1024
+"""The longest reason kept (in the attribute and the log); a longer one is cut, ending in "..."."""
+
 # --- Backlog signal function (set by the construct, read by the function and the simulator) ----
 
 SIGNAL_QUEUE_URL = "QUEUE_URL"

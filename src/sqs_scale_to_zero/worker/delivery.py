@@ -5,14 +5,16 @@ does the work is a ``Delivery``, the one thing it calls on a handler thread. It 
 
 * ``deliver(message) -> Outcome``: hand the message over and say what came of it, without
   raising: ``Outcome.succeeded()`` (the worker deletes the message), ``Outcome.retry_later(s)``
-  (visible again after ``s`` seconds), ``Outcome.failed(error)`` (visible again after the
+  (visible again after ``s`` seconds), or ``Outcome.failed(error)`` (visible again after the
   worker's ``retry_backoff``; the redrive policy dead-letters it after ``max_receive_count``),
-  or ``Outcome.dead_letter(reason)`` (moved to the dead-letter queue at once).
+  or ``Outcome.dead_letter(reason)`` (moved to the dead-letter queue at once, see
+  :mod:`.dead_letters`).
 * ``close()``: called on each handler thread as it ends, to free what that thread used.
 
 Calling a Python function (plain or ``async def``) is one implementation,
 :class:`~sqs_scale_to_zero.worker.handlers.FunctionDelivery`: returning is success, ``raise
-RetryLater(seconds)`` asks for a delay, any other exception is a failure. Another, such as a POST
+RetryLater(seconds)`` asks for a delay, ``raise DeadLetter(reason)`` for the dead-letter queue,
+any other exception is a failure. Another, such as a POST
 of each message to an HTTP endpoint beside the worker, plugs into ``Worker(delivery, ...)`` in the
 same place, without any change to the handler pool or the receive loop. A delivery that must wait
 before it can deliver (an app that is not ready yet) can hold off receiving with
@@ -27,9 +29,6 @@ from typing import Protocol, runtime_checkable
 
 from sqs_scale_to_zero.worker.message import Message
 
-DEAD_LETTER = "dead_letter"
-"""The ``Outcome.name`` of a message to move to the dead-letter queue."""
-
 
 @dataclass
 class Outcome:
@@ -41,8 +40,9 @@ class Outcome:
             worker's ``retry_backoff`` sets the delay of a failure).
         duration_seconds: How long the delivery took.
         fields: Structured log fields: ``message_id``, ``receive_count``, ``group_id`` (FIFO),
-            ``outcome``, ``duration_ms``, and ``reason`` for a dead letter.
+            ``outcome``, ``duration_ms``.
         error: The exception of a failure, if any. Default: ``None``.
+        reason: Why the message is dead-lettered (``"dead_letter"`` only). Default: ``None``.
     """
 
     name: str
@@ -50,6 +50,7 @@ class Outcome:
     duration_seconds: float
     fields: dict[str, object] = field(default_factory=dict)
     error: BaseException | None = None
+    reason: str | None = None
 
     @classmethod
     def succeeded(cls, message: Message, started: float) -> Outcome:
@@ -68,15 +69,10 @@ class Outcome:
 
     @classmethod
     def dead_letter(cls, message: Message, started: float, reason: str) -> Outcome:
-        """The message is moved to the dead-letter queue at once (see ``DeadLetter``)."""
-        outcome = cls._make(DEAD_LETTER, None, message, started, None)
-        outcome.fields["reason"] = reason
+        """The message goes to the dead-letter queue at once, with ``reason``."""
+        outcome = cls._make("dead_letter", None, message, started, None)
+        outcome.reason = reason
         return outcome
-
-    @property
-    def dead_letter_reason(self) -> str | None:
-        """The reason of a dead letter; ``None`` for any other outcome."""
-        return str(self.fields.get("reason", "")) if self.name == DEAD_LETTER else None
 
     @classmethod
     def _make(

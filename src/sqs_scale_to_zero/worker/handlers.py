@@ -47,7 +47,7 @@ class FunctionDelivery:
     """The ``Delivery`` that calls a Python function: the worker's handler contract.
 
     Returning means success; ``raise RetryLater(seconds)`` asks for that delay; ``raise
-    DeadLetter(reason)`` moves the message to the dead-letter queue at once; any other
+    DeadLetter(reason)`` for the dead-letter queue at once; any other
     exception (``SystemExit`` too: it must not end a handler thread) is a failure. What the
     function returns is awaited to completion if awaitable, on an event loop of the handler
     thread's own.

@@ -1,13 +1,21 @@
-"""The message a handler receives, and the exception a handler raises to ask for a retry delay."""
+"""The message a handler receives, and what a handler raises to choose what becomes of it.
+
+``RetryLater(seconds)`` asks for a retry after that delay; ``DeadLetter(reason)`` sends the
+message to the dead-letter queue at once (see :mod:`.dead_letters`).
+"""
 
 from __future__ import annotations
 
 import json as _json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqs_scale_to_zero.worker import contract
+
+_NOT_SQS_TEXT = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters SQS refuses in a message attribute's string value (after whitespace is folded)."""
 
 
 @dataclass(frozen=True)
@@ -74,28 +82,6 @@ class Message:
         )
 
 
-class DeadLetter(Exception):
-    """Raise from a handler to move the message to the dead-letter queue at once.
-
-    For a message that can never be processed (a body that does not parse, a reference to
-    something that no longer exists): no retries, no traceback. The worker sends a copy to the
-    dead-letter queue (``$SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL``, set by the construct) with the
-    original body and message attributes plus ``DeadLetterReason``, then deletes the original.
-    If the copy cannot be sent (no dead-letter queue configured, or SendMessage fails), the
-    message is left for a retry with backoff like any failure: nothing is lost. If the delete
-    fails after the copy was sent, the message is delivered again and may reach the dead-letter
-    queue twice.
-
-    Args:
-        reason: Why the message cannot be processed, for the log and the copy's
-            ``DeadLetterReason`` attribute. Required.
-    """
-
-    def __init__(self, reason: str) -> None:
-        self.reason = str(reason)
-        super().__init__(self.reason)
-
-
 class RetryLater(Exception):
     """Raise from a handler to leave the message for a retry after a delay of your choice.
 
@@ -121,3 +107,36 @@ class RetryLater(Exception):
         self.delay_seconds = delay_seconds
         self.reason = reason
         super().__init__(f"retry in {delay_seconds:g} s" + (f": {reason}" if reason else ""))
+
+
+class DeadLetter(Exception):
+    """Raise from a handler to move the message to the dead-letter queue at once.
+
+    For a message that can never succeed (a body that is not what the handler reads, a
+    reference to something that no longer exists): instead of ``max_receive_count`` deliveries
+    with backoff and a traceback each, the worker sends a copy (body, message attributes, and
+    the reason as the message attribute ``sqs-scale-to-zero.dead-letter-reason``) to the queue
+    named by ``$SCALE_TO_ZERO_DEAD_LETTER_QUEUE_URL``, then deletes the message, and logs one
+    line without a traceback. If the copy cannot be sent (no dead-letter queue configured, or
+    SQS refuses), nothing is deleted: the message is retried after the worker's
+    ``retry_backoff``, and the redrive policy still dead-letters it after ``max_receive_count``
+    deliveries (see the worker README, "Sending a message to the dead-letter queue").
+
+    Args:
+        reason: Why, in a few words; kept on one line (whitespace runs become one space,
+            characters SQS refuses become ``?``) and cut to 1024 characters. Required.
+
+    Raises:
+        TypeError: ``reason`` is not a string.
+        ValueError: ``reason`` is empty or only whitespace.
+    """
+
+    def __init__(self, reason: str) -> None:
+        if not isinstance(reason, str):
+            raise TypeError(f"reason must be a string (got {type(reason).__name__})")
+        line = _NOT_SQS_TEXT.sub("?", " ".join(reason.split()))
+        if not line:
+            raise ValueError("reason must say why the message is dead-lettered (got an empty one)")
+        limit = contract.DEAD_LETTER_REASON_MAX_CHARACTERS
+        self.reason = line if len(line) <= limit else line[: limit - 3] + "..."
+        super().__init__(self.reason)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqs_scale_to_zero.worker.config import WorkerConfig
-from sqs_scale_to_zero.worker.dead_letters import DeadLetterMover
+from sqs_scale_to_zero.worker.dead_letters import DeadLetters
 from sqs_scale_to_zero.worker.deletes import LINGER_SECONDS, Deleter
 from sqs_scale_to_zero.worker.delivery import Delivery
 from sqs_scale_to_zero.worker.error_backoff import ErrorBackoff
@@ -90,11 +90,11 @@ class WorkerParts:
             fifo=fifo,
             releaser=releaser,
             deleter=deleter,
+            dead_letters=DeadLetters(sqs, config.dead_letter_queue_url, stats),
             stats=stats,
             retry_backoff=retry_backoff,
             poll_wait_seconds=config.poll_wait_seconds,
             window=window,
-            dead_letters=DeadLetterMover(sqs, config.dead_letter_queue_url),
         )
         pool = HandlerPool(
             delivery, config.concurrency, holdings=holdings, fifo=fifo, settle=settler.settle

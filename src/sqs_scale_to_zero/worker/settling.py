@@ -1,7 +1,7 @@
 """What the worker does with a message once its delivery is over: delete it, or delay it.
 
-A dead letter (``raise DeadLetter``) is deleted once its copy is in the dead-letter queue
-(:mod:`.dead_letters`); if the copy cannot be sent, it is delayed like a failure.
+A ``DeadLetter`` outcome is a send to the dead-letter queue first (see :mod:`.dead_letters`):
+sent, the message is deleted as after a success; not sent, it is delayed as after a failure.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import logging
 import math
 import threading
 import time
+from dataclasses import replace
 
-from sqs_scale_to_zero.worker.dead_letters import DeadLetterMover
+from sqs_scale_to_zero.worker.dead_letters import DeadLetters
 from sqs_scale_to_zero.worker.deletes import Deleter
 from sqs_scale_to_zero.worker.delivery import Outcome
 from sqs_scale_to_zero.worker.fifo import FifoGroups
@@ -21,6 +22,10 @@ from sqs_scale_to_zero.worker.releasing import Releaser
 from sqs_scale_to_zero.worker.stats import WorkerStats
 
 logger = logging.getLogger("sqs_scale_to_zero.worker")
+
+
+class DeadLetterNotSent(Exception):
+    """Why a message whose handler raised ``DeadLetter`` stays on its queue (logged, no traceback)."""
 
 
 class ReceiveWindow:
@@ -66,12 +71,11 @@ class Settler:
         fifo: The FIFO groups, guarded by the worker lock. Required.
         releaser: Changes visibility. Required.
         deleter: Deletes finished messages. Required.
+        dead_letters: Sends a message's copy to the dead-letter queue. Required.
         stats: Counters to update. Required.
         retry_backoff: The visibility delay after a failure, by receive count. Required.
         poll_wait_seconds: The long-poll wait of a receive. Required.
         window: The receives in flight. Required.
-        dead_letters: Sends the copy of a dead letter. Default: none configured (a dead letter
-            is then retried like a failure).
 
     Attributes:
         visibility_timeout_seconds: The queue's visibility timeout, once known. Default: ``0``.
@@ -84,21 +88,21 @@ class Settler:
         fifo: FifoGroups,
         releaser: Releaser,
         deleter: Deleter,
+        dead_letters: DeadLetters,
         stats: WorkerStats,
         retry_backoff: BackoffPolicy,
         poll_wait_seconds: float,
         window: ReceiveWindow,
-        dead_letters: DeadLetterMover | None = None,
     ) -> None:
         self._holdings = holdings
         self._fifo = fifo
         self._releaser = releaser
         self._deleter = deleter
+        self._dead_letters = dead_letters
         self._stats = stats
         self._retry_backoff = retry_backoff
         self._poll_wait_seconds = poll_wait_seconds
         self._window = window
-        self._dead_letters = dead_letters or DeadLetterMover(None, None)
         self.visibility_timeout_seconds = 0
 
     def settle(self, job: Job, outcome: Outcome) -> Job | None:
@@ -109,11 +113,15 @@ class Settler:
         visibility change is made, so no finished message is left invisible.
         """
         delay = outcome.delay_seconds
-        reason = outcome.dead_letter_reason
-        unsent: str | None = None
-        if reason is not None:  # the copy first: nothing is deleted that SQS does not hold
-            unsent = self._dead_letters.send_copy(job.message, reason)
-        if outcome.error is not None or unsent is not None:
+        with self._holdings.lock:
+            running = job.state is JobState.RUNNING
+        if outcome.reason is not None and running:
+            # Sent outside the lock; the heartbeat keeps the message invisible meanwhile.
+            not_sent = self._dead_letters.send(job.message, outcome.reason)
+            if not_sent is not None:
+                fields = {**outcome.fields, "outcome": "dead_letter_not_sent"}
+                outcome = replace(outcome, fields=fields, error=DeadLetterNotSent(not_sent))
+        if outcome.error is not None:
             delay = self._retry_backoff.delay(job.message.receive_count)
         upcoming: Job | None = None
         with self._holdings.lock:
@@ -140,12 +148,12 @@ class Settler:
                         narrow_from=now + seconds - poll,
                         narrow_until=now + seconds + poll + self.visibility_timeout_seconds,
                     )
-        log_outcome(outcome, seconds, unsent)
+        log_outcome(outcome, seconds)
         if seconds is None:
-            self._stats.add("succeeded" if reason is None else "dead_lettered")
+            self._stats.add("succeeded" if outcome.reason is None else "dead_lettered")
             self._deleter.delete(job)
         else:
-            self._stats.add("retried" if outcome.error is None and unsent is None else "failed")
+            self._stats.add("retried" if outcome.error is None else "failed")
             if followers:  # first, while the head still keeps its group locked
                 self._releaser.give_back(followers, "an earlier message of its FIFO group failed")
             self._releaser.delay(job, seconds)
@@ -153,36 +161,35 @@ class Settler:
         return upcoming
 
 
-def log_outcome(
-    outcome: Outcome, visible_in_seconds: int | None, unsent: str | None = None
-) -> None:
-    """Log one finished message: INFO on success or ``RetryLater``, WARNING on failure.
+def log_outcome(outcome: Outcome, visible_in_seconds: int | None) -> None:
+    """Log one finished message in one line (a failure's traceback below it).
 
-    A dead letter is one WARNING line with its reason and no traceback.
+    INFO on success or ``RetryLater``; WARNING on failure, with its traceback, or on
+    ``DeadLetter``, without one (the reason says it).
 
     Args:
         outcome: What the handler did.
         visible_in_seconds: The visibility delay actually set, ``None`` when it is deleted.
-        unsent: Why a dead letter's copy could not be sent. Default: ``None``.
     """
     fields = dict(outcome.fields)
-    reason = outcome.dead_letter_reason
-    if reason is not None:
-        if unsent is None:
-            logger.warning("message dead-lettered: %s", reason, extra=fields)
-        else:
-            fields["retry_in_seconds"] = visible_in_seconds
-            logger.warning(
-                "message not dead-lettered (%s): visible again in %s s",
-                unsent,
-                visible_in_seconds,
-                extra=fields,
-            )
-        return
+    if outcome.reason is not None:
+        fields["dead_letter_reason"] = outcome.reason
     if visible_in_seconds is None:
-        logger.info("message succeeded", extra=fields)
+        if outcome.reason is None:
+            logger.info("message succeeded", extra=fields)
+        else:
+            logger.warning("message dead-lettered: %s", outcome.reason, extra=fields)
         return
     fields["retry_in_seconds"] = visible_in_seconds
+    if isinstance(outcome.error, DeadLetterNotSent):
+        logger.warning(
+            "message not dead-lettered (%s): %s; visible again in %d s",
+            outcome.reason,
+            outcome.error,
+            visible_in_seconds,
+            extra=fields,
+        )
+        return
     if outcome.error is None:
         logger.info("message retry_later: visible again in %d s", visible_in_seconds, extra=fields)
         return

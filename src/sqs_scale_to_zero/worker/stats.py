@@ -15,8 +15,10 @@ class WorkerStats:
         succeeded: Handlers that returned; their messages were deleted (or queued for it).
         failed: Handlers that raised; their messages were left for a retry with backoff.
         retried: Handlers that raised ``RetryLater``; their messages got the requested delay.
-        dead_lettered: Handlers that raised ``DeadLetter``; their messages were moved to the
-            dead-letter queue (a copy sent, the original deleted or queued for it).
+        dead_lettered: Handlers that raised ``DeadLetter`` whose messages were sent to the
+            dead-letter queue (and deleted, or queued for it).
+        dead_letter_failures: ``DeadLetter`` requests whose copy could not be sent (no
+            dead-letter queue, or SQS refused); those messages were left for a retry.
         released: Messages handed back with visibility 0 without finishing (shutdown, no
             task protection, FIFO group after a failure).
         deleted: Messages deleted.
@@ -36,6 +38,7 @@ class WorkerStats:
     failed: int = 0
     retried: int = 0
     dead_lettered: int = 0
+    dead_letter_failures: int = 0
     released: int = 0
     deleted: int = 0
     extended: int = 0

@@ -16,7 +16,9 @@ elasticbeanstalk/latest/dg/using-features-managing-env-tiers.html):
   task's own path with ``X-Aws-Sqsd-Taskname`` and ``X-Aws-Sqsd-Scheduled-At``;
 * the answer decides (``answers``): 2xx deletes, ``429``/``503`` with ``Retry-After`` retries
   after that long, anything else is a failure with the runtime's backoff, and no answer within
-  the inactivity timeout is a failure.
+  the inactivity timeout is a failure; this library's own header
+  ``X-Sqs-Scale-To-Zero-Dead-Letter: <reason>`` on any answer moves the message to the
+  dead-letter queue at once (``DeadLetter``).
 
 Each part is its own module: ``settings`` (the checked options), ``sqsd`` (the request),
 ``answers`` (what an answer means), ``readiness`` (no receive while the app is not there) and

@@ -1,5 +1,13 @@
-"""What the app's answer to a POST means for the message: delete, retry later, or failure.
+"""What the app's answer to a POST means: delete, retry later, dead-letter, or failure.
 
+* The header ``X-Sqs-Scale-To-Zero-Dead-Letter: <reason>``, whatever the status: the message
+  goes to the dead-letter queue at once, with that reason (``DeadLetter``; an empty value gives a
+  reason that names the status). Beanstalk's daemon knows no such answer, and the sqsd
+  re-implementations have no convention for it (owickstrom/sqsd-local dead-letters on any answer
+  but 200, as the redrive policy would after the retries), so the header is this library's own.
+  Answer it with a 4xx (``422`` suits a body the app cannot read): a runtime that does not know
+  the header (Beanstalk's daemon) then retries the message until the redrive policy moves it,
+  where a 2xx would have deleted it.
 * Any ``2xx``: success, the message is deleted. Beanstalk's daemon deletes on ``200 OK`` only
   (Elastic Beanstalk developer guide, "The worker environment SQS daemon"), so an app written
   for Beanstalk answers 200 and keeps working; a ``204`` or ``202`` also means "done" in HTTP,
@@ -18,7 +26,7 @@ import time
 from collections.abc import Mapping
 
 from sqs_scale_to_zero.worker import contract
-from sqs_scale_to_zero.worker.message import RetryLater
+from sqs_scale_to_zero.worker.message import DeadLetter, RetryLater
 
 RETRY_AFTER_STATUSES = (429, 503)
 """The statuses whose ``Retry-After`` header sets the message's next visibility (RFC 9110,
@@ -47,13 +55,17 @@ def judge(status: int, headers: Mapping[str, str], reason: str = "") -> None:
         reason: Its reason phrase, for the log. Default: ``""``.
 
     Raises:
+        DeadLetter: The answer has the header ``X-Sqs-Scale-To-Zero-Dead-Letter``.
         RetryLater: ``429``/``503`` with a ``Retry-After`` the runtime can read.
         DeliveryFailed: Any other status outside 2xx.
     """
+    dead_letter = headers.get(contract.DEAD_LETTER_HEADER.lower())
+    if dead_letter is not None:
+        raise DeadLetter(
+            dead_letter.strip() or f"the app answered {status} with {contract.DEAD_LETTER_HEADER}"
+        )
     if 200 <= status < 300:
         return
-    # A status or header asking for the dead-letter queue at once (issue "DeadLetter over
-    # HTTP") would be recognised here, before the retries below.
     if status in RETRY_AFTER_STATUSES:
         seconds = retry_after_seconds(headers.get("retry-after"))
         if seconds is not None:

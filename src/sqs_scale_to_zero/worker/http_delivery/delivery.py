@@ -39,7 +39,7 @@ from sqs_scale_to_zero.worker.http_delivery.answers import judge
 from sqs_scale_to_zero.worker.http_delivery.readiness import AppReadiness, ReceiveControl
 from sqs_scale_to_zero.worker.http_delivery.settings import DeliverySettings
 from sqs_scale_to_zero.worker.http_delivery.sqsd import SqsdRequest, sqsd_request
-from sqs_scale_to_zero.worker.message import Message, RetryLater
+from sqs_scale_to_zero.worker.message import DeadLetter, Message, RetryLater
 
 logger = logging.getLogger("sqs_scale_to_zero.worker")
 
@@ -100,7 +100,8 @@ class HttpDelivery:
         """POST ``message`` to the app; never raises.
 
         Returns:
-            Success on a 2xx; ``retry_later`` on a ``429``/``503`` with ``Retry-After`` and when
+            ``dead_letter`` on an answer with ``X-Sqs-Scale-To-Zero-Dead-Letter``; else
+            success on a 2xx; ``retry_later`` on a ``429``/``503`` with ``Retry-After`` and when
             the app could not be reached (``AppUnreachable``); ``failed`` on any other status
             (``DeliveryFailed``) and when the app sent nothing for the inactivity timeout
             (``DeliveryTimeout``).
@@ -110,6 +111,8 @@ class HttpDelivery:
             self._deliver(message)
         except RetryLater as request:
             return Outcome.retry_later(message, started, request.delay_seconds)
+        except DeadLetter as request:
+            return Outcome.dead_letter(message, started, request.reason)
         except Exception as failure:
             return Outcome.failed(message, started, failure)
         return Outcome.succeeded(message, started)
