@@ -20,20 +20,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Union
+from typing import Optional, Union
 
 from aws_cdk import Duration, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
-from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-if TYPE_CHECKING:
-    from aws_cdk import aws_lambda as lambda_
-
-from sqs_scale_to_zero.backlog import BacklogMetrics
 from sqs_scale_to_zero.checks import (
     optional_bool,
     optional_duration,
@@ -44,11 +38,11 @@ from sqs_scale_to_zero.checks import (
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.flag_alarms import MAX_ALARM_WINDOW_MINUTES
 from sqs_scale_to_zero.monitoring.dashboard import build_dashboard
+from sqs_scale_to_zero.monitoring.monitored import MonitoredService, MonitoringSettings
 from sqs_scale_to_zero.monitoring.operational_alarms import (
     OperationalAlarms,
     build_operational_alarms,
 )
-from sqs_scale_to_zero.scaling.idle import IdleCondition
 
 EXPECTED_WAKE = Duration.minutes(5)
 """How long a wake from zero should take at most: SQS metric delay (1-2 minutes), one alarm
@@ -81,38 +75,6 @@ class MonitoringOptions:
     oldest_message_age_threshold: Optional[Duration] = None
     tasks_on_empty_queue_alarm: bool = True
     dashboard_name: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class MonitoringSettings:
-    """Validated monitoring settings."""
-
-    alarm_topic: Optional[sns.ITopic]
-    oldest_message_age_threshold_seconds: int
-    idle_timeout_minutes: int
-    leak_window_minutes: Optional[int]
-    """The tasks-on-an-empty-queue alarm's window; ``None`` when that alarm is not made."""
-    dashboard_name: Optional[str]
-
-
-@dataclass(frozen=True)
-class MonitoredService:
-    """What monitoring looks at."""
-
-    queue: sqs.IQueue
-    dead_letter_queue: Optional[sqs.IQueue]
-    service: ecs.BaseService
-    backlog: BacklogMetrics
-    backlog_signal_function: Optional[lambda_.IFunction]
-    scaling_alarms: tuple[cloudwatch.Alarm, ...]
-    idle: IdleCondition
-    """The scaling part's definition of an idle minute, which the leak alarm shares."""
-    warm_tasks: int = 0
-    """``min_capacity``: tasks meant to run on an idle queue, which are no leak."""
-    holds_messages_in_flight: bool = True
-    """The worker runtime keeps a message in flight while it works (its heartbeat); False for
-    the user's own consumer, whose long job can be visible again while it runs: no tasks not
-    receiving alarm then, as a busy task would look like one that takes nothing."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqs_scale_to_zero.monitoring.operational_alarms import (
 )
 
 if TYPE_CHECKING:
-    from sqs_scale_to_zero.monitoring import MonitoredService, MonitoringSettings
+    from sqs_scale_to_zero.monitoring.monitored import MonitoredService, MonitoringSettings
 
 
 def build_dashboard(

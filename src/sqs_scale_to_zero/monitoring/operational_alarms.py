@@ -20,7 +20,7 @@ from sqs_scale_to_zero.worker import contract
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
-    from sqs_scale_to_zero.monitoring import MonitoredService, MonitoringSettings
+    from sqs_scale_to_zero.monitoring.monitored import MonitoredService, MonitoringSettings
 
 SIGNAL_FAILURE_MINUTES = 5
 """Minutes of failed or missing backlog-signal runs before the backlog signal alarm fires."""
