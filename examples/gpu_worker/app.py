@@ -8,8 +8,8 @@ removes the empty instance (about 15 minutes later), and managed termination pro
 from removing an instance whose task is still working. The README's "GPU workers" has the cold
 start, the cost and the options that shorten the wake (a warm pool, a kept instance).
 
-The image here is the example worker (``examples/worker_image``); use your CUDA image and
-handler in its place.
+The image here is the example worker in ``worker/`` (built from that folder alone); use your
+CUDA image and handler in its place.
 
 Synthesize (no AWS account or Docker needed; the AMI is read from its SSM parameter at deploy):
 
@@ -30,9 +30,8 @@ from aws_cdk import aws_ecs as ecs
 
 from sqs_scale_to_zero import Capacity, ScaleToZeroQueueService
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-WORKER_DOCKERFILE = "examples/worker_image/Dockerfile"
-"""Built from the repository root, whose .dockerignore lets in only the worker's sources."""
+WORKER = Path(__file__).resolve().parent / "worker"
+"""The worker image: this folder's own worker/, with its Dockerfile (see its README)."""
 
 REGION = "us-east-1"
 """A region with g5 instances (and the ECS GPU-optimized AMI's SSM parameter)."""
@@ -46,7 +45,7 @@ class GpuWorkerStack(cdk.Stack):
         self.worker = ScaleToZeroQueueService(
             self,
             "Worker",
-            image=ecs.ContainerImage.from_asset(str(REPOSITORY), file=WORKER_DOCKERFILE),
+            image=ecs.ContainerImage.from_asset(str(WORKER)),
             capacity=Capacity.gpu_instances(instance_type=ec2.InstanceType("g5.xlarge")),
             gpu_count=1,
             cpu=4096,
