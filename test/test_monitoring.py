@@ -68,7 +68,6 @@ def test_dashboard_shows_backlog_age_dlq_tasks_cpu_memory_and_scaling_alarms(
             synth.construct.dead_letter_queue_alarm,
             synth.construct.oldest_message_age_alarm,
             synth.construct.tasks_on_empty_queue_alarm,
-            synth.construct.tasks_not_receiving_alarm,
         )
     }
     assert {arn.split("/")[0] for arn in status["properties"]["alarms"]} == expected_alarms

@@ -169,8 +169,9 @@ class ScaleToZeroQueueService(Construct):
     tasks_not_receiving_alarm: Optional[cloudwatch.Alarm]
     """Alarm: tasks ran for 10 minutes while messages waited, none in flight and none received
     (a task that crashes at start or cannot receive); it also sets the service to
-    ``min_capacity``, which is safe with nothing in flight. ``None`` with monitoring off or
-    ``own_consumer`` (whose long job may be visible again while it runs)."""
+    ``min_capacity``, which is safe with nothing in flight. ``None`` unless asked for with
+    ``MonitoringOptions(tasks_not_receiving_alarm=True)``, and with ``own_consumer`` (whose long
+    job may be visible again while it runs)."""
 
     def __init__(
         self,

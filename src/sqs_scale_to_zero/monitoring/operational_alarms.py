@@ -183,7 +183,9 @@ def build_operational_alarms(
         tasks_on_empty_queue_alarm=leak_alarm,
         backlog_signal_alarm=signal_alarm,
         tasks_not_receiving_alarm=(
-            not_receiving_alarm(scope, monitored) if monitored.holds_messages_in_flight else None
+            not_receiving_alarm(scope, monitored)
+            if settings.tasks_not_receiving_alarm and monitored.holds_messages_in_flight
+            else None
         ),
     )
 

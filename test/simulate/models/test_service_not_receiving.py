@@ -16,9 +16,9 @@ BROKEN = SimulationConfig(tasks_receive=False)
 
 
 @pytest.fixture(scope="module")
-def templates(ours_template: Path, anchor_templates: dict[str, Path]) -> tuple[Path, Path]:
-    """(the construct's default, with the alarm; the construct with monitoring off)."""
-    return ours_template, anchor_templates["ScaleToZeroUnprotected"]
+def templates(ours_watched_template: Path, anchor_templates: dict[str, Path]) -> tuple[Path, Path]:
+    """(the construct with the alarm; the construct with monitoring off)."""
+    return ours_watched_template, anchor_templates["ScaleToZeroUnprotected"]
 
 
 def test_the_alarm_scales_in_tasks_that_take_no_message(templates: tuple[Path, Path]) -> None:
@@ -35,8 +35,8 @@ def test_the_alarm_scales_in_tasks_that_take_no_message(templates: tuple[Path, P
     assert alarmed.task_hours < 0.9 * HORIZON_HOURS
 
 
-def test_a_working_service_never_trips_it(ours_template: Path) -> None:
-    (result,) = simulate([ours_template], ONE_MESSAGE, horizon=HORIZON_HOURS * 3600)
+def test_a_working_service_never_trips_it(ours_watched_template: Path) -> None:
+    (result,) = simulate([ours_watched_template], ONE_MESSAGE, horizon=HORIZON_HOURS * 3600)
 
     assert result.processed == 1
     assert result.task_launches == 1  # woken once, set to zero once by the idle alarm
