@@ -22,6 +22,7 @@ from sqs_scale_to_zero.scaffold import LANGUAGES, ScaffoldError, write_app
 from sqs_scale_to_zero.simulate.describe import summary
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError, SimulationInputError
 from sqs_scale_to_zero.simulate.idle_bill import bill_of
+from sqs_scale_to_zero.simulate.plain_summary import WIDTH
 from sqs_scale_to_zero.simulate.report import column_name, table
 from sqs_scale_to_zero.simulate.template.reader import TemplateReader
 
@@ -194,7 +195,7 @@ def synth(
             except SimulationInputError as exc:
                 lines = [f"service {sid}: cannot summarize ({exc})"]
             print("\n".join("  " + line for line in lines))
-        print("\n".join("  " + line for line in bill_of(reader).summary()))
+        print("\n".join("  " + line for line in bill_of(reader).summary(width=WIDTH - 2)))
     return 0
 
 

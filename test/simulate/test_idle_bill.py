@@ -131,3 +131,10 @@ def test_the_default_construct_meets_the_idle_goals(
     assert default.dashboards == 1
     on_alarm = idle_bill(ours_on_alarm_template)
     assert not any(line.item.startswith("Lambda") for line in on_alarm.lines)
+
+
+def test_the_summary_wraps_each_item_under_its_price(ours_template: Path) -> None:
+    lines = idle_bill(ours_template).summary(width=60)
+
+    assert max(len(line) for line in lines[1:]) <= 60
+    assert lines[1].startswith("  $") and lines[2].startswith("         ")

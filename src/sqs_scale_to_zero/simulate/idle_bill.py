@@ -39,6 +39,7 @@ may have used them up), except the dashboard's, which is shown both ways:
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,17 +122,25 @@ class IdleBill:
         """USD a month for the dashboards where the account's free ones are used up."""
         return self.dashboards * DASHBOARD_MONTH
 
-    def summary(self) -> list[str]:
-        """The bill as text lines for the synth summary."""
-        out = [f"idle bill: ${self.total:.2f}/month at us-east-1 list prices ({PRICES_READ_ON})"]
-        out += [
-            f"  ${line.usd:.2f}  {line.item}: {line.quantity} at {line.price}"
+    def summary(self, width: int = 94) -> list[str]:
+        """The bill as text lines for the synth summary, each item wrapped to ``width``."""
+        items = [
+            (f"${line.usd:.2f}", f"{line.item}: {line.quantity} at {line.price}")
             for line in self.lines
         ]
         if self.dashboards:
-            out.append(
-                f"  + ${self.dashboards_usd:.2f}  {self.dashboards} dashboard(s) at "
-                f"${DASHBOARD_MONTH:.2f}, $0 among the account's {FREE_DASHBOARDS} free ones"
+            items.append(
+                (
+                    f"+ ${self.dashboards_usd:.2f}",
+                    f"{self.dashboards} dashboard(s) at ${DASHBOARD_MONTH:.2f}, $0 among the "
+                    f"account's {FREE_DASHBOARDS} free ones",
+                )
+            )
+        out = [f"idle bill: ${self.total:.2f}/month at us-east-1 list prices ({PRICES_READ_ON})"]
+        for usd, text in items:
+            lead = f"  {usd}  "
+            out += textwrap.wrap(
+                text, width, initial_indent=lead, subsequent_indent=" " * len(lead)
             )
         return out
 
