@@ -28,12 +28,8 @@ from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_ne
 from sqs_scale_to_zero.delivery import HttpDelivery, resolve_delivery
 from sqs_scale_to_zero.delivery.settings import DeliveryMode
 from sqs_scale_to_zero.deployment import build_deploy_drain
-from sqs_scale_to_zero.monitoring import (
-    MonitoredService,
-    MonitoringOptions,
-    build_monitoring,
-    resolve_monitoring,
-)
+from sqs_scale_to_zero.monitoring import MonitoringOptions, build_monitoring, resolve_monitoring
+from sqs_scale_to_zero.monitoring.monitored import MonitoredService
 from sqs_scale_to_zero.queue import build_queues, resolve_queue
 from sqs_scale_to_zero.scaling import (
     DEFAULT_IDLE_CPU_THRESHOLD_PERCENT,
