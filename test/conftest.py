@@ -10,6 +10,8 @@ import json
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,6 +245,41 @@ def alerting_service() -> Synthesized:
         )
 
     return synthesize(build)
+
+
+@pytest.fixture
+def atomic_moto_receives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For this test, let one receive at a time pick messages, as SQS does.
+
+    moto's ``receive_message`` checks that a message is visible and then marks it received
+    without a lock, so two receives in flight at once (the worker keeps several) can, now and
+    then, both take the same message: a duplicate SQS does not make within the visibility
+    timeout. A test that counts duplicates under concurrent receives asks for this fixture:
+    the pick (a receive with no wait) is serialized, and the long poll waits outside the lock
+    as moto's own loop does (for a message, at most a second a step, until its deadline).
+    """
+    from moto.sqs.models import SQSBackend
+
+    original = SQSBackend.receive_message
+    lock = threading.Lock()
+
+    def receive_message(
+        self: Any,
+        queue_name: str,
+        count: int,
+        wait_seconds_timeout: int,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        deadline = time.monotonic() + (wait_seconds_timeout or 0)
+        while True:
+            with lock:
+                messages = original(self, queue_name, count, 0, *args, **kwargs)
+            if messages or time.monotonic() >= deadline:
+                return messages
+            self.get_queue(queue_name).wait_for_messages(1)
+
+    monkeypatch.setattr(SQSBackend, "receive_message", receive_message)
 
 
 @pytest.fixture(scope="session")

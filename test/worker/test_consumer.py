@@ -18,6 +18,7 @@ from sqs_scale_to_zero.worker.client import client_config
 from .conftest import Running, fast_worker, queue_counts, send, wait_for
 
 
+@pytest.mark.usefixtures("atomic_moto_receives")
 def test_many_messages_with_concurrency_are_all_processed_and_none_left(
     sqs: Any, make_queue: Any, start: Any
 ) -> None:
