@@ -220,9 +220,12 @@ def new(directory: str, language: str) -> int:
 def run_simulate(args: argparse.Namespace) -> int:
     """The ``simulate`` subcommand."""
     from sqs_scale_to_zero.simulate.api import simulate
+    from sqs_scale_to_zero.simulate.timeline.picture import check_timeline_path
     from sqs_scale_to_zero.simulate.workload import from_spec
 
     items = from_spec(args.workload)
+    if args.timeline is not None:
+        check_timeline_path(args.timeline)  # before an app folder is synthesized
     results = simulate(
         simulated_templates(args.templates, args.service),
         items,

@@ -9,8 +9,8 @@ from sqs_scale_to_zero.simulate.config import SimulationConfig
 from sqs_scale_to_zero.simulate.report import Result, column_name
 from sqs_scale_to_zero.simulate.run import run_simulation
 from sqs_scale_to_zero.simulate.template.reader import load_service
-from sqs_scale_to_zero.simulate.timeline.files import timeline_paths, wants_picture, write_files
-from sqs_scale_to_zero.simulate.timeline.picture import pyplot
+from sqs_scale_to_zero.simulate.timeline.files import timeline_paths, write_files
+from sqs_scale_to_zero.simulate.timeline.picture import check_timeline_path
 from sqs_scale_to_zero.simulate.workload.items import WorkItem
 from sqs_scale_to_zero.simulate.workload.shapes import from_spec
 
@@ -55,8 +55,8 @@ def simulate(
             timeline path that does not end in ``.csv``, ``.png`` or ``.svg``, or asks for a
             picture without matplotlib installed.
     """
-    if timeline is not None and wants_picture(timeline):
-        pyplot()  # fail before running when the picture cannot be drawn
+    if timeline is not None:
+        check_timeline_path(timeline)  # fail before running when it cannot be written
     items = from_spec(str(workload)) if isinstance(workload, str | Path) else list(workload)
     models = [load_service(p, service) for p in template_paths]
     results = [

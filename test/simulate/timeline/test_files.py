@@ -122,6 +122,20 @@ def test_a_picture_without_matplotlib_is_one_line_and_exit_2(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["day.csv", "day.messages.csv"]
 
 
+def test_a_picture_without_matplotlib_is_refused_before_an_app_is_synthesized(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+
+    def synthesize(*_: object) -> None:
+        raise AssertionError("the app was synthesized before the timeline was checked")
+
+    monkeypatch.setattr(cli, "simulated_templates", synthesize)
+    args = ["simulate", str(tmp_path), "--workload", "burst:count=1"]
+    assert cli.main([*args, "--timeline", str(tmp_path / "day.png")]) == 2
+    assert "needs matplotlib" in capsys.readouterr().err
+
+
 def test_a_template_given_twice_gets_two_sets_of_files(ours_template: Path, tmp_path: Path) -> None:
     simulate([ours_template, ours_template], "burst:count=1", timeline=tmp_path / "t.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
