@@ -49,10 +49,21 @@ def parser() -> argparse.ArgumentParser:
     )
 
     local = sub.add_parser(
-        "local", help="run a handler against a local SQS made with the construct's settings"
+        "local",
+        help="run a handler (or POST to an app, --deliver-to) against a local SQS made with "
+        "the construct's settings",
     )
     local.add_argument(
-        "handler", metavar="HANDLER", help="package.module:function, as in the image"
+        "handler",
+        metavar="HANDLER",
+        nargs="?",
+        help="package.module:function, as in the image (or --deliver-to)",
+    )
+    local.add_argument(
+        "--deliver-to",
+        metavar="URL",
+        help="POST each message to the app listening at this http://127.0.0.1:PORT/PATH "
+        "instead, as HttpDelivery does in the task (an app in any language)",
     )
     local.add_argument(
         "--template",
@@ -281,7 +292,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "local":
             return run_local(
-                args.handler, template=args.template, service=args.service, port=args.port
+                args.handler,
+                deliver_to=args.deliver_to,
+                template=args.template,
+                service=args.service,
+                port=args.port,
             )
         if args.command == "new":
             return new(args.directory, args.language)

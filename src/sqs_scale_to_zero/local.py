@@ -1,11 +1,12 @@
-"""``sqs-scale-to-zero local HANDLER``: the worker against a local SQS, in one command.
+"""``sqs-scale-to-zero local``: the worker against a local SQS, in one command.
 
 It starts moto's SQS server (the optional extra ``sqs-scale-to-zero[local]``) on 127.0.0.1,
 creates a queue with the construct's settings (visibility timeout, FIFO and content-based
 deduplication, a dead-letter queue with its redrive count), prints how to send it a message,
-and runs the worker on it in this process until Ctrl-C. The settings come from a synthesized
-template (``--template``, else the one in ``cdk.out`` of this folder or its parent) or, with
-none, from the construct's defaults.
+and runs the worker on it in this process until Ctrl-C: calling HANDLER, or POSTing each
+message to the app at ``--deliver-to URL`` (any language; you start it) as ``HttpDelivery``
+does in the task. The settings come from a synthesized template (``--template``, else the one
+in ``cdk.out`` of this folder or its parent) or, with none, from the construct's defaults.
 
 This module never imports aws_cdk.
 """
@@ -241,8 +242,9 @@ def worker_environment(endpoint: str, url: str, queue: LocalQueue) -> dict[str, 
 
 
 def run_local(
-    handler: str,
+    handler: str | None,
     *,
+    deliver_to: str | None = None,
     template: str | None = None,
     service: str | None = None,
     port: int | None = None,
@@ -250,13 +252,25 @@ def run_local(
 ) -> int:
     """Start the local SQS, create the queue, say how to send to it, run the worker on it.
 
+    The worker calls ``handler`` for each message, or, with ``deliver_to``, POSTs it to the app
+    listening there (an app in any language, started by you), as ``HttpDelivery`` does in the
+    task.
+
     Returns:
         The worker's exit code: 0 after Ctrl-C, 2 on a bad setting or handler.
 
     Raises:
-        LocalError: moto's server is missing, or the template cannot be read.
+        LocalError: moto's server is missing, the template cannot be read, or not exactly one
+            of ``handler`` and ``deliver_to`` was given.
     """
     import boto3  # type: ignore[import-untyped]
+
+    if (handler is None) == (deliver_to is None):
+        raise LocalError(
+            "give a HANDLER (package.module:function) or --deliver-to URL (an app's "
+            "http://127.0.0.1:PORT/PATH), not both or neither"
+        )
+    target = [handler] if handler is not None else ["--deliver-to", str(deliver_to)]
 
     if template is not None and not Path(template).is_file():
         raise LocalError(f"--template {template}: no such file")
@@ -275,7 +289,7 @@ def run_local(
         os.environ.update(worker_environment(endpoint, url, queue))
         from sqs_scale_to_zero.worker.__main__ import main as worker_main
 
-        return worker_main([handler, "--log-format", "text", *worker_args])
+        return worker_main([*target, "--log-format", "text", *worker_args])
 
 
 def _keys() -> dict[str, str]:
