@@ -19,6 +19,7 @@ import pytest
 from sqs_scale_to_zero.local import free_port
 from sqs_scale_to_zero.scaffold import stack_name
 from sqs_scale_to_zero.worker import Message
+from sqs_scale_to_zero.worker.contract import DEAD_LETTER_HEADER
 from test.cdk_cli import cdk_synth, install_cdk_cli
 
 APP_FILES = [
@@ -160,7 +161,7 @@ def test_the_node_app_synthesizes_with_http_delivery_to_its_server(
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
-def test_the_node_apps_server_answers_200_to_an_order_and_400_to_a_bad_body(
+def test_the_node_apps_server_answers_200_to_an_order_and_dead_letters_a_bad_body(
     node_app: tuple[Path, dict[str, Any]],
 ) -> None:
     root, _ = node_app
@@ -175,16 +176,16 @@ def test_the_node_apps_server_answers_200_to_an_order_and_400_to_a_bad_body(
     try:
         assert server.stdout is not None
         assert f"listening on 127.0.0.1:{port}" in server.stdout.readline()
-        statuses = []
+        answers = []
         for body in (b'{"order_id": 7}', b"not json at all"):
             url = f"http://127.0.0.1:{port}/"
             request = urllib.request.Request(url, data=body, method="POST")
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
-                    statuses.append(response.status)
+                    answers.append((response.status, response.headers.get(DEAD_LETTER_HEADER)))
             except urllib.error.HTTPError as error:
-                statuses.append(error.code)
-        assert statuses == [200, 400]
+                answers.append((error.code, error.headers.get(DEAD_LETTER_HEADER)))
+        assert answers == [(200, None), (422, "body is not JSON")]
     finally:
         server.terminate()
         server.wait(timeout=10)
