@@ -2,9 +2,10 @@
 
 * ``add_qpfs_defaults`` — ``aws_ecs_patterns.QueueProcessingFargateService`` with
   ``min_scaling_capacity=0`` and its default scaling steps (aws-cdk issues #20706, #9242, #34072).
-* ``add_seed_blog`` — the stack of ``shared/reference/seed-blog.txt``, both deploy stages at
-  once: QPFS with steps ``[{upper: 0, change: 0}, {lower: 1, change: +1}]`` and max 1 task,
-  plus a 3-minute average CPU <= 0.01 % alarm that sets the desired count to exactly 0.
+* ``add_seed_blog`` — the seed blog's stack (a public tutorial this project started from; its
+  text is not part of this repository), both deploy stages at once: QPFS with steps
+  ``[{upper: 0, change: 0}, {lower: 1, change: +1}]`` and max 1 task, plus a 3-minute average
+  CPU <= 0.01 % alarm that sets the desired count to exactly 0.
 * ``add_always_on`` — one task that never scales.
 
 and, to compare against them, ``add_scale_to_zero``: ``ScaleToZeroQueueService`` of the same

@@ -26,6 +26,8 @@ Cost per run is the Fargate cost only; each mode's idle bill is worked out from 
 Run from the repository root::
 
     .venv/bin/python -m benchmarks.backlog_signal [--markdown] [--seeds 5] [--messages-per-task N]
+
+``--write-docs`` also writes the Markdown output into ``docs/benchmarks/wake-modes.md``.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.synth import synth_anchors
-from benchmarks.tables import table_lines
+from benchmarks.tables import DocsFile, table_lines
 from sqs_scale_to_zero.simulate import Result, SimulationConfig, WorkItem, simulate
 from sqs_scale_to_zero.simulate.idle_bill import idle_bill
 from sqs_scale_to_zero.simulate.report import percentile
@@ -219,6 +221,9 @@ def cells(row: Row) -> list[str]:
     ]
 
 
+DOCS_FILE = DocsFile("wake-modes", "Wake modes, measured", "backlog_signal")
+
+
 def render(
     rows: Sequence[Row], seeds: int, *, markdown: bool, cost_lines: Sequence[str] = ()
 ) -> str:
@@ -259,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="build both modes with messages_per_task=N (default: the construct's default)",
     )
+    DOCS_FILE.add_flag(parser)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         paths = synth_anchors(Path(tmp), stack_calls(args.messages_per_task), PRELUDE)
@@ -269,7 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         f"${bill.dashboards_usd:.2f} beyond)"
         for mode, bill in zip(MODES, bills, strict=True)
     ]
-    print(render(rows, args.seeds, markdown=args.markdown, cost_lines=cost_lines))
+    markdown = args.markdown or args.write_docs
+    output = render(rows, args.seeds, markdown=markdown, cost_lines=cost_lines)
+    print(output)
+    if args.write_docs:
+        DOCS_FILE.write(argv, output)
     return 0
 
 

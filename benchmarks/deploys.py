@@ -33,6 +33,8 @@ anchors what they do instead.
 Run from the repository root::
 
     .venv/bin/python -m benchmarks.deploys [--seeds 3] [--markdown] [--template NAME=PATH]
+
+``--write-docs`` also writes the Markdown output into ``docs/benchmarks/deploys.md``.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.synth import synth_anchors
-from benchmarks.tables import table_lines
+from benchmarks.tables import DocsFile, table_lines
 from sqs_scale_to_zero.simulate import Result, SimulationConfig, WorkItem, simulate
 from sqs_scale_to_zero.simulate.report import DeploymentResult, percentile
 from sqs_scale_to_zero.simulate.workload import burst, poisson
@@ -231,6 +233,9 @@ def rows_for(
     ]
 
 
+DOCS_FILE = DocsFile("deploys", "Deploys, measured", "deploys")
+
+
 def render(rows: Sequence[Row], *, markdown: bool) -> str:
     """The table and the overall verdict on our stack(s)."""
     lines = table_lines(HEADERS, [row.cells() for row in rows], markdown=markdown)
@@ -261,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--template", action="append", default=[], metavar="NAME=PATH", help="another stack"
     )
+    DOCS_FILE.add_flag(parser)
     args = parser.parse_args(argv)
     extra = _extra(args.template)
     task_start = SimulationConfig().start_latency.high
@@ -288,7 +294,10 @@ def main(argv: list[str] | None = None) -> int:
                 for bucket, result in zip(without, plain, strict=True):
                     bucket.append(result)
             rows += rows_for(name, list(stacks), runs, task_start, without)
-    print(render(rows, markdown=args.markdown))
+    output = render(rows, markdown=args.markdown or args.write_docs)
+    print(output)
+    if args.write_docs:
+        DOCS_FILE.write(argv, output)
     return 0
 
 

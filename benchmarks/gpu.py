@@ -24,7 +24,9 @@ interrupted; on single wakes, wait p95 at most 60 s above the p95 of the modelle
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.gpu [--seeds 5] [--markdown]
+    .venv/bin/python -m benchmarks.gpu [--seeds 5] [--markdown] [--write-docs]
+
+``--write-docs`` also writes the Markdown output into ``docs/benchmarks/gpu.md``.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.synth import synth_anchors
-from benchmarks.tables import table_lines
+from benchmarks.tables import DocsFile, table_lines
 from sqs_scale_to_zero.simulate import Result, SimulationConfig, WorkItem, simulate
 from sqs_scale_to_zero.simulate.models.instances.assumptions import (
     HOURS_PER_MONTH,
@@ -192,6 +194,9 @@ def verdict(rows: Sequence[Row], chain_p95: float) -> list[str]:
     ]
 
 
+DOCS_FILE = DocsFile("gpu", "GPU workers, measured", "gpu")
+
+
 def render(rows: Sequence[Row], *, markdown: bool) -> list[str]:
     headers = [
         "workload",
@@ -230,14 +235,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--seeds", type=int, default=5, help="seeds per workload (default 5)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    DOCS_FILE.add_flag(parser)
     args = parser.parse_args(argv)
     rows = run(args.seeds)
     chain = cold_start_p95(SimulationConfig().instances)
-    for line in render(rows, markdown=args.markdown):
-        print(line)
-    print()
-    for line in verdict(rows, chain):
-        print(line)
+    lines = [*render(rows, markdown=args.markdown or args.write_docs), "", *verdict(rows, chain)]
+    output = "\n".join(lines)
+    print(output)
+    if args.write_docs:
+        DOCS_FILE.write(argv, output)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.http_delivery [--messages 200] [--sqsd-source DIR]
+    .venv/bin/python -m benchmarks.http_delivery [--messages 200] [--sqsd-source DIR] [--write-docs]
+
+``--write-docs`` also writes the output into ``docs/benchmarks/http-delivery.md``.
 
 One run, one local SQS: moto's server in its own process behind a TCP proxy on 127.0.0.1 that
 delays every chunk by 10 ms in each direction (``local_sqs.LatencyProxy``), closer to a
@@ -50,7 +52,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.local_sqs import LatencyProxy, fill, free_port, wait_until_up
-from benchmarks.tables import table_lines
+from benchmarks.tables import DocsFile, table_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_SCRIPT = ROOT / "test" / "worker" / "http_app.js"
@@ -311,7 +313,12 @@ def install_sqsd(source: Path, into: Path) -> Path:
     return target
 
 
-def main() -> int:
+DOCS_FILE = DocsFile(
+    "http-delivery", "HTTP delivery, measured", "http_delivery", ("--sqsd-source DIR",)
+)
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument(
@@ -322,7 +329,8 @@ def main() -> int:
         type=Path,
         help="a checkout or bare git directory of mogadanez/sqsd (default: no npm sqsd column)",
     )
-    args = parser.parse_args()
+    DOCS_FILE.add_flag(parser)
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="http-bench-") as scratch:
         sqsd_dir = install_sqsd(args.sqsd_source, Path(scratch)) if args.sqsd_source else None
         bench = Bench(args.messages, sqsd_dir)
@@ -373,18 +381,27 @@ def main() -> int:
                 *(_rate(cpu[(work, concurrency)][name], 2) for name in names),
             ]
         )
-    print(
-        f"{args.messages} messages per run, median of {args.rounds} runs per cell, contenders "
-        "in rotating order; moto behind a proxy adding "
-        f"{LATENCY_SECONDS * 1000:g} ms each way; app: Node.js {_node_version()} http_app.js"
-    )
     header = ["work", "concurrency", *(f"{n} msg/s" for n in names)]
     header += ["HTTP / npm sqsd", "HTTP / in-process"]
-    print("\n".join(table_lines(header, rows, markdown=True)))
-    print("\nCPU ms per message of the contender's own process (the app and moto excluded):")
     cpu_header = ["work", "concurrency", *(f"{n} CPU ms/msg" for n in names)]
-    print("\n".join(table_lines(cpu_header, cpu_rows, markdown=True)))
-    print(f"runtime with HTTP delivery at rest: {rss:.1f} MB resident (goal < 60 MB)")
+    output = "\n".join(
+        [
+            f"{args.messages} messages per run, median of {args.rounds} runs per cell, "
+            "contenders in rotating order; moto behind a proxy adding "
+            f"{LATENCY_SECONDS * 1000:g} ms each way; app: Node.js {_node_version()} http_app.js",
+            "",
+            *table_lines(header, rows, markdown=True),
+            "",
+            "CPU ms per message of the contender's own process (the app and moto excluded):",
+            "",
+            *table_lines(cpu_header, cpu_rows, markdown=True),
+            "",
+            f"runtime with HTTP delivery at rest: {rss:.1f} MB resident (goal < 60 MB)",
+        ]
+    )
+    print(output)
+    if args.write_docs:
+        DOCS_FILE.write(argv, output)
     behind = [row for row in rows if row[-2] != "n/a" and float(row[-2][:-1]) <= 1.0]
     slow = [row for row in rows if row[1] == "10" and float(row[-1][:-1]) < 0.8]
     return 1 if behind or slow or rss >= 60 else 0

@@ -44,7 +44,9 @@ Goal, judged for our two modes; the anchors are shown for comparison:
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.idle_detection [--seeds 3] [--hours 3]
+    .venv/bin/python -m benchmarks.idle_detection [--seeds 3] [--hours 3] [--write-docs]
+
+``--write-docs`` also writes the Markdown output into ``docs/benchmarks/idle-detection.md``.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ from benchmarks.idle_timeline import (
     idle_timeout_seconds,
 )
 from benchmarks.synth import synth_anchors
-from benchmarks.tables import table_lines
+from benchmarks.tables import DocsFile, table_lines
 from sqs_scale_to_zero.simulate import ServiceModel, WorkItem, load_service
 from sqs_scale_to_zero.simulate.report import percentile
 from sqs_scale_to_zero.simulate.run import Simulation
@@ -345,6 +347,9 @@ def cells(row: Row) -> list[str]:
     ]
 
 
+DOCS_FILE = DocsFile("idle-detection", "Idle detection, measured", "idle_detection")
+
+
 def render(rows: Sequence[Row], seeds: int, *, markdown: bool = False) -> str:
     """The table and one goal line per row of our two modes."""
     body = [cells(r) for r in rows]
@@ -371,13 +376,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per workload (default 3)")
     parser.add_argument("--hours", type=float, default=3.0, help="hours per trickle (default 3)")
+    DOCS_FILE.add_flag(parser)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         calls = {stack_id: call for stack_id, call in STACKS.values()}
         paths = synth_anchors(Path(tmp), calls, "from sqs_scale_to_zero import Wake")
         templates = {name: paths[stack_id] for name, (stack_id, _) in STACKS.items()}
         rows = measure(templates, args.seeds, args.hours)
-    print(render(rows, args.seeds, markdown=args.markdown))
+    output = render(rows, args.seeds, markdown=args.markdown or args.write_docs)
+    print(output)
+    if args.write_docs:
+        DOCS_FILE.write(argv, output)
     return 0
 
 

@@ -7,7 +7,9 @@ means per run, and max tasks the most in any run.
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.policies [--markdown] [--seeds 5]
+    .venv/bin/python -m benchmarks.policies [--markdown] [--seeds 5] [--write-docs]
+
+``--write-docs`` also writes the Markdown output into ``docs/benchmarks/alternatives.md``.
 
 Every column is synthesized from :mod:`benchmarks.anchors` in one app (needs aws-cdk-lib and
 Node.js); ours is ``ScaleToZeroQueueService`` with the basic example's defaults.
@@ -21,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks.synth import synth_anchors
-from benchmarks.tables import table_lines
+from benchmarks.tables import DocsFile, table_lines
 from sqs_scale_to_zero.simulate import Result, WorkItem, simulate
 from sqs_scale_to_zero.simulate.report import fmt_seconds, percentile
 from sqs_scale_to_zero.simulate.workload import (
@@ -96,6 +98,9 @@ POOLED_ROWS: list[tuple[str, Callable[[Sequence[Result]], str]]] = [
 """Row label -> the cell of one column, from that column's runs over the seeds."""
 
 
+DOCS_FILE = DocsFile("alternatives", "Measured against the alternatives", "policies")
+
+
 def pooled_table(columns: Sequence[Sequence[Result]], *, markdown: bool) -> str:
     """One column per stack, each cell computed from that stack's runs over the seeds."""
     body = [[label, *(cell(runs) for runs in columns)] for label, cell in POOLED_ROWS]
@@ -112,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_SEEDS,
         help=f"seeds per workload (default {DEFAULT_SEEDS})",
     )
+    DOCS_FILE.add_flag(parser)
     args = parser.parse_args(argv)
+    markdown = args.markdown or args.write_docs
+    sections: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         anchors = synth_anchors(out / "anchors", ANCHOR_CALLS)
@@ -130,8 +138,12 @@ def main(argv: list[str] | None = None) -> int:
                 ):
                     runs.append(result)
             title = f"{name} ({len(items)} messages, {args.seeds} seeds)"
-            print(f"\n### {title}\n" if args.markdown else f"\n== {title}")
-            print(pooled_table(columns, markdown=args.markdown))
+            heading = f"### {title}\n" if markdown else f"== {title}"
+            sections.append(f"{heading}\n{pooled_table(columns, markdown=markdown)}")
+    output = "\n\n".join(sections)
+    print(output)
+    if args.write_docs:
+        DOCS_FILE.write(argv, output)
     return 0
 
 

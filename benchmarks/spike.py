@@ -21,6 +21,7 @@ the daily curve, task-hours within 1.05x of ``fixed steps``; 0 interrupted every
 Run from the repository root::
 
     .venv/bin/python -m benchmarks.spike [--seeds 3] [--messages-per-task 1 2 4 10] [--markdown]
+    .venv/bin/python -m benchmarks.spike --write-docs  # also docs/benchmarks/bursts.md
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from benchmarks.policies import WORKLOADS as EVERYDAY
 from benchmarks.synth import synth_anchors
-from benchmarks.tables import table_lines
+from benchmarks.tables import DocsFile, table_lines
 from sqs_scale_to_zero.simulate import Result, WorkItem, simulate
 from sqs_scale_to_zero.simulate.report import percentile
 from sqs_scale_to_zero.simulate.workload import burst
@@ -228,6 +229,9 @@ def cells(row: Row) -> list[str]:
     ]
 
 
+DOCS_FILE = DocsFile("bursts", "Bursts, measured", "spike")
+
+
 def render(rows: Sequence[Row], seeds: int, *, markdown: bool) -> str:
     """The table of the four policies, the goal lines, and the ``messages_per_task`` sweep."""
     main = [r for r in rows if r.policy in POLICIES]
@@ -269,11 +273,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="also judge the construct with messages_per_task=N (e.g. 1 2 4 10)",
     )
+    DOCS_FILE.add_flag(parser)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         paths = synth_anchors(Path(tmp), stack_calls(args.messages_per_task), PRELUDE)
         rows = measure(paths, args.messages_per_task, args.seeds)
-    print(render(rows, args.seeds, markdown=args.markdown))
+    output = render(rows, args.seeds, markdown=args.markdown or args.write_docs)
+    print(output)
+    if args.write_docs:
+        DOCS_FILE.write(argv, output)
     return 0
 
 

@@ -13,8 +13,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+FROM_A_CLONE = "\n## From a clone: try it, test it\n"
+
+
 def readme_commands() -> list[str]:
-    blocks = re.findall(r"```bash\n(.*?)\n```", (ROOT / "README.md").read_text(), flags=re.S)
+    """The two bash blocks of the README's "From a clone" section: try it, then test it."""
+    section = (ROOT / "README.md").read_text().split(FROM_A_CLONE, 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)\n```", section, flags=re.S)
     return [block.strip() for block in blocks[:2]]
 
 

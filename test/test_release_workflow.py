@@ -39,8 +39,10 @@ PUBLISH_ACTION = "pypa/gh-action-pypi-publish@release/v1"
 
 
 def readme_test_command() -> str:
-    """The README's second bash block: install the test extra and run the suite."""
-    blocks = re.findall(r"```bash\n(.*?)\n```", (ROOT / "README.md").read_text(), flags=re.S)
+    """The README's test command: the second bash block of its "From a clone" section."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## From a clone: try it, test it\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)\n```", section, flags=re.S)
     return str(blocks[1]).strip()
 
 
