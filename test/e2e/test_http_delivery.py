@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from sqs_scale_to_zero.local import free_port
 from sqs_scale_to_zero.worker import contract
 from test.worker.conftest import EcsAgent
 
@@ -74,12 +74,6 @@ def app_image(engine: DockerEngine, node_base_image: Image, example: Synthesized
 @pytest.fixture
 def queue(sqs: Any, example: SynthesizedExample) -> Queue:
     return Queue.create(sqs, example.environment("Runtime")[contract.VISIBILITY_TIMEOUT_SECONDS])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -197,6 +191,30 @@ def test_stopped_in_ecs_order_mid_request_nothing_is_lost_or_duplicated(
     # timeout, receive count 2. Either way no one has processed or deleted it.
     assert sum(queue.counts(sqs)) == 1, f"only the late order is left\n{logs}"
     assert not agent.protected
+
+
+def test_a_body_the_app_cannot_read_goes_to_the_dead_letter_queue_at_once(
+    start_task: Any, queue: Queue, sqs: Any
+) -> None:
+    # The queue has no redrive policy: only the runtime's DeadLetter moves a message there.
+    task: Task = start_task()
+    sqs.send_message(QueueUrl=queue.url, MessageBody="not json at all")
+
+    found: list[Any] = []
+
+    def dead_lettered() -> bool:
+        answer = sqs.receive_message(
+            QueueUrl=queue.dead_letter_url, MessageAttributeNames=["All"], WaitTimeSeconds=1
+        )
+        found.extend(answer.get("Messages", []))
+        return bool(found)
+
+    wait_for(dead_lettered, "the message in the dead-letter queue")
+    logs = f"runtime:\n{task.runtime.logs()}\napp:\n{task.app.logs()}"
+    assert [m["Body"] for m in found] == ["not json at all"], logs
+    reason = found[0]["MessageAttributes"][contract.DEAD_LETTER_REASON_ATTRIBUTE]["StringValue"]
+    assert reason == "not JSON", logs
+    wait_for(lambda: queue.counts(sqs) == (0, 0), "the message deleted from the queue")
 
 
 def test_runtime_image_runs_as_a_non_root_user_without_the_cdk_and_stays_small(

@@ -4,6 +4,8 @@
 //
 //   200                    done: the message is deleted
 //   503 with Retry-After   try again after that many seconds
+//   422 with X-Sqs-Scale-To-Zero-Dead-Letter: <reason>
+//                          never processable: to the dead-letter queue at once, no retries
 //   anything else          failed: retried with backoff, dead-lettered after max_receive_count
 //
 // Try it alone: PORT=8080 node server.js, then
@@ -26,7 +28,7 @@ function work(request, body) {
   try {
     order = JSON.parse(body);
   } catch {
-    return Promise.resolve([400, "not JSON"]);
+    return Promise.resolve([422, "not JSON", { "X-Sqs-Scale-To-Zero-Dead-Letter": "not JSON" }]);
   }
   if (order.downstream === "busy") {
     return Promise.resolve([503, "downstream busy", { "Retry-After": "30" }]);
