@@ -1,5 +1,9 @@
 """Seed parity: the seed blog's stack, re-expressed with ScaleToZeroQueueService, in one deploy.
 
+The "seed blog" is the public tutorial this project started from (its text is not shipped): a
+QueueProcessingFargateService waking on one visible message, plus a CPU alarm that sets the
+task count to 0, in two deploys.
+
 What it shows: everything the blog's two-stage stack set up, with the construct —
 
 * an existing VPC found by look-up (``cdk.context.json`` holds the answer, so ``cdk synth``
