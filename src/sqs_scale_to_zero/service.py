@@ -27,7 +27,7 @@ from sqs_scale_to_zero.capacity import Capacity
 from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
 from sqs_scale_to_zero.delivery import HttpDelivery, resolve_delivery
 from sqs_scale_to_zero.delivery.settings import DeliveryMode
-from sqs_scale_to_zero.deployment import build_deploy_drain
+from sqs_scale_to_zero.deploy_drain import build_deploy_drain
 from sqs_scale_to_zero.monitoring import MonitoringOptions, build_monitoring, resolve_monitoring
 from sqs_scale_to_zero.monitoring.monitored import MonitoredService
 from sqs_scale_to_zero.queue import build_queues, resolve_queue

@@ -39,7 +39,7 @@ from sqs_scale_to_zero.compute.task import (
     resolve_task,
 )
 from sqs_scale_to_zero.delivery import DeliverySettings
-from sqs_scale_to_zero.deployment import MAX_HEALTHY_PERCENT, MIN_HEALTHY_PERCENT
+from sqs_scale_to_zero.deploy_drain import MAX_HEALTHY_PERCENT, MIN_HEALTHY_PERCENT
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.queue import WorkQueues
 
@@ -145,7 +145,7 @@ def build_compute(
     The service starts without a fixed desired count: CloudFormation creates it with one task,
     which the idle alarm removes after ``idle_timeout``, and later deploys keep whatever count
     the scaling policies set instead of resetting it. The rollout settings are explained in
-    :mod:`sqs_scale_to_zero.deployment`.
+    :mod:`sqs_scale_to_zero.deploy_drain`.
     """
     network = settings.network
     cluster = build_cluster(scope, network, settings.task.log_retention)
@@ -182,7 +182,7 @@ def build_compute(
 
 
 def _rollout() -> dict[str, Any]:
-    """The rollout settings every service gets (:mod:`sqs_scale_to_zero.deployment`)."""
+    """The rollout settings every service gets (:mod:`sqs_scale_to_zero.deploy_drain`)."""
     return {
         "min_healthy_percent": MIN_HEALTHY_PERCENT,
         "max_healthy_percent": MAX_HEALTHY_PERCENT,

@@ -1,4 +1,4 @@
-"""Deploys: the rollout settings and what the worker is given to drain an outdated task."""
+"""The deploy drain: the rollout settings and what the worker is given to drain an outdated task."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sqs_scale_to_zero.deployment import deploy_check_seconds
+from sqs_scale_to_zero.deploy_drain import deploy_check_seconds
 from sqs_scale_to_zero.worker import contract
 from test.conftest import Synthesized
 from test.test_compute import environment, role_statements

@@ -1,4 +1,4 @@
-"""Deploys on a busy queue: how ECS replaces the tasks, and the deploy drain of an outdated task.
+"""The deploy drain: a rolling update that never stops a busy task, and what its worker is told.
 
 No props: every setting here follows from what a queue worker needs.
 
