@@ -15,7 +15,7 @@ events"), and a worker on a busy queue is always busy, so on its own the old dep
 never finish. The worker therefore checks its service's PRIMARY deployment at a bounded rate:
 once that deployment names another task definition it takes no new message, and once it runs a
 task the old one finishes what it holds, releases protection and exits 0 (see
-:mod:`sqs_scale_to_zero.worker.deployment`).
+:mod:`sqs_scale_to_zero.worker.deploy_drain`).
 
 What it needs, and why it looks the way it does: on Fargate the task metadata endpoint does
 not name the task's service (Amazon ECS developer guide, "Amazon ECS task metadata v4 JSON

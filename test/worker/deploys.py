@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import boto3  # type: ignore[import-untyped]
 import pytest
 
-from sqs_scale_to_zero.worker import EcsDeploymentWatch, Message, contract
+from sqs_scale_to_zero.worker import EcsDeployDrainWatch, Message, contract
 
 if TYPE_CHECKING:
     from .conftest import EcsAgent
@@ -123,12 +123,12 @@ def deploy(
     return make
 
 
-def fast_watch(deployed: Deployed, agent: EcsAgent, **options: Any) -> EcsDeploymentWatch:
+def fast_watch(deployed: Deployed, agent: EcsAgent, **options: Any) -> EcsDeployDrainWatch:
     """A watch of ``deployed``'s service through ``agent``, checking every ``FAST_CHECK_SECONDS``.
 
-    ``options`` are further ``EcsDeploymentWatch`` arguments (``pause_limit_seconds`` ...).
+    ``options`` are further ``EcsDeployDrainWatch`` arguments (``pause_limit_seconds`` ...).
     """
-    return EcsDeploymentWatch(
+    return EcsDeployDrainWatch(
         stack_id=deployed.stack_id,
         service_resource=SERVICE_RESOURCE,
         metadata_uri=agent.metadata_uri,

@@ -9,6 +9,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 PROBE = """
 import json, sys
 import sqs_scale_to_zero.worker.contract
@@ -42,3 +44,20 @@ def test_cli_rejects_a_malformed_handler_with_exit_code_2() -> None:
     )
     assert result.returncode == 2
     assert "package.module:function" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("DeploymentWatch", "DeployDrainWatch"),
+        ("EcsDeploymentWatch", "EcsDeployDrainWatch"),
+        ("NoDeploymentWatch", "NoDeployDrainWatch"),
+    ],
+)
+def test_old_deploy_drain_watch_names_import_with_a_deprecation_warning(old: str, new: str) -> None:
+    import sqs_scale_to_zero.worker as package
+
+    with pytest.warns(DeprecationWarning, match=f"{old} is deprecated: use {new}"):
+        value = getattr(package, old)
+    assert value is getattr(package, new)
+    assert old not in package.__all__

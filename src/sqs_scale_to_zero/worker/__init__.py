@@ -17,16 +17,17 @@ Example::
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqs_scale_to_zero.worker.config import ConfigurationError, WorkerConfig
     from sqs_scale_to_zero.worker.consumer import Worker
-    from sqs_scale_to_zero.worker.deployment.answers import Outdated
-    from sqs_scale_to_zero.worker.deployment.watch import (
-        DeploymentWatch,
-        EcsDeploymentWatch,
-        NoDeploymentWatch,
+    from sqs_scale_to_zero.worker.deploy_drain.verdict import Outdated
+    from sqs_scale_to_zero.worker.deploy_drain.watch import (
+        DeployDrainWatch,
+        EcsDeployDrainWatch,
+        NoDeployDrainWatch,
     )
     from sqs_scale_to_zero.worker.message import DeadLetter, Message, RetryLater
     from sqs_scale_to_zero.worker.policies import (
@@ -50,17 +51,17 @@ _EXPORTS = {
     "ConfigurationError": "config",
     "ConstantBackoff": "policies",
     "DeadLetter": "message",
-    "DeploymentWatch": "deployment.watch",
+    "DeployDrainWatch": "deploy_drain.watch",
     "EcsAgentTaskProtection": "protection",
-    "EcsDeploymentWatch": "deployment.watch",
+    "EcsDeployDrainWatch": "deploy_drain.watch",
     "ExponentialBackoff": "policies",
     "IdleShutdown": "policies",
     "MaxMessagesShutdown": "policies",
     "Message": "message",
     "NeverShutdown": "policies",
-    "NoDeploymentWatch": "deployment.watch",
+    "NoDeployDrainWatch": "deploy_drain.watch",
     "NoTaskProtection": "protection",
-    "Outdated": "deployment.answers",
+    "Outdated": "deploy_drain.verdict",
     "RetryLater": "message",
     "ShutdownPolicy": "policies",
     "TaskProtection": "protection",
@@ -74,15 +75,15 @@ __all__ = [
     "ConfigurationError",
     "ConstantBackoff",
     "DeadLetter",
-    "DeploymentWatch",
+    "DeployDrainWatch",
     "EcsAgentTaskProtection",
-    "EcsDeploymentWatch",
+    "EcsDeployDrainWatch",
     "ExponentialBackoff",
     "IdleShutdown",
     "MaxMessagesShutdown",
     "Message",
     "NeverShutdown",
-    "NoDeploymentWatch",
+    "NoDeployDrainWatch",
     "NoTaskProtection",
     "Outdated",
     "RetryLater",
@@ -93,8 +94,24 @@ __all__ = [
     "WorkerStats",
 ]
 
+_DEPRECATED = {
+    "DeploymentWatch": "DeployDrainWatch",
+    "EcsDeploymentWatch": "EcsDeployDrainWatch",
+    "NoDeploymentWatch": "NoDeployDrainWatch",
+}
+"""Old names of the deploy drain's watches, deprecated: each still imports, with a
+``DeprecationWarning`` that names its new name, and is left out of ``__all__``."""
+
 
 def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:
+        new = _DEPRECATED[name]
+        warnings.warn(
+            f"sqs_scale_to_zero.worker.{name} is deprecated: use {new}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return __getattr__(new)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'sqs_scale_to_zero.worker' has no attribute {name!r}")

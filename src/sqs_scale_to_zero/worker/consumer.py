@@ -19,7 +19,7 @@ from sqs_scale_to_zero.worker.bounded import call_within
 from sqs_scale_to_zero.worker.client import make_sqs_client
 from sqs_scale_to_zero.worker.config import ConfigurationError, WorkerConfig
 from sqs_scale_to_zero.worker.delivery import Delivery
-from sqs_scale_to_zero.worker.deployment import DeploymentWatch, EcsDeploymentWatch
+from sqs_scale_to_zero.worker.deploy_drain import DeployDrainWatch, EcsDeployDrainWatch
 from sqs_scale_to_zero.worker.draining import finish_drain
 from sqs_scale_to_zero.worker.handlers import FunctionDelivery, Handler
 from sqs_scale_to_zero.worker.inflight import JobState
@@ -99,11 +99,12 @@ class Worker:
         task_protection: ECS scale-in protection. Default: ``EcsAgentTaskProtection`` when
             ``$ECS_AGENT_URI`` is set and ``$SCALE_TO_ZERO_TASK_PROTECTION`` is not
             ``"disabled"``, else ``NoTaskProtection()``.
-        deployment_watch: Calls ``pause_receiving()`` once a deploy has made this task
-            outdated, and ``drain()`` once the new deployment runs a task.
-            Default: ``EcsDeploymentWatch`` when ``$SCALE_TO_ZERO_DEPLOY_STACK``,
+        deployment_watch: The deploy drain's watch (named for what it watches, as in the
+            "worker starting" log line): calls ``pause_receiving()`` once a deploy has made
+            this task outdated, and ``drain()`` once the new deployment runs a task.
+            Default: ``EcsDeployDrainWatch`` when ``$SCALE_TO_ZERO_DEPLOY_STACK``,
             ``$SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE`` and ``$ECS_CONTAINER_METADATA_URI_V4``
-            are set, else ``NoDeploymentWatch`` (see ``sqs_scale_to_zero.worker.deployment``).
+            are set, else ``NoDeployDrainWatch`` (see ``sqs_scale_to_zero.worker.deploy_drain``).
         session: The boto3 session the SQS client is made from. Default: boto3's default
             session (standard AWS SDK configuration, including ``AWS_ENDPOINT_URL_SQS``).
         sqs_client: A ready SQS client, instead of ``session``. Default: one made from
@@ -141,7 +142,7 @@ class Worker:
         error_backoff: BackoffPolicy | None = None,
         shutdown_policy: ShutdownPolicy | None = None,
         task_protection: TaskProtection | None = None,
-        deployment_watch: DeploymentWatch | None = None,
+        deployment_watch: DeployDrainWatch | None = None,
         session: Any = None,
         sqs_client: Any = None,
         environ: Mapping[str, str] | None = None,
@@ -174,7 +175,7 @@ class Worker:
             task_protection = EcsAgentTaskProtection(agent) if agent else NoTaskProtection()
         self.task_protection = task_protection
         self.stats = WorkerStats()
-        self.deployment_watch = deployment_watch or EcsDeploymentWatch.from_config(
+        self.deployment_watch = deployment_watch or EcsDeployDrainWatch.from_config(
             config, session, self.stats
         )
         self.visibility_timeout_seconds = config.visibility_timeout_seconds

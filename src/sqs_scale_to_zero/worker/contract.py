@@ -59,7 +59,7 @@ ECS_AGENT_URI = "ECS_AGENT_URI"
 SHUTDOWN_MARGIN_SECONDS = 10
 """Seconds between the worker's shutdown grace and SIGKILL, left for releasing messages."""
 
-# --- Draining an outdated task after a deploy (set by the construct, read by the worker) -------
+# --- The deploy drain (set by the construct, read by the worker) -------------------------------
 
 DEPLOY_STACK = "SCALE_TO_ZERO_DEPLOY_STACK"
 """The ID (ARN) of the CloudFormation stack that holds the worker's ECS service.
@@ -100,7 +100,7 @@ DEPLOY_CHECKS_PER_SECOND = 2.0
 """The most ``DescribeServices`` calls per second the whole fleet makes at ``max_capacity``:
 a tenth of ECS's default sustained rate for service read actions (20 a second)."""
 
-DEPLOY_PAUSE_LIMIT_SECONDS = 180
+DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS = 180
 """How long an outdated task, taking no message, waits for the new deployment's first running
 task before it goes back to work on the old code (a new image that does not start must not
 stop the processing until the circuit breaker rolls it back)."""

@@ -1,6 +1,6 @@
-"""How a ``Worker`` drains after a deploy made its task outdated.
+"""The deploy drain's last phase: how a ``Worker`` finishes after a deploy made its task outdated.
 
-The rule (when to pause, when to drain) is :mod:`sqs_scale_to_zero.worker.deployment`'s; the
+The rule (when to pause, when to drain) is :mod:`sqs_scale_to_zero.worker.deploy_drain`'s; the
 phases are :class:`~sqs_scale_to_zero.worker.lifecycle.Lifecycle`'s. Once the receive loop has
 ended for a drain, :func:`finish_drain` hands back what has not started and waits, without a time
 limit, for the running handlers; the ordinary shutdown follows.

@@ -66,7 +66,7 @@ class Lifecycle:
 
     @property
     def paused(self) -> bool:
-        """True while paused for a deploy."""
+        """True during the deploy drain's pause."""
         return self._phase is Phase.PAUSED
 
     @property

@@ -4,7 +4,7 @@ A failure to get protection never costs the messages just received a receive: th
 After an *error* of the ECS agent they run unprotected, and protection is tried again after the
 error backoff. After ECS's *refusal* (the task is being stopped), the worker runs what it holds
 but receives nothing more until protection is granted again or it is stopped: the keeper is then
-``refused``, a state of its own, apart from the deploy pause (``Lifecycle.paused``).
+``refused``, a state of its own, apart from the deploy drain's pause (``Lifecycle.paused``).
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ class Receiver:
             if first and self._policy_says_stop():
                 break
             if lifecycle.paused:
-                self._wait_out_deploy_pause(first)
+                self._wait_out_deploy_drain_pause(first)
                 continue
             if not first and not self._wait_for_flow():  # and for protection
                 continue
@@ -255,8 +255,8 @@ class Receiver:
                 held.changed.wait(timeout=1.0)
             return self._flowing and self._keeper.granted and not over.is_set()
 
-    def _wait_out_deploy_pause(self, first: bool) -> None:
-        """Receive nothing while paused for a deploy; release protection once nothing runs."""
+    def _wait_out_deploy_drain_pause(self, first: bool) -> None:
+        """Receive nothing during the deploy drain's pause; release protection once nothing runs."""
         lifecycle = self._lifecycle
         held = self._holdings
         released = not first

@@ -125,7 +125,7 @@ class Task:
         paused_since: Since when it takes no new message because a newer deployment has no
             running task yet (``None``: not paused).
         pause_spent: It already waited :data:`~sqs_scale_to_zero.worker.contract.
-            DEPLOY_PAUSE_LIMIT_SECONDS` for the current deployment and went back to work.
+            DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS` for the current deployment and went back to work.
         retired_by: The deployment that sent it SIGTERM, if one did (else 0).
     """
 

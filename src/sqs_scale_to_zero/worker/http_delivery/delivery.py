@@ -5,7 +5,7 @@ It takes the place of the Python function (``FunctionDelivery``) at the worker's
 for it: concurrent requests (one per handler thread,
 each thread with its own keep-alive connection), prefetch, FIFO group order, the heartbeat while
 the request is open, task protection while any request is open, batch deletes, the backoff, the
-deploy pause and drain, and the bounded shutdown.
+deploy drain (its pause and its drain), and the bounded shutdown.
 
 When the app cannot be reached:
 

@@ -9,7 +9,7 @@ path returns a 2xx. While the app answers and no request is open, the port is ch
 a request that finds it gone reports it at once (:meth:`AppReadiness.lost`).
 
 Readiness lifts only a pause of its own: when the app goes away while a deploy has already
-paused the worker, the deploy's watch decides when receiving resumes.
+paused the worker, the deploy drain's watch decides when receiving resumes.
 """
 
 from __future__ import annotations

@@ -186,14 +186,14 @@ def test_old_tasks_wait_for_a_new_deployment_that_cannot_start_then_go_back_to_w
         for m in sim.service.messages
         if m.started_at is not None and m.started_at > DEPLOY_AT
     )
-    pause_ends = contract.DEPLOY_PAUSE_LIMIT_SECONDS + check * (1 + contract.DEPLOY_CHECK_JITTER)
+    pause_ends = contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS + check * (1 + contract.DEPLOY_CHECK_JITTER)
     # nothing starts between the first checks and the end of the pause, then work goes on
     assert not [
         t
         for t in starts
-        if check * (1 + contract.DEPLOY_CHECK_JITTER) < t < contract.DEPLOY_PAUSE_LIMIT_SECONDS
+        if check * (1 + contract.DEPLOY_CHECK_JITTER) < t < contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS
     ]
-    assert [t for t in starts if contract.DEPLOY_PAUSE_LIMIT_SECONDS <= t <= pause_ends + 60.0]
+    assert [t for t in starts if contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS <= t <= pause_ends + 60.0]
     assert deployment.interrupted == 0
 
 

@@ -37,7 +37,7 @@ interval, then at the interval with a uniform jitter of
 outdated when it runs an earlier task definition than the PRIMARY deployment's. From that check
 on it takes no new message; once the PRIMARY runs at least one task it finishes the message it
 holds (releasing its protection) and exits on its own. If the PRIMARY has no running task
-:data:`~sqs_scale_to_zero.worker.contract.DEPLOY_PAUSE_LIMIT_SECONDS` after the task paused, it
+:data:`~sqs_scale_to_zero.worker.contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS` after the task paused, it
 goes back to work and exits at the first check that finds one. Checks take no virtual time and
 draw from an RNG of their own (seeded by the run's seed), as do the scheduler's choices, so a
 run without deployments draws exactly as before.
@@ -244,7 +244,7 @@ class DeploymentRuntime:
                 self.fleet.stop_receiving(task, now)
             elif (
                 task.paused_since is not None
-                and now - task.paused_since >= contract.DEPLOY_PAUSE_LIMIT_SECONDS
+                and now - task.paused_since >= contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS
             ):
                 task.paused_since = None
                 task.pause_spent = True

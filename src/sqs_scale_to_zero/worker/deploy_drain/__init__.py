@@ -1,4 +1,4 @@
-"""Draining a task that a deploy made outdated: the worker's side of a rolling deployment.
+"""The deploy drain, the worker's side: a task that a deploy made outdated drains and exits.
 
 Task scale-in protection keeps a busy task alive through deployments too (Amazon ECS developer
 guide, "Protect your Amazon ECS tasks from being terminated by scale-in events"), and a worker on
@@ -9,8 +9,8 @@ Once that deployment runs a task it *drains* (see ``Worker.drain``): it lets the
 messages finish (their visibility is still extended), turns task protection off and exits 0.
 ECS stops the task, and the deployment completes about one job duration after it began. A
 deployment that has no running task :data:`~sqs_scale_to_zero.worker.contract.
-DEPLOY_PAUSE_LIMIT_SECONDS` after the pause began (a new image that does not start) ends the
-pause: the task goes back to work on the old code and drains once the deployment runs a task;
+DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS` after the pause began (a new image that does not start) ends
+the pause: the task goes back to work on the old code and drains once the deployment runs a task;
 if the circuit breaker rolls it back, the PRIMARY names this task's task definition again and
 the task simply keeps working.
 
@@ -42,7 +42,7 @@ interval. Nothing here ever stops the worker but the verdict ``Outdated`` with a
 replacement (a failed check during a pause keeps the pause, and its time limit).
 """
 
-from sqs_scale_to_zero.worker.deployment.answers import (
+from sqs_scale_to_zero.worker.deploy_drain.verdict import (
     CheckFailed,
     Outdated,
     TaskIdentity,
@@ -51,19 +51,19 @@ from sqs_scale_to_zero.worker.deployment.answers import (
     primary_deployment,
     read_task_metadata,
 )
-from sqs_scale_to_zero.worker.deployment.watch import (
+from sqs_scale_to_zero.worker.deploy_drain.watch import (
     DEFAULT_TIMEOUT_SECONDS,
-    DeploymentWatch,
-    EcsDeploymentWatch,
-    NoDeploymentWatch,
+    DeployDrainWatch,
+    EcsDeployDrainWatch,
+    NoDeployDrainWatch,
 )
 
 __all__ = [
     "DEFAULT_TIMEOUT_SECONDS",
     "CheckFailed",
-    "DeploymentWatch",
-    "EcsDeploymentWatch",
-    "NoDeploymentWatch",
+    "DeployDrainWatch",
+    "EcsDeployDrainWatch",
+    "NoDeployDrainWatch",
     "Outdated",
     "TaskIdentity",
     "outdated",

@@ -3,7 +3,7 @@
 Against moto in server mode: SQS for the queue, CloudFormation for the stack that creates the
 ECS service (``DescribeStackResource`` gives its real ARN), ECS for ``DescribeServices``. The ECS
 agent stand-in serves the task metadata endpoint and task protection. How moto models "a deploy"
-is in ``deploys.py``; failed checks are in ``test_deployment_failures.py``.
+is in ``deploys.py``; failed checks are in ``test_deploy_drain_failures.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from sqs_scale_to_zero.worker import (
-    EcsDeploymentWatch,
+    EcsDeployDrainWatch,
     Worker,
 )
 from sqs_scale_to_zero.worker.signals import STOP_SIGNALS
@@ -154,7 +154,7 @@ class Paused:
     url: str
     job: LongJob
     worker: Worker
-    watch: EcsDeploymentWatch
+    watch: EcsDeployDrainWatch
     running: Running
 
 
@@ -166,7 +166,7 @@ def paused(
     start: Callable[[Worker], Running],
     caplog: pytest.LogCaptureFixture,
 ) -> Callable[..., Paused]:
-    """Start such a task with a fast watch (``EcsDeploymentWatch`` options) and wait for its pause."""
+    """Start such a task with a fast watch (``EcsDeployDrainWatch`` options) and wait for its pause."""
 
     def make(**watch_options: Any) -> Paused:
         service = deploy(running=0)

@@ -1,8 +1,8 @@
-"""How the deployment watch reads the task metadata and ``DescribeServices`` answers.
+"""The deploy drain's verdict: how its watch reads the task metadata and ``DescribeServices``.
 
 The shapes are those of the AWS documentation ("Amazon ECS task metadata v4 JSON response for
 tasks on Fargate"; ECS API reference, ``DescribeServices`` and ``Deployment``); the end-to-end
-behaviour against moto is in ``test_deployment.py``.
+behaviour against moto is in ``test_deploy_drain.py``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from sqs_scale_to_zero.worker import WorkerConfig
-from sqs_scale_to_zero.worker.deployment import (
+from sqs_scale_to_zero.worker.deploy_drain import (
     CheckFailed,
-    EcsDeploymentWatch,
-    NoDeploymentWatch,
+    EcsDeployDrainWatch,
+    NoDeployDrainWatch,
     Outdated,
     TaskIdentity,
     outdated,
@@ -118,10 +118,10 @@ def test_the_watch_is_built_from_the_environment_only_when_it_names_everything()
         "SCALE_TO_ZERO_DEPLOY_CHECK_SECONDS": "45",
         "ECS_CONTAINER_METADATA_URI_V4": "http://169.254.170.2/v4/abc",
     }
-    watch = EcsDeploymentWatch.from_config(WorkerConfig.from_environment(environ))
-    assert isinstance(watch, EcsDeploymentWatch)
+    watch = EcsDeployDrainWatch.from_config(WorkerConfig.from_environment(environ))
+    assert isinstance(watch, EcsDeployDrainWatch)
     assert (watch.service_resource, watch.check_seconds) == ("Service", 45)
     del environ["SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE"]
-    off = EcsDeploymentWatch.from_config(WorkerConfig.from_environment(environ))
-    assert isinstance(off, NoDeploymentWatch)
+    off = EcsDeployDrainWatch.from_config(WorkerConfig.from_environment(environ))
+    assert isinstance(off, NoDeployDrainWatch)
     assert off.reason == "$SCALE_TO_ZERO_DEPLOY_SERVICE_RESOURCE not set"

@@ -1,4 +1,4 @@
-"""The watches: ``EcsDeploymentWatch`` checks on its own thread; ``NoDeploymentWatch`` never does.
+"""The deploy drain's watches: ``EcsDeployDrainWatch`` asks ECS; ``NoDeployDrainWatch`` never does.
 
 See the package's docstring for the rule, the rate and what a failed check does.
 """
@@ -15,7 +15,7 @@ import boto3  # type: ignore[import-untyped]
 
 from sqs_scale_to_zero.worker import contract
 from sqs_scale_to_zero.worker.client import SQS_ERRORS, check_client_config, make_client
-from sqs_scale_to_zero.worker.deployment.answers import (
+from sqs_scale_to_zero.worker.deploy_drain.verdict import (
     CheckFailed,
     Outdated,
     TaskIdentity,
@@ -29,14 +29,16 @@ if TYPE_CHECKING:
     from sqs_scale_to_zero.worker.config import WorkerConfig
     from sqs_scale_to_zero.worker.stats import WorkerStats
 
+# The logger's name is the "logger" field of the JSON log lines that users filter on: it keeps
+# the name it had before the package was called deploy_drain.
 logger = logging.getLogger("sqs_scale_to_zero.worker.deployment")
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
 """Connect and read timeout of one metadata or AWS call of a check."""
 
 
-class DeploymentListener(Protocol):
-    """What a deployment watch tells the worker (``Worker`` is one)."""
+class DeployDrainListener(Protocol):
+    """What a deploy drain watch tells the worker (``Worker`` is one)."""
 
     def pause_receiving(self, reason: object) -> None:
         """A newer deployment exists but runs no task yet: take no new message for now."""
@@ -51,15 +53,15 @@ class DeploymentListener(Protocol):
         ...
 
 
-class DeploymentWatch(Protocol):
-    """What the worker asks of a deployment watch."""
+class DeployDrainWatch(Protocol):
+    """What the worker asks of a deploy drain watch: tell it when to pause and when to drain."""
 
-    def start(self, listener: DeploymentListener, stopped: threading.Event) -> None:
+    def start(self, listener: DeployDrainListener, stopped: threading.Event) -> None:
         """Watch on a daemon thread until ``stopped`` is set; ``listener.drain`` at most once."""
         ...
 
 
-class NoDeploymentWatch:
+class NoDeployDrainWatch:
     """Never checks: not on ECS, or the construct did not say where the service is.
 
     Args:
@@ -69,15 +71,15 @@ class NoDeploymentWatch:
     def __init__(self, reason: str = "turned off") -> None:
         self.reason = reason
 
-    def start(self, listener: DeploymentListener, stopped: threading.Event) -> None:
+    def start(self, listener: DeployDrainListener, stopped: threading.Event) -> None:
         """Log why there is no check; make no call."""
         logger.info("not checking for new deployments: %s", self.reason)
 
     def __repr__(self) -> str:
-        return f"NoDeploymentWatch(reason={self.reason!r})"
+        return f"NoDeployDrainWatch(reason={self.reason!r})"
 
 
-class EcsDeploymentWatch:
+class EcsDeployDrainWatch:
     """Checks the service's PRIMARY deployment with ``ecs:DescribeServices``; see the module.
 
     The ``cloudformation`` and ``ecs`` clients are made on the watch's thread, from ``session``
@@ -116,7 +118,7 @@ class EcsDeploymentWatch:
         metadata_uri: str,
         check_seconds: float = float(contract.DEPLOY_CHECK_MIN_SECONDS),
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
-        pause_limit_seconds: float = float(contract.DEPLOY_PAUSE_LIMIT_SECONDS),
+        pause_limit_seconds: float = float(contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS),
         session: Any = None,
         stats: WorkerStats | None = None,
     ) -> None:
@@ -152,8 +154,8 @@ class EcsDeploymentWatch:
     @classmethod
     def from_config(
         cls, config: WorkerConfig, session: Any = None, stats: WorkerStats | None = None
-    ) -> EcsDeploymentWatch | NoDeploymentWatch:
-        """The watch the environment asks for, or a ``NoDeploymentWatch`` saying what is missing.
+    ) -> EcsDeployDrainWatch | NoDeployDrainWatch:
+        """The watch the environment asks for, or a ``NoDeployDrainWatch`` saying what is missing.
 
         Args:
             config: The worker's settings. Required.
@@ -170,7 +172,7 @@ class EcsDeploymentWatch:
             if not value
         ]
         if missing:
-            return NoDeploymentWatch(f"${' and $'.join(missing)} not set")
+            return NoDeployDrainWatch(f"${' and $'.join(missing)} not set")
         assert config.deploy_stack and config.deploy_service_resource and config.task_metadata_uri
         return cls(
             stack_id=config.deploy_stack,
@@ -211,13 +213,13 @@ class EcsDeploymentWatch:
             raise aws_failure("DescribeServices", error) from None
         return outdated(self.task, *primary_deployment(answer))
 
-    def start(self, listener: DeploymentListener, stopped: threading.Event) -> None:
+    def start(self, listener: DeployDrainListener, stopped: threading.Event) -> None:
         """Check on a daemon thread until ``stopped`` is set or the task drains."""
         threading.Thread(
-            target=self._watch, args=(listener, stopped), name="deployment-watch", daemon=True
+            target=self._watch, args=(listener, stopped), name="deploy-drain-watch", daemon=True
         ).start()
 
-    def _watch(self, listener: DeploymentListener, stopped: threading.Event) -> None:
+    def _watch(self, listener: DeployDrainListener, stopped: threading.Event) -> None:
         delay = random.uniform(0, self.check_seconds)
         paused_at: float | None = None
         waited_for: str | None = None  # the deployment whose pause reached its limit
@@ -293,6 +295,6 @@ class EcsDeploymentWatch:
 
     def __repr__(self) -> str:
         return (
-            f"EcsDeploymentWatch(stack_id={self.stack_id!r}, "
+            f"EcsDeployDrainWatch(stack_id={self.stack_id!r}, "
             f"service_resource={self.service_resource!r}, check_seconds={self.check_seconds:g})"
         )

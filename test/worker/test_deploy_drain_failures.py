@@ -1,4 +1,4 @@
-"""A deployment check that fails changes nothing: the worker works on, logs once, and drains
+"""A deploy drain check that fails changes nothing: the worker works on, logs once, and drains
 once the check works again.
 
 Real failures throughout: the stand-in metadata endpoint's errors, moto's own errors (a stack it
@@ -17,7 +17,7 @@ import boto3  # type: ignore[import-untyped]
 import pytest
 
 from sqs_scale_to_zero.worker import (
-    NoDeploymentWatch,
+    NoDeployDrainWatch,
     Worker,
     WorkerStats,
     contract,
@@ -232,7 +232,7 @@ def test_without_its_environment_the_watch_makes_no_call(
         monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", proxy.endpoint)
         caplog.set_level(logging.INFO)
         worker = fast_worker(job, url, environ=environ)
-        assert isinstance(worker.deployment_watch, NoDeploymentWatch)
+        assert isinstance(worker.deployment_watch, NoDeployDrainWatch)
         running = Running(worker)
         send(sqs, url, ["a"])
         wait_for(lambda: worker.stats.deleted == 1, what="the message")
