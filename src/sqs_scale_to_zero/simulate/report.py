@@ -22,7 +22,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 @dataclass
 class DeploymentResult:
-    """What one deployment of a run did (see :mod:`.models.deployment`).
+    """What one deployment of a run did (see :mod:`.models.deploy_drain`).
 
     Attributes:
         at: When the task definition was replaced, in seconds.

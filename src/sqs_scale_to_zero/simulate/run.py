@@ -19,7 +19,7 @@ service (:mod:`.models.backlog_signal.wake`) raises the desired count from 0 at 
 ECS launches the task then.
 
 Tasks at time 0 are already running (deployed before the workload); later deployments
-(``deploy_at``) are :mod:`.models.deployment`.
+(``deploy_at``) are :mod:`.models.deploy_drain`.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class Simulation:
         horizon: Seconds to simulate. Default: :func:`default_horizon`.
         config: Model knobs. Default: :class:`SimulationConfig`.
         deploy_at: Seconds at which a new task definition is deployed
-            (:mod:`.models.deployment`). Default: none.
+            (:mod:`.models.deploy_drain`). Default: none.
         timeline: Record the run minute by minute into :attr:`Result.timeline`
             (:mod:`.timeline`). Default: False.
 

@@ -10,7 +10,7 @@ Module                     What it models
 :mod:`.tasks`              a Fargate task's life: start latency, states, scale-in choice
 :mod:`.service`            the ECS service: desired count, launches, stops, messages to tasks
 :mod:`.receiving`          how a task's worker receives: its handlers and its prefetch
-:mod:`.deployment`         rolling out a new task definition, and the worker's deploy drain
+:mod:`.deploy_drain`       rolling out a new task definition, and the worker's deploy drain
 :mod:`.metrics`            CloudWatch datapoints and their sources
 :mod:`.metric_math`        CloudWatch metric math
 :mod:`.minute_snapshot`    what a minute boundary records

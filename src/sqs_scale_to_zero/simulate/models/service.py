@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from sqs_scale_to_zero.simulate.accounting import task_start_share
 from sqs_scale_to_zero.simulate.config import SimulationConfig
 from sqs_scale_to_zero.simulate.kernel import Kernel
-from sqs_scale_to_zero.simulate.models.deployment.rollout import DeploymentRuntime
+from sqs_scale_to_zero.simulate.models.deploy_drain.rollout import DeploymentRuntime
 from sqs_scale_to_zero.simulate.models.instances.fleet import InstanceFleet
 from sqs_scale_to_zero.simulate.models.minute_snapshot import take_task_seconds
 from sqs_scale_to_zero.simulate.models.queue import Message, MessageState, SqsQueue

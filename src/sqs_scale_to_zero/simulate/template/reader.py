@@ -7,7 +7,7 @@ service to its parts, each read beside the model that runs it: the task definiti
 the alarms that invoke them (:mod:`..models.alarm_evaluation`), the queue
 (:mod:`..models.queue`), the scheduled functions that read it
 (:mod:`..models.backlog_signal.reader`), the deployment settings
-(:mod:`..models.deployment.reader`) and the schedules and topics that send to the queue
+(:mod:`..models.deploy_drain.reader`) and the schedules and topics that send to the queue
 (:mod:`..models.message_sources.reader`). It assembles the :mod:`.specs` dataclasses into one
 :class:`~sqs_scale_to_zero.simulate.template.specs.ServiceModel`.
 """
@@ -20,7 +20,7 @@ from typing import Any
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.models.alarm_evaluation import read_alarm
 from sqs_scale_to_zero.simulate.models.backlog_signal.reader import read_pollers
-from sqs_scale_to_zero.simulate.models.deployment.reader import read_deployment
+from sqs_scale_to_zero.simulate.models.deploy_drain.reader import read_deployment
 from sqs_scale_to_zero.simulate.models.instances.reader import read_instance_capacity
 from sqs_scale_to_zero.simulate.models.message_sources.reader import read_sources
 from sqs_scale_to_zero.simulate.models.queue import read_queues, read_service_queue

@@ -2,7 +2,7 @@
 
 :class:`~sqs_scale_to_zero.simulate.template.reader.TemplateReader` builds the service model on
 it; the readers of the models' own parts (:mod:`..models.backlog_signal.reader`,
-:mod:`..models.deployment.reader`) take it as it is.
+:mod:`..models.deploy_drain.reader`) take it as it is.
 """
 
 from __future__ import annotations

@@ -291,7 +291,7 @@ class DeploymentSpec:
 
     Read from the service's ``DeploymentConfiguration`` (rolling update, the ``ECS``
     deployment controller) and from the worker container's environment and task role
-    (:mod:`~sqs_scale_to_zero.simulate.models.deployment.reader`).
+    (:mod:`~sqs_scale_to_zero.simulate.models.deploy_drain.reader`).
     https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html
 
     Attributes:

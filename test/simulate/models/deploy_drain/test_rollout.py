@@ -9,7 +9,7 @@ import pytest
 
 from sqs_scale_to_zero.simulate import SimulationConfig, WorkItem, load_service
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
-from sqs_scale_to_zero.simulate.models.deployment.rollout import (
+from sqs_scale_to_zero.simulate.models.deploy_drain.rollout import (
     HEALTHY_AFTER_RUNNING_SECONDS,
     ROLLOUT_PASS_SECONDS,
 )
@@ -186,14 +186,20 @@ def test_old_tasks_wait_for_a_new_deployment_that_cannot_start_then_go_back_to_w
         for m in sim.service.messages
         if m.started_at is not None and m.started_at > DEPLOY_AT
     )
-    pause_ends = contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS + check * (1 + contract.DEPLOY_CHECK_JITTER)
+    pause_ends = contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS + check * (
+        1 + contract.DEPLOY_CHECK_JITTER
+    )
     # nothing starts between the first checks and the end of the pause, then work goes on
     assert not [
         t
         for t in starts
-        if check * (1 + contract.DEPLOY_CHECK_JITTER) < t < contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS
+        if check * (1 + contract.DEPLOY_CHECK_JITTER)
+        < t
+        < contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS
     ]
-    assert [t for t in starts if contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS <= t <= pause_ends + 60.0]
+    assert [
+        t for t in starts if contract.DEPLOY_DRAIN_PAUSE_LIMIT_SECONDS <= t <= pause_ends + 60.0
+    ]
     assert deployment.interrupted == 0
 
 

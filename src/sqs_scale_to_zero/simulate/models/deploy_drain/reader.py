@@ -7,7 +7,7 @@ The rollout: the service's ``DeploymentConfiguration`` (``MinimumHealthyPercent`
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ecs-service-deploymentconfiguration.html
 
 The drain: our worker checks whether its task is outdated only when it can find its service and
-read its deployments (the contract's "Draining an outdated task after a deploy"). The simulator
+read its deployments (the contract's "The deploy drain"). The simulator
 grants the drain when the worker container sets ``DEPLOY_STACK`` and ``DEPLOY_SERVICE_RESOURCE``
 (naming this service's logical ID) and the task role allows ``ecs:DescribeServices`` on the
 service and ``cloudformation:DescribeStackResource`` on the stack the environment names (as
