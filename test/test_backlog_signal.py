@@ -7,7 +7,7 @@ import sys
 import tempfile
 from typing import Any
 
-from sqs_scale_to_zero.backlog_signal import HANDLER_SOURCE
+from sqs_scale_to_zero.wake_function import HANDLER_SOURCE
 from sqs_scale_to_zero.worker import contract
 from test.conftest import Synthesized
 

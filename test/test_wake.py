@@ -9,7 +9,7 @@ import aws_cdk as cdk
 import pytest
 
 from sqs_scale_to_zero import ScaleToZeroQueueService, ScaleToZeroValidationError, Wake
-from sqs_scale_to_zero.backlog_signal import HANDLER_SOURCE
+from sqs_scale_to_zero.wake_function import HANDLER_SOURCE
 from test.conftest import TEST_IMAGE, Synthesized, synthesize
 
 

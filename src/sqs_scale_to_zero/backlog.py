@@ -2,7 +2,7 @@
 
 One object, built once, hands the same metrics to the scale-out alarm, the scale-in alarms and
 the monitoring alarms and dashboard, so that no two of them can act on different views of the
-backlog: SQS's own metrics, or the fresh backlog signal's (see :mod:`.backlog_signal`).
+backlog: SQS's own metrics, or the fresh backlog signal's (published by :mod:`.wake_function`).
 """
 
 from __future__ import annotations

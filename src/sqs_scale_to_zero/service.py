@@ -490,7 +490,7 @@ class ScaleToZeroQueueService(Construct):
             backlog_sizing=scaling_settings.messages_per_task is not None,
             container_insights=network_settings.has_container_insights,
         )
-        self.backlog_signal_function = wiring.signal.function if wiring.signal else None
+        self.backlog_signal_function = wiring.function.function if wiring.function else None
         self.backlog_metrics = wiring.metrics
         scaling = build_scaling(
             self,

@@ -13,8 +13,8 @@ Three modes, named for what each buys:
   it sends nothing, and CloudWatch meters a custom metric "only when [it is] sent" (CloudWatch
   pricing). https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
 * :attr:`Wake.FRESH_SIGNAL`: the same function also publishes the queue's counts every minute
-  and both scaling alarms read those instead of SQS's own: gauges at most a minute old, for
-  three more custom metrics and a ``PutMetricData`` call a minute.
+  (the *backlog signal*) and both scaling alarms read those instead of SQS's own: gauges at
+  most a minute old, for three more custom metrics and a ``PutMetricData`` call a minute.
 * :attr:`Wake.ON_ALARM`: no function: the cheapest stack. The scale-out alarm wakes the service
   from SQS's own metrics, which an *inactive* queue (six hours without any action) stops
   sending: "a delay of up to 15 minutes occurs in CloudWatch metrics when a queue is activated
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from constructs import Construct
 
     from sqs_scale_to_zero.backlog import BacklogMetrics
-    from sqs_scale_to_zero.backlog_signal import BacklogSignal
+    from sqs_scale_to_zero.wake_function import WakeFunction
 
 
 class Wake(enum.Enum):
@@ -120,7 +120,7 @@ def resolve_wake(*, wake: object, backlog_signal: object) -> WakeSettings:
 class WakeWiring:
     """What the wake builds before the scaling: its function and the metrics the alarms read."""
 
-    signal: Optional[BacklogSignal]
+    function: Optional[WakeFunction]
     """The one-minute function; ``None`` with ``Wake.ON_ALARM``."""
     metrics: BacklogMetrics
     """What every scaling and monitoring alarm reads."""
@@ -149,22 +149,22 @@ def build_wake(
     desired: Optional[cloudwatch.IMetric] = None
     if container_insights:
         desired = container_insights_metric(service, "DesiredTaskCount")
-    signal = None
+    function = None
     if settings.has_function:
         # Imported only when used: aws_lambda and aws_events are slow to import.
-        from sqs_scale_to_zero.backlog_signal import build_backlog_signal, desired_count_metric
+        from sqs_scale_to_zero.wake_function import build_wake_function, desired_count_metric
 
-        signal = build_backlog_signal(
+        function = build_wake_function(
             scope, queue, log_retention, publishes_backlog=settings.publishes_backlog
         )
         desired = desired_count_metric(queue) if wakes_itself else desired
     metrics = (
-        signal.metrics
-        if signal is not None and signal.metrics is not None
+        function.metrics
+        if function is not None and function.metrics is not None
         else BacklogMetrics.of_queue(queue, desired=desired)
     )
     confirm = wakes_itself and not settings.publishes_backlog
-    return WakeWiring(signal, metrics, wakes_itself, scale_out_minutes=2 if confirm else 1)
+    return WakeWiring(function, metrics, wakes_itself, scale_out_minutes=2 if confirm else 1)
 
 
 def finish_wake(
@@ -176,13 +176,13 @@ def finish_wake(
     max_capacity: int,
 ) -> None:
     """Let the function wake ``service`` itself, once the idle alarm it holds off exists."""
-    if wiring.signal is None or not wiring.wakes_itself:
+    if wiring.function is None or not wiring.wakes_itself:
         return
-    from sqs_scale_to_zero.backlog_signal import enable_fast_wake
+    from sqs_scale_to_zero.wake_function import enable_fast_wake
 
     assert messages_per_task is not None  # wakes_itself: backlog sizing
     enable_fast_wake(
-        wiring.signal,
+        wiring.function,
         service,
         idle_alarm,
         messages_per_task=messages_per_task,

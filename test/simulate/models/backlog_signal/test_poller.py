@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sqs_scale_to_zero import backlog_signal_handler
+from sqs_scale_to_zero import wake_function_handler
 from sqs_scale_to_zero.simulate import SimulationConfig, WorkItem, simulate
 from sqs_scale_to_zero.simulate.describe import describe
 from sqs_scale_to_zero.simulate.models.backlog_signal.poller import (
@@ -156,7 +156,7 @@ def test_a_poller_without_a_namespace_only_keeps_the_queue_active() -> None:
 
 def test_the_simulated_namespace_and_names_are_the_handlers() -> None:
     # The handler's own module globals (it imports them without re-exporting them).
-    handler = vars(backlog_signal_handler)
+    handler = vars(wake_function_handler)
     assert handler["SIGNAL_QUEUE_DIMENSION"] == contract.SIGNAL_QUEUE_DIMENSION
     assert set(handler["SIGNAL_METRICS"].values()) == set(QUEUE_GAUGES)
 

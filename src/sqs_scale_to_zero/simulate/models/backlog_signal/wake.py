@@ -3,7 +3,7 @@
 Modelled as the template declares it (:class:`~sqs_scale_to_zero.simulate.template.specs.WakeSpec`):
 the function's environment names the service (and the idle alarm), its role's policies say
 which calls succeed. At each run, with the visible count it has just read, the function does
-what ``sqs_scale_to_zero.backlog_signal_handler`` does:
+what ``sqs_scale_to_zero.wake_function_handler`` does:
 
 1. Read the service's desired count (``ecs:DescribeServices``) and, when it names an alarm,
    the alarm's state and whether its actions are enabled (``cloudwatch:DescribeAlarms``).

@@ -1,4 +1,4 @@
-"""The backlog-signal function's handler against a real SQS/CloudWatch-protocol server (moto)."""
+"""The wake function's handler against a real SQS/CloudWatch-protocol server (moto)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import botocore.awsrequest  # type: ignore[import-untyped]
 import botocore.exceptions  # type: ignore[import-untyped]
 import pytest
 
-from sqs_scale_to_zero.backlog_signal_handler import handler
+from sqs_scale_to_zero.wake_function_handler import handler
 from sqs_scale_to_zero.worker.contract import (
     SIGNAL_METRIC_NAMESPACE,
     SIGNAL_NAMESPACE,

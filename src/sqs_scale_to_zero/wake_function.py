@@ -1,11 +1,12 @@
-"""The one-minute wake function: keeps the queue active, wakes the service, may publish.
+"""The wake function: every minute it keeps the queue active, wakes the service, may publish.
 
 Built for ``wake=Wake.FAST`` (the default) and ``Wake.FRESH_SIGNAL`` (see :mod:`.wake`). With the
-fresh signal both scaling alarms read the published counts instead of SQS's own, through one
-:class:`~sqs_scale_to_zero.backlog.BacklogMetrics`, so the scale-out and scale-in alarms can
-never act on two different views of the backlog. With the fast wake they read SQS's own
-metrics, which the function's reads keep flowing, and the function publishes only the desired
-count, and only while the service has tasks (:mod:`.backlog_signal_handler`).
+fresh signal it publishes the queue's counts, the *backlog signal*, and both scaling alarms read
+those instead of SQS's own, through one :class:`~sqs_scale_to_zero.backlog.BacklogMetrics`, so
+the scale-out and scale-in alarms can never act on two different views of the backlog. With the
+fast wake they read SQS's own metrics, which the function's reads keep flowing, and the function
+publishes only the desired count, and only while the service has tasks
+(:mod:`.wake_function_handler`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from sqs_scale_to_zero import backlog_signal_handler as handler_module
+from sqs_scale_to_zero import wake_function_handler as handler_module
 from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
 from sqs_scale_to_zero.compliance import acknowledge
 from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
@@ -48,7 +49,7 @@ def inline_source() -> str:
     source = Path(handler_module.__file__).read_text(encoding="utf-8")
     match = _CONTRACT_IMPORT.search(source)
     if match is None:
-        raise RuntimeError("backlog_signal_handler must import its names from the contract")
+        raise RuntimeError("wake_function_handler must import its names from the contract")
     names = [name.strip() for name in match.group("names").split(",") if name.strip()]
     strings = {name: getattr(contract, name) for name in names}
     others = {name: strings.pop(name) for name in names if not isinstance(strings[name], str)}
@@ -116,14 +117,14 @@ SCHEDULE = events.Schedule.rate(Duration.minutes(1))
 
 
 @dataclass(frozen=True)
-class BacklogSignal:
-    """The composed wake-function resources."""
+class WakeFunction:
+    """The wake function's resources: its Lambda function, schedule, log group, and signal."""
 
     function: lambda_.Function
     rule: events.Rule
     log_group: logs.LogGroup
     metrics: Optional[BacklogMetrics]
-    """The published backlog metrics (the fresh signal), else ``None``."""
+    """The backlog signal it publishes (``Wake.FRESH_SIGNAL``), else ``None``."""
     publishes_backlog: bool
 
 
@@ -156,7 +157,7 @@ def desired_count_metric(queue: sqs.IQueue) -> cloudwatch.Metric:
 
 
 def enable_fast_wake(
-    signal: BacklogSignal,
+    wake_function: WakeFunction,
     service: ecs.BaseService,
     idle_alarm: cloudwatch.Alarm,
     *,
@@ -168,13 +169,13 @@ def enable_fast_wake(
     The function may read and update only this service (``ecs:UpdateService`` has no narrower
     action for the desired count) and read, disable and enable the actions of only the idle
     alarm, which it holds off while it wakes the service (see
-    :mod:`sqs_scale_to_zero.backlog_signal_handler`). A wake starts the backlog's level of
+    :mod:`sqs_scale_to_zero.wake_function_handler`). A wake starts the backlog's level of
     tasks, one per ``messages_per_task`` visible messages, at most ``max_capacity``.
     """
-    function = signal.function
+    function = wake_function.function
     function.add_environment(contract.SIGNAL_MESSAGES_PER_TASK, str(messages_per_task))
     function.add_environment(contract.SIGNAL_MAX_CAPACITY, str(max_capacity))
-    if not signal.publishes_backlog:
+    if not wake_function.publishes_backlog:
         _allow_publishing(function, contract.SIGNAL_PUBLISHES_DESIRED)
     function.add_environment(contract.SIGNAL_CLUSTER_NAME, service.cluster.cluster_name)
     function.add_environment(contract.SIGNAL_SERVICE_NAME, service.service_name)
@@ -220,13 +221,13 @@ def signal_metric(queue: sqs.IQueue, metric_name: str) -> cloudwatch.Metric:
     )
 
 
-def build_backlog_signal(
+def build_wake_function(
     scope: Construct,
     queue: sqs.IQueue,
     log_retention: logs.RetentionDays,
     *,
     publishes_backlog: bool,
-) -> BacklogSignal:
+) -> WakeFunction:
     """Create the function, its one-minute schedule, its log group and least-privilege role.
 
     The role may read only this queue's attributes and write only to its own log group. With
@@ -282,8 +283,8 @@ def build_backlog_signal(
         targets=[targets.LambdaFunction(function, retry_attempts=0)],
     )
     if not publishes_backlog:
-        return BacklogSignal(function, rule, log_group, None, publishes_backlog=False)
-    return BacklogSignal(
+        return WakeFunction(function, rule, log_group, None, publishes_backlog=False)
+    return WakeFunction(
         function=function,
         rule=rule,
         log_group=log_group,

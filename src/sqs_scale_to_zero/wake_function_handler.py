@@ -1,7 +1,7 @@
-"""Lambda handler of the one-minute wake function: keep the queue active, wake from zero.
+"""The wake function's Lambda handler: keep the queue active, wake from zero, publish the signal.
 
 Once a minute it reads a queue's counts and wakes its service from zero tasks without waiting
-for an alarm; with the fresh signal it also publishes the counts.
+for an alarm; with the fresh signal it also publishes the counts: the backlog signal.
 
 SQS publishes its own CloudWatch metrics only while a queue is *active*: "CloudWatch considers
 a queue to be active for up to six hours if it contains any messages or if any action accesses
@@ -38,7 +38,7 @@ nothing: the scale-out alarm wakes the service the slow way.
 
 The construct ships this file's source inline in the function, with the import from the contract
 replaced by the values it names and docstrings and comments dropped
-(:func:`sqs_scale_to_zero.backlog_signal.inline_source`), so it runs on the standard library and
+(:func:`sqs_scale_to_zero.wake_function.inline_source`), so it runs on the standard library and
 the runtime's boto3 alone, and must stay under 4 KB.
 """
 

@@ -1,4 +1,4 @@
-"""The fast wake on the real synthesized construct, and the race with a stale idle alarm."""
+"""The wake function's fast wake on the synthesized construct, and the race with a stale idle alarm."""
 
 from __future__ import annotations
 
