@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
-from sqs_scale_to_zero.simulate.models.backlog_signal.poller import PUBLISH_AFTER_RUN_SECONDS
 from sqs_scale_to_zero.simulate.models.cost import FargatePricing
 from sqs_scale_to_zero.simulate.models.instances.assumptions import InstanceAssumptions
 from sqs_scale_to_zero.simulate.models.metrics import DEFAULT_PUBLISH_DELAY
 from sqs_scale_to_zero.simulate.models.queue import WAKE_METRICS_DELAY_MAX
 from sqs_scale_to_zero.simulate.models.tasks import StartLatency
+from sqs_scale_to_zero.simulate.models.wake_function.runs import PUBLISH_AFTER_RUN_SECONDS
 from sqs_scale_to_zero.simulate.workload.items import WorkItem
 
 
@@ -25,7 +25,7 @@ class SimulationConfig:
         idle_cpu_percent: CPU of a polling, idle worker. Default: 0.005.
         publish_delay: Metric publishing delay in seconds by namespace. Default: 60 for AWS/SQS
             and AWS/ECS; a scheduled function's namespace gets the delay of its runs' phase
-            (:meth:`.models.backlog_signal.poller.PollerRuntime.publish_delay`) unless set here; 0 for others.
+            (:meth:`.models.wake_function.runs.PollerRuntime.publish_delay`) unless set here; 0 for others.
         wake_metrics_delay_max: Upper bound of the metrics delay after an inactive queue is
             activated, drawn uniformly from 0. Default: 900.
         exit_seconds: Time an idle worker takes to exit after SIGTERM. Default: 2.

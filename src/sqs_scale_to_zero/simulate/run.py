@@ -13,9 +13,9 @@ the minute's datapoints are recorded (gauges as sampled, sums as counted); alarm
 in template order and their policies invoked, then target tracking; then ECS launches or stops
 tasks to match the desired count.
 
-Scheduled functions that read the queue (:mod:`.models.backlog_signal.poller`) run between the
+Scheduled functions that read the queue (:mod:`.models.wake_function.runs`) run between the
 boundaries; what they read is recorded with the next boundary's samples. One that may wake the
-service (:mod:`.models.backlog_signal.wake`) raises the desired count from 0 at its run, and
+service (:mod:`.models.wake_function.fast_wake`) raises the desired count from 0 at its run, and
 ECS launches the task then.
 
 Tasks at time 0 are already running (deployed before the workload); later deployments
@@ -31,11 +31,6 @@ from sqs_scale_to_zero.simulate.accounting import bill_instances, bill_tasks
 from sqs_scale_to_zero.simulate.config import SimulationConfig, check_config, checked_horizon
 from sqs_scale_to_zero.simulate.kernel import Kernel
 from sqs_scale_to_zero.simulate.models.alarm_evaluation import AlarmRuntime
-from sqs_scale_to_zero.simulate.models.backlog_signal.poller import (
-    PollerRuntime,
-    poller_publish_delays,
-)
-from sqs_scale_to_zero.simulate.models.backlog_signal.wake import wake_runtimes
 from sqs_scale_to_zero.simulate.models.message_sources.delivery import delivered
 from sqs_scale_to_zero.simulate.models.metrics import (
     GaugeSample,
@@ -53,6 +48,11 @@ from sqs_scale_to_zero.simulate.models.scaling.policies import (
     tracking_runtimes,
 )
 from sqs_scale_to_zero.simulate.models.service import EcsService
+from sqs_scale_to_zero.simulate.models.wake_function.fast_wake import wake_runtimes
+from sqs_scale_to_zero.simulate.models.wake_function.runs import (
+    PollerRuntime,
+    poller_publish_delays,
+)
 from sqs_scale_to_zero.simulate.report import Result
 from sqs_scale_to_zero.simulate.template.specs import ServiceModel
 from sqs_scale_to_zero.simulate.timeline.record import Timeline

@@ -16,7 +16,7 @@ Module                     What it models
 :mod:`.minute_snapshot`    what a minute boundary records
 :mod:`.alarm_evaluation`   CloudWatch alarm states, evaluated each minute
 :mod:`.scaling`            Application Auto Scaling: the target, step and tracking policies
-:mod:`.backlog_signal`     the scheduled function that reads the queue, and its fast wake
+:mod:`.wake_function`      the wake function, the backlog signal it publishes, its fast wake
 :mod:`.message_sources`    EventBridge Scheduler schedules and SNS topics that send to the queue
 :mod:`.instances`          EC2 instances of a capacity provider: launch, placement, scale-in
 :mod:`.cost`               Fargate prices

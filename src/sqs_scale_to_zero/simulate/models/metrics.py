@@ -34,10 +34,10 @@
 
 * The fresh backlog signal's namespace
   (:data:`~sqs_scale_to_zero.worker.contract.SIGNAL_NAMESPACE`): the queue's live
-  counts as read by a scheduled function at its invocation instant (see :mod:`.backlog_signal.poller`), one
+  counts as read by a scheduled function at its invocation instant (see :mod:`.wake_function.runs`), one
   datapoint per run, subject = the queue of the ``QueueName`` dimension, never missing because
   the queue is inactive. Its publishing delay comes from the run's phase
-  (:meth:`.backlog_signal.poller.PollerRuntime.publish_delay`). A function that wakes the service
+  (:meth:`.wake_function.runs.PollerRuntime.publish_delay`). A function that wakes the service
   (:attr:`~sqs_scale_to_zero.simulate.template.specs.QueuePollerSpec.wake`) also publishes the contract's
   ``SIGNAL_DESIRED_METRIC``: the service's desired count as it is after the run's wake, absent
   when the function could not read the service.

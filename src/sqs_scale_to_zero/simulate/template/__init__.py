@@ -9,5 +9,5 @@
 Each model reads its own part of the template beside the code that runs it (``read_*`` in
 :mod:`..models.tasks`, :mod:`..models.queue`, :mod:`..models.metrics`,
 :mod:`..models.alarm_evaluation`, and the ``reader`` module of :mod:`..models.scaling`,
-:mod:`..models.backlog_signal` and :mod:`..models.deploy_drain`).
+:mod:`..models.wake_function` and :mod:`..models.deploy_drain`).
 """

@@ -6,7 +6,7 @@ service to its parts, each read beside the model that runs it: the task definiti
 (:mod:`..models.tasks`), the scalable target and its policies (:mod:`..models.scaling.reader`),
 the alarms that invoke them (:mod:`..models.alarm_evaluation`), the queue
 (:mod:`..models.queue`), the scheduled functions that read it
-(:mod:`..models.backlog_signal.reader`), the deployment settings
+(:mod:`..models.wake_function.reader`), the deployment settings
 (:mod:`..models.deploy_drain.reader`) and the schedules and topics that send to the queue
 (:mod:`..models.message_sources.reader`). It assembles the :mod:`.specs` dataclasses into one
 :class:`~sqs_scale_to_zero.simulate.template.specs.ServiceModel`.
@@ -19,7 +19,6 @@ from typing import Any
 
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.models.alarm_evaluation import read_alarm
-from sqs_scale_to_zero.simulate.models.backlog_signal.reader import read_pollers
 from sqs_scale_to_zero.simulate.models.deploy_drain.reader import read_deployment
 from sqs_scale_to_zero.simulate.models.instances.reader import read_instance_capacity
 from sqs_scale_to_zero.simulate.models.message_sources.reader import read_sources
@@ -31,6 +30,7 @@ from sqs_scale_to_zero.simulate.models.scaling.reader import (
     read_target_tracking,
 )
 from sqs_scale_to_zero.simulate.models.tasks import read_task
+from sqs_scale_to_zero.simulate.models.wake_function.reader import read_pollers
 from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
 from sqs_scale_to_zero.simulate.template.resources import Template, number
 from sqs_scale_to_zero.simulate.template.specs import (

@@ -1,7 +1,7 @@
 """A CloudFormation template's resources, resolved, as every part of the template reader sees them.
 
 :class:`~sqs_scale_to_zero.simulate.template.reader.TemplateReader` builds the service model on
-it; the readers of the models' own parts (:mod:`..models.backlog_signal.reader`,
+it; the readers of the models' own parts (:mod:`..models.wake_function.reader`,
 :mod:`..models.deploy_drain.reader`) take it as it is.
 """
 

@@ -1,4 +1,4 @@
-"""Scheduled functions that read the service's queue, and the fast wake they may perform.
+"""The wake function in a template: scheduled functions that read the queue, and their fast wake.
 
 Read from template JSON for
 :class:`~sqs_scale_to_zero.simulate.template.reader.TemplateReader`: an ``AWS::Events::Rule``

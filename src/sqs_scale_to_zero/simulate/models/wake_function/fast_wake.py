@@ -1,4 +1,4 @@
-"""The fast wake: a scheduled function that raises the service's desired count from 0 itself.
+"""The wake function's fast wake: it raises the service's desired count from 0 itself.
 
 Modelled as the template declares it (:class:`~sqs_scale_to_zero.simulate.template.specs.WakeSpec`):
 the function's environment names the service (and the idle alarm), its role's policies say
@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqs_scale_to_zero.simulate.models.alarm_evaluation import ALARM, AlarmRuntime
-from sqs_scale_to_zero.simulate.models.backlog_signal.poller import PollerRuntime
+from sqs_scale_to_zero.simulate.models.wake_function.runs import PollerRuntime
 from sqs_scale_to_zero.simulate.template.specs import WakeSpec
 
 

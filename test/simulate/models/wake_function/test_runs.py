@@ -1,4 +1,4 @@
-"""Scheduled functions that read the queue: found in the template, sampled, published, timed."""
+"""The wake function's runs: found in the template, sampled, published (the backlog signal), timed."""
 
 from __future__ import annotations
 
@@ -11,11 +11,6 @@ import pytest
 from sqs_scale_to_zero import wake_function_handler
 from sqs_scale_to_zero.simulate import SimulationConfig, WorkItem, simulate
 from sqs_scale_to_zero.simulate.describe import describe
-from sqs_scale_to_zero.simulate.models.backlog_signal.poller import (
-    PUBLISH_AFTER_RUN_SECONDS,
-    PollerRuntime,
-)
-from sqs_scale_to_zero.simulate.models.backlog_signal.reader import schedule_rate_seconds
 from sqs_scale_to_zero.simulate.models.metrics import (
     QUEUE_GAUGES,
     MetricStore,
@@ -25,6 +20,11 @@ from sqs_scale_to_zero.simulate.models.metrics import (
 )
 from sqs_scale_to_zero.simulate.models.queue import INACTIVE_AFTER_SECONDS, Message, SqsQueue
 from sqs_scale_to_zero.simulate.models.tasks import StartLatency
+from sqs_scale_to_zero.simulate.models.wake_function.reader import schedule_rate_seconds
+from sqs_scale_to_zero.simulate.models.wake_function.runs import (
+    PUBLISH_AFTER_RUN_SECONDS,
+    PollerRuntime,
+)
 from sqs_scale_to_zero.simulate.run import Simulation
 from sqs_scale_to_zero.simulate.template.reader import TemplateReader, load_service
 from sqs_scale_to_zero.simulate.template.specs import MetricStat, QueuePollerSpec, QueueSpec

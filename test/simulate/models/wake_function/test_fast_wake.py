@@ -1,12 +1,12 @@
-"""The fast wake's logic, call by call, against the documented handler behaviour."""
+"""The wake function's fast wake, call by call, against the documented handler behaviour."""
 
 from __future__ import annotations
 
 import pytest
 
 from sqs_scale_to_zero.simulate.models.alarm_evaluation import ALARM, OK, AlarmRuntime
-from sqs_scale_to_zero.simulate.models.backlog_signal.wake import FastWakeRuntime, WakeOutcome
 from sqs_scale_to_zero.simulate.models.metrics import MetricStore
+from sqs_scale_to_zero.simulate.models.wake_function.fast_wake import FastWakeRuntime, WakeOutcome
 from sqs_scale_to_zero.simulate.template.specs import AlarmSpec, MetricQuery, MetricStat, WakeSpec
 
 FULL = WakeSpec("Svc", "Idle", True, True, True, True, True)

@@ -1,4 +1,4 @@
-"""Scheduled functions that read the queue, in virtual time (e.g. the fresh backlog signal).
+"""The wake function's runs in virtual time: it reads the queue and publishes the backlog signal.
 
 A poller is an EventBridge ``rate(...)`` rule invoking a Lambda function that reads the queue
 (:class:`~sqs_scale_to_zero.simulate.template.specs.QueuePollerSpec`, read by :mod:`.reader`).
