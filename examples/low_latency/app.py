@@ -4,7 +4,7 @@ What it shows: a worker whose scaling alarms read a backlog at most a minute old
 wakes fast after a quiet night by default (a one-minute function keeps the queue's metrics
 flowing and wakes the service itself); ``wake=Wake.FRESH_SIGNAL`` also has that function publish
 the queue's counts every minute, and both scaling alarms read those instead of SQS's own. In
-the project's simulator (``python -m benchmarks.backlog_signal``, 5 seeds pooled) it wakes as
+the project's simulator (``python -m benchmarks.wake``, 5 seeds pooled) it wakes as
 fast as the default after 8 idle hours (p50 94 s, p95 152 s) and sizes a busy day's bursts
 sooner (wait p95 28 s against 52 s). Its idle bill is in the README's "Costs"
 (``sqs-scale-to-zero synth`` prints this stack's). The operational alarms (DLQ not empty,

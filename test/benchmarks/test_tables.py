@@ -91,7 +91,7 @@ def test_each_file_names_the_command_that_rewrites_it(page: Path) -> None:
     [
         ("idle-detection", "idle_detection", "HEADERS"),
         ("bursts", "spike", "HEADERS"),
-        ("wake-modes", "backlog_signal", "HEADERS"),
+        ("wake-modes", "wake", "HEADERS"),
         ("deploys", "deploys", "HEADERS"),
     ],
 )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.backlog_signal import (
+from benchmarks.wake import (
     AFTER_SILENCE,
     GOAL_P50_SECONDS,
     GOAL_P95_SECONDS,

@@ -25,7 +25,7 @@ Cost per run is the Fargate cost only; each mode's idle bill is worked out from 
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.backlog_signal [--markdown] [--seeds 5] [--messages-per-task N]
+    .venv/bin/python -m benchmarks.wake [--markdown] [--seeds 5] [--messages-per-task N]
 
 ``--write-docs`` also writes the Markdown output into ``docs/benchmarks/wake-modes.md``.
 """
@@ -221,7 +221,7 @@ def cells(row: Row) -> list[str]:
     ]
 
 
-DOCS_FILE = DocsFile("wake-modes", "Wake modes, measured", "backlog_signal")
+DOCS_FILE = DocsFile("wake-modes", "Wake modes, measured", "wake")
 
 
 def render(
