@@ -29,6 +29,11 @@ from sqs_scale_to_zero.checks import (
 )
 from sqs_scale_to_zero.compliance import acknowledge, wildcard_resource_finding
 from sqs_scale_to_zero.compute.dead_letters import grant_dead_lettering
+from sqs_scale_to_zero.compute.environment import (
+    check_user_variables,
+    split_variables,
+    worker_variables,
+)
 from sqs_scale_to_zero.delivery import DeliveryMode, DeliverySettings, add_runtime_container
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 from sqs_scale_to_zero.worker import contract
@@ -54,18 +59,6 @@ FARGATE_TASK_SIZES: Mapping[int, tuple[int, ...]] = {
     8192: tuple(range(16384, 61440 + 1, 4096)),
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
-
-RESERVED_ENVIRONMENT = (contract.QUEUE_URL, contract.QUEUE_NAME)
-"""Variables the construct sets in the container besides the ``SCALE_TO_ZERO_*`` ones."""
-
-USER_WORKER_SETTINGS = {
-    contract.CONCURRENCY: "a whole number of handlers, at least 1, e.g. '4'",
-    contract.LOG_LEVEL: "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
-}
-"""The worker's ``SCALE_TO_ZERO_*`` settings a user may set in ``environment``, with their form.
-
-Every other ``SCALE_TO_ZERO_*`` name is reserved for what the construct sets."""
-_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -150,38 +143,9 @@ def resolve_task(
     )
     stop_timeout = optional_duration("stop_timeout", stop_timeout)
     task_protection = optional_bool("task_protection", task_protection)
-    environment_values = resolved_environment or {}
-    secret_values = resolved_secrets or {}
-    for name, value in environment_values.items():
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise ScaleToZeroValidationError(
-                "environment",
-                f"names and values must be strings (got {name!r}: {value!r}): "
-                "convert them, e.g. str(value)",
-            )
-    for name, secret in secret_values.items():
-        if not isinstance(name, str) or not isinstance(secret, ecs.Secret):
-            raise ScaleToZeroValidationError(
-                "secrets",
-                f"names must be strings and values ecs.Secret (got {name!r}: {secret!r}): use "
-                "e.g. ecs.Secret.from_secrets_manager(secret)",
-            )
-    for prop, names in (("environment", environment_values), ("secrets", secret_values)):
-        reserved = sorted(name for name in names if _is_reserved(name))
-        if reserved:
-            raise ScaleToZeroValidationError(
-                prop,
-                f"{', '.join(reserved)} is set by the construct for the worker runtime: "
-                "rename your variable (every SCALE_TO_ZERO_* name is reserved except "
-                f"{' and '.join(USER_WORKER_SETTINGS)})",
-            )
-    _check_worker_settings(environment_values)
-    both = sorted(set(environment_values) & set(secret_values))
-    if both:
-        raise ScaleToZeroValidationError(
-            "secrets",
-            f"{', '.join(both)} is also in environment: give each variable one source",
-        )
+    environment_values, secret_values = check_user_variables(
+        resolved_environment or {}, resolved_secrets or {}
+    )
     resolved_cpu = DEFAULT_CPU if cpu is None else cpu
     resolved_memory = DEFAULT_MEMORY_LIMIT_MIB if memory_limit_mib is None else memory_limit_mib
     if on_fargate:
@@ -241,30 +205,6 @@ def _command(command: object) -> Optional[list[str]]:
     return resolved
 
 
-def _is_reserved(name: str) -> bool:
-    if name in RESERVED_ENVIRONMENT:
-        return True
-    return name.startswith(contract.RESERVED_PREFIX) and name not in USER_WORKER_SETTINGS
-
-
-def _check_worker_settings(environment: Mapping[str, str]) -> None:
-    """The worker settings a user may set must have a form the worker accepts."""
-    concurrency = environment.get(contract.CONCURRENCY)
-    if concurrency is not None and not (concurrency.isdigit() and int(concurrency) >= 1):
-        raise ScaleToZeroValidationError(
-            "environment",
-            f"{contract.CONCURRENCY} must be {USER_WORKER_SETTINGS[contract.CONCURRENCY]} "
-            f"(got {concurrency!r})",
-        )
-    level = environment.get(contract.LOG_LEVEL)
-    if level is not None and level.upper() not in _LOG_LEVELS:
-        raise ScaleToZeroValidationError(
-            "environment",
-            f"{contract.LOG_LEVEL} must be {USER_WORKER_SETTINGS[contract.LOG_LEVEL]} "
-            f"(got {level!r})",
-        )
-
-
 def build_task(
     scope: Construct,
     settings: TaskSettings,
@@ -310,28 +250,18 @@ def build_task(
             ),
         )
     log_group = logs.LogGroup(scope, "Logs", retention=settings.log_retention)
-    runtime_variables = _worker_environment(
-        settings, queue, visibility_timeout_seconds, dead_letter_queue
+    app_variables, runtime_variables = split_variables(
+        delivery.mode,
+        settings.environment,
+        worker_variables(
+            queue,
+            task_protection=settings.task_protection,
+            shutdown_grace_seconds=settings.shutdown_grace_seconds,
+            visibility_timeout_seconds=visibility_timeout_seconds,
+            dead_letter_queue=dead_letter_queue,
+        ),
+        queue,
     )
-    if delivery.mode is DeliveryMode.OWN_CONSUMER:
-        app_variables = {
-            **settings.environment,
-            contract.QUEUE_URL: queue.queue_url,
-            contract.QUEUE_NAME: queue.queue_name,
-        }
-    elif delivery.mode is DeliveryMode.HTTP:
-        # The worker settings a user may set (concurrency, log level) are the runtime's.
-        app_variables = {
-            name: value
-            for name, value in settings.environment.items()
-            if name not in USER_WORKER_SETTINGS
-        }
-        runtime_variables = {
-            **{n: v for n, v in settings.environment.items() if n in USER_WORKER_SETTINGS},
-            **runtime_variables,
-        }
-    else:
-        app_variables = {**settings.environment, **runtime_variables}
     container = task_definition.add_container(
         CONTAINER_NAME,
         image=settings.image,
@@ -390,22 +320,3 @@ def build_task(
             None if delivery.mode is DeliveryMode.OWN_CONSUMER else runtime_container or container
         ),
     )
-
-
-def _worker_environment(
-    settings: TaskSettings,
-    queue: sqs.IQueue,
-    visibility_timeout_seconds: Optional[int],
-    dead_letter_queue: Optional[sqs.IQueue],
-) -> dict[str, str]:
-    environment = {
-        contract.QUEUE_URL: queue.queue_url,
-        contract.QUEUE_NAME: queue.queue_name,
-        contract.TASK_PROTECTION: "enabled" if settings.task_protection else "disabled",
-        contract.SHUTDOWN_GRACE_SECONDS: str(settings.shutdown_grace_seconds),
-    }
-    if visibility_timeout_seconds is not None:
-        environment[contract.VISIBILITY_TIMEOUT_SECONDS] = str(visibility_timeout_seconds)
-    if dead_letter_queue is not None:
-        environment[contract.DEAD_LETTER_QUEUE_URL] = dead_letter_queue.queue_url
-    return environment
