@@ -7,9 +7,9 @@ Props: ``min_capacity``, ``max_capacity``, ``messages_per_task``, ``scale_out_st
 
 How the service scales, all on one-minute CloudWatch periods:
 
-* **Wake and scale out.** An alarm that breaches at ``>= 1`` while a message is visible (Maximum,
-  1 minute) — not ``> 1``, which never wakes for one message — drives a ``ChangeInCapacity`` step
-  policy: by default one step per task level sizes the service to the backlog
+* **Wake and scale out** (:mod:`.scale_out`). An alarm that breaches at ``>= 1`` while a message
+  is visible (Maximum, 1 minute) — not ``> 1``, which never wakes for one message — drives a
+  ``ChangeInCapacity`` step policy: by default one step per task level sizes the service to the backlog
   (:mod:`.sizing`); fixed ``scale_out_steps`` replace it (:mod:`.steps`). Missing data is
   ``notBreaching``: no data never scales out, and it never blocks a wake either, because the
   first datapoint that shows a message alarms.
@@ -48,7 +48,6 @@ from sqs_scale_to_zero.checks import (
     whole_seconds,
 )
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
-from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
 from sqs_scale_to_zero.scaling.idle import (
     IdleCondition,
     cpu_only_scale_in_alarm,
@@ -56,15 +55,13 @@ from sqs_scale_to_zero.scaling.idle import (
     idle_condition,
     idle_scale_in_alarm,
 )
+from sqs_scale_to_zero.scaling.scale_out import build_scale_out
 from sqs_scale_to_zero.scaling.sizing import (
-    BACKLOG_EXPRESSION,
     COVERED_SIZING_COOLDOWN_SECONDS,
     resolve_messages_per_task,
     sizing_steps,
-    uncovered_backlog_expression,
 )
 from sqs_scale_to_zero.scaling.steps import (
-    SCALE_OUT_THRESHOLD,
     ScaleOutStep,
     resolve_scale_out_steps,
 )
@@ -283,31 +280,16 @@ def build_scaling(
         role=_ecs_scaling_role(scope),
     )
 
-    scale_out_action = appscaling.StepScalingAction(
+    scale_out_action, scale_out_alarm = build_scale_out(
         scope,
-        "ScaleOutPolicy",
-        scaling_target=target,
-        adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
-        metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM,
+        target,
+        backlog,
+        steps=settings.scale_out_steps,
         cooldown=settings.scale_out_cooldown,
+        messages_per_task=settings.messages_per_task,
+        max_capacity=settings.max_capacity,
+        minutes=scale_out_minutes,
     )
-    for step in settings.scale_out_steps:
-        lower, upper = step.relative_bounds()
-        scale_out_action.add_adjustment(
-            adjustment=step.change, lower_bound=lower, upper_bound=upper
-        )
-    scale_out_alarm = cloudwatch.Alarm(
-        scope,
-        "ScaleOutAlarm",
-        alarm_description=_scale_out_description(settings),
-        metric=_scale_out_metric(settings, backlog),
-        threshold=SCALE_OUT_THRESHOLD,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluation_periods=scale_out_minutes,
-        datapoints_to_alarm=scale_out_minutes,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-    )
-    scale_out_alarm.add_alarm_action(cloudwatch_actions.ApplicationScalingAction(scale_out_action))
 
     scale_in_action = appscaling.StepScalingAction(
         scope,
@@ -353,46 +335,6 @@ def build_scaling(
         scale_in_action=scale_in_action,
         gradual_scale_in_alarm=gradual_alarm,
         idle=idle,
-    )
-
-
-def _scale_out_metric(settings: ScalingSettings, backlog: BacklogMetrics) -> cloudwatch.IMetric:
-    """The scale-out alarm's metric.
-
-    Visible messages with fixed steps; the backlog while a message waits when sizing, less what
-    the desired tasks cover when the backlog signal publishes the desired count.
-    """
-    if settings.messages_per_task is None:
-        return backlog.visible
-    if backlog.desired is not None:
-        return cloudwatch.MathExpression(
-            expression=uncovered_backlog_expression(settings.messages_per_task),
-            using_metrics={
-                "visible": backlog.visible,
-                "in_flight": backlog.in_flight,
-                "desired": backlog.desired,
-            },
-            period=ONE_MINUTE,
-            label="backlog the desired tasks don't cover, while a message waits",
-        )
-    return cloudwatch.MathExpression(
-        expression=BACKLOG_EXPRESSION,
-        using_metrics={"visible": backlog.visible, "in_flight": backlog.in_flight},
-        period=ONE_MINUTE,
-        label="backlog while a message waits (visible + in flight)",
-    )
-
-
-def _scale_out_description(settings: ScalingSettings) -> str:
-    if settings.messages_per_task is None:
-        return (
-            "Messages are waiting in the queue: add tasks (wakes the service from zero on one "
-            "visible message)."
-        )
-    return (
-        "Messages are waiting in the queue: size the service to the backlog (visible plus in "
-        f"flight), one task per {settings.messages_per_task} messages up to "
-        f"{settings.max_capacity} (wakes the service from zero on one visible message)."
     )
 
 
