@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Optional, Union
 
-from aws_cdk import CfnOutput, Duration
+from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -21,30 +21,16 @@ from constructs import Construct
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
-from sqs_scale_to_zero.advice import warn_surprising_values
 from sqs_scale_to_zero.backlog import BacklogMetrics
 from sqs_scale_to_zero.capacity import Capacity
-from sqs_scale_to_zero.compute import build_compute, resolve_compute, resolve_network, resolve_task
-from sqs_scale_to_zero.delivery import HttpDelivery, resolve_delivery
-from sqs_scale_to_zero.delivery.settings import DeliveryMode
-from sqs_scale_to_zero.deploy_drain import build_deploy_drain
-from sqs_scale_to_zero.monitoring import MonitoringOptions, build_monitoring, resolve_monitoring
-from sqs_scale_to_zero.monitoring.monitored import MonitoredService
-from sqs_scale_to_zero.queue import build_queues, resolve_queue
-from sqs_scale_to_zero.scaling import (
-    DEFAULT_IDLE_CPU_THRESHOLD_PERCENT,
-    build_scaling,
-    resolve_scaling,
-)
-from sqs_scale_to_zero.scaling.not_receiving import scale_in_when_not_receiving
-from sqs_scale_to_zero.schedules.builder import build_schedules
-from sqs_scale_to_zero.schedules.schedule import QueueSchedule, resolve_schedules
-from sqs_scale_to_zero.topics.subscriptions import (
-    TopicSubscription,
-    build_topics,
-    resolve_topics,
-)
-from sqs_scale_to_zero.wake import Wake, build_wake, finish_wake, resolve_wake
+from sqs_scale_to_zero.delivery import HttpDelivery
+from sqs_scale_to_zero.monitoring import MonitoringOptions
+from sqs_scale_to_zero.scaling import DEFAULT_IDLE_CPU_THRESHOLD_PERCENT
+from sqs_scale_to_zero.schedules.schedule import QueueSchedule
+from sqs_scale_to_zero.service_parts import build_parts
+from sqs_scale_to_zero.service_settings import resolve_service
+from sqs_scale_to_zero.topics.subscriptions import TopicSubscription
+from sqs_scale_to_zero.wake import Wake
 
 
 class ScaleToZeroQueueService(Construct):
@@ -67,48 +53,34 @@ class ScaleToZeroQueueService(Construct):
         )
         service.queue.grant_send_messages(uploader_role)
         ```
-
-    Raises:
-        ScaleToZeroValidationError: Before any child construct is created, for any invalid
-            prop; the message names the prop and the fix.
     """
 
     queue: sqs.IQueue
     """The queue the service consumes: the one passed as ``queue``, or the one created."""
-
     dead_letter_queue: Optional[sqs.IQueue]
     """The dead-letter queue created with the queue; ``None`` when ``queue`` was passed."""
-
     topic_subscriptions: list[sns.Subscription]
     """The queue's subscriptions to the ``topics``, in their order; empty without topics."""
-
     schedules: list[scheduler.Schedule]
     """The EventBridge Scheduler schedules of the periodic tasks (``schedules``), in order."""
 
     cluster: ecs.ICluster
     """The cluster the service runs in: the one passed, or the one created."""
-
     task_definition: ecs.TaskDefinition
     """The task definition (Fargate, or EC2 on GPU instances); add containers, volumes or
     task-role grants here."""
-
     container: ecs.ContainerDefinition
     """The container of ``image``: the worker, or with ``http_delivery`` the app."""
-
     runtime_container: Optional[ecs.ContainerDefinition]
     """The worker runtime's container beside the app with ``http_delivery``; else ``None``."""
-
     log_group: logs.LogGroup
     """The CloudWatch Logs group of the worker container."""
-
     service: ecs.BaseService
     """The ECS service (``ecs.FargateService``, or ``ecs.Ec2Service`` on GPU instances); its
     desired count belongs to the scaling policies."""
-
     auto_scaling_group: Optional[autoscaling.AutoScalingGroup]
     """The GPU instances' Auto Scaling group with ``capacity=Capacity.gpu_instances(...)``;
     else ``None``."""
-
     capacity_provider: Optional[ecs.AsgCapacityProvider]
     """The GPU instances' capacity provider (managed scaling and termination protection) with
     ``capacity=Capacity.gpu_instances(...)``; else ``None``."""
@@ -116,20 +88,15 @@ class ScaleToZeroQueueService(Construct):
     scalable_target: appscaling.ScalableTarget
     """The service's scalable target (min ``min_capacity``, max ``max_capacity``); add policies
     or scheduled actions to it."""
-
     scale_out_alarm: cloudwatch.Alarm
     """Alarm on visible messages (Maximum, 1 minute, ``>= 1``) that drives the scale-out steps."""
-
     scale_out_action: appscaling.StepScalingAction
     """The ``ChangeInCapacity`` step policy the scale-out alarm invokes."""
-
     scale_in_alarm: cloudwatch.Alarm
     """The idle alarm that sets the service to 0 tasks: every minute of ``idle_timeout`` had no
     message sent, received or deleted, none visible or in flight, and idle CPU."""
-
     scale_in_action: appscaling.StepScalingAction
     """The ``ExactCapacity`` 0 step policy the scale-in alarm invokes."""
-
     gradual_scale_in_alarm: Optional[cloudwatch.Alarm]
     """The N -> N-1 alarm, when ``gradual_scale_in=True``; else ``None``."""
 
@@ -137,31 +104,25 @@ class ScaleToZeroQueueService(Construct):
     """The metrics every scaling and monitoring alarm reads: the visible and in-flight gauges
     (SQS's own, or the fresh backlog signal's with ``wake=Wake.FRESH_SIGNAL``) and SQS's
     per-minute sent, received and deleted sums."""
-
     backlog_signal_function: Optional[lambda_.Function]
-    """The one-minute wake function (it reads the queue, wakes the service, and with
-    ``Wake.FRESH_SIGNAL`` publishes the backlog); ``None`` with ``wake=Wake.ON_ALARM``."""
+    """The wake function (it reads the queue every minute, wakes the service, and with
+    ``Wake.FRESH_SIGNAL`` publishes the backlog signal); ``None`` with ``wake=Wake.ON_ALARM``."""
 
     dashboard: Optional[cloudwatch.Dashboard]
     """The CloudWatch dashboard; ``None`` when ``monitoring=False``."""
-
     dead_letter_queue_alarm: Optional[cloudwatch.Alarm]
     """Alarm: the DLQ holds a message. ``None`` with monitoring off or a brought ``queue``."""
-
     oldest_message_age_alarm: Optional[cloudwatch.Alarm]
     """Alarm: the oldest message waited far longer than a wake takes. ``None`` with monitoring
     off."""
-
     tasks_on_empty_queue_alarm: Optional[cloudwatch.Alarm]
     """Alarm: tasks ran on an idle queue (idle as ``scale_in_alarm`` defines it) for 3x
-    ``idle_timeout`` (at most one day). ``None``
-    with monitoring off, ``MonitoringOptions(tasks_on_empty_queue_alarm=False)``, or an
-    ``idle_timeout`` too close to one day to leave room for it."""
-
+    ``idle_timeout`` (at most one day). ``None`` with monitoring off,
+    ``MonitoringOptions(tasks_on_empty_queue_alarm=False)``, or an ``idle_timeout`` too close to
+    one day to leave room for it."""
     backlog_signal_alarm: Optional[cloudwatch.Alarm]
     """Alarm: the backlog signal function failed or did not run for 5 minutes. ``None`` unless
     ``wake=Wake.FRESH_SIGNAL`` with monitoring on."""
-
     tasks_not_receiving_alarm: Optional[cloudwatch.Alarm]
     """Alarm: tasks ran for 10 minutes while messages waited, none in flight and none received
     (a task that crashes at start or cannot receive); it also sets the service to
@@ -292,15 +253,13 @@ class ScaleToZeroQueueService(Construct):
                 Fargate Spot does not run ARM64 tasks); the cluster must have Fargate capacity
                 providers (a cluster the construct creates has). Can't be combined with
                 ``capacity``. Default: the FARGATE launch type.
-            capacity: Where tasks run: ``Capacity.fargate()``, ``Capacity.fargate_spot()``
-                (X86_64 only), or ``Capacity.gpu_instances(instance_type=...)``: NVIDIA GPU
-                instances of an Auto Scaling group that ECS scales to zero instances once no
-                task runs (managed scaling and managed termination protection; see the
-                README's "GPU workers" for the cold start and what an idle instance costs).
-                On GPU instances ``vpc_subnets``, ``security_groups`` and
-                ``assign_public_ip`` apply to the instances, and tasks use their network
-                (bridge mode). With ``cluster``, pass an ``ecs.Cluster`` of this app (the
-                construct adds the capacity provider to it). Default: Fargate.
+            capacity: Where tasks run (see ``Capacity``): ``Capacity.fargate()``,
+                ``Capacity.fargate_spot()`` (X86_64 only), or
+                ``Capacity.gpu_instances(instance_type=...)``, NVIDIA GPU instances that ECS
+                scales to zero once no task runs; there ``vpc_subnets``, ``security_groups`` and
+                ``assign_public_ip`` apply to the instances, and tasks use their network (bridge
+                mode). With ``cluster``, pass an ``ecs.Cluster`` of this app (the construct adds
+                the capacity provider to it). Default: Fargate.
             gpu_count: GPUs each task reserves, at least 1 and at most the instance type's;
                 only with ``capacity=Capacity.gpu_instances(...)`` (Fargate runs no GPU).
                 Default: 1 on GPU instances.
@@ -309,11 +268,10 @@ class ScaleToZeroQueueService(Construct):
                 (task counts, memory; billed as custom metrics, see the README's "Costs"). Only
                 with no ``cluster``. Default: False.
             min_capacity: Tasks kept running while the queue is idle: the idle scale-in goes
-                down to this many instead of zero, so they take a message at once. Each costs
-                its Fargate price around the clock (the default 0.25 vCPU and 0.5 GB on x86:
-                about $9 a month). For warm tasks only at some hours, leave this at 0 and add
-                scheduled actions to ``scalable_target`` (``scale_on_schedule`` with
-                ``min_capacity``). From 0 to ``max_capacity``. Default: 0.
+                down to this many instead of zero, so they take a message at once, each at its
+                Fargate price around the clock. For warm tasks only at some hours, leave this
+                at 0 and add scheduled actions to ``scalable_target`` (``scale_on_schedule``
+                with ``min_capacity``). From 0 to ``max_capacity``. Default: 0.
             max_capacity: Most tasks the service scales out to, at least 1. Synthesis warns,
                 with the price, when that many tasks cost $10 an hour or more. Default: 4.
             messages_per_task: The backlog one task should carry: while a message waits, the
@@ -326,8 +284,8 @@ class ScaleToZeroQueueService(Construct):
                 in absolute message counts, re-applied once per ``scale_out_cooldown``. Steps must
                 start at ``lower=1`` (one message wakes the service), touch without gaps or
                 overlaps, end unbounded, and add tasks (``change >= 1``); e.g.
-                ``sqs_scale_to_zero.fixed_scale_out_steps()``. Can't be
-                combined with ``messages_per_task``. Default: none (backlog sizing).
+                ``sqs_scale_to_zero.fixed_scale_out_steps()``. Can't be combined with
+                ``messages_per_task``. Default: none (backlog sizing).
             scale_out_cooldown: With backlog sizing, the window in which the service is sized to
                 the largest backlog seen (a bigger backlog adds only the difference); with fixed
                 steps, the time before the same step adds tasks again (cover a task's start-up so
@@ -354,40 +312,31 @@ class ScaleToZeroQueueService(Construct):
                 message too old, tasks running on an empty queue) with default options, a
                 ``MonitoringOptions`` to tune them (e.g. an SNS ``alarm_topic``), or ``False``
                 for none. Default: True.
-            wake: How the service wakes from zero tasks. ``Wake.FAST``: a function runs every
-                minute, reads the queue's counts (which keeps SQS publishing the queue's metrics,
-                so no wake waits for an inactive queue) and, with backlog sizing, sets the desired
-                count itself when a message waits (to the backlog's level); it publishes the
-                desired count only while the service has tasks. ``Wake.FRESH_SIGNAL``: the same,
-                and it publishes the queue's counts every minute (namespace ``SqsScaleToZero``)
-                for both scaling alarms to read instead of SQS's own (three more custom metrics
-                and a ``PutMetricData`` call a minute). ``Wake.ON_ALARM``: no function (the
-                cheapest stack); the scale-out alarm wakes the service from SQS's own metrics,
-                which can lag up to 15 minutes after six idle hours. Can't be combined with
-                ``backlog_signal``. Default: ``Wake.FAST``.
+            wake: How the service wakes from zero tasks (see ``Wake``): ``Wake.FAST``, the wake
+                function; ``Wake.FRESH_SIGNAL``, the wake function, and the scaling alarms read
+                the backlog signal it publishes; ``Wake.ON_ALARM``, no function. Can't be
+                combined with ``backlog_signal``. Default: ``Wake.FAST``.
             backlog_signal: The older switch, an alias: ``True`` is ``wake=Wake.FRESH_SIGNAL``,
                 ``False`` is ``wake=Wake.ON_ALARM``. Default: None (``wake`` decides).
-            http_delivery: Deliver each message over HTTP to an app in any language: the
-                worker runtime runs in a second container of the task and POSTs each message
-                to the app in ``image`` on localhost, keeping every guarantee it gives a Python
-                handler. ``command`` is then the app's; ``SCALE_TO_ZERO_CONCURRENCY`` and
-                ``SCALE_TO_ZERO_LOG_LEVEL`` in ``environment`` go to the runtime. Can't be
-                combined with ``own_consumer``, a ``command`` that runs
-                ``sqs_scale_to_zero.worker``, or ``capacity=Capacity.gpu_instances(...)``
-                (bridge network mode: no shared localhost). Default: none (``image`` runs the
-                Python runtime).
+            http_delivery: Deliver each message over HTTP to the app in ``image``, in any
+                language (see ``HttpDelivery``). ``command`` is then the app's;
+                ``SCALE_TO_ZERO_CONCURRENCY`` and ``SCALE_TO_ZERO_LOG_LEVEL`` in ``environment``
+                go to the runtime. Can't be combined with ``own_consumer``, a ``command`` that
+                runs ``sqs_scale_to_zero.worker``, or ``capacity=Capacity.gpu_instances(...)``
+                (bridge network mode). Default: none (``image`` runs the Python runtime).
             own_consumer: ``image`` consumes the queue itself, without the worker runtime (any
-                language): it gets ``QUEUE_URL`` and ``QUEUE_NAME`` and no ``SCALE_TO_ZERO_*``
-                variable, and none of the runtime's guarantees (task protection while it
-                works, heartbeat, deploy drain, graceful stop); ``sqs-scale-to-zero synth``
-                lists them. Default: False (``image`` runs ``python -m
-                sqs_scale_to_zero.worker``).
+                language): it gets ``QUEUE_URL`` and ``QUEUE_NAME``, no ``SCALE_TO_ZERO_*``
+                variable and none of the runtime's guarantees (task protection while it works,
+                heartbeat, deploy drain, graceful stop), as ``sqs-scale-to-zero synth`` lists.
+                Default: False (``image`` runs ``python -m sqs_scale_to_zero.worker``).
 
         Raises:
-            ScaleToZeroValidationError: For any invalid prop, before any child is created.
+            ScaleToZeroValidationError: Before any child construct is created, for any invalid
+                prop; the message names the prop and the fix.
         """
         # Every prop is resolved and checked here, before any child construct exists.
-        queue_settings = resolve_queue(
+        settings = resolve_service(
+            image=image,
             queue=queue,
             queue_name=queue_name,
             fifo=fifo,
@@ -396,11 +345,8 @@ class ScaleToZeroQueueService(Construct):
             visibility_timeout=visibility_timeout,
             retention_period=retention_period,
             max_receive_count=max_receive_count,
-        )
-        topic_settings = resolve_topics(topics=topics, queue=queue_settings)
-        schedule_settings = resolve_schedules(schedules=schedules, fifo=queue_settings.is_fifo)
-        task_settings = resolve_task(
-            image=image,
+            topics=topics,
+            schedules=schedules,
             command=command,
             environment=environment,
             secrets=secrets,
@@ -410,30 +356,16 @@ class ScaleToZeroQueueService(Construct):
             log_retention=log_retention,
             stop_timeout=stop_timeout,
             task_protection=task_protection,
-            on_fargate=not isinstance(capacity, Capacity) or not capacity.on_instances,
-        )
-        network_settings = resolve_network(
             cluster=cluster,
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=security_groups,
             assign_public_ip=assign_public_ip,
             capacity_provider_strategies=capacity_provider_strategies,
+            capacity=capacity,
+            gpu_count=gpu_count,
             platform_version=platform_version,
             container_insights=container_insights,
-        )
-        delivery_settings = resolve_delivery(
-            http_delivery=http_delivery,
-            own_consumer=own_consumer,
-            command=task_settings.command,
-            environment=task_settings.environment,
-            cpu_architecture=task_settings.cpu_architecture,
-        )
-        compute_settings = resolve_compute(
-            task_settings, network_settings, delivery_settings, capacity, gpu_count
-        )
-        wake_settings = resolve_wake(wake=wake, backlog_signal=backlog_signal)
-        scaling_settings = resolve_scaling(
             min_capacity=min_capacity,
             max_capacity=max_capacity,
             messages_per_task=messages_per_task,
@@ -444,115 +376,13 @@ class ScaleToZeroQueueService(Construct):
             scale_in_on_cpu_only=scale_in_on_cpu_only,
             gradual_scale_in=gradual_scale_in,
             gradual_scale_in_cooldown=gradual_scale_in_cooldown,
-            task_protection=task_settings.task_protection,
-            desired_count_published=(
-                wake_settings.has_function or network_settings.has_container_insights
-            ),
-        )
-        monitoring_settings = resolve_monitoring(
-            monitoring=monitoring, idle_timeout_minutes=scaling_settings.idle_timeout_minutes
+            monitoring=monitoring,
+            wake=wake,
+            backlog_signal=backlog_signal,
+            http_delivery=http_delivery,
+            own_consumer=own_consumer,
         )
         super().__init__(scope, id)
-        warn_surprising_values(
-            self, queue_settings, task_settings, compute_settings, scaling_settings.max_capacity
-        )
-        delivery_settings.warn_about(self)
-
-        queues = build_queues(self, queue_settings)
-        self.queue = queues.queue
-        self.dead_letter_queue = queues.dead_letter_queue
-        self.topic_subscriptions = build_topics(self, topic_settings, self.queue)
-        self.schedules = build_schedules(self, schedule_settings, self.queue)
-
-        compute = build_compute(self, compute_settings, queues, scaling_settings.max_capacity)
-        self.cluster = compute.cluster
-        self.task_definition = compute.task_definition
-        self.container = compute.container
-        self.log_group = compute.log_group
-        self.service = compute.service
-        self.auto_scaling_group = compute.auto_scaling_group
-        self.capacity_provider = compute.capacity_provider
-        self.runtime_container = compute.runtime_container
-        if compute.runtime_host is not None:
-            build_deploy_drain(
-                self,
-                service=self.service,
-                container=compute.runtime_host,
-                max_capacity=scaling_settings.max_capacity,
-            )
-
-        wiring = build_wake(
-            self,
-            wake_settings,
-            self.queue,
-            self.service,
-            log_retention=task_settings.log_retention,
-            backlog_sizing=scaling_settings.messages_per_task is not None,
-            container_insights=network_settings.has_container_insights,
-        )
-        self.backlog_signal_function = wiring.function.function if wiring.function else None
-        self.backlog_metrics = wiring.metrics
-        scaling = build_scaling(
-            self,
-            scaling_settings,
-            self.service,
-            self.backlog_metrics,
-            scale_out_minutes=wiring.scale_out_minutes,
-        )
-        finish_wake(
-            wiring,
-            self.service,
-            scaling.scale_in_alarm,
-            messages_per_task=scaling_settings.messages_per_task,
-            max_capacity=scaling_settings.max_capacity,
-        )
-        self.scalable_target = scaling.scalable_target
-        self.scale_out_alarm = scaling.scale_out_alarm
-        self.scale_out_action = scaling.scale_out_action
-        self.scale_in_alarm = scaling.scale_in_alarm
-        self.scale_in_action = scaling.scale_in_action
-        self.gradual_scale_in_alarm = scaling.gradual_scale_in_alarm
-
-        self.dashboard = None
-        self.dead_letter_queue_alarm = None
-        self.oldest_message_age_alarm = None
-        self.tasks_on_empty_queue_alarm = None
-        self.backlog_signal_alarm = None
-        self.tasks_not_receiving_alarm = None
-        if monitoring_settings is not None:
-            built = build_monitoring(
-                self,
-                monitoring_settings,
-                MonitoredService(
-                    queue=self.queue,
-                    dead_letter_queue=self.dead_letter_queue,
-                    service=self.service,
-                    backlog=self.backlog_metrics,
-                    # Only the fresh signal's function blinds the alarms when it fails; a failed
-                    # fast wake falls back to the scale-out alarm (and the oldest-message alarm).
-                    backlog_signal_function=(
-                        self.backlog_signal_function if wake_settings.publishes_backlog else None
-                    ),
-                    scaling_alarms=scaling.alarms,
-                    idle=scaling.idle,
-                    warm_tasks=scaling_settings.min_capacity,
-                    holds_messages_in_flight=delivery_settings.mode
-                    is not DeliveryMode.OWN_CONSUMER,
-                ),
-            )
-            self.dashboard = built.dashboard
-            self.dead_letter_queue_alarm = built.alarms.dead_letter_queue_alarm
-            self.oldest_message_age_alarm = built.alarms.oldest_message_age_alarm
-            self.tasks_on_empty_queue_alarm = built.alarms.tasks_on_empty_queue_alarm
-            self.backlog_signal_alarm = built.alarms.backlog_signal_alarm
-            self.tasks_not_receiving_alarm = built.alarms.tasks_not_receiving_alarm
-            if self.tasks_not_receiving_alarm is not None:
-                scale_in_when_not_receiving(
-                    self,
-                    target=self.scalable_target,
-                    alarm=self.tasks_not_receiving_alarm,
-                    min_capacity=scaling_settings.min_capacity,
-                )
-
-        CfnOutput(self, "QueueUrl", value=self.queue.queue_url, description="URL of the work queue")
-        CfnOutput(self, "QueueArn", value=self.queue.queue_arn, description="ARN of the work queue")
+        parts = build_parts(self, settings)
+        for name, part in vars(parts).items():  # each attribute declared above, as built
+            setattr(self, name, part)
