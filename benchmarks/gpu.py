@@ -1,4 +1,4 @@
-"""GPU workers that scale to zero instances (issue #25): one run, several seeds pooled.
+"""GPU workers that scale to zero instances: one run, several seeds pooled.
 
 Every configuration runs one NVIDIA GPU task per g5.xlarge ($1.006 an hour on demand in US East)
 of an Auto Scaling group capacity provider, at most one, as the always-on instance

@@ -1,4 +1,4 @@
-"""HTTP delivery (issue #21): our runtime POSTing to a Node.js app, against the alternatives.
+"""HTTP delivery: our runtime POSTing to a Node.js app as sqsd does, against the alternatives.
 
 Run from the repository root::
 

@@ -263,7 +263,7 @@ def test_python_runtime_stays_one_container(default_service: Synthesized) -> Non
 
 
 def test_a_command_that_does_not_run_the_runtime_is_warned_about() -> None:
-    """The issue's Node.js worker with every default: the construct says something."""
+    """A Node.js worker image with every default (no runtime in it): the construct says so."""
 
     def warnings(**props: Any) -> list[str]:
         stack = cdk.Stack(cdk.App(), "Warned")

@@ -53,8 +53,9 @@ class Wake(enum.Enum):
     (the default)."""
 
     FRESH_SIGNAL = "fresh_signal"
-    """Like ``FAST``, and the scaling alarms read the backlog the function publishes each
-    minute instead of SQS's own metrics."""
+    """Like ``FAST``, and the function publishes the backlog signal each minute (the queue's
+    counts, namespace ``SqsScaleToZero``), which the scaling alarms read instead of SQS's own
+    metrics."""
 
     ON_ALARM = "on_alarm"
     """No function: the scale-out alarm wakes the service from SQS's own metrics (cheapest;

@@ -45,7 +45,8 @@ APP_TAG = "sqs-scale-to-zero-e2e/http-app:latest"
 MAX_RUNTIME_ADDED_MEGABYTES = 80
 """Bound on the layers the runtime's Dockerfile adds to its base: the worker, boto3, botocore."""
 MAX_RUNTIME_REST_MEGABYTES = 60
-"""The issue's goal for the runtime container's memory at rest (after its first messages)."""
+"""The goal for the runtime container's memory at rest (after its first messages): a sidecar
+small beside the app it serves."""
 
 
 @pytest.fixture(scope="module")

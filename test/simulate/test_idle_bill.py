@@ -125,7 +125,7 @@ def test_container_insights_is_billed_as_if_sent_at_zero_tasks() -> None:
 def test_the_default_construct_meets_the_idle_goals(
     ours_template: Path, ours_on_alarm_template: Path
 ) -> None:
-    """Default stack, monitoring on: at most $2.00 a month (issue #22)."""
+    """Default stack, monitoring on: at most $2.00 a month while idle, the README's idle goal."""
     default = idle_bill(ours_template)
     assert default.total <= 2.00
     assert default.dashboards == 1

@@ -1,4 +1,6 @@
-"""HTTP delivery (issue #21): the runtime POSTs each message to a real Node.js app.
+"""HTTP delivery as Beanstalk's worker daemon does it: the runtime POSTs each message to an app.
+
+The daemon's behaviour is Elastic Beanstalk's guide, "Elastic Beanstalk worker environments".
 
 Against moto's SQS server and ``http_app.js`` run by ``node``: the sqsd headers and body, what
 each answer does to the message, the heartbeat of a long request, and FIFO order. The app's

@@ -1,4 +1,4 @@
-"""HTTP delivery while the app is not there, and the runtime's stops (issue #21).
+"""HTTP delivery while the app is not there, and the runtime's stops.
 
 No receive is spent while the app cannot take a message: at start, after it died mid-request
 or while idle, and after it refused a connection. SIGTERM and the deploy drain behave as with a

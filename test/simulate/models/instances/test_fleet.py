@@ -217,7 +217,7 @@ def test_a_warm_pool_instance_starts_faster_and_goes_back_stopped() -> None:
     run(kernel, instances, 400.0)
     assert instances.warm_starts == 1
     assert recorder.ready[1] == 120.0 + 60.0 + 100.0 + 10.0  # the pool's instance, not a launch
-    assert instances.launches == 2  # the second instance of #1716, and the pool's refill
+    assert instances.launches == 2  # ECS's second instance from zero, and the pool's refill
 
 
 def test_one_wake_from_zero_on_gpu_instances(gpu_templates: dict[str, Path]) -> None:

@@ -42,10 +42,10 @@ from sqs_scale_to_zero.simulate.models.instances.spec import InstanceCapacitySpe
 from sqs_scale_to_zero.simulate.models.tasks import Task
 
 SCALE_IN_DATAPOINTS = 15
-"""Consecutive low datapoints before managed scaling removes instances (#1928)."""
+"""Consecutive low datapoints before managed scaling removes instances (see the module: #1928)."""
 
 FIRST_SCALE_OUT_RESERVATION = 200.0
-"""``CapacityProviderReservation`` with no instance and a task waiting (#1716, #961)."""
+"""``CapacityProviderReservation`` with no instance and a task waiting (see the module: #1716)."""
 
 
 class InstanceState(Enum):
