@@ -25,7 +25,7 @@ CONSTRUCT_TESTS = [
     "test/test_scaling.py",
     "test/test_scaling_idle.py",
     "test/test_monitoring.py",
-    "test/test_backlog_signal.py",
+    "test/test_wake_function.py",
     "test/test_capacity.py",
     "test/test_capacity_validation.py",
     "test/test_examples.py",

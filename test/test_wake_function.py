@@ -1,4 +1,4 @@
-"""The fresh backlog signal in the template: schedule, function, permissions, and both alarms."""
+"""The wake function publishing the backlog signal (``Wake.FRESH_SIGNAL``) in the template."""
 
 from __future__ import annotations
 
