@@ -312,10 +312,10 @@ class ScaleToZeroQueueService(Construct):
                 message too old, tasks running on an empty queue) with default options, a
                 ``MonitoringOptions`` to tune them (e.g. an SNS ``alarm_topic``), or ``False``
                 for none. Default: True.
-            wake: How the service wakes from zero tasks (see ``Wake``): ``Wake.FAST``, the wake
-                function; ``Wake.FRESH_SIGNAL``, the wake function, and the scaling alarms read
-                the backlog signal it publishes; ``Wake.ON_ALARM``, no function. Can't be
-                combined with ``backlog_signal``. Default: ``Wake.FAST``.
+            wake: How the service wakes from zero tasks (see ``Wake``): ``Wake.FAST``, a
+                one-minute function wakes it; ``Wake.FRESH_SIGNAL``, the same, and the scaling
+                alarms read the backlog signal it publishes; ``Wake.ON_ALARM``, no function.
+                Can't be combined with ``backlog_signal``. Default: ``Wake.FAST``.
             backlog_signal: The older switch, an alias: ``True`` is ``wake=Wake.FRESH_SIGNAL``,
                 ``False`` is ``wake=Wake.ON_ALARM``. Default: None (``wake`` decides).
             http_delivery: Deliver each message over HTTP to the app in ``image``, in any
