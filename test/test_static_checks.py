@@ -125,3 +125,11 @@ def test_each_structure_check_finds_a_planted_violation(tmp_path: Path) -> None:
         package, "pkg.consumer", "Worker", {"consumer.py"}
     ) == ["helper.py: TYPE_CHECKING import of Worker"]
     assert source_rules.import_cycles(tmp_path, "pkg") == [["pkg.a", "pkg.b"]]
+
+
+def test_no_module_of_the_library_or_the_worker_is_over_400_lines() -> None:
+    lengths = {
+        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+        for path in sorted((ROOT / "src").rglob("*.py"))
+    }
+    assert {path: lines for path, lines in lengths.items() if lines > 400} == {}
