@@ -46,7 +46,7 @@ class ReceiveControl(Protocol):
 
     @property
     def paused(self) -> bool:
-        """True while receiving is paused (by anyone: a deploy pauses too)."""
+        """True while receiving is paused (by anyone: the deploy drain pauses too)."""
         ...
 
     def pause_receiving(self, reason: object) -> None:
