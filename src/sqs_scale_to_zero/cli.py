@@ -230,8 +230,7 @@ def new(directory: str, language: str) -> int:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """The ``simulate`` subcommand."""
-    from sqs_scale_to_zero.simulate.api import simulate
-    from sqs_scale_to_zero.simulate.timeline.picture import check_timeline_path
+    from sqs_scale_to_zero.simulate.api import check_timeline_path, simulate
     from sqs_scale_to_zero.simulate.workload import from_spec
 
     items = from_spec(args.workload)

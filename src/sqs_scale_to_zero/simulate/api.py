@@ -9,10 +9,21 @@ from sqs_scale_to_zero.simulate.config import SimulationConfig
 from sqs_scale_to_zero.simulate.report import Result, column_name
 from sqs_scale_to_zero.simulate.run import run_simulation
 from sqs_scale_to_zero.simulate.template.reader import load_service
-from sqs_scale_to_zero.simulate.timeline.files import timeline_paths, write_files
-from sqs_scale_to_zero.simulate.timeline.picture import check_timeline_path
+from sqs_scale_to_zero.simulate.timeline.files import timeline_paths, wants_picture, write_files
+from sqs_scale_to_zero.simulate.timeline.picture import pyplot
 from sqs_scale_to_zero.simulate.workload.items import WorkItem
 from sqs_scale_to_zero.simulate.workload.shapes import from_spec
+
+
+def check_timeline_path(path: str | Path) -> None:
+    """Check that a timeline can be written at ``path``, before anything is run or synthesized.
+
+    Raises:
+        SimulationArgumentError: A suffix other than ``.csv``, ``.png`` or ``.svg``, or a
+            picture asked for without matplotlib installed.
+    """
+    if wants_picture(path):
+        pyplot()
 
 
 def simulate(

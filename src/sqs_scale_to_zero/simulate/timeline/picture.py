@@ -13,7 +13,6 @@ from types import ModuleType
 from typing import Any
 
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
-from sqs_scale_to_zero.simulate.timeline.files import wants_picture
 from sqs_scale_to_zero.simulate.timeline.record import MINUTE, Timeline
 
 EXTRA = "plot"
@@ -35,17 +34,6 @@ def pyplot() -> ModuleType:
         ) from None
     matplotlib.use("Agg")
     return importlib.import_module("matplotlib.pyplot")
-
-
-def check_timeline_path(path: str | Path) -> None:
-    """Check that a timeline can be written at ``path``, before anything is run or synthesized.
-
-    Raises:
-        SimulationArgumentError: A suffix other than ``.csv``, ``.png`` or ``.svg``, or a
-            picture asked for without matplotlib installed.
-    """
-    if wants_picture(path):
-        pyplot()
 
 
 def draw(timeline: Timeline, path: Path, title: str) -> None:
