@@ -21,7 +21,8 @@ def idle_timeout_seconds(model: ServiceModel) -> float:
         float(alarm.evaluation_periods * alarm.period)
         for alarm in model.alarms
         if alarm.alarm_actions
-        and contract.NOT_RECEIVING_ALARM_ID not in alarm.logical_id  # fires only while work waits
+        # fires while work waits too
+        and not any(cid in alarm.logical_id for cid in contract.SCALES_IN_WHILE_MESSAGES_WAIT)
         and all(
             all(step.adjustment <= 0 for step in model.step_policies[pid].steps)
             for pid in alarm.alarm_actions

@@ -84,19 +84,6 @@ def default_service() -> Synthesized:
 
 
 @pytest.fixture(scope="session")
-def watched_service() -> Synthesized:
-    """The default service with the tasks-not-receiving alarm asked for."""
-    return synthesize(
-        lambda stack: ScaleToZeroQueueService(
-            stack,
-            "Worker",
-            image=TEST_IMAGE,
-            monitoring=MonitoringOptions(tasks_not_receiving_alarm=True),
-        )
-    )
-
-
-@pytest.fixture(scope="session")
 def seed_like_service() -> Synthesized:
     """The seed blog's shape: existing cluster, CMK, FIFO queue, SSM secrets, 4096/8192, max 1."""
 

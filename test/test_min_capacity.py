@@ -78,8 +78,8 @@ def test_the_leak_alarm_counts_only_tasks_above_min_capacity(warm_service: Synth
     alarm = warm_service.properties(warm_service.construct.tasks_on_empty_queue_alarm)
     (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
 
-    assert expression.endswith("AND (FILL(tasks_reporting, 0) > 2), 1, 0)")
-    assert alarm["AlarmDescription"].startswith("More than 2 tasks (min_capacity) have run")
+    assert expression.endswith("AND (FILL(tasks_reporting, 0) > 2), 1, 0))")
+    assert "A value of 1: More than 2 tasks (min_capacity) have run" in alarm["AlarmDescription"]
 
 
 def test_the_docstrings_monthly_price_of_a_warm_task_is_the_simulators() -> None:

@@ -76,7 +76,8 @@ def test_dashboard_shows_backlog_age_dlq_tasks_cpu_memory_and_scaling_alarms(
         for w in body["widgets"]
         if "annotations" in w["properties"] and "alarms" in w["properties"]["annotations"]
     ]
-    assert len(alarm_graphs) == 2
+    # scale-out, scale-in, and tasks doing no work
+    assert len(alarm_graphs) == 3
 
 
 def test_dlq_alarm_fires_on_one_message(default_service: Synthesized) -> None:
@@ -116,11 +117,12 @@ def test_tasks_on_empty_queue_alarm_catches_a_scale_in_that_does_not_happen(
 ) -> None:
     props = default_service.properties(default_service.construct.tasks_on_empty_queue_alarm)
     (expression,) = [m for m in props["Metrics"] if "Expression" in m]
-    # The scale-in alarm's own idle condition, and tasks still reporting.
-    assert expression["Expression"] == (
-        "IF((IF((sent + received + deleted) >= 0, IF((visible + in_flight) >= 0, "
+    # The scale-in alarm's own idle condition, and tasks still reporting (the value 1 of the
+    # alarm that flags tasks taking no message as 2: test_not_receiving.py).
+    assert expression["Expression"].endswith(
+        ", 2, IF((IF((sent + received + deleted) >= 0, IF((visible + in_flight) >= 0, "
         "IF(((visible + in_flight + sent + received + deleted) == 0) AND (FILL(cpu, 0) <= 5), "
-        "1, 0), 0))) AND (FILL(tasks_reporting, 0) > 0), 1, 0)"
+        "1, 0), 0))) AND (FILL(tasks_reporting, 0) > 0), 1, 0))"
     )
     stats = {m["Id"]: m["MetricStat"] for m in props["Metrics"] if "MetricStat" in m}
     assert stats["tasks_reporting"]["Stat"] == "SampleCount"
@@ -136,9 +138,11 @@ def test_alarms_have_no_actions_without_a_topic(default_service: Synthesized) ->
     for construct in (
         synth.construct.dead_letter_queue_alarm,
         synth.construct.oldest_message_age_alarm,
-        synth.construct.tasks_on_empty_queue_alarm,
     ):
         assert "AlarmActions" not in synth.properties(construct)
+    # tasks doing no work: only its scale-in to min_capacity
+    (action,) = synth.properties(synth.construct.tasks_on_empty_queue_alarm)["AlarmActions"]
+    assert action["Ref"] in synth.resources("AWS::ApplicationAutoScaling::ScalingPolicy")
 
 
 def test_alarm_topic_receives_alarm_and_ok_notifications(alerting_service: Synthesized) -> None:
@@ -150,7 +154,7 @@ def test_alarm_topic_receives_alarm_and_ok_notifications(alerting_service: Synth
         synth.construct.tasks_on_empty_queue_alarm,
     ):
         props = synth.properties(construct)
-        assert props["AlarmActions"] == [{"Ref": topic_id}]
+        assert props["AlarmActions"][0] == {"Ref": topic_id}
         assert props["OKActions"] == [{"Ref": topic_id}]
     # Scaling alarms keep only their scaling actions.
     assert len(synth.properties(synth.construct.scale_in_alarm)["AlarmActions"]) == 1

@@ -37,7 +37,7 @@ def test_policies_reference_the_services_own_target_in_one_deploy(
     target_id = default_service.logical_id(default_service.construct.scalable_target)
     service_id = default_service.logical_id(default_service.construct.service)
     policies = default_service.resources("AWS::ApplicationAutoScaling::ScalingPolicy")
-    assert len(policies) == 2  # scale-out and idle scale-in
+    assert len(policies) == 3  # scale-out, idle scale-in, and that of tasks doing no work
     for policy in policies.values():
         assert policy["Properties"]["ScalingTargetId"] == {"Ref": target_id}
     resource_id = default_service.properties(default_service.construct.scalable_target)[
@@ -297,9 +297,9 @@ def test_no_gradual_scale_in_unless_asked(default_service: Synthesized) -> None:
     synth = default_service
     assert synth.construct.gradual_scale_in_alarm is None
     policies = synth.resources("AWS::ApplicationAutoScaling::ScalingPolicy")
-    assert len(policies) == 2
-    # Only the scale-out and scale-in alarms act on the scalable target (the tasks-not-receiving
-    # alarm, which sets min_capacity too, is asked for: MonitoringOptions).
+    assert len(policies) == 3
+    # Only the scale-out and scale-in alarms act on the scalable target, and the alarm for
+    # tasks doing no work, which sets min_capacity too (test_not_receiving.py).
     acting = {
         alarm_id
         for alarm_id, alarm in synth.resources("AWS::CloudWatch::Alarm").items()
@@ -310,6 +310,7 @@ def test_no_gradual_scale_in_unless_asked(default_service: Synthesized) -> None:
     assert acting == {
         synth.logical_id(synth.construct.scale_out_alarm),
         synth.logical_id(synth.construct.scale_in_alarm),
+        synth.logical_id(synth.construct.tasks_not_receiving_alarm),
     }
     for policy in policies.values():
         for step in policy["Properties"]["StepScalingPolicyConfiguration"]["StepAdjustments"]:

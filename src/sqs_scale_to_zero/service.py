@@ -117,18 +117,20 @@ class ScaleToZeroQueueService(Construct):
     off."""
     tasks_on_empty_queue_alarm: Optional[cloudwatch.Alarm]
     """Alarm: tasks ran on an idle queue (idle as ``scale_in_alarm`` defines it) for 3x
-    ``idle_timeout`` (at most one day). ``None`` with monitoring off,
+    ``idle_timeout`` (at most one day). The same alarm as ``tasks_not_receiving_alarm`` where
+    both are made (the default): it flags either. ``None`` with monitoring off,
     ``MonitoringOptions(tasks_on_empty_queue_alarm=False)``, or an ``idle_timeout`` too close to
     one day to leave room for it."""
     backlog_signal_alarm: Optional[cloudwatch.Alarm]
     """Alarm: the backlog signal function failed or did not run for 5 minutes. ``None`` unless
     ``wake=Wake.FRESH_SIGNAL`` with monitoring on."""
     tasks_not_receiving_alarm: Optional[cloudwatch.Alarm]
-    """Alarm: tasks ran for 10 minutes while messages waited, none in flight and none received
-    (a task that crashes at start or cannot receive); it also sets the service to
-    ``min_capacity``, which is safe with nothing in flight. ``None`` unless asked for with
-    ``MonitoringOptions(tasks_not_receiving_alarm=True)``, and with ``own_consumer`` (whose long
-    job may be visible again while it runs)."""
+    """Alarm: tasks ran for 10 minutes at least (the ``tasks_on_empty_queue_alarm`` window
+    where that is longer) while messages waited, none in flight and none received (a task that
+    crashes at start or cannot receive). With ``task_protection`` it also sets the service to
+    ``min_capacity``. The same alarm as ``tasks_on_empty_queue_alarm`` where both are made.
+    ``None`` with monitoring off, ``MonitoringOptions(tasks_not_receiving_alarm=False)``, and
+    with ``own_consumer`` (whose long job may be visible again while it runs)."""
 
     def __init__(
         self,

@@ -169,7 +169,7 @@ def build_parts(scope: Construct, settings: ServiceSettings) -> ServiceParts:
         tasks_on_empty_queue_alarm = built.alarms.tasks_on_empty_queue_alarm
         backlog_signal_alarm = built.alarms.backlog_signal_alarm
         tasks_not_receiving_alarm = built.alarms.tasks_not_receiving_alarm
-        if tasks_not_receiving_alarm is not None:
+        if tasks_not_receiving_alarm is not None and settings.task.task_protection:
             scale_in_when_not_receiving(
                 scope,
                 target=scalable_target,

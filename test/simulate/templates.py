@@ -81,18 +81,6 @@ def ours_template(default_service: Synthesized, tmp_path_factory: pytest.TempPat
 
 
 @pytest.fixture(scope="session")
-def ours_watched_template(
-    watched_service: Synthesized, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    """The construct with ``MonitoringOptions(tasks_not_receiving_alarm=True)``."""
-    return write_template(
-        tmp_path_factory.mktemp("ours-watched"),
-        "ScaleToZeroWatched",
-        watched_service.template.to_json(),
-    )
-
-
-@pytest.fixture(scope="session")
 def ours_unprotected_template(anchor_templates: dict[str, Path]) -> Path:
     """The construct without task protection and without the CPU term."""
     return anchor_templates["ScaleToZeroUnprotected"]

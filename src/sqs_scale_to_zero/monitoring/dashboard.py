@@ -13,6 +13,10 @@ from sqs_scale_to_zero.monitoring.operational_alarms import (
     oldest_message_age,
     signal_errors,
     signal_invocations,
+)
+from sqs_scale_to_zero.monitoring.tasks_not_working import (
+    NOT_RECEIVING,
+    ON_EMPTY_QUEUE,
     tasks_reporting,
 )
 
@@ -83,6 +87,20 @@ def build_dashboard(
             )
         ],
     ]
+    not_working = alarms.tasks_not_receiving_alarm
+    if not_working is not None and not_working is alarms.tasks_on_empty_queue_alarm:
+        rows.append(
+            [
+                cloudwatch.AlarmWidget(
+                    alarm=not_working,
+                    title=(
+                        f"Tasks doing no work: {ON_EMPTY_QUEUE} = on an empty queue, "
+                        f"{NOT_RECEIVING} = taking no message"
+                    ),
+                    width=24,
+                )
+            ]
+        )
     if monitored.dead_letter_queue is not None:
         rows.append(
             [_graph("Dead-letter queue depth", [dead_letter_depth(monitored.dead_letter_queue)])]

@@ -31,8 +31,8 @@ class MonitoringSettings:
     leak_window_minutes: Optional[int]
     """The tasks-on-an-empty-queue alarm's window; ``None`` when that alarm is not made."""
     dashboard_name: Optional[str]
-    tasks_not_receiving_alarm: bool = False
-    """Make the tasks-not-receiving alarm (``MonitoringOptions.tasks_not_receiving_alarm``)."""
+    tasks_not_receiving_alarm: bool = True
+    """Watch for tasks that take no message (``MonitoringOptions.tasks_not_receiving_alarm``)."""
 
 
 @dataclass(frozen=True)

@@ -254,8 +254,16 @@ QUEUE_DEFAULT_MAX_RECEIVE_COUNT = 3
 # --- Alarms others read from the template -----------------------------------------------------
 
 NOT_RECEIVING_ALARM_ID = "TasksNotReceivingAlarm"
-"""Construct id of the alarm for tasks that take no message. It scales the service in while
-messages wait, so it is no idle timeout (the benchmarks' idle detection leaves it out)."""
+"""Construct id of the alarm for tasks that take no message, where it is made alone (no
+tasks-on-an-empty-queue alarm)."""
+
+NOT_WORKING_ALARM_ID = "TasksNotWorkingAlarm"
+"""Construct id of the one alarm for tasks on an empty queue or taking no message, where both
+are made (the default)."""
+
+SCALES_IN_WHILE_MESSAGES_WAIT = (NOT_RECEIVING_ALARM_ID, NOT_WORKING_ALARM_ID)
+"""Construct ids of the alarms that scale the service in while messages wait: no idle timeout
+(the benchmarks' idle detection leaves them out)."""
 
 # --- SQS limits (Amazon SQS developer guide, "Quotas related to messages") ----------------------
 
