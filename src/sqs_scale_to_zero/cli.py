@@ -206,7 +206,8 @@ def synth(
             except SimulationInputError as exc:
                 lines = [f"service {sid}: cannot summarize ({exc})"]
             print("\n".join("  " + line for line in lines))
-        print("\n".join("  " + line for line in bill_of(reader).summary(width=WIDTH - 2)))
+        bill = bill_of(reader).summary(width=WIDTH - 2, details=details)
+        print("\n".join("  " + line for line in bill))
     return 0
 
 

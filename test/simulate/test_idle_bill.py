@@ -90,47 +90,74 @@ def items(publishes: str | None, **kwargs: Any) -> dict[str, float]:
 
 
 def test_every_alarm_metric_is_billed_and_expressions_are_not() -> None:
-    assert items(None)["CloudWatch alarm metrics"] == pytest.approx(3 * ALARM_METRIC_MONTH)
+    billed = items(None)
+    assert billed["alarm: on M"] == pytest.approx(ALARM_METRIC_MONTH)
+    assert billed["alarm: metric math on M"] == pytest.approx(2 * ALARM_METRIC_MONTH)
 
 
 def test_a_scheduled_function_is_billed_per_run_and_gb_second() -> None:
     billed = items(None)
     gb_seconds = RUNS * RUN_SECONDS * 128 / 1024
-    assert billed["Lambda Function"] == pytest.approx(
+    assert billed["scheduled function (1 invocation a minute)"] == pytest.approx(
         RUNS * LAMBDA_PER_REQUEST + gb_seconds * LAMBDA_PER_GB_SECOND["arm64"]
     )
-    assert billed["SQS GetQueueAttributes"] == pytest.approx(RUNS * SQS_PER_REQUEST)
-    assert "Custom metrics" not in billed and "CloudWatch PutMetricData" not in billed
+    assert billed["queue counts read by the scheduled function"] == pytest.approx(
+        RUNS * SQS_PER_REQUEST
+    )
+    assert not [item for item in billed if item.startswith(("custom metrics", "metric uploads"))]
 
 
 def test_the_fast_wake_sends_nothing_while_idle() -> None:
     billed = items(contract.SIGNAL_PUBLISHES_DESIRED)
-    assert billed["Custom metrics"] == 0.0
-    assert "CloudWatch PutMetricData" not in billed
+    assert billed["custom metrics of the scheduled wake function"] == 0.0
+    assert "metric uploads of the scheduled wake function" not in billed
 
 
 def test_the_fresh_signal_sends_four_metrics_every_minute() -> None:
     billed = items(contract.SIGNAL_PUBLISHES_BACKLOG)
-    assert billed["Custom metrics"] == pytest.approx(4 * CUSTOM_METRIC_MONTH)
-    assert billed["CloudWatch PutMetricData"] == pytest.approx(RUNS * PUT_METRIC_DATA_PER_REQUEST)
+    assert billed["custom metrics of the backlog signal function"] == pytest.approx(
+        4 * CUSTOM_METRIC_MONTH
+    )
+    assert billed["metric uploads of the backlog signal function"] == pytest.approx(
+        RUNS * PUT_METRIC_DATA_PER_REQUEST
+    )
 
 
 def test_container_insights_is_billed_as_if_sent_at_zero_tasks() -> None:
-    assert "Container Insights" not in items(None)
-    assert items(None, insights=True)["Container Insights"] == pytest.approx(
-        7 * CUSTOM_METRIC_MONTH
-    )
+    insights = "Container Insights (ECS's task counts as custom metrics)"
+    assert insights not in items(None)
+    assert items(None, insights=True)[insights] == pytest.approx(7 * CUSTOM_METRIC_MONTH)
 
 
 def test_the_default_construct_meets_the_idle_goals(
     ours_template: Path, ours_on_alarm_template: Path
 ) -> None:
-    """Default stack, monitoring on: at most $2.00 a month while idle, the README's idle goal."""
+    """Default stack, monitoring on, never-polling watched: at most $2.00 a month while idle,
+    the README's idle goal."""
     default = idle_bill(ours_template)
     assert default.total <= 2.00
     assert default.dashboards == 1
+    billed = {line.item: line.usd for line in default.lines}
+    assert billed["alarm: tasks on an empty queue or taking no message"] == pytest.approx(
+        8 * ALARM_METRIC_MONTH
+    )
     on_alarm = idle_bill(ours_on_alarm_template)
-    assert not any(line.item.startswith("Lambda") for line in on_alarm.lines)
+    assert not any("function" in line.item for line in on_alarm.lines)
+
+
+def test_items_are_named_in_plain_words_and_by_logical_id_only_in_detail(
+    ours_template: Path,
+) -> None:
+    bill = idle_bill(ours_template)
+    plain = "\n".join(bill.summary(width=200))
+    detailed = "\n".join(bill.summary(width=200, details=True))
+
+    assert "alarm: idle scale-in: 6 metrics" in plain
+    assert "scheduled wake function (1 invocation a minute)" in plain
+    for line in bill.lines:
+        for logical_id in line.resources:
+            assert logical_id not in plain
+            assert f"{logical_id}]" in detailed
 
 
 def test_the_summary_wraps_each_item_under_its_price(ours_template: Path) -> None:

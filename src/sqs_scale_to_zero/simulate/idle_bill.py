@@ -32,9 +32,8 @@ may have used them up), except the dashboard's, which is shown both ways:
   on-demand price (Spot at the instance model's factor) plus the root volume; a warm pool's
   stopped instances bill only their volumes (EBS gp3 $0.08 per GB-month,
   https://aws.amazon.com/ebs/pricing/, and https://aws.amazon.com/ec2/pricing/on-demand/).
-* KMS, https://aws.amazon.com/kms/pricing/: $1.00 per customer managed key a month. A NAT
-  gateway, https://aws.amazon.com/vpc/pricing/: $0.045 an hour. VPC flow logs: no traffic
-  while no task runs, so nothing is delivered.
+* KMS, https://aws.amazon.com/kms/pricing/: $1.00 per customer managed key a month. NAT,
+  https://aws.amazon.com/vpc/pricing/: $0.045 a gateway-hour. No flow logs without traffic.
 """
 
 from __future__ import annotations
@@ -45,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqs_scale_to_zero.simulate.bill_names import alarm_name, function_role
 from sqs_scale_to_zero.simulate.models.instances.assumptions import InstanceAssumptions
 from sqs_scale_to_zero.simulate.models.instances.reader import read_instance_capacity
 from sqs_scale_to_zero.simulate.models.wake_function.reader import schedule_rate_seconds
@@ -86,11 +86,13 @@ class BillLine:
     """One item of the idle bill.
 
     Attributes:
-        item: What is billed.
+        item: What is billed, in plain words ("alarm: idle scale-in").
         quantity: How much of it, in words.
         usd: USD a month.
         price: The unit price it is billed at.
         source: The pricing page.
+        resources: The template's logical IDs behind the item, for the technical detail.
+            Default: none.
     """
 
     item: str
@@ -98,6 +100,7 @@ class BillLine:
     usd: float
     price: str
     source: str
+    resources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,10 +125,14 @@ class IdleBill:
         """USD a month for the dashboards where the account's free ones are used up."""
         return self.dashboards * DASHBOARD_MONTH
 
-    def summary(self, width: int = 94) -> list[str]:
-        """The bill as text lines for the synth summary, each item wrapped to ``width``."""
+    def summary(self, width: int = 94, *, details: bool = False) -> list[str]:
+        """The bill as lines of ``width`` at most, logical IDs too where ``details``."""
         items = [
-            (f"${line.usd:.2f}", f"{line.item}: {line.quantity} at {line.price}")
+            (
+                f"${line.usd:.2f}",
+                f"{line.item}: {line.quantity} at {line.price}"
+                + (f" [{', '.join(line.resources)}]" if details and line.resources else ""),
+            )
             for line in self.lines
         ]
         if self.dashboards:
@@ -168,57 +175,59 @@ def idle_bill(path: str | Path) -> IdleBill:
 
 def bill_of(reader: TemplateReader) -> IdleBill:
     """The idle bill of a read template."""
-    lines = [_alarm_metrics(reader), *_scheduled_functions(reader)]
-    lines += _container_insights(reader)
+    lines = [*_alarm_metrics(reader), *_scheduled_functions(reader), *_container_insights(reader)]
     lines += _gpu_instances(reader)
-    keys = len(reader.of_type("AWS::KMS::Key"))
+    keys = tuple(reader.of_type("AWS::KMS::Key"))
     if keys:
         lines.append(
             BillLine(
-                "KMS customer managed keys",
-                f"{keys}",
-                keys * KMS_KEY_MONTH,
+                "encryption keys (KMS, customer managed)",
+                f"{len(keys)}",
+                len(keys) * KMS_KEY_MONTH,
                 f"${KMS_KEY_MONTH:.2f} per key-month",
                 "https://aws.amazon.com/kms/pricing/",
+                keys,
             )
         )
-    gateways = len(reader.of_type("AWS::EC2::NatGateway"))
+    gateways = tuple(reader.of_type("AWS::EC2::NatGateway"))
     if gateways:
         lines.append(
             BillLine(
-                "NAT gateways",
-                f"{gateways}, every hour",
-                gateways * NAT_GATEWAY_HOUR * HOURS_PER_MONTH,
+                "NAT gateways (the private subnets' way out)",
+                f"{len(gateways)}, every hour",
+                len(gateways) * NAT_GATEWAY_HOUR * HOURS_PER_MONTH,
                 f"${NAT_GATEWAY_HOUR} per hour",
                 "https://aws.amazon.com/vpc/pricing/",
+                gateways,
             )
         )
     return IdleBill(tuple(lines), len(reader.of_type("AWS::CloudWatch::Dashboard")))
 
 
-def _alarm_metrics(reader: TemplateReader) -> BillLine:
-    standard = high = 0
-    for alarm in reader.of_type("AWS::CloudWatch::Alarm").values():
+def _alarm_metrics(reader: TemplateReader) -> list[BillLine]:
+    """One line per alarm, named in plain words, billed for every metric it reads."""
+    lines: list[BillLine] = []
+    for lid, alarm in reader.of_type("AWS::CloudWatch::Alarm").items():
         queries = alarm.get("Metrics")
         stats = (
             [q["MetricStat"] for q in queries if isinstance(q.get("MetricStat"), dict)]
             if isinstance(queries, list)
             else [alarm]
         )
-        for stat in stats:
-            if float(stat.get("Period", 60)) < 60:
-                high += 1
-            else:
-                standard += 1
-    alarms = len(reader.of_type("AWS::CloudWatch::Alarm"))
-    return BillLine(
-        "CloudWatch alarm metrics",
-        f"{alarms} alarms reading {standard + high} metrics"
-        + (f" ({high} high-resolution)" if high else ""),
-        standard * ALARM_METRIC_MONTH + high * HIGH_RESOLUTION_ALARM_METRIC_MONTH,
-        f"${ALARM_METRIC_MONTH:.2f} per alarm metric-month",
-        CLOUDWATCH_PRICING,
-    )
+        high = sum(1 for stat in stats if float(stat.get("Period", 60)) < 60)
+        lines.append(
+            BillLine(
+                f"alarm: {alarm_name(lid, alarm, stats)}",
+                f"{len(stats)} metric{'' if len(stats) == 1 else 's'}"
+                + (f" ({high} high-resolution)" if high else ""),
+                (len(stats) - high) * ALARM_METRIC_MONTH
+                + high * HIGH_RESOLUTION_ALARM_METRIC_MONTH,
+                f"${ALARM_METRIC_MONTH:.2f} per alarm metric-month",
+                CLOUDWATCH_PRICING,
+                (lid,),
+            )
+        )
+    return lines
 
 
 def _scheduled_runs(reader: TemplateReader) -> dict[str, float]:
@@ -244,44 +253,49 @@ def _scheduled_functions(reader: TemplateReader) -> list[BillLine]:
         variables: dict[str, Any] = (function.get("Environment") or {}).get("Variables") or {}
         arch = (function.get("Architectures") or ["x86_64"])[0]
         gb_seconds = runs * RUN_SECONDS * float(function.get("MemorySize", 128)) / 1024.0
+        role = function_role(variables, runs / (HOURS_PER_MONTH * 60.0))
         lines.append(
             BillLine(
-                f"Lambda {fid}",
+                role,
                 f"{runs:,.0f} runs, {gb_seconds:,.0f} GB-s ({RUN_SECONDS * 1000:.0f} ms assumed, "
                 f"{arch})",
                 runs * LAMBDA_PER_REQUEST + gb_seconds * LAMBDA_PER_GB_SECOND[arch],
                 f"$0.20 per 1M requests + ${LAMBDA_PER_GB_SECOND[arch]:.10f} per GB-s",
                 LAMBDA_PRICING,
+                (fid,),
             )
         )
+        role = role.split(" (")[0]
         if contract.SIGNAL_QUEUE_URL in variables:
             lines.append(
                 BillLine(
-                    "SQS GetQueueAttributes",
-                    f"{runs:,.0f} requests (ECS and alarm calls: no charge)",
+                    f"queue counts read by the {role}",
+                    f"{runs:,.0f} SQS GetQueueAttributes requests (ECS and alarm calls: no charge)",
                     runs * SQS_PER_REQUEST,
                     "$0.40 per 1M requests",
                     SQS_PRICING,
+                    (fid,),
                 )
             )
-        lines += _published(fid, variables, runs)
+        lines += _published(fid, role, variables, runs)
         gb = runs * LOG_BYTES_PER_RUN / 1e9
         retention_months = _retention_days(reader, fid) / 30.0
         lines.append(
             BillLine(
-                f"Logs of {fid}",
+                f"logs of the {role}",
                 f"{gb * 1000:.0f} MB ingested ({LOG_BYTES_PER_RUN} B a run assumed), "
                 f"kept {retention_months:.0f} month(s)",
                 gb * LOGS_PER_GB_INGESTED + gb * retention_months * LOGS_PER_GB_MONTH_STORED,
                 f"${LOGS_PER_GB_INGESTED:.2f} per GB ingested + "
                 f"${LOGS_PER_GB_MONTH_STORED:.2f} per GB-month",
                 CLOUDWATCH_PRICING,
+                (fid,),
             )
         )
     return lines
 
 
-def _published(fid: str, variables: dict[str, Any], runs: float) -> list[BillLine]:
+def _published(fid: str, role: str, variables: dict[str, Any], runs: float) -> list[BillLine]:
     """What a scheduled function publishes while the queue is idle."""
     if not isinstance(variables.get(contract.SIGNAL_METRIC_NAMESPACE), str):
         return []
@@ -289,28 +303,31 @@ def _published(fid: str, variables: dict[str, Any], runs: float) -> list[BillLin
         # The desired count only while it is at least 1: nothing is sent at zero tasks.
         return [
             BillLine(
-                "Custom metrics",
-                f"{contract.SIGNAL_DESIRED_METRIC}, sent by {fid} only while a task runs: none",
+                f"custom metrics of the {role}",
+                f"{contract.SIGNAL_DESIRED_METRIC}, sent only while a task runs: none",
                 0.0,
                 f"${CUSTOM_METRIC_MONTH:.2f} per metric-month, prorated by the hours sent",
                 CLOUDWATCH_PRICING,
+                (fid,),
             )
         ]
     metrics = len(contract.SIGNAL_METRICS) + (1 if contract.SIGNAL_SERVICE_NAME in variables else 0)
     return [
         BillLine(
-            "Custom metrics",
-            f"{metrics} sent by {fid} every run",
+            f"custom metrics of the {role}",
+            f"{metrics} sent every run",
             metrics * CUSTOM_METRIC_MONTH,
             f"${CUSTOM_METRIC_MONTH:.2f} per metric-month",
             CLOUDWATCH_PRICING,
+            (fid,),
         ),
         BillLine(
-            "CloudWatch PutMetricData",
-            f"{runs:,.0f} requests",
+            f"metric uploads of the {role}",
+            f"{runs:,.0f} PutMetricData requests",
             runs * PUT_METRIC_DATA_PER_REQUEST,
             "$0.01 per 1,000 requests",
             CLOUDWATCH_PRICING,
+            (fid,),
         ),
     ]
 
@@ -348,7 +365,7 @@ def _container_insights(reader: TemplateReader) -> Sequence[BillLine]:
     )
     return [
         BillLine(
-            "Container Insights",
+            "Container Insights (ECS's task counts as custom metrics)",
             f"{metrics} task-count metrics of {services} service(s) at zero tasks (assumed sent)",
             metrics * CUSTOM_METRIC_MONTH,
             f"${CUSTOM_METRIC_MONTH:.2f} per custom metric-month",
