@@ -162,6 +162,9 @@ def test_synth_runs_the_app_and_summarizes_each_service(
     assert "scale-in can stop a task working on a message" in said
     assert "AWS/SQS" not in plain and "details:" not in plain
     assert max(len(line) for line in plain.splitlines()[1:]) <= 96
+    # the idle bill names each item in plain words; logical IDs only with --details
+    plain_bill = plain.split("  idle bill:")[1]
+    assert "alarm: " in plain_bill and "[" not in plain_bill
 
     assert cli.main(["synth", str(app), "--details"]) == 0
     detailed = capsys.readouterr().out
@@ -179,6 +182,7 @@ def test_synth_runs_the_app_and_summarizes_each_service(
     assert "capacity: min 0, max 1" in said and "CPU target tracking: 50 %" in said
     assert "task: 4 vCPU, 8 GB: about $0.1975/hour per task" in said
     assert max(len(line) for line in detailed.splitlines()[1:]) <= 96
+    assert "Alarm" in detailed.split("  idle bill:")[1].split("[", 1)[1]
 
 
 def test_synth_reports_a_failing_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
