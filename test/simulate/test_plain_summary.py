@@ -20,6 +20,7 @@ from sqs_scale_to_zero.simulate.plain_summary import (
 )
 from sqs_scale_to_zero.simulate.template.reader import load_service
 from sqs_scale_to_zero.simulate.template.specs import ServiceModel
+from sqs_scale_to_zero.worker import contract
 from test.conftest import Synthesized
 from test.simulate.templates import write_template
 
@@ -140,6 +141,10 @@ def test_a_long_idle_look_back_still_measures_wakes_from_zero(
     body = json.loads(ours_template.read_text())
     idle = next(k for k in body["Resources"] if k.startswith("WorkerScaleInAlarm"))
     body["Resources"][idle]["Properties"].update(EvaluationPeriods=180, DatapointsToAlarm=180)
+    # (and no other scale-in: the alarm for tasks doing no work would set it to zero first)
+    for lid, resource in body["Resources"].items():
+        if contract.NOT_WORKING_ALARM_ID in lid:
+            resource["Properties"].pop("AlarmActions")
     model = load_service(write_template(tmp_path, "LongIdle", body))
     # then every isolated message still finds the service at zero
     measured = measure_wakes(model)
