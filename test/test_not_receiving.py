@@ -105,6 +105,7 @@ def test_by_default_one_alarm_flags_tasks_on_an_empty_queue_or_taking_no_message
     assert props["TreatMissingData"] == "notBreaching"
     assert "A value of 1: Tasks have run on an idle queue" in props["AlarmDescription"]
     assert "A value of 2: tasks were up while messages waited" in props["AlarmDescription"]
+    assert "Either way the service is set to min_capacity" in props["AlarmDescription"]
     alarms = default_service.resources("AWS::CloudWatch::Alarm")
     assert [name for name in alarms if contract.NOT_WORKING_ALARM_ID in name]
     assert not [name for name in alarms if "TasksOnEmptyQueueAlarm" in name]
@@ -215,7 +216,9 @@ def test_unprotected_tasks_are_paged_for_and_not_scaled_in() -> None:
     # be interrupted: the alarm pages, and nothing acts on it
     synth = synthesize(build(props={"task_protection": False, "gradual_scale_in": False}))
 
-    assert "AlarmActions" not in alarm_of(synth)
+    props = alarm_of(synth)
+    assert "AlarmActions" not in props
+    assert "min_capacity" not in props["AlarmDescription"]
     assert len(synth.resources("AWS::ApplicationAutoScaling::ScalingPolicy")) == 2
 
 

@@ -160,6 +160,7 @@ def build_parts(scope: Construct, settings: ServiceSettings) -> ServiceParts:
                 scaling_alarms=scaling.alarms,
                 idle=scaling.idle,
                 warm_tasks=settings.scaling.min_capacity,
+                scales_in_tasks_not_working=settings.task.task_protection,
                 holds_messages_in_flight=settings.delivery.mode is not DeliveryMode.OWN_CONSUMER,
             ),
         )

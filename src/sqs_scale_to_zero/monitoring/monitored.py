@@ -49,6 +49,9 @@ class MonitoredService:
     """The scaling part's definition of an idle minute, which the leak alarm shares."""
     warm_tasks: int = 0
     """``min_capacity``: tasks meant to run on an idle queue, which are no leak."""
+    scales_in_tasks_not_working: bool = True
+    """The alarm for tasks doing no work also sets the service to ``min_capacity`` (with
+    ``task_protection``, which keeps a message received in the metrics' last minutes safe)."""
     holds_messages_in_flight: bool = True
     """The worker runtime keeps a message in flight while it works (its heartbeat); False for
     the user's own consumer, whose long job can be visible again while it runs: no tasks not

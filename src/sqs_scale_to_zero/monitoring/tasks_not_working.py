@@ -71,8 +71,7 @@ def tasks_not_working_alarms(
             description=(
                 f"Tasks ran for {minutes} minutes doing no work. A value of {ON_EMPTY_QUEUE}: "
                 f"{_on_empty_queue_text(settings, monitored, minutes)} A value of {NOT_RECEIVING}: "
-                f"{_not_receiving_text()} Either way the service is set to min_capacity "
-                "(nothing is in flight, so nothing is interrupted); the next message wakes it."
+                f"{_not_receiving_text()}{_scale_in_text(monitored, 'Either way the service')}"
             ),
             expression=(
                 f"IF({_not_receiving_condition(monitored)}, {NOT_RECEIVING}, "
@@ -114,8 +113,8 @@ def tasks_not_working_alarms(
             scope,
             contract.NOT_RECEIVING_ALARM_ID,
             description=(
-                f"Tasks ran for {minutes} minutes taking no message: {_not_receiving_text()} "
-                "The service is set to min_capacity meanwhile; the next message wakes it again."
+                f"Tasks ran for {minutes} minutes taking no message: {_not_receiving_text()}"
+                + _scale_in_text(monitored, "The service")
             ),
             expression=f"IF({_not_receiving_condition(monitored)}, 1, 0)",
             using_metrics=_not_receiving_metrics(monitored),
@@ -138,6 +137,15 @@ def _on_empty_queue_text(
         "defines it): the scale-in to zero is not happening and the service costs money. "
         "Check the scale-in alarm's state and history, and whether tasks hold task scale-in "
         "protection while idle."
+    )
+
+
+def _scale_in_text(monitored: MonitoredService, subject: str) -> str:
+    if not monitored.scales_in_tasks_not_working:
+        return ""
+    return (
+        f" {subject} is set to min_capacity (nothing is in flight, so nothing is interrupted); "
+        "the next message wakes it again."
     )
 
 
