@@ -44,10 +44,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqs_scale_to_zero.simulate.bill_names import alarm_name, function_role
 from sqs_scale_to_zero.simulate.models.instances.assumptions import InstanceAssumptions
 from sqs_scale_to_zero.simulate.models.instances.reader import read_instance_capacity
 from sqs_scale_to_zero.simulate.models.wake_function.reader import schedule_rate_seconds
+from sqs_scale_to_zero.simulate.plain_names import alarm_name, function_role
 from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
 from sqs_scale_to_zero.simulate.template.reader import CONTAINER_INSIGHTS_ON, TemplateReader
 from sqs_scale_to_zero.worker import contract

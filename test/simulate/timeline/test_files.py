@@ -4,6 +4,7 @@ the picture is a real PNG."""
 from __future__ import annotations
 
 import csv
+import re
 import struct
 import sys
 from collections import Counter
@@ -17,6 +18,7 @@ from sqs_scale_to_zero.simulate.models.alarm_evaluation import ALARM, INSUFFICIE
 from sqs_scale_to_zero.simulate.report import Result
 from sqs_scale_to_zero.simulate.template.reader import load_service
 from sqs_scale_to_zero.simulate.timeline.files import MESSAGE_COLUMNS, MINUTE_COLUMNS
+from sqs_scale_to_zero.simulate.timeline.picture import lane_labels
 
 WORKLOAD = "burst:count=40,work_seconds=20"
 HORIZON = 3 * 3600 + 30.0  # not a whole minute: the last row is a partial minute
@@ -76,6 +78,18 @@ def test_the_picture_is_a_png_of_the_drawn_size(run: tuple[Result, Path]) -> Non
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1100, 900)  # figsize 11 x 9 inches at 100 dpi
     assert len(data) > 30_000, "four panels with lines, lanes and points"
+
+
+def test_the_pictures_alarm_lanes_are_named_in_plain_words(run: tuple[Result, Path]) -> None:
+    _, out = run
+    with out.with_name("day.csv").open(newline="") as f:
+        header = next(csv.reader(f))
+    alarm_ids = [column.removeprefix("alarm:") for column in header if column.startswith("alarm:")]
+
+    labels = lane_labels(alarm_ids)
+
+    assert "idle scale-in" in labels and "wake and scale-out" in labels, labels
+    assert not [label for label in labels if re.search(r"[0-9A-F]{8}$", label)], labels
 
 
 def test_recording_a_timeline_changes_no_result(

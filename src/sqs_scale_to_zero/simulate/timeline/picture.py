@@ -8,11 +8,13 @@ message's wait against the time it was sent.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from sqs_scale_to_zero.simulate.errors import SimulationArgumentError
+from sqs_scale_to_zero.simulate.plain_names import construct_alarm_name
 from sqs_scale_to_zero.simulate.timeline.record import MINUTE, Timeline
 
 EXTRA = "plot"
@@ -79,6 +81,11 @@ def draw(timeline: Timeline, path: Path, title: str) -> None:
     plt.close(figure)
 
 
+def lane_labels(alarm_ids: Sequence[str]) -> list[str]:
+    """The alarm lanes' labels: the construct's alarms in plain words, others by logical ID."""
+    return [construct_alarm_name(lid) or lid for lid in alarm_ids]
+
+
 def _alarm_lanes(axis: Any, timeline: Timeline, unit: float) -> None:
     """One lane per alarm, shaded where the alarm was in ALARM."""
     for lane in range(len(timeline.alarm_ids)):
@@ -89,6 +96,6 @@ def _alarm_lanes(axis: Any, timeline: Timeline, unit: float) -> None:
         ]
         axis.broken_barh(spans, (lane + 0.1, 0.8), color="tab:red")
     axis.set_yticks([i + 0.5 for i in range(len(timeline.alarm_ids))])
-    axis.set_yticklabels(list(timeline.alarm_ids), fontsize=7)
+    axis.set_yticklabels(lane_labels(timeline.alarm_ids), fontsize=7)
     axis.set_ylim(0, max(1, len(timeline.alarm_ids)))
     axis.set_ylabel("in ALARM", fontsize=8)

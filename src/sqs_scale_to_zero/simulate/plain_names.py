@@ -1,7 +1,7 @@
-"""What the idle bill's items are, in plain words.
+"""What a stack's alarms and functions are, in plain words, for the idle bill and the timeline.
 
 "alarm: idle scale-in", "scheduled wake function (1 invocation a minute)": the logical IDs stay
-in the bill's technical detail (``synth --details``).
+in the technical detail (``synth --details``, the timeline's CSV columns).
 """
 
 from __future__ import annotations
@@ -26,11 +26,19 @@ ALARM_NAMES = (
 after the construct's own; the longer id first where one contains another."""
 
 
-def alarm_name(lid: str, alarm: Mapping[str, Any], stats: Sequence[Mapping[str, Any]]) -> str:
-    """An alarm in plain words: the construct's by its id, any other by what it reads."""
+def construct_alarm_name(lid: str) -> str | None:
+    """One of the construct's alarms in plain words, by its logical ID; ``None`` for others."""
     for construct_id, name in ALARM_NAMES:
         if construct_id in lid:
             return name
+    return None
+
+
+def alarm_name(lid: str, alarm: Mapping[str, Any], stats: Sequence[Mapping[str, Any]]) -> str:
+    """An alarm in plain words: the construct's by its id, any other by what it reads."""
+    known = construct_alarm_name(lid)
+    if known is not None:
+        return known
     names = sorted(
         {str(s.get("MetricName") or (s.get("Metric") or {}).get("MetricName")) for s in stats}
     )
