@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from sqs_scale_to_zero import ScaleToZeroQueueService
 from sqs_scale_to_zero.service_parts import ServiceParts
 from test.conftest import Synthesized
@@ -21,5 +23,13 @@ def test_the_construct_sets_each_attribute_to_the_part_built(
     for field in dataclasses.fields(ServiceParts):
         assert field.name in vars(construct), field.name
     assert construct.queue.node.scope is construct
-    assert construct.backlog_signal_function is not None  # the default Wake.FAST's function
+    assert construct.wake_function is not None  # the default Wake.FAST's function
     assert construct.gradual_scale_in_alarm is None  # gradual_scale_in defaults to off
+
+
+def test_the_older_name_of_the_wake_function_warns_and_returns_it(
+    default_service: Synthesized,
+) -> None:
+    construct = default_service.construct
+    with pytest.warns(DeprecationWarning, match="use wake_function"):
+        assert construct.backlog_signal_function is construct.wake_function

@@ -33,7 +33,7 @@ def role_statements(synth: Synthesized, function: Any) -> list[dict[str, Any]]:
 
 def test_the_default_runs_the_function_every_minute(default_service: Synthesized) -> None:
     synth = default_service
-    function = synth.construct.backlog_signal_function
+    function = synth.construct.wake_function
     assert function is not None
     (rule,) = synth.resources("AWS::Events::Rule").values()
     assert rule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
@@ -48,9 +48,7 @@ def test_the_default_function_publishes_only_the_desired_count(
     default_service: Synthesized,
 ) -> None:
     synth = default_service
-    variables = synth.properties(synth.construct.backlog_signal_function)["Environment"][
-        "Variables"
-    ]
+    variables = synth.properties(synth.construct.wake_function)["Environment"]["Variables"]
     assert variables["PUBLISHES"] == "desired-while-running"
     assert variables["METRIC_NAMESPACE"] == "SqsScaleToZero"
     assert variables["SERVICE_NAME"] == {
@@ -63,7 +61,7 @@ def test_the_default_function_may_touch_only_its_queue_service_and_idle_alarm(
     default_service: Synthesized,
 ) -> None:
     synth = default_service
-    function = synth.construct.backlog_signal_function
+    function = synth.construct.wake_function
     queue_id = synth.logical_id(synth.construct.queue)
     service_id = synth.logical_id(synth.construct.service)
     alarm_id = synth.logical_id(synth.construct.scale_in_alarm)
@@ -129,7 +127,7 @@ def test_the_default_has_no_function_alarm_and_no_container_insights(
 
 def test_on_alarm_has_no_function(on_alarm_service: Synthesized) -> None:
     synth = on_alarm_service
-    assert synth.construct.backlog_signal_function is None
+    assert synth.construct.wake_function is None
     assert synth.resources("AWS::Lambda::Function") == {}
     assert synth.resources("AWS::Events::Rule") == {}
     alarm = synth.properties(synth.construct.scale_out_alarm)
@@ -141,9 +139,7 @@ def test_on_alarm_has_no_function(on_alarm_service: Synthesized) -> None:
 
 def test_backlog_signal_true_is_the_fresh_signal(backlog_signal_service: Synthesized) -> None:
     synth = backlog_signal_service
-    variables = synth.properties(synth.construct.backlog_signal_function)["Environment"][
-        "Variables"
-    ]
+    variables = synth.properties(synth.construct.wake_function)["Environment"]["Variables"]
     assert variables["PUBLISHES"] == "backlog"
     assert synth.construct.backlog_signal_alarm is not None
 
@@ -173,4 +169,4 @@ def test_backlog_signal_of_the_wrong_type_is_refused() -> None:
 def test_backlog_signal_false_is_on_alarm() -> None:
     scope = stack()
     service = ScaleToZeroQueueService(scope, "W", image=TEST_IMAGE, backlog_signal=False)
-    assert service.backlog_signal_function is None
+    assert service.wake_function is None

@@ -14,7 +14,7 @@ from test.conftest import Synthesized
 
 def test_function_runs_every_minute(backlog_signal_service: Synthesized) -> None:
     synth = backlog_signal_service
-    function = synth.construct.backlog_signal_function
+    function = synth.construct.wake_function
     assert function is not None
     (rule,) = synth.resources("AWS::Events::Rule").values()
     assert rule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
@@ -26,7 +26,7 @@ def test_function_runs_every_minute(backlog_signal_service: Synthesized) -> None
 
 def test_function_carries_the_tested_handler_inline(backlog_signal_service: Synthesized) -> None:
     synth = backlog_signal_service
-    function = synth.properties(synth.construct.backlog_signal_function)
+    function = synth.properties(synth.construct.wake_function)
     assert function["Code"]["ZipFile"] == HANDLER_SOURCE
     assert len(HANDLER_SOURCE.encode()) <= 4096
     assert function["Handler"] == "index.handler"
@@ -53,7 +53,7 @@ def test_function_carries_the_tested_handler_inline(backlog_signal_service: Synt
 
 def test_function_role_is_least_privilege(backlog_signal_service: Synthesized) -> None:
     synth = backlog_signal_service
-    function = synth.properties(synth.construct.backlog_signal_function)
+    function = synth.properties(synth.construct.wake_function)
     role_id = function["Role"]["Fn::GetAtt"][0]
     role = synth.template.to_json()["Resources"][role_id]["Properties"]
     assert "ManagedPolicyArns" not in role
@@ -196,7 +196,7 @@ def test_signal_failure_alarm_pages_when_the_function_fails_or_stops(
     (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
     assert expression == "IF((FILL(errors, 0) >= 1) OR (FILL(invocations, 0) == 0), 1, 0)"
     stats = {m["Id"]: m["MetricStat"] for m in alarm["Metrics"] if "MetricStat" in m}
-    function_id = synth.logical_id(synth.construct.backlog_signal_function)
+    function_id = synth.logical_id(synth.construct.wake_function)
     for query_id, name in (("errors", "Errors"), ("invocations", "Invocations")):
         metric = stats[query_id]["Metric"]
         assert (metric["Namespace"], metric["MetricName"]) == ("AWS/Lambda", name)

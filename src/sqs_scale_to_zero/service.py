@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Optional, Union
 
@@ -104,7 +105,7 @@ class ScaleToZeroQueueService(Construct):
     """The metrics every scaling and monitoring alarm reads: the visible and in-flight gauges
     (SQS's own, or the fresh backlog signal's with ``wake=Wake.FRESH_SIGNAL``) and SQS's
     per-minute sent, received and deleted sums."""
-    backlog_signal_function: Optional[lambda_.Function]
+    wake_function: Optional[lambda_.Function]
     """The wake function (it reads the queue every minute, wakes the service, and with
     ``Wake.FRESH_SIGNAL`` publishes the backlog signal); ``None`` with ``wake=Wake.ON_ALARM``."""
 
@@ -388,3 +389,13 @@ class ScaleToZeroQueueService(Construct):
         parts = build_parts(self, settings)
         for name, part in vars(parts).items():  # each attribute declared above, as built
             setattr(self, name, part)
+
+    @property
+    def backlog_signal_function(self) -> Optional[lambda_.Function]:
+        """Deprecated: ``wake_function``'s older name (default: as ``wake_function``)."""
+        warnings.warn(
+            "ScaleToZeroQueueService.backlog_signal_function is deprecated: use wake_function",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.wake_function

@@ -66,7 +66,7 @@ class ServiceParts:
     scale_in_action: appscaling.StepScalingAction
     gradual_scale_in_alarm: Optional[cloudwatch.Alarm]
     backlog_metrics: BacklogMetrics
-    backlog_signal_function: Optional[lambda_.Function]
+    wake_function: Optional[lambda_.Function]
     dashboard: Optional[cloudwatch.Dashboard]
     dead_letter_queue_alarm: Optional[cloudwatch.Alarm]
     oldest_message_age_alarm: Optional[cloudwatch.Alarm]
@@ -114,7 +114,7 @@ def build_parts(scope: Construct, settings: ServiceSettings) -> ServiceParts:
         backlog_sizing=settings.scaling.messages_per_task is not None,
         container_insights=settings.network.has_container_insights,
     )
-    backlog_signal_function = wiring.function.function if wiring.function else None
+    wake_function = wiring.function.function if wiring.function else None
     backlog_metrics = wiring.metrics
     scaling = build_scaling(
         scope,
@@ -154,9 +154,7 @@ def build_parts(scope: Construct, settings: ServiceSettings) -> ServiceParts:
                 backlog=backlog_metrics,
                 # Only the fresh signal's function blinds the alarms when it fails; a failed
                 # fast wake falls back to the scale-out alarm (and the oldest-message alarm).
-                backlog_signal_function=(
-                    backlog_signal_function if settings.wake.publishes_backlog else None
-                ),
+                wake_function=(wake_function if settings.wake.publishes_backlog else None),
                 scaling_alarms=scaling.alarms,
                 idle=scaling.idle,
                 warm_tasks=settings.scaling.min_capacity,
@@ -201,7 +199,7 @@ def build_parts(scope: Construct, settings: ServiceSettings) -> ServiceParts:
         scale_in_action=scale_in_action,
         gradual_scale_in_alarm=gradual_scale_in_alarm,
         backlog_metrics=backlog_metrics,
-        backlog_signal_function=backlog_signal_function,
+        wake_function=wake_function,
         dashboard=dashboard,
         dead_letter_queue_alarm=dead_letter_queue_alarm,
         oldest_message_age_alarm=oldest_message_age_alarm,

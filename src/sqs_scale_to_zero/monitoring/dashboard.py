@@ -105,7 +105,7 @@ def build_dashboard(
         rows.append(
             [_graph("Dead-letter queue depth", [dead_letter_depth(monitored.dead_letter_queue)])]
         )
-    function = monitored.backlog_signal_function
+    function = monitored.wake_function
     if function is not None:
         rows.append(
             [

@@ -43,7 +43,7 @@ class MonitoredService:
     dead_letter_queue: Optional[sqs.IQueue]
     service: ecs.BaseService
     backlog: BacklogMetrics
-    backlog_signal_function: Optional[lambda_.IFunction]
+    wake_function: Optional[lambda_.IFunction]
     scaling_alarms: tuple[cloudwatch.Alarm, ...]
     idle: IdleCondition
     """The scaling part's definition of an idle minute, which the leak alarm shares."""

@@ -118,7 +118,7 @@ def build_operational_alarms(
     leak_alarm, not_receiving = tasks_not_working_alarms(scope, settings, monitored)
 
     signal_alarm = None
-    function = monitored.backlog_signal_function
+    function = monitored.wake_function
     if function is not None:
         signal_alarm = flag_alarm(
             scope,
