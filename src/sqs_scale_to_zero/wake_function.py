@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 from aws_cdk import Duration
+from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
@@ -30,7 +31,7 @@ from constructs import Construct
 
 from sqs_scale_to_zero import wake_function_handler as handler_module
 from sqs_scale_to_zero.backlog import BacklogMetrics, QueueActivity
-from sqs_scale_to_zero.compliance import acknowledge
+from sqs_scale_to_zero.compliance import acknowledge, wildcard_resource_finding
 from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
 from sqs_scale_to_zero.worker import contract
 
@@ -40,8 +41,9 @@ def inline_source() -> str:
 
     The one import from the contract is replaced by the values it names (strings written in
     place of their names, other values assigned once), and docstrings, comments, type
-    annotations and the imports only annotations use are dropped (``ast.unparse``), so the code
-    fits CloudFormation's inline ``ZipFile`` (4 KB) and runs without this package.
+    annotations and the imports only annotations use are dropped (``ast.unparse``, then one
+    space per indentation level), so the code fits CloudFormation's inline ``ZipFile`` (4 KB)
+    and runs without this package.
 
     Raises:
         RuntimeError: The handler no longer imports from the contract in the expected form.
@@ -65,7 +67,18 @@ def inline_source() -> str:
         if isinstance(body, list):
             kept = [_unannotated(statement) for statement in body if _kept(statement)]
             setattr(node, "body", kept or [ast.Pass()])  # noqa: B010 (any node with a body)
-    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+    return _one_space_indents(ast.unparse(ast.fix_missing_locations(tree))) + "\n"
+
+
+def _one_space_indents(source: str) -> str:
+    """``source`` with one space per indentation level instead of ``ast.unparse``'s four.
+
+    Safe because ``ast.unparse`` writes every statement on one line (no string spans lines).
+    """
+    lines = source.splitlines()
+    return "\n".join(
+        " " * ((len(line) - len(line.lstrip(" "))) // 4) + line.lstrip(" ") for line in lines
+    )
 
 
 class _StringsInPlace(ast.NodeTransformer):
@@ -195,6 +208,43 @@ def enable_fast_wake(
             ],
             resources=[idle_alarm.alarm_arn],
         )
+    )
+
+
+def enable_instance_wake(
+    signal: BacklogSignal, group: autoscaling.AutoScalingGroup, *, tasks_per_instance: int
+) -> None:
+    """Let the fast wake also raise ``group``'s desired capacity, so instances launch at once.
+
+    ``autoscaling:SetDesiredCapacity`` is granted on this group alone. Reading the group's
+    desired and maximum size (so a wake never lowers it nor asks past its ``MaxSize``) needs
+    ``autoscaling:DescribeAutoScalingGroups``, which supports no resource-level permission
+    (Service Authorization Reference, "Actions, resources, and condition keys for Amazon EC2
+    Auto Scaling"), so it is granted on ``*``; it reads, never changes.
+    """
+    function = signal.function
+    function.add_environment(contract.SIGNAL_AUTO_SCALING_GROUP, group.auto_scaling_group_name)
+    function.add_environment(contract.SIGNAL_TASKS_PER_INSTANCE, str(tasks_per_instance))
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["autoscaling:SetDesiredCapacity"], resources=[group.auto_scaling_group_arn]
+        )
+    )
+    function.add_to_role_policy(
+        iam.PolicyStatement(actions=["autoscaling:DescribeAutoScalingGroups"], resources=["*"])
+    )
+    assert function.role is not None  # built with its own role
+    acknowledge(
+        function.role,
+        wildcard_resource_finding(function, group.auto_scaling_group_arn),
+        "SetDesiredCapacity is granted on this one Auto Scaling group: the wildcard is the "
+        "group's ID, which an ARN by name can't know before the group exists.",
+    )
+    acknowledge(
+        function.role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "autoscaling:DescribeAutoScalingGroups supports no resource-level permission; it only "
+        "reads. cloudwatch:PutMetricData is scoped by a cloudwatch:namespace condition.",
     )
 
 

@@ -36,6 +36,13 @@ undone by a stale idle alarm; the idle alarm scales the service in again only af
 the backlog-sizing policy adds only the tasks the backlog still needs. A failed wake fails
 nothing: the scale-out alarm wakes the service the slow way.
 
+**Instances at once.** On GPU instances (``SIGNAL_AUTO_SCALING_GROUP`` set) a wake from zero
+also raises the Auto Scaling group's desired capacity to the instances the woken tasks need
+(``ceil(tasks / SIGNAL_TASKS_PER_INSTANCE)``, at most the group's ``MaxSize``, never lower than
+it is), so the instance launch starts with the wake instead of after ECS managed scaling's next
+``CapacityProviderReservation`` datapoint and alarm. Managed scaling stays in charge: it keeps
+tracking its target, and removes the instance once it has run no task for its scale-in period.
+
 The construct ships this file's source inline in the function, with the import from the contract
 replaced by the values it names and docstrings and comments dropped
 (:func:`sqs_scale_to_zero.wake_function.inline_source`), so it runs on the standard library and
@@ -50,6 +57,7 @@ import os
 from typing import Any
 
 from sqs_scale_to_zero.worker.contract import (
+    SIGNAL_AUTO_SCALING_GROUP,
     SIGNAL_CLUSTER_NAME,
     SIGNAL_DESIRED_METRIC,
     SIGNAL_IDLE_ALARM_NAME,
@@ -63,6 +71,7 @@ from sqs_scale_to_zero.worker.contract import (
     SIGNAL_QUEUE_NAME,
     SIGNAL_QUEUE_URL,
     SIGNAL_SERVICE_NAME,
+    SIGNAL_TASKS_PER_INSTANCE,
 )
 
 CLIENT_OPTIONS: dict[str, Any] = {
@@ -116,7 +125,8 @@ def handler(event: Any = None, context: Any = None) -> dict[str, float]:
     values = {name: float(attributes.get(key, 0)) for key, name in SIGNAL_METRICS.items()}
     published = dict(values)
     if env.get(SIGNAL_SERVICE_NAME):
-        desired = wake(boto3.client("ecs", config=config), cloudwatch, values[VISIBLE])
+        client = boto3.client
+        desired = wake(client("ecs", config=config), cloudwatch, values[VISIBLE], client)
         if desired is not None:
             values[SIGNAL_DESIRED_METRIC] = published[SIGNAL_DESIRED_METRIC] = float(desired)
     if env.get(SIGNAL_PUBLISHES) == SIGNAL_PUBLISHES_DESIRED:
@@ -136,7 +146,7 @@ def handler(event: Any = None, context: Any = None) -> dict[str, float]:
     return values
 
 
-def wake(ecs: Any, cloudwatch: Any, visible: float) -> int | None:
+def wake(ecs: Any, cloudwatch: Any, visible: float, client: Any) -> int | None:
     """Wake the service from zero tasks if a message waits; never lower its count.
 
     The wake sets the desired count to the backlog's level, as the backlog sizing would:
@@ -147,6 +157,7 @@ def wake(ecs: Any, cloudwatch: Any, visible: float) -> int | None:
         ecs: An ECS client.
         cloudwatch: A CloudWatch client.
         visible: Messages visible in the queue now.
+        client: Makes the Auto Scaling client, when ``SIGNAL_AUTO_SCALING_GROUP`` is set.
 
     Returns:
         The service's desired count after any wake, or ``None`` when it could not be read.
@@ -177,6 +188,9 @@ def wake(ecs: Any, cloudwatch: Any, visible: float) -> int | None:
             logger.exception("waking %s failed; the alarm will", service)
             return desired
         logger.info("woke %s: 0 -> %d (%d visible)", service, level, visible)
+        group = env.get(SIGNAL_AUTO_SCALING_GROUP)
+        if group:
+            launch(client("autoscaling"), group, -(-level // int(env[SIGNAL_TASKS_PER_INSTANCE])))
         return level
     if not alarm["ActionsEnabled"] and not in_alarm:
         # The idle alarm has seen a busy minute since the wake: it may scale in again.
@@ -186,3 +200,22 @@ def wake(ecs: Any, cloudwatch: Any, visible: float) -> int | None:
         except Exception:
             logger.exception("enabling %s failed; next run retries", alarm_name)
     return desired
+
+
+def launch(autoscaling: Any, group: str, instances: int) -> None:
+    """Raise ``group``'s desired capacity to ``instances`` now; never lower it, never past max.
+
+    Without it the woken tasks wait in PROVISIONING until ECS managed scaling sees them in its
+    next ``CapacityProviderReservation`` datapoint and its alarm acts; managed scaling goes on
+    tracking its target afterwards. A failure is logged: managed scaling launches the slow way.
+    """
+    try:
+        (found,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group])[
+            "AutoScalingGroups"
+        ]
+        wanted = min(instances, found["MaxSize"])
+        if wanted > found["DesiredCapacity"]:
+            autoscaling.set_desired_capacity(AutoScalingGroupName=group, DesiredCapacity=wanted)
+            logger.info("raised %s to %d instances", group, wanted)
+    except Exception:
+        logger.exception("raising %s failed; managed scaling will", group)

@@ -227,6 +227,14 @@ SIGNAL_IDLE_ALARM_NAME = "IDLE_ALARM_NAME"
 """The signal function's variable naming the idle (scale-in) alarm whose actions it holds off
 while it wakes the service."""
 
+SIGNAL_AUTO_SCALING_GROUP = "ASG_NAME"
+"""The signal function's variable naming the Auto Scaling group of the service's instances
+(GPU instances only): a wake from zero raises its desired capacity at once."""
+
+SIGNAL_TASKS_PER_INSTANCE = "TASKS_PER_INSTANCE"
+"""The signal function's variable: tasks one instance of that group holds, so a wake of N
+tasks asks for ``ceil(N / TASKS_PER_INSTANCE)`` instances."""
+
 SIGNAL_NAMESPACE = "SqsScaleToZero"
 """CloudWatch namespace of the fresh backlog signal's metrics."""
 
