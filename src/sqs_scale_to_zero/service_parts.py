@@ -129,6 +129,8 @@ def build_parts(scope: Construct, settings: ServiceSettings) -> ServiceParts:
         scaling.scale_in_alarm,
         messages_per_task=settings.scaling.messages_per_task,
         max_capacity=settings.scaling.max_capacity,
+        auto_scaling_group=compute.auto_scaling_group,
+        tasks_per_instance=settings.compute.capacity.tasks_per_instance,
     )
     scalable_target = scaling.scalable_target
     scale_out_alarm = scaling.scale_out_alarm

@@ -35,6 +35,7 @@ from sqs_scale_to_zero.checks import optional_bool
 from sqs_scale_to_zero.errors import ScaleToZeroValidationError
 
 if TYPE_CHECKING:
+    from aws_cdk import aws_autoscaling as autoscaling
     from aws_cdk import aws_cloudwatch as cloudwatch
     from aws_cdk import aws_ecs as ecs
     from aws_cdk import aws_logs as logs
@@ -175,11 +176,17 @@ def finish_wake(
     *,
     messages_per_task: Optional[int],
     max_capacity: int,
+    auto_scaling_group: Optional[autoscaling.AutoScalingGroup] = None,
+    tasks_per_instance: int = 1,
 ) -> None:
-    """Let the function wake ``service`` itself, once the idle alarm it holds off exists."""
+    """Let the function wake ``service`` itself, once the idle alarm it holds off exists.
+
+    On instances (``auto_scaling_group``) the wake also raises the group's desired capacity to
+    the instances its tasks need, ``tasks_per_instance`` tasks to an instance.
+    """
     if wiring.function is None or not wiring.wakes_itself:
         return
-    from sqs_scale_to_zero.wake_function import enable_fast_wake
+    from sqs_scale_to_zero.wake_function import enable_fast_wake, enable_instance_wake
 
     assert messages_per_task is not None  # wakes_itself: backlog sizing
     enable_fast_wake(
@@ -189,3 +196,7 @@ def finish_wake(
         messages_per_task=messages_per_task,
         max_capacity=max_capacity,
     )
+    if auto_scaling_group is not None:
+        enable_instance_wake(
+            wiring.function, auto_scaling_group, tasks_per_instance=tasks_per_instance
+        )

@@ -212,7 +212,7 @@ def enable_fast_wake(
 
 
 def enable_instance_wake(
-    signal: BacklogSignal, group: autoscaling.AutoScalingGroup, *, tasks_per_instance: int
+    wake_function: WakeFunction, group: autoscaling.AutoScalingGroup, *, tasks_per_instance: int
 ) -> None:
     """Let the fast wake also raise ``group``'s desired capacity, so instances launch at once.
 
@@ -222,7 +222,7 @@ def enable_instance_wake(
     (Service Authorization Reference, "Actions, resources, and condition keys for Amazon EC2
     Auto Scaling"), so it is granted on ``*``; it reads, never changes.
     """
-    function = signal.function
+    function = wake_function.function
     function.add_environment(contract.SIGNAL_AUTO_SCALING_GROUP, group.auto_scaling_group_name)
     function.add_environment(contract.SIGNAL_TASKS_PER_INSTANCE, str(tasks_per_instance))
     function.add_to_role_policy(

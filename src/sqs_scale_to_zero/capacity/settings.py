@@ -50,12 +50,19 @@ class CapacitySettings:
         assert self.capacity.instance_type is not None
         return GPU_INSTANCE_TYPES[self.capacity.instance_type]
 
+    @property
+    def tasks_per_instance(self) -> int:
+        """Tasks one instance holds: its GPUs over a task's (1 off instances)."""
+        if not self.on_instances:
+            return 1
+        return self.instance_type.gpus // self.gpu_count
+
     def max_instances(self, max_tasks: int) -> int:
         """The Auto Scaling group's maximum: as given, or room for ``max_tasks`` tasks."""
         if self.capacity.max_instances is not None:
             return self.capacity.max_instances
-        tasks_per_instance = self.instance_type.gpus // self.gpu_count
-        return max(math.ceil(max_tasks / tasks_per_instance), self.capacity.min_instances, 1)
+        per = self.tasks_per_instance
+        return max(math.ceil(max_tasks / per), self.capacity.min_instances, 1)
 
 
 def resolve_capacity(
