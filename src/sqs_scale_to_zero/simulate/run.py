@@ -16,7 +16,7 @@ tasks to match the desired count.
 Scheduled functions that read the queue (:mod:`.models.wake_function.runs`) run between the
 boundaries; what they read is recorded with the next boundary's samples. One that may wake the
 service (:mod:`.models.wake_function.fast_wake`) raises the desired count from 0 at its run, and
-ECS launches the task then.
+ECS launches the task then; on instances it may also raise their Auto Scaling group then.
 
 Tasks at time 0 are already running (deployed before the workload); later deployments
 (``deploy_at``) are :mod:`.models.deploy_drain`.
@@ -148,6 +148,8 @@ class Simulation:
             if outcome.woke:
                 self.result.fast_wakes += 1
                 service.update_desired(outcome.desired or 1, now)
+                if outcome.instances is not None and service.fleet is not None:
+                    service.fleet.raise_to(outcome.instances, now)
         key, published = poller.sample_key, poller.published(gauges)
         if key is not None and published is not None:
             self._polled.setdefault(int(now // 60), {})[key] = published

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqs_scale_to_zero.simulate.models.instances.spec import InstanceCapacitySpec
+from sqs_scale_to_zero.simulate.models.instances.spec import InstanceCapacitySpec, InstanceWakeSpec
 from sqs_scale_to_zero.worker.contract import (
     DELIVERY_OWN_CONSUMER,
     SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
@@ -214,10 +214,8 @@ class TargetTrackingSpec:
 class WakeSpec:
     """What a scheduled function may do to wake its service from zero (the fast wake).
 
-    Read from the function's environment (the contract's ``SIGNAL_CLUSTER_NAME``,
-    ``SIGNAL_SERVICE_NAME`` and ``SIGNAL_IDLE_ALARM_NAME``) and from the ``Allow`` statements
-    of its role's policies (:mod:`.permissions`). Each flag is whether the role may make that
-    call on that resource.
+    Read from the function's environment (the contract's ``SIGNAL_...`` names) and its role's
+    ``Allow`` statements (:mod:`.permissions`): each flag says the role may make that call.
 
     Attributes:
         service_logical_id: The service its ``SERVICE_NAME`` names.
@@ -231,6 +229,7 @@ class WakeSpec:
             many visible messages), or ``None``. Default: None.
         max_capacity: Its literal ``MAX_CAPACITY`` (the most a wake starts), or ``None``; a
             wake starts 1 task when either is ``None``. Default: None.
+        instances: The Auto Scaling group a wake also raises, if it may. Default: None.
     """
 
     service_logical_id: str
@@ -242,6 +241,7 @@ class WakeSpec:
     enable_alarm_actions: bool = False
     messages_per_task: int | None = None
     max_capacity: int | None = None
+    instances: InstanceWakeSpec | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,14 @@ developer guide, "Automatically manage Amazon ECS capacity with cluster auto sca
   15 minutes, aws/containers-roadmap #1928), then the group shrinks to M but never below
   ``MinSize``; with managed termination protection only instances that run no task are
   terminated (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-termination-protection.html).
+* A wake function may raise the group's desired capacity itself (``SetDesiredCapacity``) when
+  it wakes the service (:meth:`InstanceFleet.raise_to`): the instances launch at once, within
+  ``MaxSize``, never fewer than the group has. Managed scaling keeps acting on its own metric.
+  The ECS documentation is silent on how ``CapacityProviderReservation`` counts an instance
+  launched by hand before it registers; a user who sized the group by hand reports
+  "unnecessary scale out" (aws/containers-roadmap#945), so, pessimistically, such an instance
+  counts in N only once registered: with none registered and a task waiting the datapoint is
+  200 and target tracking may add an instance next to it (within ``MaxSize``).
 * A warm pool (``AWS::AutoScaling::WarmPool``, stopped) gives its stopped instances first on
   scale-out, and with ``ReuseOnScaleIn`` takes scaled-in instances back (keeping their image);
   a pool below its ``MinSize`` launches an instance that initializes and stops.
@@ -72,6 +80,8 @@ class Instance:
         self.image_cached = False
         self.since = now
         """When the current billing state (running or stopped) began."""
+        self.by_hand = False
+        """Launched by a wake's ``SetDesiredCapacity``: counted in N only once registered."""
         self.running_seconds = 0.0
         self.stopped_seconds = 0.0
 
@@ -150,9 +160,20 @@ class InstanceFleet:
 
     # --- managed scaling -------------------------------------------------------------------
 
+    def raise_to(self, count: int, now: float) -> None:
+        """``SetDesiredCapacity`` by a wake: at least ``count`` instances, within ``MaxSize``."""
+        group = sum(1 for i in self.instances if i.state in _IN_GROUP)
+        wanted = min(count, self.spec.max_instances)
+        for instance in self._scale_out(wanted - group, now):
+            instance.by_hand = True
+
     def reservation(self) -> float:
         """``CapacityProviderReservation`` now, in percent."""
-        groups = [i for i in self.instances if i.state in _IN_GROUP]
+        groups = [
+            i
+            for i in self.instances
+            if i.state in _IN_GROUP and not (i.by_hand and i.state is InstanceState.LAUNCHING)
+        ]
         per = self.spec.tasks_per_instance
         used = sum(1 for i in groups if i.tasks)
         needed = used + math.ceil(len(self.waiting) / per)
@@ -186,8 +207,10 @@ class InstanceFleet:
             desired = max(math.ceil(len(group) * datapoint / target), self.spec.min_instances)
             self._scale_in(len(group) - desired, now)
 
-    def _scale_out(self, count: int, now: float) -> None:
+    def _scale_out(self, count: int, now: float) -> list[Instance]:
+        """Start ``count`` instances (stopped warm-pool ones first); return them."""
         pool = [i for i in self.instances if i.state is InstanceState.STOPPED]
+        started = []
         for _ in range(max(count, 0)):
             if pool:
                 instance = pool.pop(0)
@@ -199,7 +222,9 @@ class InstanceFleet:
                 instance = self._new(InstanceState.LAUNCHING, now)
                 delay = self.assumptions.launch.sample(self.rng)
             self.kernel.schedule(now + delay, self._on_registered, instance)
+            started.append(instance)
         self._refill_pool(now)
+        return started
 
     def _scale_in(self, count: int, now: float) -> None:
         group = [i for i in self.instances if i.state is InstanceState.IN_SERVICE]

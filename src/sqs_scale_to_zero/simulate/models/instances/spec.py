@@ -46,3 +46,24 @@ class InstanceCapacitySpec:
     volume_gib: int = 30
     min_scaling_step: int = 1
     max_scaling_step: int = 10000
+
+
+@dataclass(frozen=True)
+class InstanceWakeSpec:
+    """What a wake function may do to the instances: raise their Auto Scaling group at a wake.
+
+    Read from its environment (the contract's ``SIGNAL_AUTO_SCALING_GROUP`` and
+    ``SIGNAL_TASKS_PER_INSTANCE``) and its role (``autoscaling:DescribeAutoScalingGroups`` and
+    ``autoscaling:SetDesiredCapacity`` on that group: without both, no raise).
+
+    Attributes:
+        group_logical_id: The ``AWS::AutoScaling::AutoScalingGroup`` it names.
+        tasks_per_instance: Its literal ``TASKS_PER_INSTANCE``.
+    """
+
+    group_logical_id: str
+    tasks_per_instance: int
+
+    def instances(self, tasks: int) -> int:
+        """Instances ``tasks`` woken tasks need, as the handler asks for them."""
+        return -(-tasks // self.tasks_per_instance)

@@ -14,6 +14,10 @@ what ``sqs_scale_to_zero.wake_function_handler`` does:
    A denied call ends the attempt where it fails, as the handler's single ``try`` does: a
    denied disable means no wake (the scale-out alarm wakes the slow way); a denied update after
    a disable leaves the actions disabled. A function that names no alarm wakes unguarded.
+   After a wake, a function that names its service's Auto Scaling group (GPU instances) and
+   may read and raise it asks for the instances the woken tasks need (:attr:`WakeOutcome.
+   instances`); the instance model raises the group to that, within its ``MaxSize``, never
+   lower (:meth:`~sqs_scale_to_zero.simulate.models.instances.fleet.InstanceFleet.raise_to`).
 3. Otherwise, when the alarm's actions are disabled and it is not in ALARM, enable them again
    (``cloudwatch:EnableAlarmActions``); denied, they stay disabled.
 
@@ -44,10 +48,12 @@ class WakeOutcome:
     Attributes:
         desired: The desired count it publishes (after any wake), or ``None`` (read denied).
         woke: Whether it raised the desired count from 0.
+        instances: The instances it asks the Auto Scaling group for after a wake, or ``None``.
     """
 
     desired: int | None
     woke: bool
+    instances: int | None = None
 
 
 @dataclass
@@ -78,7 +84,9 @@ class FastWakeRuntime:
                 alarm.actions_enabled = False
             if not spec.update_service:
                 return WakeOutcome(desired, False)
-            return WakeOutcome(wake_level(spec, visible), True)
+            level = wake_level(spec, visible)
+            group = spec.instances
+            return WakeOutcome(level, True, group.instances(level) if group else None)
         disabled = alarm is not None and not alarm.actions_enabled
         if alarm is not None and disabled and not in_alarm and spec.enable_alarm_actions:
             alarm.actions_enabled = True

@@ -6,16 +6,19 @@ on a ``rate(...)`` schedule whose target is an ``AWS::Lambda::Function`` whose `
 environment variable references the queue
 (:class:`~sqs_scale_to_zero.simulate.template.specs.QueuePollerSpec`). When the function's
 environment also names the service (the contract's ``SIGNAL_SERVICE_NAME``), it may wake that
-service from zero; what it may do is read from its environment and its role's policies
-(:class:`~sqs_scale_to_zero.simulate.template.specs.WakeSpec`,
+service from zero, and raise the Auto Scaling group of its instances (the contract's
+``SIGNAL_AUTO_SCALING_GROUP``); what it may do is read from its environment and its role's
+policies (:class:`~sqs_scale_to_zero.simulate.template.specs.WakeSpec`,
 :mod:`~sqs_scale_to_zero.simulate.template.permissions`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
+from sqs_scale_to_zero.simulate.models.instances.spec import InstanceWakeSpec
 from sqs_scale_to_zero.simulate.template.intrinsics import referenced_ids
 from sqs_scale_to_zero.simulate.template.permissions import role_permissions
 from sqs_scale_to_zero.simulate.template.resources import Template
@@ -74,7 +77,30 @@ def read_wake(reader: Template, function: dict[str, Any], service_id: str) -> Wa
         enable_alarm_actions=may("cloudwatch:EnableAlarmActions", alarm),
         messages_per_task=_literal_int(variables.get(contract.SIGNAL_MESSAGES_PER_TASK)),
         max_capacity=_literal_int(variables.get(contract.SIGNAL_MAX_CAPACITY)),
+        instances=_instance_wake(reader, variables, may),
     )
+
+
+def _instance_wake(
+    reader: Template, variables: dict[str, Any], may: Callable[[str, str | None], bool]
+) -> InstanceWakeSpec | None:
+    """The Auto Scaling group the function's wake raises, if it names one and may raise it.
+
+    The handler reads the group (``DescribeAutoScalingGroups``) before it sets its desired
+    capacity (``SetDesiredCapacity``): either denied, no raise.
+    """
+    groups = [
+        g
+        for g in referenced_ids(variables.get(contract.SIGNAL_AUTO_SCALING_GROUP))
+        if reader.resources.get(g, {}).get("Type") == "AWS::AutoScaling::AutoScalingGroup"
+    ]
+    per = _literal_int(variables.get(contract.SIGNAL_TASKS_PER_INSTANCE))
+    if not groups or per is None:
+        return None
+    allowed = may("autoscaling:DescribeAutoScalingGroups", groups[0]) and may(
+        "autoscaling:SetDesiredCapacity", groups[0]
+    )
+    return InstanceWakeSpec(groups[0], per) if allowed else None
 
 
 def _literal_int(value: Any) -> int | None:
