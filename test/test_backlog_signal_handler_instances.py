@@ -16,13 +16,13 @@ from sqs_scale_to_zero.worker.contract import (
     SIGNAL_MESSAGES_PER_TASK,
     SIGNAL_TASKS_PER_INSTANCE,
 )
-from test.test_backlog_signal_handler import desired_count, queue, service  # noqa: F401
+from test.test_backlog_signal_handler import desired_count, queue, service
 
 __all__ = ["queue", "service"]
 
 
 @pytest.fixture
-def group(service: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:  # noqa: F811
+def group(service: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A moto Auto Scaling group at 0 instances, at most 3, two tasks to an instance."""
     autoscaling = boto3.client("autoscaling")
     name = f"gpu-{service}"
@@ -64,8 +64,8 @@ def send(queue_url: str, messages: int) -> None:
 
 @pytest.mark.parametrize(("messages", "instances"), [(1, 1), (3, 2), (9, 3)])
 def test_a_wake_raises_the_group_to_the_instances_its_tasks_need(
-    queue: str,  # noqa: F811
-    service: str,  # noqa: F811
+    queue: str,
+    service: str,
     group: str,
     messages: int,
     instances: int,
@@ -78,8 +78,8 @@ def test_a_wake_raises_the_group_to_the_instances_its_tasks_need(
 
 
 def test_a_wake_never_lowers_the_group(
-    queue: str,  # noqa: F811
-    service: str,  # noqa: F811
+    queue: str,
+    service: str,
     group: str,
 ) -> None:
     """Instances still up from the last burst stay: the raise only ever adds."""
@@ -90,7 +90,7 @@ def test_a_wake_never_lowers_the_group(
     assert desired_instances(group) == 3
 
 
-def test_no_wake_no_raise(queue: str, service: str, group: str) -> None:  # noqa: F811
+def test_no_wake_no_raise(queue: str, service: str, group: str) -> None:
     handler({}, None)
     assert desired_instances(group) == 0
     # Tasks already desired: no wake, so the group is left to managed scaling.
@@ -101,8 +101,8 @@ def test_no_wake_no_raise(queue: str, service: str, group: str) -> None:  # noqa
 
 
 def test_a_missing_group_leaves_the_wake_in_place(
-    queue: str,  # noqa: F811
-    service: str,  # noqa: F811
+    queue: str,
+    service: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Managed scaling launches the instance the slow way; the tasks are still desired."""
