@@ -112,6 +112,7 @@ class Row:
     cost_per_day: float
     instance_hours: float
     launches: float
+    wait_mean: float
     wait_p50: float
     wait_p95: float
     interrupted: int
@@ -128,6 +129,7 @@ def aggregate(workload: str, config: str, results: Sequence[Result]) -> Row:
         cost_per_day=sum(r.cost_usd for r in results) / n,
         instance_hours=sum(r.instance_hours for r in results) / n,
         launches=sum(r.instance_launches + r.instance_warm_starts for r in results) / n,
+        wait_mean=sum(waits) / len(waits) if waits else 0.0,
         wait_p50=percentile(waits, 50),
         wait_p95=percentile(waits, 95),
         interrupted=sum(r.interrupted for r in results),
@@ -146,6 +148,26 @@ def cold_start_p95(assumptions: InstanceAssumptions, samples: int = 20000) -> fl
         for _ in range(samples)
     ]
     return percentile(chain, 95)
+
+
+def chain_parts(rows: Sequence[Row], assumptions: InstanceAssumptions) -> str:
+    """What a wake from zero instances is made of: each modelled stage's mean, and the rest.
+
+    The rest is the mean single-wake wait of ``ours`` less the stages: the wake function's
+    poll (up to a minute) and anything else the wake waits for.
+    """
+    stages = {
+        "launch": assumptions.launch,
+        "pull": assumptions.image_pull,
+        "start": assumptions.container_start,
+    }
+    means = {name: (d.low + d.mode + d.high) / 3.0 for name, d in stages.items()}
+    wakes = next(r for r in rows if r.workload == SINGLE and r.config == OURS)
+    parts = {**means, "poll and the rest": wakes.wait_mean - sum(means.values())}
+    return f"single wake, mean {wakes.wait_mean:.0f} s: " + ", ".join(
+        f"{name} {seconds:.0f} s ({seconds / wakes.wait_mean:.0%})"
+        for name, seconds in parts.items()
+    )
 
 
 def run(seeds: int) -> list[Row]:
@@ -239,7 +261,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     rows = run(args.seeds)
     chain = cold_start_p95(SimulationConfig().instances)
-    lines = [*render(rows, markdown=args.markdown or args.write_docs), "", *verdict(rows, chain)]
+    lines = [
+        *render(rows, markdown=args.markdown or args.write_docs),
+        "",
+        *verdict(rows, chain),
+        chain_parts(rows, SimulationConfig().instances),
+    ]
     output = "\n".join(lines)
     print(output)
     if args.write_docs:

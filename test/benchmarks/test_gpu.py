@@ -13,6 +13,7 @@ from benchmarks.gpu import (
     SINGLE,
     SPARSE,
     Row,
+    chain_parts,
     cold_start_p95,
     single_wakes,
     sparse_day,
@@ -48,7 +49,7 @@ def test_the_cold_start_chain_sums_the_three_distributions() -> None:
 
 
 def row(workload: str, config: str, **values: Any) -> Row:
-    base = Row(workload, config, 1.0, 1.0, 1.0, 0.0, 0.0, 0, 0, 10)
+    base = Row(workload, config, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0, 0, 10)
     return replace(base, **values)
 
 
@@ -66,3 +67,16 @@ def test_the_verdict_judges_cost_interruptions_and_the_wake_on_ours() -> None:
     assert worse[2].endswith("NOT met")
     interrupted = verdict([row(SPARSE, OURS, interrupted=1), *rows[1:]], chain_p95=500.0)
     assert interrupted[1].endswith("NOT met")
+
+
+def test_the_chain_parts_are_the_stage_means_and_the_rest_of_the_mean_wait() -> None:
+    fixed = InstanceAssumptions(
+        launch=StartLatency(100.0, 100.0, 100.0),
+        image_pull=StartLatency(50.0, 50.0, 50.0),
+        container_start=StartLatency(5.0, 5.0, 5.0),
+    )
+    line = chain_parts([row(SINGLE, OURS, wait_mean=200.0)], fixed)
+    assert line == (
+        "single wake, mean 200 s: launch 100 s (50%), pull 50 s (25%), start 5 s (2%), "
+        "poll and the rest 45 s (22%)"
+    )
