@@ -1,8 +1,8 @@
 """GPU workers that scale to zero instances: one run, several seeds pooled.
 
-Every configuration runs one NVIDIA GPU task per g5.xlarge ($1.006 an hour on demand in US East)
-of an Auto Scaling group capacity provider, at most one, as the always-on instance
-(:mod:`benchmarks.gpu_anchors`):
+Every configuration runs one NVIDIA GPU task per g5.xlarge ($1.006 an hour on demand in US East,
+as :mod:`sqs_scale_to_zero.instance_types` lists and cites it) of an Auto Scaling group capacity
+provider, at most one, as the always-on instance (:mod:`benchmarks.gpu_anchors`):
 
 * ``ours``: ``Capacity.gpu_instances()`` with the default wake (``Wake.FAST``);
 * ``ours + warm pool``: ``Capacity.gpu_instances(warm_pool=True)``, one stopped instance;

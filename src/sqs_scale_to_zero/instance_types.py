@@ -5,8 +5,13 @@ the instances a template's capacity provider launches with it.
 
 GPUs, vCPUs and memory: Amazon EC2 instance types, "Accelerated computing"
 (https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html). Prices: on-demand Linux list
-prices in US East (N. Virginia) at the time of writing (https://aws.amazon.com/ec2/pricing/on-demand/);
-prices change, so the simulator takes them as a knob (``SimulationConfig.instance_prices``).
+prices in US East (N. Virginia) (https://aws.amazon.com/ec2/pricing/on-demand/ and the G4dn, G5,
+G6 and P3 product pages, https://aws.amazon.com/ec2/instance-types/g5/). Those pages are rendered
+by script, so each price was checked instead against a copy of the AWS Price List API's
+us-east-1 on-demand prices, generated on 2026-01-19: aws/karpenter-provider-aws,
+``pkg/providers/pricing/zz_generated.pricing_aws.go`` (commit 031e72b6), which lists all twelve
+exactly as below. Prices change: the simulator and the idle bill read them from this table
+(there is no knob for them in ``SimulationConfig``), so update them here.
 """
 
 from __future__ import annotations
