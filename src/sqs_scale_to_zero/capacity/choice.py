@@ -107,9 +107,11 @@ class Capacity:
                 after its first use) in an Auto Scaling warm pool: starting it is faster than a
                 launch, and a stopped instance costs only its EBS volume. Default: False.
             instances_per_scale_out: The most instances one scale-out of ECS managed scaling
-                launches (its ``maximumScalingStepSize``), 1 to 10000. 1 keeps a wake from zero
-                to one instance, where ECS otherwise asks for two (aws/containers-roadmap#1716),
-                at the price of adding one instance a minute to a growing backlog.
+                launches (its ``maximumScalingStepSize``), 1 to 10000. 1 keeps managed scaling's
+                scale-out from zero to one instance, where ECS otherwise asks for two
+                (aws/containers-roadmap#1716), at the price of adding one instance a minute to
+                a growing backlog; it may still add one beside the instance the wake function
+                launches (#945).
                 Default: ECS's (10000).
 
         Raises:
