@@ -5,9 +5,10 @@ Three modes, named for what each buys:
 * :attr:`Wake.FAST` (the default): a function runs every minute, reads the queue's counts
   (``GetQueueAttributes``) and, when a message waits and the service has no task, sets the
   desired count to 1 itself; on GPU instances it also raises their Auto Scaling group's desired
-  capacity, so the instance launch starts with the wake. Reading the queue keeps it *active*: "CloudWatch considers a queue
-  to be active for up to six hours if it contains any messages or if any action accesses it"
-  (Amazon SQS developer guide, "Available CloudWatch metrics for Amazon SQS"), so SQS never
+  capacity, so the instance launch starts with the wake. Reading the queue keeps it *active*:
+  "CloudWatch considers a queue to be active for up to six hours if it contains any messages
+  or if any action accesses it" (Amazon SQS developer guide, "Available CloudWatch metrics for
+  Amazon SQS"), so SQS never
   stops publishing its own metrics and the scaling alarms, which read those, never wait for a
   queue to wake up. The function publishes no backlog metric; it sends the service's desired
   count only while the service has tasks (for the backlog sizing), so while the service is idle
