@@ -105,9 +105,9 @@ def test_a_missing_group_leaves_the_wake_in_place(
     service: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Managed scaling launches the instance the slow way; the tasks are still desired."""
+    """Managed scaling launches the instance the slow way; the tasks are still desired (and a
+    missing tasks-per-instance variable reads as 1)."""
     monkeypatch.setenv(SIGNAL_AUTO_SCALING_GROUP, "no-such-group")
-    monkeypatch.setenv(SIGNAL_TASKS_PER_INSTANCE, "1")
     send(queue, 1)
     values = handler({}, None)
     assert desired_count(service) == 1

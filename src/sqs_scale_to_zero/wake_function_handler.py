@@ -41,7 +41,9 @@ also raises the Auto Scaling group's desired capacity to the instances the woken
 (``ceil(tasks / SIGNAL_TASKS_PER_INSTANCE)``, at most the group's ``MaxSize``, never lower than
 it is), so the instance launch starts with the wake instead of after ECS managed scaling's next
 ``CapacityProviderReservation`` datapoint and alarm. Managed scaling stays in charge: it keeps
-tracking its target, and removes the instance once it has run no task for its scale-in period.
+tracking its target, and removes the instance once it has run no task for its scale-in period;
+the instance is protected from scale-in as every new instance of the group is (managed
+termination protection sets ``NewInstancesProtectedFromScaleIn``).
 
 The construct ships this file's source inline in the function, with the import from the contract
 replaced by the values it names and docstrings and comments dropped
@@ -190,7 +192,8 @@ def wake(ecs: Any, cloudwatch: Any, visible: float, client: Any) -> int | None:
         logger.info("woke %s: 0 -> %d (%d visible)", service, level, visible)
         group = env.get(SIGNAL_AUTO_SCALING_GROUP)
         if group:
-            launch(client("autoscaling"), group, -(-level // int(env[SIGNAL_TASKS_PER_INSTANCE])))
+            per = int(env.get(SIGNAL_TASKS_PER_INSTANCE) or 1)
+            launch(client("autoscaling"), group, -(-level // per))
         return level
     if not alarm["ActionsEnabled"] and not in_alarm:
         # The idle alarm has seen a busy minute since the wake: it may scale in again.
