@@ -5,7 +5,7 @@ against the other props) and :mod:`.instances` (the Auto Scaling group and capac
 GPU instances).
 
 **Why an Auto Scaling group capacity provider and not ECS Managed Instances** (issue #25 asked
-for the evidence; the README's "GPU workers" has the table):
+for the evidence; docs/gpu.md has the table):
 
 * Busy instances: managed termination protection documents that "Amazon ECS only terminates EC2
   instances that don't have any running Amazon ECS tasks" ("Control the instances Amazon ECS

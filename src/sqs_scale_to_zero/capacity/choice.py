@@ -2,7 +2,8 @@
 
 Three choices: Fargate (the default), Fargate Spot, and GPU instances of an Auto Scaling group
 that ECS scales to zero instances (:meth:`Capacity.gpu_instances`). Why an Auto Scaling group
-capacity provider and not ECS Managed Instances is in the README's "GPU workers".
+capacity provider and not ECS Managed Instances is in :mod:`sqs_scale_to_zero.capacity` and
+docs/gpu.md.
 """
 
 from __future__ import annotations
