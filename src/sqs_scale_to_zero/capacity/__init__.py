@@ -21,7 +21,7 @@ for the evidence; docs/gpu.md has the table):
   price an idle GPU worker at zero instances must not carry.
 * Time to first task: both launch an instance for a task waiting in PROVISIONING; with the Auto
   Scaling group the wake function raises the group's desired capacity itself
-  (:func:`sqs_scale_to_zero.backlog_signal.enable_instance_wake`), which Managed Instances
+  (:func:`sqs_scale_to_zero.wake_function.enable_instance_wake`), which Managed Instances
   offer no call for. No GPU launch time is published for either.
 * Scale-in of idle instances: Managed Instances' ``scaleInAfter`` (0-3600 s, API
   ``InfrastructureOptimization``) beats the 15 datapoints of managed scaling, but the pinned

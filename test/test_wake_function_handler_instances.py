@@ -9,14 +9,14 @@ from collections.abc import Iterator
 import boto3  # type: ignore[import-untyped]
 import pytest
 
-from sqs_scale_to_zero.backlog_signal_handler import handler
+from sqs_scale_to_zero.wake_function_handler import handler
 from sqs_scale_to_zero.worker.contract import (
     SIGNAL_AUTO_SCALING_GROUP,
     SIGNAL_MAX_CAPACITY,
     SIGNAL_MESSAGES_PER_TASK,
     SIGNAL_TASKS_PER_INSTANCE,
 )
-from test.test_backlog_signal_handler import desired_count, queue, service
+from test.test_wake_function_handler import desired_count, queue, service
 
 __all__ = ["queue", "service"]
 
