@@ -54,6 +54,7 @@ the runtime's boto3 alone, and must stay under 4 KB.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import os
 from typing import Any
@@ -127,8 +128,8 @@ def handler(event: Any = None, context: Any = None) -> dict[str, float]:
     values = {name: float(attributes.get(key, 0)) for key, name in SIGNAL_METRICS.items()}
     published = dict(values)
     if env.get(SIGNAL_SERVICE_NAME):
-        client = boto3.client
-        desired = wake(client("ecs", config=config), cloudwatch, values[VISIBLE], client)
+        client = functools.partial(boto3.client, config=config)
+        desired = wake(client("ecs"), cloudwatch, values[VISIBLE], client)
         if desired is not None:
             values[SIGNAL_DESIRED_METRIC] = published[SIGNAL_DESIRED_METRIC] = float(desired)
     if env.get(SIGNAL_PUBLISHES) == SIGNAL_PUBLISHES_DESIRED:
@@ -159,7 +160,8 @@ def wake(ecs: Any, cloudwatch: Any, visible: float, client: Any) -> int | None:
         ecs: An ECS client.
         cloudwatch: A CloudWatch client.
         visible: Messages visible in the queue now.
-        client: Makes the Auto Scaling client, when ``SIGNAL_AUTO_SCALING_GROUP`` is set.
+        client: Makes the Auto Scaling client (with the short timeouts), when
+            ``SIGNAL_AUTO_SCALING_GROUP`` is set.
 
     Returns:
         The service's desired count after any wake, or ``None`` when it could not be read.
