@@ -40,13 +40,13 @@ def two_tasks_an_instance() -> Synthesized:
 
 
 def wake_variables(synth: Synthesized) -> dict[str, Any]:
-    function = synth.construct.backlog_signal_function
+    function = synth.construct.wake_function
     assert function is not None
     return dict(synth.properties(function)["Environment"]["Variables"])
 
 
 def wake_statements(synth: Synthesized) -> list[dict[str, Any]]:
-    function = synth.construct.backlog_signal_function
+    function = synth.construct.wake_function
     assert function is not None
     role_id = synth.properties(function)["Role"]["Fn::GetAtt"][0]
     return [
@@ -100,5 +100,5 @@ def test_fargate_gets_no_group_and_no_autoscaling_grant(default_service: Synthes
 
 def test_without_the_wake_function_nothing_raises_the_group() -> None:
     synth = default_gpu_service(wake=Wake.ON_ALARM, monitoring=False)
-    assert synth.construct.backlog_signal_function is None
+    assert synth.construct.wake_function is None
     assert synth.resources("AWS::Lambda::Function") == {}
