@@ -35,7 +35,7 @@ from sqs_scale_to_zero.wake import Wake
 
 
 class ScaleToZeroQueueService(Construct):
-    """An SQS queue worker on ECS Fargate that scales to zero tasks while the queue is idle.
+    """An SQS queue worker on ECS (Fargate, or GPU instances) that scales to zero while idle.
 
     One visible message wakes the service (a one-minute function sets its desired count to 1,
     then a task starts; see ``wake``); a step policy adds tasks for bigger backlogs; and one
@@ -394,8 +394,6 @@ class ScaleToZeroQueueService(Construct):
     def backlog_signal_function(self) -> Optional[lambda_.Function]:
         """Deprecated: ``wake_function``'s older name (default: as ``wake_function``)."""
         warnings.warn(
-            "ScaleToZeroQueueService.backlog_signal_function is deprecated: use wake_function",
-            DeprecationWarning,
-            stacklevel=2,
+            "backlog_signal_function is deprecated: use wake_function", DeprecationWarning, 2
         )
         return self.wake_function

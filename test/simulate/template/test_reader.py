@@ -11,6 +11,7 @@ import pytest
 
 from sqs_scale_to_zero.simulate.errors import SimulationInputError
 from sqs_scale_to_zero.simulate.template.reader import TemplateReader, load_service
+from sqs_scale_to_zero.worker import contract
 from test.simulate.reference_template import reference_template
 from test.simulate.templates import write_template
 
@@ -79,7 +80,9 @@ def test_construct_design(ours_template: Path) -> None:
         for a in m.alarms
         if any(m.step_policies[p].adjustment_type == "ExactCapacity" for p in a.alarm_actions)
     ]
-    (idle,) = exact  # the tasks-not-receiving alarm is asked for, not a default
+    # the idle alarm, and by default the alarm on tasks doing no work (which sets min_capacity)
+    (not_working,) = [a for a in exact if contract.NOT_WORKING_ALARM_ID in a.logical_id]
+    (idle,) = [a for a in exact if a is not not_working]
     assert (
         idle.evaluation_periods,
         idle.datapoints_to_alarm,
