@@ -25,10 +25,17 @@ from sqs_scale_to_zero.worker.stats import WorkerStats
 
 logger = logging.getLogger("sqs_scale_to_zero.worker")
 
-MAX_RECEIVES_IN_FLIGHT = 8
+MAX_RECEIVES_IN_FLIGHT = 3
 """Receives in flight at once, on a standard queue, while messages flow: enough to keep handlers
 fed when the round trip to SQS is long against the handlers' time. One receive polls an empty
-queue; a FIFO queue has one in flight."""
+queue; a FIFO queue has one in flight.
+
+Three receives of 10 per round trip feed 1,500 messages a second when SQS answers within
+20 ms, as it does in the queue's own region (the construct puts the queue and the service in one
+stack): more than one worker process handles, at about a millisecond of CPU per message
+(``benchmarks/worker_throughput.py``, column "CPU ms/msg"). More receives would only hold more
+messages ahead and put more requests in flight at once; with 8 the benchmark measured lower
+throughput, the SQS server (moto) spending 20-30 % more CPU per message."""
 
 RTT_WEIGHT = 0.2
 """Weight of the newest round trip in the running average of receives that brought messages."""
