@@ -99,35 +99,6 @@ def test_outdated_task_finishes_what_it_runs_then_exits(
     assert messages(caplog, "drain finished")
 
 
-def test_drain_hands_back_messages_it_has_not_started(
-    make_queue: Callable[..., str],
-    sqs: Any,
-    start: Callable[[Worker], Running],
-) -> None:
-    # given a worker that runs one long job and has prefetched three more behind it
-    url = make_queue(visibility_timeout=30)
-    job = LongJob()
-    worker = fast_worker(job, url, concurrency=1)
-    running = start(worker)
-    send(sqs, url, ["quick"])  # one finished handler: now the worker prefetches
-    wait_for(lambda: worker.stats.deleted == 1, what="the first message")
-    send(sqs, url, ["long"] * 4)
-    wait_for(job.started.is_set, what="the long job")
-    wait_for(lambda: worker.stats.received == 5, what="the prefetch")
-
-    # when it drains
-    worker.drain("a test says so")
-
-    # then the three waiting ones are visible again at once, and the running one finishes
-    wait_for(lambda: queue_counts(sqs, url) == (3, 1), what="the hand-back")
-    job.finish.set()
-    running.thread.join(15)
-    assert not running.thread.is_alive()
-    assert job.handled == ["quick", "long"]
-    assert queue_counts(sqs, url) == (3, 0)
-    assert worker.stats.released == 3
-
-
 def primary_deployment_of(deployed: Deployed) -> dict[str, Any]:
     """The PRIMARY deployment moto keeps for the stack's service (moto runs in-process).
 

@@ -11,8 +11,9 @@ from sqs_scale_to_zero.worker.deletes import Deleter
 from sqs_scale_to_zero.worker.delivery import Outcome
 from sqs_scale_to_zero.worker.fifo import FifoGroups
 from sqs_scale_to_zero.worker.inflight import Holdings, Job, JobState
+from sqs_scale_to_zero.worker.receive_window import ReceiveWindow
 from sqs_scale_to_zero.worker.releasing import Releaser
-from sqs_scale_to_zero.worker.settling import ReceiveWindow, Settler
+from sqs_scale_to_zero.worker.settling import Settler
 
 from .conftest import queue_counts, send, wait_for
 from .parts import received_jobs
@@ -20,18 +21,19 @@ from .parts import received_jobs
 
 def _settler(sqs: Any, url: str, window: ReceiveWindow | None = None) -> tuple[Settler, Any]:
     holdings, fifo, stats = Holdings(), FifoGroups(), WorkerStats()
+    window = window or ReceiveWindow()
     deleter = Deleter(sqs, url, stats=stats, backoff=ConstantBackoff(0.1), on_done=holdings.forget)
     deleter.start()
     settler = Settler(
         holdings=holdings,
         fifo=fifo,
-        releaser=Releaser(sqs, url, holdings, stats),
+        releaser=Releaser(sqs, url, holdings, stats, window=window),
         deleter=deleter,
         dead_letters=DeadLetters(sqs, None, stats),
         stats=stats,
         retry_backoff=ConstantBackoff(2),
         poll_wait_seconds=1,
-        window=window or ReceiveWindow(),
+        window=window,
     )
     return settler, (holdings, fifo, stats, deleter)
 

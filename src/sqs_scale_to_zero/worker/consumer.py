@@ -58,8 +58,9 @@ class Worker:
     that raises leaves it for a retry after a backoff (``RetryLater`` chooses the delay), and
     the queue's redrive policy moves it to the dead-letter queue after ``max_receive_count``
     deliveries (``DeadLetter`` moves it at once). While a handler runs, the message's
-    visibility is extended; on shutdown, unfinished messages are released (visibility 0) for
-    another task. An ``async def`` handler is awaited on its thread's own event loop. After a
+    visibility is extended; on shutdown, unfinished messages are released for another task
+    (visible at once, or once this worker's receives in flight have returned, see
+    ``releasing.py``). An ``async def`` handler is awaited on its thread's own event loop. After a
     deploy has replaced the task's task definition, ``deployment_watch`` makes the worker pause
     and then drain (see ``pause_receiving()`` and ``drain()``).
 
@@ -226,8 +227,9 @@ class Worker:
         """Receive nothing until ``resume_receiving()``; hand back what has not started.
 
         What an outdated task does while the new deployment has no running task yet: running
-        handlers go on, messages a receive in flight returns are handed back, and task
-        protection is released once nothing runs. Thread-safe; a second pause does nothing.
+        handlers go on, messages a receive in flight returns are handed back (visible once the
+        receives in flight have returned), and task protection is released once nothing runs.
+        Thread-safe; a second pause does nothing.
 
         Args:
             reason: Why, for the log. Default: ``"asked to"``.
@@ -262,7 +264,8 @@ class Worker:
         """Receive nothing more, and return from ``run()`` once the running handlers are done.
 
         What an outdated task does after a deploy: messages received but not started are handed
-        back at once, running ones finish (still extended) however long they take, then the
+        back at once (visible once the receives in flight have returned, so that none of them
+        takes one again), running ones finish (still extended) however long they take, then the
         worker shuts down as after ``stop()``. A ``stop()`` or SIGTERM during the drain is an
         ordinary stop (the grace period applies). Thread-safe; a drain after ``stop()`` or a
         second drain does nothing.

@@ -17,9 +17,10 @@ from sqs_scale_to_zero.worker.policies import BackoffPolicy, ShutdownPolicy
 from sqs_scale_to_zero.worker.pool import HandlerPool
 from sqs_scale_to_zero.worker.protecting import ProtectionKeeper
 from sqs_scale_to_zero.worker.protection import TaskProtection
+from sqs_scale_to_zero.worker.receive_window import ReceiveWindow
 from sqs_scale_to_zero.worker.receiving import Receiver
 from sqs_scale_to_zero.worker.releasing import Releaser
-from sqs_scale_to_zero.worker.settling import ReceiveWindow, Settler
+from sqs_scale_to_zero.worker.settling import Settler
 from sqs_scale_to_zero.worker.stats import WorkerStats
 from sqs_scale_to_zero.worker.visibility import Heartbeat
 
@@ -71,7 +72,8 @@ class WorkerParts:
         holdings = Holdings(lifecycle.changed)
         fifo = FifoGroups()
         backoff = ErrorBackoff(error_backoff, stats, lifecycle.receiving_over)
-        releaser = Releaser(sqs, queue_url, holdings, stats)
+        window = ReceiveWindow()
+        releaser = Releaser(sqs, queue_url, holdings, stats, window=window)
         heartbeat = Heartbeat(
             sqs, queue_url, holdings.snapshot, stats=stats, lock=releaser.visibility_lock
         )
@@ -84,7 +86,6 @@ class WorkerParts:
             linger_seconds=0.0 if config.is_fifo else LINGER_SECONDS,
             busy=lambda: holdings.active > 0,
         )
-        window = ReceiveWindow()
         settler = Settler(
             holdings=holdings,
             fifo=fifo,

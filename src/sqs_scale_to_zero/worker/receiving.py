@@ -19,16 +19,23 @@ from sqs_scale_to_zero.worker.message import Message
 from sqs_scale_to_zero.worker.policies import ShutdownPolicy
 from sqs_scale_to_zero.worker.pool import HandlerPool
 from sqs_scale_to_zero.worker.protecting import ProtectionKeeper
+from sqs_scale_to_zero.worker.receive_window import ReceiveWindow
 from sqs_scale_to_zero.worker.releasing import Releaser
-from sqs_scale_to_zero.worker.settling import ReceiveWindow
 from sqs_scale_to_zero.worker.stats import WorkerStats
 
 logger = logging.getLogger("sqs_scale_to_zero.worker")
 
-MAX_RECEIVES_IN_FLIGHT = 8
+MAX_RECEIVES_IN_FLIGHT = 3
 """Receives in flight at once, on a standard queue, while messages flow: enough to keep handlers
 fed when the round trip to SQS is long against the handlers' time. One receive polls an empty
-queue; a FIFO queue has one in flight."""
+queue; a FIFO queue has one in flight.
+
+Three receives of 10 per round trip feed 1,500 messages a second when SQS answers within
+20 ms, as it does in the queue's own region (the construct puts the queue and the service in one
+stack): more than one worker process handles, at about a millisecond of CPU per message
+(``benchmarks/worker_throughput.py``, column "CPU ms/msg"). More receives would only hold more
+messages ahead and put more requests in flight at once; with 8 the benchmark measured lower
+throughput, the SQS server (moto) spending 20-30 % more CPU per message."""
 
 RTT_WEIGHT = 0.2
 """Weight of the newest round trip in the running average of receives that brought messages."""
@@ -167,17 +174,18 @@ class Receiver:
             wanted = self._reserve(full_batch=not first)
             if wanted == 0:
                 break
-            if lifecycle.paused:  # paused while it waited for room: receive nothing
-                with held.lock:
+            with held.lock:
+                # Checked and opened under the worker lock, where a pause, drain or stop is set:
+                # a hand-back after it sees every receive that may still bring its messages.
+                if lifecycle.paused or over.is_set():  # while it waited for room: receive nothing
                     self._reserved -= wanted
                     held.changed.notify_all()
-                continue
-            with held.lock:
+                    continue
                 if self._fifo.narrow():
                     self._reserved -= wanted - 1
                     wanted = 1
-            started = time.monotonic()
-            token = self._window.open(started + self._config.poll_wait_seconds + 1.0)
+                started = time.monotonic()
+                token = self._window.open(started + self._config.poll_wait_seconds + 1.0)
             try:
                 response = self._sqs.receive_message(
                     QueueUrl=self._config.queue_url,
@@ -230,6 +238,7 @@ class Receiver:
     ) -> None:
         """A receive returned: its room is held by ``jobs`` now, or free again."""
         self._window.close(token)
+        self._releaser.receive_returned()
         held = self._holdings
         with held.lock:
             self._reserved -= wanted

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from dataclasses import replace
 
@@ -18,6 +17,7 @@ from sqs_scale_to_zero.worker.delivery import Outcome
 from sqs_scale_to_zero.worker.fifo import FifoGroups
 from sqs_scale_to_zero.worker.inflight import Holdings, Job, JobState
 from sqs_scale_to_zero.worker.policies import BackoffPolicy
+from sqs_scale_to_zero.worker.receive_window import ReceiveWindow
 from sqs_scale_to_zero.worker.releasing import Releaser
 from sqs_scale_to_zero.worker.stats import WorkerStats
 
@@ -26,41 +26,6 @@ logger = logging.getLogger("sqs_scale_to_zero.worker")
 
 class DeadLetterNotSent(Exception):
     """Why a message whose handler raised ``DeadLetter`` stays on its queue (logged, no traceback)."""
-
-
-class ReceiveWindow:
-    """When the receives in flight must have returned; the receive loop keeps it current.
-
-    A failed FIFO head must not be visible again while a receive is in flight, or that receive
-    could bring it back together with the rest of its group. Thread-safe.
-    """
-
-    def __init__(self) -> None:
-        self._ends: dict[int, float] = {}
-        self._next = 0
-        self._lock = threading.Lock()
-
-    def open(self, ends_at: float) -> int:
-        """A receive that must return by ``ends_at`` (``time.monotonic()``) is in flight.
-
-        Returns:
-            The token to ``close`` it with.
-        """
-        with self._lock:
-            self._next += 1
-            self._ends[self._next] = ends_at
-            return self._next
-
-    def close(self, token: int) -> None:
-        """The receive ``token`` returned."""
-        with self._lock:
-            self._ends.pop(token, None)
-
-    def seconds_left(self, now: float) -> float:
-        """Seconds until every receive in flight must have returned."""
-        with self._lock:
-            latest = max(self._ends.values(), default=None)
-        return 0.0 if latest is None else max(0.0, latest - now)
 
 
 class Settler:
@@ -155,7 +120,9 @@ class Settler:
         else:
             self._stats.add("retried" if outcome.error is None else "failed")
             if followers:  # first, while the head still keeps its group locked
-                self._releaser.give_back(followers, "an earlier message of its FIFO group failed")
+                self._releaser.give_back(
+                    followers, "an earlier message of its FIFO group failed", group_locked=True
+                )
             self._releaser.delay(job, seconds)
         self._holdings.free_slot()
         return upcoming

@@ -19,8 +19,9 @@ class WorkerStats:
             dead-letter queue (and deleted, or queued for it).
         dead_letter_failures: ``DeadLetter`` requests whose copy could not be sent (no
             dead-letter queue, or SQS refused); those messages were left for a retry.
-        released: Messages handed back with visibility 0 without finishing (shutdown, no
-            task protection, FIFO group after a failure).
+        released: Messages handed back without finishing (shutdown, pause, drain, no task
+            protection, FIFO group after a failure), each counted once; visible at once, or
+            once the worker's receives in flight have returned.
         deleted: Messages deleted.
         extended: Visibility extensions made by the heartbeat.
         sqs_errors: SQS calls that failed after the SDK's own retries.

@@ -53,8 +53,10 @@ def change_visibility(
     return failed
 
 
-def release(sqs: Any, queue_url: str, jobs: Iterable[Job], stats: WorkerStats) -> list[Job]:
-    """Hand messages back with visibility 0 so another consumer can take them at once.
+def release(
+    sqs: Any, queue_url: str, jobs: Iterable[Job], stats: WorkerStats, visible_in_seconds: int = 0
+) -> list[Job]:
+    """Hand messages back, visible to every consumer after ``visible_in_seconds`` (default 0).
 
     Returns:
         The jobs that could not be handed back (counted in ``release_failures``).
@@ -62,7 +64,8 @@ def release(sqs: Any, queue_url: str, jobs: Iterable[Job], stats: WorkerStats) -
     jobs = list(jobs)
     if not jobs:
         return []
-    failed = change_visibility(sqs, queue_url, [(job, 0) for job in jobs], stats)
+    changes = [(job, visible_in_seconds) for job in jobs]
+    failed = change_visibility(sqs, queue_url, changes, stats)
     stats.add("released", len(jobs) - len(failed))
     stats.add("release_failures", len(failed))
     for job in jobs:
