@@ -15,6 +15,7 @@ from constructs import Construct
 
 from sqs_scale_to_zero.flag_alarms import ONE_MINUTE, flag_alarm
 from sqs_scale_to_zero.monitoring.tasks_not_working import tasks_not_working_alarms
+from sqs_scale_to_zero.worker import contract
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
@@ -83,7 +84,7 @@ def build_operational_alarms(
     if monitored.dead_letter_queue is not None:
         dlq_alarm = cloudwatch.Alarm(
             scope,
-            "DeadLetterQueueAlarm",
+            contract.DEAD_LETTER_QUEUE_ALARM_ID,
             alarm_description=(
                 "Messages reached the dead-letter queue: a handler failed them max_receive_count "
                 "times. Read them (aws sqs receive-message --queue-url <DLQ URL>), fix the "
@@ -101,7 +102,7 @@ def build_operational_alarms(
     age_minutes = settings.oldest_message_age_threshold_seconds // 60
     age_alarm = cloudwatch.Alarm(
         scope,
-        "OldestMessageAgeAlarm",
+        contract.OLDEST_MESSAGE_AGE_ALARM_ID,
         alarm_description=(
             f"The oldest message has waited over {age_minutes} minutes, far longer than a wake "
             "from zero takes: check the service's events and stopped tasks (image pull, "
@@ -122,7 +123,7 @@ def build_operational_alarms(
     if function is not None:
         signal_alarm = flag_alarm(
             scope,
-            "BacklogSignalAlarm",
+            contract.BACKLOG_SIGNAL_ALARM_ID,
             description=(
                 f"The backlog signal function failed or did not run for {SIGNAL_FAILURE_MINUTES} "
                 "minutes: the scaling alarms can't see the queue, so the service neither wakes "

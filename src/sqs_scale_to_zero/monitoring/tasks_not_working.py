@@ -95,7 +95,7 @@ def tasks_not_working_alarms(
     if window is not None:
         leak = flag_alarm(
             scope,
-            "TasksOnEmptyQueueAlarm",
+            contract.EMPTY_QUEUE_ALARM_ID,
             description=_on_empty_queue_text(settings, monitored, window),
             expression=_on_empty_queue_expression(monitored),
             using_metrics=_on_empty_queue_metrics(monitored),

@@ -19,6 +19,7 @@ from constructs import Construct
 
 from sqs_scale_to_zero.backlog import BacklogMetrics
 from sqs_scale_to_zero.flag_alarms import ONE_MINUTE, flag_alarm
+from sqs_scale_to_zero.worker import contract
 
 ACTIVITY_INPUTS = ("visible", "in_flight", "sent", "received", "deleted")
 """The metric ids whose sum is zero in an idle minute: two gauges and three activity sums."""
@@ -137,7 +138,7 @@ def idle_scale_in_alarm(scope: Construct, *, minutes: int, idle: IdleCondition) 
     # is never set back to 0 by the alarm's once-a-minute re-invocation.
     return flag_alarm(
         scope,
-        "ScaleInAlarm",
+        contract.SCALE_IN_ALARM_ID,
         description=(
             f"Idle for {minutes} consecutive minutes: no message sent, received or deleted, none "
             "visible or in flight (and CPU idle). Set the service to 0 tasks."
@@ -163,7 +164,7 @@ def cpu_only_scale_in_alarm(
     """
     return cloudwatch.Alarm(
         scope,
-        "ScaleInAlarm",
+        contract.SCALE_IN_ALARM_ID,
         alarm_description=(
             "Seed-blog parity: average CPU at or below "
             f"{idle_cpu_threshold_percent:g} % for {minutes} "
@@ -202,7 +203,7 @@ def gradual_scale_in(
     action.add_adjustment(adjustment=-1, lower_bound=0)
     alarm = flag_alarm(
         scope,
-        "GradualScaleInAlarm",
+        contract.GRADUAL_SCALE_IN_ALARM_ID,
         description=(
             f"Backlog drained for {minutes} minutes while messages are still in flight: remove "
             "one idle task (busy tasks are protected)."

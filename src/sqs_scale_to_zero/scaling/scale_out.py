@@ -20,6 +20,7 @@ from sqs_scale_to_zero.backlog import BacklogMetrics
 from sqs_scale_to_zero.flag_alarms import ONE_MINUTE
 from sqs_scale_to_zero.scaling.sizing import BACKLOG_EXPRESSION, uncovered_backlog_expression
 from sqs_scale_to_zero.scaling.steps import SCALE_OUT_THRESHOLD, ScaleOutStep
+from sqs_scale_to_zero.worker import contract
 
 
 def build_scale_out(
@@ -58,7 +59,7 @@ def build_scale_out(
         action.add_adjustment(adjustment=step.change, lower_bound=lower, upper_bound=upper)
     alarm = cloudwatch.Alarm(
         scope,
-        "ScaleOutAlarm",
+        contract.SCALE_OUT_ALARM_ID,
         alarm_description=_description(messages_per_task, max_capacity),
         metric=_metric(messages_per_task, backlog),
         threshold=SCALE_OUT_THRESHOLD,

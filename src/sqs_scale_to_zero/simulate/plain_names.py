@@ -14,13 +14,13 @@ from sqs_scale_to_zero.worker import contract
 ALARM_NAMES = (
     (contract.NOT_WORKING_ALARM_ID, "tasks on an empty queue or taking no message"),
     (contract.NOT_RECEIVING_ALARM_ID, "tasks taking no message"),
-    ("TasksOnEmptyQueueAlarm", "tasks on an empty queue"),
-    ("GradualScaleInAlarm", "gradual scale-in"),
-    ("ScaleInAlarm", "idle scale-in"),
-    ("ScaleOutAlarm", "wake and scale-out"),
-    ("DeadLetterQueueAlarm", "dead-letter queue not empty"),
-    ("OldestMessageAgeAlarm", "oldest message too old"),
-    ("BacklogSignalAlarm", "backlog signal failing"),
+    (contract.EMPTY_QUEUE_ALARM_ID, "tasks on an empty queue"),
+    (contract.GRADUAL_SCALE_IN_ALARM_ID, "gradual scale-in"),
+    (contract.SCALE_IN_ALARM_ID, "idle scale-in"),
+    (contract.SCALE_OUT_ALARM_ID, "wake and scale-out"),
+    (contract.DEAD_LETTER_QUEUE_ALARM_ID, "dead-letter queue not empty"),
+    (contract.OLDEST_MESSAGE_AGE_ALARM_ID, "oldest message too old"),
+    (contract.BACKLOG_SIGNAL_ALARM_ID, "backlog signal failing"),
 )
 """The construct's alarms in plain words, by the construct id their logical IDs start with
 after the construct's own; the longer id first where one contains another."""

@@ -273,6 +273,27 @@ SCALES_IN_WHILE_MESSAGES_WAIT = (NOT_RECEIVING_ALARM_ID, NOT_WORKING_ALARM_ID)
 """Construct ids of the alarms that scale the service in while messages wait: no idle timeout
 (the benchmarks' idle detection leaves them out)."""
 
+SCALE_OUT_ALARM_ID = "ScaleOutAlarm"
+"""Construct id of the alarm that wakes the service and adds tasks for a backlog."""
+
+SCALE_IN_ALARM_ID = "ScaleInAlarm"
+"""Construct id of the idle alarm that sets the service to zero tasks."""
+
+GRADUAL_SCALE_IN_ALARM_ID = "GradualScaleInAlarm"
+"""Construct id of the N -> N-1 alarm (``gradual_scale_in=True``)."""
+
+EMPTY_QUEUE_ALARM_ID = "TasksOnEmptyQueueAlarm"
+"""Construct id of the alarm for tasks on an empty queue, where it is made alone."""
+
+DEAD_LETTER_QUEUE_ALARM_ID = "DeadLetterQueueAlarm"
+"""Construct id of the alarm on a message in the dead-letter queue."""
+
+OLDEST_MESSAGE_AGE_ALARM_ID = "OldestMessageAgeAlarm"
+"""Construct id of the alarm on the oldest message's age."""
+
+BACKLOG_SIGNAL_ALARM_ID = "BacklogSignalAlarm"
+"""Construct id of the alarm on a backlog signal that failed or stopped."""
+
 # --- SQS limits (Amazon SQS developer guide, "Quotas related to messages") ----------------------
 
 SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 60 * 60
