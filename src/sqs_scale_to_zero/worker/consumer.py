@@ -227,9 +227,8 @@ class Worker:
         """Receive nothing until ``resume_receiving()``; hand back what has not started.
 
         What an outdated task does while the new deployment has no running task yet: running
-        handlers go on, messages a receive in flight returns are handed back (visible once the
-        receives in flight have returned), and task protection is released once nothing runs.
-        Thread-safe; a second pause does nothing.
+        handlers go on, messages a receive in flight returns are handed back, and task
+        protection is released once nothing runs. Thread-safe; a second pause does nothing.
 
         Args:
             reason: Why, for the log. Default: ``"asked to"``.
@@ -264,8 +263,7 @@ class Worker:
         """Receive nothing more, and return from ``run()`` once the running handlers are done.
 
         What an outdated task does after a deploy: messages received but not started are handed
-        back at once (visible once the receives in flight have returned, so that none of them
-        takes one again), running ones finish (still extended) however long they take, then the
+        back at once (see the class), running ones finish (still extended) however long they take, then the
         worker shuts down as after ``stop()``. A ``stop()`` or SIGTERM during the drain is an
         ordinary stop (the grace period applies). Thread-safe; a drain after ``stop()`` or a
         second drain does nothing.
