@@ -59,7 +59,23 @@ def test_the_default_in_plain_words(ours: ServiceModel) -> None:
     )
     assert texts["scales"] == "up to 4 tasks, one per 3 waiting messages"
     assert texts["protects"] == "scale-in never stops a task working on a message"
+    assert texts["watches"] == (
+        "tasks that take no message while messages wait raise an alarm and are set to 0 tasks "
+        "after 14 such minutes"
+    )
     assert texts["fails"] == "a message received 3 times goes to the DLQ"
+
+
+def test_no_watch_is_told_without_the_alarm_on_tasks_taking_no_message(
+    ours_template: Path, tmp_path: Path
+) -> None:
+    body = json.loads(ours_template.read_text())
+    for lid in [k for k in body["Resources"] if contract.NOT_WORKING_ALARM_ID in k]:
+        del body["Resources"][lid]
+
+    texts = _texts(load_service(write_template(tmp_path, "NoWatch", body)))
+
+    assert "watches" not in texts and texts["fails"].endswith("goes to the DLQ")
 
 
 def test_the_values_follow_the_template(ours_template: Path, tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from sqs_scale_to_zero.simulate.template.specs import (
     StepPolicySpec,
 )
 from sqs_scale_to_zero.simulate.workload.items import WorkItem
+from sqs_scale_to_zero.worker import contract
 
 PROBE_SEEDS = range(4)
 """Seeds of the runs that measure a wake; their waits are pooled."""
@@ -226,6 +227,17 @@ def sections(
     )
     if model.deployment.drain_check_seconds is not None:
         out.append(Section("deploys", "a deploy lets running messages finish"))
+    for alarm in model.alarms:
+        if any(lid in alarm.logical_id for lid in contract.SCALES_IN_WHILE_MESSAGES_WAIT):
+            minutes = alarm.datapoints_to_alarm * alarm.period / 60.0
+            out.append(
+                Section(
+                    "watches",
+                    "tasks that take no message while messages wait raise an alarm and are set "
+                    f"to {_tasks(floor or 0)} after {minutes:g} such minutes",
+                )
+            )
+            break
     if model.queue.max_receive_count:
         out.append(
             Section(
