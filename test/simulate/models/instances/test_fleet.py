@@ -8,11 +8,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_ec2 as ec2
 
-from sqs_scale_to_zero import Capacity, ScaleToZeroQueueService
 from sqs_scale_to_zero.simulate import SimulationConfig, WorkItem, load_service, simulate
 from sqs_scale_to_zero.simulate.kernel import Kernel
 from sqs_scale_to_zero.simulate.models.instances.assumptions import InstanceAssumptions
@@ -23,7 +20,6 @@ from sqs_scale_to_zero.simulate.models.instances.fleet import (
 )
 from sqs_scale_to_zero.simulate.models.instances.spec import InstanceCapacitySpec
 from sqs_scale_to_zero.simulate.models.tasks import StartLatency, Task
-from test.conftest import TEST_ENV, TEST_IMAGE
 
 FIXED = InstanceAssumptions(
     launch=StartLatency(150.0, 150.0, 150.0),
@@ -41,34 +37,6 @@ SPEC = InstanceCapacitySpec(
     min_instances=0,
     max_instances=4,
 )
-
-
-@pytest.fixture(scope="module")
-def gpu_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The construct on GPU instances: defaults, with a warm pool, with one kept instance; the
-    default fast wake on all."""
-    out = tmp_path_factory.mktemp("gpu")
-    app = cdk.App(outdir=str(out))
-    for name, capacity in {
-        "Gpu": Capacity.gpu_instances(),
-        "GpuWarmPool": Capacity.gpu_instances(
-            instance_type=ec2.InstanceType("g5.12xlarge"), warm_pool=True
-        ),
-        "GpuKept": Capacity.gpu_instances(min_instances=1),
-    }.items():
-        stack = cdk.Stack(app, name, env=TEST_ENV)
-        ScaleToZeroQueueService(
-            stack,
-            "Worker",
-            image=TEST_IMAGE,
-            capacity=capacity,
-            gpu_count=1,
-            cpu=4096,
-            memory_limit_mib=12288,
-            monitoring=False,
-        )
-    app.synth()
-    return {name: out / f"{name}.template.json" for name in ("Gpu", "GpuWarmPool", "GpuKept")}
 
 
 class Recorder:

@@ -10,43 +10,23 @@ import json
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_ec2 as ec2
 
-from sqs_scale_to_zero import Capacity, ScaleToZeroQueueService
 from sqs_scale_to_zero.simulate import SimulationConfig, WorkItem, load_service, simulate
 from sqs_scale_to_zero.simulate.models.instances.spec import InstanceCapacitySpec, InstanceWakeSpec
 from sqs_scale_to_zero.simulate.models.tasks import Task
 from sqs_scale_to_zero.simulate.models.wake_function.fast_wake import FastWakeRuntime, WakeOutcome
 from sqs_scale_to_zero.simulate.template.specs import WakeSpec
-from test.conftest import TEST_ENV, TEST_IMAGE
 from test.simulate.models.instances.test_fleet import FIXED, SPEC, fleet, in_group, run
 
 
 @pytest.fixture(scope="module")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def templates(
+    gpu_templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
     """The default GPU service (g5.xlarge, at most 4), two 2-GPU tasks an instance (g5.12xlarge),
     and the default one with the wake's SetDesiredCapacity statement taken out of its role."""
-    out = tmp_path_factory.mktemp("wake_raise")
-    app = cdk.App(outdir=str(out))
-    for name, capacity, gpus in (
-        ("Gpu", Capacity.gpu_instances(), 1),
-        ("TwoAnInstance", Capacity.gpu_instances(instance_type=ec2.InstanceType("g5.12xlarge")), 2),
-    ):
-        stack = cdk.Stack(app, name, env=TEST_ENV)
-        ScaleToZeroQueueService(
-            stack,
-            "Worker",
-            image=TEST_IMAGE,
-            capacity=capacity,
-            gpu_count=gpus,
-            cpu=4096,
-            memory_limit_mib=12288,
-            monitoring=False,
-        )
-    app.synth()
-    paths = {name: out / f"{name}.template.json" for name in ("Gpu", "TwoAnInstance")}
+    paths = {name: gpu_templates[name] for name in ("Gpu", "TwoAnInstance")}
     template = json.loads(paths["Gpu"].read_text())
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::IAM::Policy":
@@ -54,7 +34,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             document["Statement"] = [
                 s for s in document["Statement"] if s["Action"] != "autoscaling:SetDesiredCapacity"
             ]
-    paths["NoRaise"] = out / "NoRaise.template.json"
+    paths["NoRaise"] = tmp_path_factory.mktemp("wake_raise") / "NoRaise.template.json"
     paths["NoRaise"].write_text(json.dumps(template))
     return paths
 
