@@ -13,6 +13,7 @@ from sqs_scale_to_zero import Capacity, ScaleToZeroQueueService, Wake
 from sqs_scale_to_zero.worker import contract
 from test.conftest import TEST_IMAGE, Synthesized, synthesize
 from test.test_capacity import default_gpu_service
+from test.test_wake import role_statements
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +49,7 @@ def wake_variables(synth: Synthesized) -> dict[str, Any]:
 def wake_statements(synth: Synthesized) -> list[dict[str, Any]]:
     function = synth.construct.wake_function
     assert function is not None
-    role_id = synth.properties(function)["Role"]["Fn::GetAtt"][0]
-    return [
-        statement
-        for policy in synth.resources("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
+    return role_statements(synth, function)
 
 
 def autoscaling_statements(synth: Synthesized) -> list[dict[str, Any]]:
