@@ -40,6 +40,11 @@ class ReceiveWindow:
         with self._lock:
             return frozenset(self._ends)
 
+    def count(self) -> int:
+        """How many receives are in flight now."""
+        with self._lock:
+            return len(self._ends)
+
     def returned(self, tokens: frozenset[int]) -> bool:
         """True once every receive of ``tokens`` has returned."""
         with self._lock:

@@ -19,6 +19,7 @@ from sqs_scale_to_zero.worker.message import Message
 from sqs_scale_to_zero.worker.policies import ShutdownPolicy
 from sqs_scale_to_zero.worker.pool import HandlerPool
 from sqs_scale_to_zero.worker.protecting import ProtectionKeeper
+from sqs_scale_to_zero.worker.receive_parallelism import ReceiveParallelism
 from sqs_scale_to_zero.worker.receive_window import ReceiveWindow
 from sqs_scale_to_zero.worker.releasing import Releaser
 from sqs_scale_to_zero.worker.stats import WorkerStats
@@ -26,9 +27,9 @@ from sqs_scale_to_zero.worker.stats import WorkerStats
 logger = logging.getLogger("sqs_scale_to_zero.worker")
 
 MAX_RECEIVES_IN_FLIGHT = 3
-"""Receives in flight at once, on a standard queue, while messages flow: enough to keep handlers
-fed when the round trip to SQS is long against the handlers' time. One receive polls an empty
-queue; a FIFO queue has one in flight.
+"""The most receives in flight at once, on a standard queue, while messages flow; how many of
+them run is found by trying (see ``ReceiveParallelism``). One receive polls an empty queue; a
+FIFO queue has one in flight.
 
 Three receives of 10 per round trip feed 1,500 messages a second when SQS answers within
 20 ms, as it does in the queue's own region (the construct puts the queue and the service in one
@@ -52,9 +53,10 @@ class Receiver:
     the messages the handlers are expected to start within ``prefetch_seconds``, judged by
     their average duration (none until a first handler has finished). While messages flow, up
     to ``MAX_RECEIVES_IN_FLIGHT`` receives run at once, on one client, together asking for no
-    more than that. Receives are narrowed to one message
-    while a FIFO group's failed head is away (see ``FifoGroups``). While the worker is paused for
-    a deploy, or ECS refused task protection (see ``ProtectionKeeper``), it receives nothing.
+    more than that: as many as bring messages sooner (see ``ReceiveParallelism``). Receives are
+    narrowed to one message while a FIFO group's failed head is away (see ``FifoGroups``).
+    While the worker is paused for a deploy, or ECS refused task protection (see
+    ``ProtectionKeeper``), it receives nothing.
 
     Args:
         sqs: The SQS client. Required.
@@ -103,6 +105,7 @@ class Receiver:
         # A FIFO queue keeps one receive in flight: narrow receives after a failed head must
         # not run beside wide ones (see FifoGroups).
         self._pollers = 1 if config.is_fifo else MAX_RECEIVES_IN_FLIGHT
+        self._parallelism = ReceiveParallelism(self._pollers)  # guarded by the worker lock
         self._keeper_lock = threading.Lock()
         # Guarded by the worker lock:
         self._reserved = 0  # messages the receives in flight asked for
@@ -113,8 +116,8 @@ class Receiver:
         """The most messages to hold or ask for: the handlers plus the prefetch.
 
         The prefetch is what the handlers are expected to start within ``prefetch_seconds``,
-        at most one batch, or more batches (up to ``MAX_RECEIVES_IN_FLIGHT``) when the handlers
-        would use them up within two receive round trips.
+        at most one batch, or more batches (up to the receives allowed in flight) when the
+        handlers would use them up within two receive round trips.
         """
         config = self._config
         average = self._pool.average_seconds
@@ -123,7 +126,7 @@ class Receiver:
         rate = config.concurrency / max(average, 1e-4)
         expected = rate * config.prefetch_seconds
         batches = math.ceil(rate * 2 * self._round_trip_seconds / contract.SQS_MAX_BATCH_SIZE)
-        cap = contract.SQS_MAX_BATCH_SIZE * max(1, min(self._pollers, batches))
+        cap = contract.SQS_MAX_BATCH_SIZE * max(1, min(self._parallelism.allowed, batches))
         return config.concurrency + min(cap, int(expected))
 
     def run(self, visibility: int) -> None:
@@ -162,7 +165,7 @@ class Receiver:
             if lifecycle.paused:
                 self._wait_out_deploy_drain_pause(first)
                 continue
-            if not first and not self._wait_for_flow():  # and for protection
+            if not first and not self._wait_for_flow(index):  # and for protection
                 continue
             if self._keeper.refused:
                 if not first:
@@ -186,6 +189,7 @@ class Receiver:
                     wanted = 1
                 started = time.monotonic()
                 token = self._window.open(started + self._config.poll_wait_seconds + 1.0)
+                in_flight = self._window.count()
             try:
                 response = self._sqs.receive_message(
                     QueueUrl=self._config.queue_url,
@@ -195,7 +199,7 @@ class Receiver:
                     **{self._attributes_parameter: ["All"]},
                 )
             except SQS_ERRORS as error:
-                self._received(token, wanted, [])
+                self._received(token, wanted, in_flight, [])
                 failures += 1
                 self._backoff.wait("ReceiveMessage", failures, error, logging.WARNING)
                 continue
@@ -205,7 +209,7 @@ class Receiver:
                 Job(Message.from_sqs(item), received_at=started, visible_until=started + visibility)
                 for item in raw
             ]
-            self._received(token, wanted, jobs, time.monotonic() - started)
+            self._received(token, wanted, in_flight, jobs, time.monotonic() - started)
             if not jobs:
                 if first and held.idle_seconds() > 0:
                     with self._keeper_lock:
@@ -234,9 +238,17 @@ class Receiver:
         return True
 
     def _received(
-        self, token: int, wanted: int, jobs: list[Job], seconds: float | None = None
+        self,
+        token: int,
+        wanted: int,
+        in_flight: int,
+        jobs: list[Job],
+        seconds: float | None = None,
     ) -> None:
-        """A receive returned: its room is held by ``jobs`` now, or free again."""
+        """A receive returned: its room is held by ``jobs`` now, or free again.
+
+        ``in_flight`` is how many receives were in flight when it was sent, itself included.
+        """
         self._window.close(token)
         self._releaser.receive_returned()
         held = self._holdings
@@ -247,22 +259,29 @@ class Receiver:
                 assert seconds is not None
                 self._flowing = True
                 self._round_trip_seconds += (seconds - self._round_trip_seconds) * RTT_WEIGHT
+                full = wanted == len(jobs) == contract.SQS_MAX_BATCH_SIZE
+                self._parallelism.returned(in_flight, seconds, full)
             elif seconds is not None:
                 self._flowing = False
             held.changed.notify_all()
 
-    def _wait_for_flow(self) -> bool:
-        """Wait while the queue seems empty or protection is not had; True once both hold.
+    def _wait_for_flow(self, index: int) -> bool:
+        """Wait while the queue seems empty, protection is not had or loop ``index`` may not run.
 
-        Meanwhile the first loop alone receives, so an empty queue costs one receive at a time
-        and a refused protection stops every loop from receiving.
+        Loop ``index`` runs while the receives allowed in flight (see ``ReceiveParallelism``)
+        are more than ``index``; True once all three hold. Meanwhile the first loop alone
+        receives, so an empty queue costs one receive at a time and a refused protection stops
+        every loop from receiving.
         """
         held = self._holdings
         over = self._lifecycle.receiving_over
         with held.lock:
-            if not (self._flowing and self._keeper.granted):
+            if not self._may_receive(index):
                 held.changed.wait(timeout=1.0)
-            return self._flowing and self._keeper.granted and not over.is_set()
+            return self._may_receive(index) and not over.is_set()
+
+    def _may_receive(self, index: int) -> bool:
+        return self._flowing and self._keeper.granted and index < self._parallelism.allowed
 
     def _wait_out_deploy_drain_pause(self, first: bool) -> None:
         """Receive nothing during the deploy drain's pause; release protection once nothing runs."""
@@ -321,4 +340,7 @@ class Receiver:
             return wanted
 
     def __repr__(self) -> str:
-        return f"Receiver(queue_url={self._config.queue_url!r}, pollers={self._pollers})"
+        return (
+            f"Receiver(queue_url={self._config.queue_url!r}, pollers={self._pollers}, "
+            f"{self._parallelism!r})"
+        )
