@@ -302,8 +302,9 @@ class Receiver:
 
         Room is what ``limit()`` leaves beside the held messages and those the receives in
         flight asked for, so the receives together never bring more than the limit. With
-        ``full_batch`` (every loop but the first) it waits for room for a full batch: a second
-        receive is worth its request only then.
+        ``full_batch`` (every loop but the first), or while another receive is in flight, it
+        waits for room for a full batch: a second receive is worth its request only then (the
+        one in flight is about to feed the handlers).
         """
         held = self._holdings
         over = self._lifecycle.receiving_over
@@ -317,7 +318,7 @@ class Receiver:
                 # again once half of the prefetch is used up, rather than one message at a time.
                 if (
                     taken >= limit
-                    or (full_batch and limit - taken < min(batch, limit))
+                    or ((full_batch or self._reserved > 0) and limit - taken < min(batch, limit))
                     or (
                         held.active > concurrency and limit - taken < (limit - concurrency + 1) // 2
                     )
