@@ -1,13 +1,15 @@
 """Worker throughput against its peers, RSS and SQS requests per message; import time.
 
-Run: ``.venv/bin/python -m benchmarks.worker_throughput [--messages 200] [--latency-ms 10]``
+Run: ``.venv/bin/python -m benchmarks.worker_throughput [--messages 200] [--latency-ms 10]
+[--rounds 3]``
 (the peers are the ``benchmark`` extra: ``pip install -e '.[benchmark]'``).
 
 In one run, against one moto SQS-protocol server on 127.0.0.1 (its own process), for each cell
 of: a no-op and a 50 ms handler; concurrency 1 and 10; straight to moto and behind a proxy on
 127.0.0.1 that delays every chunk ``--latency-ms`` each way (closer to a round trip to SQS than
 moto's CPU-bound answers), it runs each contender on a fresh queue of ``--messages`` messages,
-in turn (the order rotates from cell to cell), and reports:
+in turn (the order rotates from cell to cell and round to round), ``--rounds`` times over all
+the cells, and reports the median over the rounds of:
 
 * messages/s from the first SQS request to the last delete;
 * the peak RSS of the contender's processes, summed;
@@ -144,6 +146,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--latency-ms", type=float, default=10.0)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds over all cells (default 3)"
+    )
     parser.add_argument("--handlers-ms", default="0,50", help="comma-separated (default 0,50)")
     parser.add_argument("--concurrency", default="1,10", help="comma-separated (default 1,10)")
     parser.add_argument(
@@ -182,14 +187,24 @@ def main() -> int:
             for concurrency in args.concurrency.split(",")
             for path in paths
         ]
-        for index, (ms, concurrency, path) in enumerate(cells):
-            os.environ["AWS_ENDPOINT_URL_SQS"] = f"http://127.0.0.1:{paths[path]}"
-            turn = index % len(contenders)
-            results = {}
-            for contender in contenders[turn:] + contenders[:turn]:
-                url = sqs.create_queue(QueueName=f"bench-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-                fill(sqs, url, args.messages)
-                results[contender] = race(contender, url, args.messages, concurrency, ms / 1000)
+        runs: dict[tuple[float, int, str], dict[str, list[tuple[float, ...]]]] = {}
+        turn = 0
+        for _ in range(args.rounds):
+            for ms, concurrency, path in cells:
+                os.environ["AWS_ENDPOINT_URL_SQS"] = f"http://127.0.0.1:{paths[path]}"
+                order = contenders[turn % len(contenders) :] + contenders[: turn % len(contenders)]
+                turn += 1
+                for contender in order:
+                    url = sqs.create_queue(QueueName=f"bench-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+                    fill(sqs, url, args.messages)
+                    result = race(contender, url, args.messages, concurrency, ms / 1000)
+                    runs.setdefault((ms, concurrency, path), {}).setdefault(contender, [])
+                    runs[(ms, concurrency, path)][contender].append(result)
+        for ms, concurrency, path in cells:
+            results = {
+                contender: tuple(map(statistics.median, zip(*measured, strict=True)))
+                for contender, measured in runs[(ms, concurrency, path)].items()
+            }
             rows.append((ms, concurrency, path, results))
     finally:
         proxy.close()
@@ -197,7 +212,10 @@ def main() -> int:
         server.wait()
 
     peers = [c for c in contenders if c != "ours"]
-    print(f"{args.messages} messages per contender and cell, moto server on 127.0.0.1")
+    print(
+        f"{args.messages} messages per contender and cell, median of {args.rounds} interleaved "
+        "rounds, moto server on 127.0.0.1"
+    )
     print()
     head = ["handler", "concurrency", "path"] + [f"{c} msg/s" for c in contenders]
     if "ours" in contenders and peers:
