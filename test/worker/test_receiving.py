@@ -101,8 +101,8 @@ def test_while_messages_flow_from_afar_several_receives_are_in_flight_on_one_cli
     sqs: Any, make_queue: Any, start: Any, moto_endpoint: str
 ) -> None:
     # 100 ms each way: most of a receive's round trip is the way there and back, which receives
-    # side by side share, so a second and then a third receive in flight bring messages sooner
-    # (tried and kept: see ReceiveParallelism).
+    # side by side share, so a second receive in flight brings messages sooner and is kept, and
+    # a third is tried (see ReceiveParallelism; one tried and dropped would stop at 2).
     url = make_queue(visibility_timeout=30)
     send(sqs, url, [f"m{i}" for i in range(200)])
     far = LatencyProxy(int(moto_endpoint.rpartition(":")[2]), 0.1)
