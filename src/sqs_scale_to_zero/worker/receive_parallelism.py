@@ -75,12 +75,12 @@ class ReceiveParallelism:
         self._counted += 1
         if self._trying and self._counted == 1:
             return  # sent while the others were still spread out: not yet the steady state
+        measured = self._counted - self._trying  # this one included
         previous = self._round_trip.get(level)
-        fresh = previous is None or self._counted == 1 + self._trying
-        self._round_trip[level] = (
-            seconds if fresh or previous is None else previous + (seconds - previous) * RTT_WEIGHT
-        )
-        measured = self._counted - self._trying
+        if measured == 1 or previous is None:  # the first since the change: the old one is stale
+            self._round_trip[level] = seconds
+        else:
+            self._round_trip[level] = previous + (seconds - previous) * RTT_WEIGHT
         if measured < SAMPLES:
             return
         if self._trying:
