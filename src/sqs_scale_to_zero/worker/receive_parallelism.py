@@ -17,8 +17,10 @@ after each such try in a row, up to ``LAST_RETRY_AFTER``."""
 LAST_RETRY_AFTER = 256
 """The most full receives between two tries of one more in flight."""
 
-RTT_WEIGHT = 0.3
-"""Weight of the newest round trip in the running average at one number in flight."""
+LEVEL_RTT_WEIGHT = 0.3
+"""Weight of the newest full receive's round trip in the running average kept for one number in
+flight (heavier than ``receiving.RTT_WEIGHT``, the average over all receives that brought
+messages: a level is judged on a few samples)."""
 
 
 class ReceiveParallelism:
@@ -80,7 +82,7 @@ class ReceiveParallelism:
         if measured == 1 or previous is None:  # the first since the change: the old one is stale
             self._round_trip[level] = seconds
         else:
-            self._round_trip[level] = previous + (seconds - previous) * RTT_WEIGHT
+            self._round_trip[level] = previous + (seconds - previous) * LEVEL_RTT_WEIGHT
         if measured < SAMPLES:
             return
         if self._trying:
