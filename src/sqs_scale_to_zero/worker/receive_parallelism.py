@@ -17,9 +17,10 @@ after each such try in a row, up to ``LAST_RETRY_AFTER``."""
 LAST_RETRY_AFTER = 256
 """The most full receives between two tries of one more in flight."""
 
-
-STEADY, TRYING, RECHECKING = "steady", "trying", "rechecking"
-"""The phases: at a number found; trying one more; measuring the number before it again."""
+LEVEL_RTT_WEIGHT = 0.3
+"""Weight of the newest full receive's round trip in the running average kept for one number in
+flight (heavier than ``receiving.RTT_WEIGHT``, the average over all receives that brought
+messages: a level is judged on a few samples)."""
 
 
 class ReceiveParallelism:
@@ -29,26 +30,18 @@ class ReceiveParallelism:
 
     More receives in flight feed the handlers sooner only when SQS answers them side by side, as
     SQS itself does: then ``n`` receives bring ``n`` batches in about the time of one. A server
-    that answers one request at a time (a local SQS stand-in, or one on a busy machine) brings
-    no more messages a second however many wait on it, and the extra receives only add requests,
-    slow the deletes beside them and hold messages ahead. So it starts at one and measures the
-    rate at the current number ``n``: messages a second, by the clock, over ``SAMPLES`` full
-    receives (10 asked, 10 brought) in a row, from the return of the one before them. Then it
-    tries ``n + 1`` for as long, goes back to ``n`` for as long again, and keeps ``n + 1`` only
-    if it brought messages at least ``MIN_GAIN`` times as fast as the mean of the two
-    measurements at ``n`` around it: a server whose answers drift (faster as its queue shortens,
-    slower as a machine gets busy) moves both sides alike. A try that did not pay is made again
-    after ``FIRST_RETRY_AFTER`` full receives, then twice as many each time, up to
+    that answers one request at a time (a local SQS stand-in, or one on a busy machine) takes
+    ``n`` times as long, and the extra receives only add requests and hold messages ahead while
+    they wait. So it starts at one, and once ``SAMPLES`` full receives (10 asked, 10 brought) set
+    the round trip at the current number ``n``, it allows ``n + 1``. After ``SAMPLES`` full
+    receives made with ``n + 1`` in flight (the first after the change left out), it keeps
+    ``n + 1`` if they brought messages at least ``MIN_GAIN`` times as fast
+    (``(n + 1) / rtt(n + 1) >= MIN_GAIN * n / rtt(n)``), and goes back to ``n`` otherwise, trying
+    again after ``FIRST_RETRY_AFTER`` full receives, then twice as many each time, up to
     ``LAST_RETRY_AFTER``: a server whose answers grow faster is found again.
 
-    The rate is read from the clock between returns, not from each receive's round trip: on a
-    server answering one request at a time, two receives side by side each take less than twice
-    as long as one alone (each fills the other's gaps), yet the messages a second stay the same.
-
-    A receive that brings fewer than asked (a queue running dry), asks for less than a full batch
-    (the handlers cannot take more) or was sent with another number in flight says nothing of
-    the rate: the measurement starts again after it, and the first receive after a change only
-    starts it.
+    Receives that bring fewer than asked (a queue running dry) or ask for less than a full batch
+    (the handlers cannot take more) say nothing of the rate and are not counted.
 
     Args:
         most: The most receives in flight. Required; at least 1 (1 keeps one always).
@@ -59,12 +52,9 @@ class ReceiveParallelism:
             raise ValueError(f"most must be at least 1 (got {most})")
         self.most = most
         self._allowed = 1
-        self._phase = STEADY
-        self._before = 0.0  # messages a second at the number before a try, measured before it
-        self._tried = 0.0  # messages a second with one more in flight, while it is rechecked
-        self._since: float | None = None  # when the measurement at ``allowed`` began
-        self._counted = 0  # full receives in a row at ``allowed`` since then
-        self._brought = 0  # the messages they brought
+        self._trying = False  # allowed was raised and is being judged
+        self._round_trip: dict[int, float] = {}  # seconds, by receives in flight
+        self._counted = 0  # full receives at ``allowed`` since it last changed
         self._misses = 0  # tries in a row that did not pay
         self._wait = 0  # full receives left before the next try
 
@@ -73,57 +63,54 @@ class ReceiveParallelism:
         """Receives that may be in flight now, from 1 to ``most``."""
         return self._allowed
 
-    def returned(self, in_flight: int, brought: int, full: bool, now: float) -> None:
+    def returned(self, in_flight: int, seconds: float, full: bool) -> None:
         """A receive returned.
 
         Args:
             in_flight: Receives in flight when it was sent, itself included. Required.
-            brought: The messages it brought. Required.
+            seconds: Its round trip. Required.
             full: True if it asked for a full batch and brought as many. Required.
-            now: When it returned, on the monotonic clock. Required.
         """
         level = self._allowed
         if not full or in_flight != level:
-            self._since = None  # the measurement starts again after it
-            return
-        if self._since is None:  # the receive the measurement starts from
-            self._since, self._counted, self._brought = now, 0, 0
             return
         self._counted += 1
-        self._brought += brought
-        if self._counted < SAMPLES or now <= self._since:
-            return
-        rate = self._brought / (now - self._since)
-        self._since, self._counted, self._brought = now, 0, 0
-        if self._phase == TRYING:
-            self._tried = rate
-            self._change(level - 1, RECHECKING)
-        elif self._phase == RECHECKING:
-            self._judge(level, (self._before + rate) / 2)
+        if self._trying and self._counted == 1:
+            return  # sent while the others were still spread out: not yet the steady state
+        measured = self._counted - self._trying  # this one included
+        previous = self._round_trip.get(level)
+        if measured == 1 or previous is None:  # the first since the change: the old one is stale
+            self._round_trip[level] = seconds
         else:
-            self._wait -= SAMPLES
-            if level < self.most and self._wait <= 0:
-                self._before = rate
-                self._change(level + 1, TRYING)
+            self._round_trip[level] = previous + (seconds - previous) * LEVEL_RTT_WEIGHT
+        if measured < SAMPLES:
+            return
+        if self._trying:
+            self._judge(level)
+        elif level < self.most:
+            self._wait -= 1
+            if self._wait <= 0:
+                self._change(level + 1, trying=True)
 
-    def _judge(self, level: int, rate: float) -> None:
-        """After a try of ``level + 1``: keep it if it paid against ``rate``, the rate at ``level``."""
-        if self._tried >= MIN_GAIN * rate:
+    def _judge(self, level: int) -> None:
+        rate = level / self._round_trip[level]
+        before = (level - 1) / self._round_trip[level - 1]
+        if rate >= MIN_GAIN * before:
             self._misses = 0
             self._wait = 0
-            self._change(level + 1, STEADY)
+            self._change(level, trying=False)
             return
         self._misses += 1
         self._wait = min(LAST_RETRY_AFTER, FIRST_RETRY_AFTER * 2 ** (self._misses - 1))
-        self._change(level, STEADY)
+        self._change(level - 1, trying=False)
 
-    def _change(self, level: int, phase: str) -> None:
+    def _change(self, level: int, trying: bool) -> None:
         self._allowed = level
-        self._phase = phase
-        self._since = None
+        self._trying = trying
+        self._counted = 0
 
     def __repr__(self) -> str:
         return (
             f"ReceiveParallelism(allowed={self._allowed}, most={self.most}"
-            f"{'' if self._phase == STEADY else ', ' + self._phase})"
+            f"{', trying' if self._trying else ''})"
         )

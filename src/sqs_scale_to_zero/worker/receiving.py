@@ -254,13 +254,13 @@ class Receiver:
         held = self._holdings
         with held.lock:
             self._reserved -= wanted
-            full = wanted == len(jobs) == contract.SQS_MAX_BATCH_SIZE
-            self._parallelism.returned(in_flight, len(jobs), full, time.monotonic())
             if jobs:
                 held.add(jobs)  # under the same lock: the room passes from reserved to held
                 assert seconds is not None
                 self._flowing = True
                 self._round_trip_seconds += (seconds - self._round_trip_seconds) * RTT_WEIGHT
+                full = wanted == len(jobs) == contract.SQS_MAX_BATCH_SIZE
+                self._parallelism.returned(in_flight, seconds, full)
             elif seconds is not None:
                 self._flowing = False
             held.changed.notify_all()
